@@ -1,0 +1,46 @@
+# ca: build, test and demo. `make demo` and `make test` are the two commands
+# README.md gives a newcomer.
+GO        ?= go
+BIN       ?= bin/ca
+PKGS      := ./...
+FUZZTIME  ?= 30s
+BENCHTIME ?= 1x
+
+.PHONY: all build test race lint vet staticcheck fuzz bench demo docs docs-check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ca
+
+test:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+race:
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+lint: vet staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+# fuzz runs every fuzz target for FUZZTIME (CI: FUZZTIME=10s).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m $(PKGS)
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf bin

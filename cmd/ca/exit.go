@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
+// Exit codes of SPEC.md.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitRefused  = 3
+	exitNotFound = 4
+	exitConflict = 5
+	exitVerify   = 6
+	exitBusy     = 7
+)
+
+// usageError marks bad flags, arguments and input that does not parse.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitError carries an exit code decided by the command itself (a batch's
+// worst result, a probe's expectation) after it has reported the details.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// exitCode maps an error to the exit code of SPEC.md; this is the one place
+// that does.
+func exitCode(err error) int {
+	var ee *exitError
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, store.ErrLocked):
+		return exitBusy
+	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		isMalformed(err):
+		return exitUsage
+	case errors.Is(err, ca.ErrVerify):
+		return exitVerify
+	case errors.Is(err, ca.ErrRefused), errors.Is(err, pem.ErrTooLarge), errors.Is(err, pem.ErrKeyPermissions),
+		isRefusal(err):
+		return exitRefused
+	case errors.Is(err, ca.ErrExists), errors.Is(err, pem.ErrExists), errors.Is(err, fs.ErrExist):
+		return exitConflict
+	case errors.Is(err, ca.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return exitNotFound
+	}
+	return exitFailed
+}
+
+// message is the text printed after "ca: ".
+func message(err error) string {
+	return strings.TrimPrefix(err.Error(), "ca: ")
+}
+
+func isMalformed(err error) bool {
+	return errors.Is(err, csr.ErrMalformed) || errors.Is(err, csr.ErrBadPolicy) || errors.Is(err, csr.ErrBadDuration)
+}
+
+func isRefusal(err error) bool {
+	var re *csr.RefusalError
+	var pe *csr.PolicyError
+	return errors.As(err, &re) || errors.As(err, &pe) ||
+		errors.Is(err, csr.ErrBadSignature) || errors.Is(err, csr.ErrWeakSignature)
+}

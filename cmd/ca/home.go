@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// Files of an issuer directory (SPEC.md, "The home").
+const (
+	fileCert   = "cert.pem"
+	fileChain  = "chain.pem"
+	fileKey    = "key.pem"
+	filePolicy = "policy.json"
+)
+
+// dnFlags are the distinguished-name flags shared by init, intermediate
+// create, csr create and issue.
+type dnFlags struct {
+	cn, org, ou, country, state, locality string
+}
+
+func (d *dnFlags) register(cmd *cobra.Command, cnUsage string) {
+	f := cmd.Flags()
+	f.StringVar(&d.cn, "cn", "", cnUsage)
+	f.StringVar(&d.org, "org", "", "organization (O)")
+	f.StringVar(&d.ou, "ou", "", "organizational unit (OU)")
+	f.StringVar(&d.country, "country", "", "country (C), two upper-case letters")
+	f.StringVar(&d.state, "state", "", "state or province (ST)")
+	f.StringVar(&d.locality, "locality", "", "locality (L)")
+}
+
+func (d *dnFlags) name() pkix.Name {
+	var n pkix.Name
+	n.CommonName = d.cn
+	add := func(dst *[]string, v string) {
+		if v != "" {
+			*dst = []string{v}
+		}
+	}
+	add(&n.Organization, d.org)
+	add(&n.OrganizationalUnit, d.ou)
+	add(&n.Country, d.country)
+	add(&n.Province, d.state)
+	add(&n.Locality, d.locality)
+	return n
+}
+
+// issuerFiles are the files of one issuer directory, written together; the
+// key is left out when keyPEM is nil (written before, on its own).
+func issuerFiles(dir string, cert *x509.Certificate, chain []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]pem.File, error) {
+	pol, err := json.MarshalIndent(policy, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode policy: %w", err)
+	}
+	files := []pem.File{
+		{Path: filepath.Join(dir, fileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw)},
+		{Path: filepath.Join(dir, fileChain), Data: encodeChain(append([]*x509.Certificate{cert}, chain...))},
+		{Path: filepath.Join(dir, filePolicy), Data: append(pol, '\n')},
+	}
+	if keyPEM != nil {
+		files = append(files, pem.File{Path: filepath.Join(dir, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
+	}
+	return files, nil
+}
+
+func encodeChain(certs []*x509.Certificate) []byte {
+	var out []byte
+	for _, c := range certs {
+		out = append(out, pem.Encode(pem.TypeCertificate, c.Raw)...)
+	}
+	return out
+}
+
+// readPolicy reads a --policy file.
+func readPolicy(path string) (*csr.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	return csr.ParsePolicy(data)
+}
+
+// issuerSet is the home's issuers as the store records them.
+type issuerSet struct {
+	recs  []ca.IssuerRecord
+	certs map[string]*x509.Certificate
+}
+
+func loadIssuerSet(ctx context.Context, st ca.Store) (*issuerSet, error) {
+	recs, err := st.Issuers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &issuerSet{recs: recs, certs: map[string]*x509.Certificate{}}
+	for _, r := range recs {
+		c, err := x509.ParseCertificate(r.DER)
+		if err != nil {
+			return nil, fmt.Errorf("issuer %s: stored certificate: %w", r.Name, err)
+		}
+		s.certs[r.Name] = c
+	}
+	return s, nil
+}
+
+func (s *issuerSet) get(name string) (*ca.IssuerRecord, error) {
+	for i := range s.recs {
+		if s.recs[i].Name == name {
+			return &s.recs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: issuer %q; this home has %s", ca.ErrNotFound, name, strings.Join(s.names(), ", "))
+}
+
+func (s *issuerSet) names() []string {
+	out := make([]string, len(s.recs))
+	for i, r := range s.recs {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// resolve returns the issuer named name, or by SPEC.md's default: the only
+// intermediate; with none, the root; with several, a usage error listing them.
+func (s *issuerSet) resolve(name string) (*ca.IssuerRecord, error) {
+	if name != "" {
+		return s.get(name)
+	}
+	var inter []string
+	root := ""
+	for _, r := range s.recs {
+		if r.Parent == "" {
+			root = r.Name
+		} else {
+			inter = append(inter, r.Name)
+		}
+	}
+	switch {
+	case len(inter) == 1:
+		return s.get(inter[0])
+	case len(inter) > 1:
+		slices.Sort(inter)
+		return nil, usageError{fmt.Errorf("this home has several intermediates; choose one with --issuer: %s", strings.Join(inter, ", "))}
+	case root == "":
+		return nil, fmt.Errorf("%w: the home has no issuer", ca.ErrNotFound)
+	}
+	return s.get(root)
+}
+
+// root returns the name of the home's root.
+func (s *issuerSet) root() string {
+	for _, r := range s.recs {
+		if r.Parent == "" {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// parents returns the certificates above name, nearest first, up to the root.
+func (s *issuerSet) parents(name string) []*x509.Certificate {
+	var out []*x509.Certificate
+	for r, _ := s.get(name); r != nil && r.Parent != ""; r, _ = s.get(r.Parent) {
+		out = append(out, s.certs[r.Parent])
+		if len(out) > len(s.recs) {
+			break // a loop in the records; store check reports it
+		}
+	}
+	return out
+}
+
+// publicKeys returns the public keys of every issuer.
+func (s *issuerSet) publicKeys() []crypto.PublicKey {
+	out := make([]crypto.PublicKey, 0, len(s.recs))
+	for _, r := range s.recs {
+		out = append(out, s.certs[r.Name].PublicKey)
+	}
+	return out
+}
+
+// roots and intermediates as pools, for verification.
+func (s *issuerSet) pools() (roots, inter *x509.CertPool) {
+	roots, inter = x509.NewCertPool(), x509.NewCertPool()
+	for _, r := range s.recs {
+		if r.Parent == "" {
+			roots.AddCert(s.certs[r.Name])
+		} else {
+			inter.AddCert(s.certs[r.Name])
+		}
+	}
+	return roots, inter
+}
+
+// readIssuerKey reads and opens the named issuer's key; an encrypted key
+// takes the passphrase from the global sources.
+func (g *globals) readIssuerKey(name string) (crypto.Signer, []byte, error) {
+	path := filepath.Join(g.issuerDir(name), fileKey)
+	data, err := pem.ReadKeyFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	var pass []byte
+	if pem.IsEncryptedKey(data) {
+		pass, err = g.passphrase(fmt.Sprintf("passphrase for issuer %s: ", name))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	key, err := pem.ParsePrivateKey(data, pass)
+	if errors.Is(err, pem.ErrWrongPassphrase) {
+		return nil, nil, fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuer %s: %s: %w", name, path, err)
+	}
+	return key, pass, nil
+}
+
+// loadedIssuer is an issuer ready to sign, with what the policy needs.
+type loadedIssuer struct {
+	*ca.Issuer
+	rec     *ca.IssuerRecord
+	set     *issuerSet
+	policy  *csr.Policy
+	keyPass []byte // the passphrase that opened its key, nil when unencrypted
+}
+
+// loadIssuer resolves name (or the default issuer), opens its key and policy
+// and returns it ready to sign into st.
+func (g *globals) loadIssuer(ctx context.Context, st ca.Store, name string) (*loadedIssuer, error) {
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := set.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	key, pass, err := g.readIssuerKey(rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := readPolicy(filepath.Join(g.issuerDir(rec.Name), filePolicy))
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
+	}
+	iss, err := ca.NewIssuer(ca.IssuerConfig{
+		Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name),
+		Signer: key, Store: st, Now: g.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &loadedIssuer{Issuer: iss, rec: rec, set: set, policy: policy, keyPass: pass}, nil
+}

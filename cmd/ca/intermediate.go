@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+type intermediateOptions struct {
+	name        string
+	dn          dnFlags
+	parent      string
+	pathLen     int
+	validity    string
+	keyType     string
+	permitDNS   []string
+	excludeDNS  []string
+	permitIP    []string
+	excludeIP   []string
+	permitEmail []string
+	policyFile  string
+	noPass      bool
+}
+
+func newIntermediateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "intermediate",
+		Short: "Manage intermediate CAs",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newIntermediateCreateCmd(g))
+	return cmd
+}
+
+func newIntermediateCreateCmd(g *globals) *cobra.Command {
+	o := &intermediateOptions{}
+	cmd := &cobra.Command{
+		Use:   "create --name NAME --cn CN",
+		Short: "Create an intermediate CA signed by the root or another intermediate",
+		Long: `create makes a key and an intermediate CA certificate signed by --parent (the
+root by default), records it, and writes issuers/NAME/ with cert.pem, chain.pem,
+key.pem and policy.json. O, C and ST not given are taken from the parent, so
+the default policy's "match" rules hold down the chain. Name constraints
+(--permit-dns, --exclude-dns, --permit-ip, --permit-email) are marked critical.
+Its validity never passes the parent's (exit 3).`,
+		Example: `  ca intermediate create --name issuing --cn "Example Issuing CA" --permit-dns example.com`,
+		Args:    noArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runIntermediateCreate(cmd.Context(), g, o) },
+	}
+	o.dn.register(cmd, "common name of the intermediate (required)")
+	f := cmd.Flags()
+	f.StringVar(&o.name, "name", "", "the intermediate's name in the home (required)")
+	f.StringVar(&o.parent, "parent", "", "the issuer that signs it (default: the root)")
+	f.IntVar(&o.pathLen, "path-len", 0, "path length constraint (-1: none)")
+	f.StringVar(&o.validity, "validity", "5y", "how long it is valid")
+	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type")
+	f.StringSliceVar(&o.permitDNS, "permit-dns", nil, "permitted DNS subtree (repeatable)")
+	f.StringSliceVar(&o.excludeDNS, "exclude-dns", nil, "excluded DNS subtree (repeatable)")
+	f.StringSliceVar(&o.permitIP, "permit-ip", nil, "permitted IP range in CIDR form (repeatable)")
+	f.StringSliceVar(&o.excludeIP, "exclude-ip", nil, "excluded IP range in CIDR form (repeatable)")
+	f.StringSliceVar(&o.permitEmail, "permit-email", nil, "permitted email domain or address (repeatable)")
+	f.StringVar(&o.policyFile, "policy", "", "policy.json for the intermediate (default: the default policy)")
+	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new key unencrypted")
+	cmd.MarkFlagRequired("name")
+	cmd.MarkFlagRequired("cn")
+	return cmd
+}
+
+func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range list {
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--%s %q is not a CIDR range such as 10.0.0.0/8", flag, s)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
+	kt, err := pem.ParseKeyType(o.keyType)
+	if err != nil {
+		return err
+	}
+	validity, err := parseDuration("validity", o.validity)
+	if err != nil {
+		return err
+	}
+	if err := checkName(o.name); err != nil {
+		return err
+	}
+	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
+	if err != nil {
+		return err
+	}
+	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
+	if err != nil {
+		return err
+	}
+	var policy *csr.Policy
+	if o.policyFile != "" {
+		if policy, err = readPolicy(o.policyFile); err != nil {
+			return err
+		}
+	}
+	dir := g.issuerDir(o.name)
+	if _, err := os.Lstat(dir); err == nil {
+		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, o.name, dir)
+	}
+
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return err
+	}
+	parentName := o.parent
+	if parentName == "" {
+		parentName = set.root()
+	}
+	parent, err := g.loadIssuer(ctx, st, parentName)
+	if err != nil {
+		return err
+	}
+	newPass, err := g.newKeyPassphrase(o.noPass, parent.keyPass, true)
+	if err != nil {
+		return err
+	}
+	subject := o.dn.name()
+	pc := parent.Certificate().Subject
+	if len(subject.Organization) == 0 {
+		subject.Organization = pc.Organization
+	}
+	if len(subject.Country) == 0 {
+		subject.Country = pc.Country
+	}
+	if len(subject.Province) == 0 {
+		subject.Province = pc.Province
+	}
+	if policy == nil {
+		policy = csr.DefaultPolicy(subject)
+	}
+	key, err := pem.GenerateKey(kt)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := pem.MarshalPrivateKey(key, newPass)
+	if err != nil {
+		return err
+	}
+	// Stage the issuer directory, commit, then move it into place: the key
+	// exists before the record that needs it, and the directory appears whole.
+	issuersDir := filepath.Dir(dir)
+	stage, err := os.MkdirTemp(issuersDir, "."+o.name+".new-")
+	if err != nil {
+		return fmt.Errorf("stage issuer: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	cfg := ca.CAConfig{
+		Subject: subject, Validity: validity, MaxPathLen: o.pathLen,
+		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
+		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
+	}
+	// The key goes into the staging directory before the commit, so a crash
+	// after the commit leaves it recoverable; the certificate files follow
+	// the commit.
+	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
+	if err := pem.WriteFiles(keyFile); err != nil {
+		return err
+	}
+	issued, err := parent.CreateIntermediate(ctx, o.name, cfg, key.Public())
+	if err != nil {
+		return err
+	}
+	files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
+	if err != nil {
+		return err
+	}
+	if err := pem.WriteFiles(files...); err != nil {
+		return err
+	}
+	if err := os.Rename(stage, dir); err != nil {
+		return fmt.Errorf("move issuer %s into place: %w", o.name, err)
+	}
+	if err := syncDir(issuersDir); err != nil {
+		return err
+	}
+	c := issued.Cert
+	return g.render(intermediateResult{
+		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
+		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
+		Chain: filepath.Join(dir, fileChain),
+	})
+}
+
+type intermediateResult struct {
+	Issuer    string    `json:"issuer"`
+	Parent    string    `json:"parent"`
+	Serial    string    `json:"serial"`
+	Subject   string    `json:"subject"`
+	NotAfter  time.Time `json:"notAfter"`
+	PathLen   int       `json:"pathLen"`
+	KeyType   string    `json:"keyType"`
+	Encrypted bool      `json:"encrypted"`
+	Chain     string    `json:"chain"`
+}
+
+func (r intermediateResult) text(w io.Writer) {
+	fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  chain    %s\n",
+		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.Chain)
+}
+
+// newKeyPassphrase returns the passphrase for the new key of a command that
+// also opens an issuer key: --key-passphrase-file, else (when fallback) the
+// issuer's own passphrase; nil with --no-passphrase. Without either, a usage
+// error: device keys never silently share the CA's passphrase.
+func (g *globals) newKeyPassphrase(noPass bool, issuerPass []byte, fallback bool) ([]byte, error) {
+	if noPass {
+		return nil, nil
+	}
+	p, ok, err := g.keyPassphrase()
+	if ok || err != nil {
+		return p, err
+	}
+	if fallback && issuerPass != nil {
+		return issuerPass, nil
+	}
+	if fallback {
+		return g.newPassphrase(false)
+	}
+	return nil, usageError{fmt.Errorf("the new key needs --key-passphrase-file FILE (or CA_KEY_PASSPHRASE_FILE) or --no-passphrase")}
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+)
+
+// texter is a result that can write itself for people; its JSON form comes
+// from its struct tags, so both are fed by one value.
+type texter interface{ text(w io.Writer) }
+
+// render writes v to stdout as text or, with -o json, as one JSON document.
+func (g *globals) render(v texter) error {
+	if g.json() {
+		return writeJSON(g.stdout, v)
+	}
+	v.text(g.stdout)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+// table writes a tablewriter table of rows under header.
+func table(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return t.Render()
+}
+
+// usageArgs makes an argument check's error a usage error (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+var noArgs = usageArgs(cobra.NoArgs)

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/store"
+)
+
+// version is set by the linker (-X main.version=...).
+var version = "dev"
+
+// globals holds the global flags and the process's surroundings; commands
+// get it instead of reading flags, the environment or the terminal themselves.
+type globals struct {
+	home              string
+	output            string
+	passphraseFile    string
+	keyPassphraseFile string
+	lockTimeout       time.Duration
+
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	env    map[string]string
+	now    func() time.Time
+
+	command string   // "ca sign csr", for the audit log
+	args    []string // the command line without secrets
+}
+
+func newGlobals(stdin io.Reader, stdout, stderr io.Writer, environ []string) *globals {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, env: map[string]string{}, now: time.Now}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			g.env[k] = v
+		}
+	}
+	// CA_TEST_NOW pins the clock for tests (RFC 3339); never set it in production.
+	if v := g.env["CA_TEST_NOW"]; v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			g.now = func() time.Time { return t }
+		}
+	}
+	return g
+}
+
+func newRootCmd(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ca",
+		Short: "A command-line certificate authority for private PKIs, scripts and CI",
+		Long: `ca runs a private PKI from one directory, the home: a root and intermediates,
+CSRs signed under a distinguished-name policy, revocation and CRLs, batch
+provisioning, and a TLS test endpoint that shows the chain working.
+
+Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           version,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return g.setup(cmd) },
+	}
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	f := root.PersistentFlags()
+	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
+	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
+	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
+	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7")
+
+	for _, c := range []*cobra.Command{
+		newInitCmd(g),
+		newIntermediateCmd(g),
+		newShowCmd(g),
+		newVersionCmd(g),
+	} {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// setup checks the global flags once for every command.
+func (g *globals) setup(cmd *cobra.Command) error {
+	if g.output != "text" && g.output != "json" {
+		return usageError{fmt.Errorf("--output %q: use text or json", g.output)}
+	}
+	if g.home == "" {
+		g.home = g.env["CA_HOME"]
+	}
+	if g.home == "" {
+		g.home = "pki"
+	}
+	g.command = cmd.CommandPath()
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if !strings.Contains(f.Name, "passphrase") {
+			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	g.args = append(g.args, cmd.Flags().Args()...)
+	return nil
+}
+
+func (g *globals) json() bool { return g.output == "json" }
+
+// paths of the home layout (SPEC.md, "The home").
+func (g *globals) dbPath() string               { return filepath.Join(g.home, "ca.db") }
+func (g *globals) issuerDir(name string) string { return filepath.Join(g.home, "issuers", name) }
+
+// openStore opens the home's store for writing, waiting up to --lock-timeout.
+func (g *globals) openStore() (*store.Bolt, error) {
+	return store.Open(g.dbPath(), store.Options{Timeout: g.lockTimeout, Actor: g.actor()})
+}
+
+// openStoreRead opens the home's store with a shared lock.
+func (g *globals) openStoreRead() (*store.Bolt, error) {
+	return store.Open(g.dbPath(), store.Options{Timeout: g.lockTimeout, ReadOnly: true})
+}
+
+func (g *globals) actor() ca.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return ca.Actor{Command: g.command, Args: g.args, User: name}
+}
+
+// errNoPassphrase: a passphrase is needed and there is no way to get one.
+var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
+
+// passphrase returns the issuer-key passphrase from --passphrase-file,
+// $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, or a prompt when stdin is a terminal.
+func (g *globals) passphrase(prompt string) ([]byte, error) {
+	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
+		return p, err
+	}
+	return g.prompt(prompt)
+}
+
+// keyPassphrase returns the passphrase for a new key from
+// --key-passphrase-file or $CA_KEY_PASSPHRASE_FILE; ok is false when neither is set.
+func (g *globals) keyPassphrase() ([]byte, bool, error) {
+	return g.passphraseFrom(g.keyPassphraseFile, "CA_KEY_PASSPHRASE_FILE", "")
+}
+
+func (g *globals) passphraseFrom(file, fileEnv, valueEnv string) ([]byte, bool, error) {
+	if file == "" {
+		file = g.env[fileEnv]
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, false, fmt.Errorf("read passphrase file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			return nil, false, usageError{fmt.Errorf("passphrase file %s is empty", file)}
+		}
+		return []byte(line), true, nil
+	}
+	if valueEnv != "" && g.env[valueEnv] != "" {
+		return []byte(g.env[valueEnv]), true, nil
+	}
+	return nil, false, nil
+}
+
+func (g *globals) prompt(prompt string) ([]byte, error) {
+	f, ok := g.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, errNoPassphrase
+	}
+	fmt.Fprint(g.stderr, prompt)
+	p, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(g.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	if len(p) == 0 {
+		return nil, usageError{errors.New("empty passphrase")}
+	}
+	return p, nil
+}
+
+// newPassphrase returns the passphrase for a new key of ca init or ca csr
+// create: the passphrase sources, or a prompt asked twice; nil with noPass.
+func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
+	if noPass {
+		return nil, nil
+	}
+	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
+		return p, err
+	}
+	p, err := g.prompt("passphrase for the new key: ")
+	if err != nil {
+		return nil, fmt.Errorf("%w, or --no-passphrase for an unencrypted key", err)
+	}
+	again, err := g.prompt("again: ")
+	if err != nil {
+		return nil, err
+	}
+	if string(again) != string(p) {
+		return nil, usageError{errors.New("the passphrases differ")}
+	}
+	return p, nil
+}
+
+// parseDuration reads a --validity-like flag value.
+func parseDuration(flag, v string) (time.Duration, error) {
+	d, err := csr.ParseDuration(v)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--%s: %w", flag, err)}
+	}
+	return d, nil
+}

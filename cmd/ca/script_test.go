@@ -1,0 +1,218 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ca-toolkit/ca/internal/linttest"
+	"github.com/ca-toolkit/ca/store"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"ca": main})
+}
+
+// TestScript runs the user sessions in testdata/script, each in a fresh
+// work directory with CA_HOME=$WORK/pki.
+func TestScript(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/script"))
+}
+
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("CA_HOME", filepath.Join(env.WorkDir, "pki"))
+			env.Setenv("CI", os.Getenv("CI"))
+			return nil
+		},
+		Cmds:      scriptCmds,
+		Condition: missingTool,
+	}
+}
+
+// missingTool answers the condition [missing:TOOL]: true when TOOL is not
+// on PATH, so a script can skip; with CI=true a missing tool is an error
+// instead, so CI always runs what it installs.
+func missingTool(cond string) (bool, error) {
+	tool, ok := strings.CutPrefix(cond, "missing:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") == "true" {
+			return false, fmt.Errorf("%s is not installed; .ci/run must install it", tool)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// scriptCmds are the commands our scripts add to testscript's own.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// exits N PROG ARGS...: runs PROG and checks that it exits with N.
+	"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: exits N prog args...")
+		}
+		want, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		err = ts.Exec(args[1], args[2:]...)
+		got := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			got = ee.ExitCode()
+		} else if err != nil {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		if got != want {
+			ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+		}
+	},
+	// lint FILE...: zlint finds no error or fatal on the certificates and CRLs in each file.
+	"lint": func(ts *testscript.TestScript, neg bool, args []string) {
+		for _, f := range args {
+			problems, err := linttest.File(ts.MkAbs(f))
+			ts.Check(err)
+			if len(problems) > 0 && !neg {
+				ts.Fatalf("zlint:\n%s", strings.Join(problems, "\n"))
+			}
+			if len(problems) == 0 && neg {
+				ts.Fatalf("zlint found nothing wrong in %s", f)
+			}
+		}
+	},
+	// mode FILE PERM: the file's permission bits are PERM (octal).
+	"mode": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: mode FILE PERM")
+		}
+		fi, err := os.Stat(ts.MkAbs(args[0]))
+		ts.Check(err)
+		want, err := strconv.ParseUint(args[1], 8, 32)
+		ts.Check(err)
+		if (fi.Mode().Perm() == fs.FileMode(want)) == neg {
+			ts.Fatalf("%s has mode %04o", args[0], fi.Mode().Perm())
+		}
+	},
+	// storecheck [HOME]: the home's store passes the consistency check.
+	"storecheck": func(ts *testscript.TestScript, neg bool, args []string) {
+		home := ts.Getenv("CA_HOME")
+		if len(args) > 0 {
+			home = ts.MkAbs(args[0])
+		}
+		st, err := store.Open(filepath.Join(home, "ca.db"), store.Options{ReadOnly: true, Timeout: 5 * time.Second})
+		ts.Check(err)
+		defer st.Close()
+		if problems := st.Check(); len(problems) > 0 {
+			ts.Fatalf("store check: %v", problems)
+		}
+	},
+	// snap NAME DIR: remembers every file under DIR (path, mode, content hash).
+	// unchanged NAME DIR: fails when anything under DIR differs from snapshot NAME.
+	"snap": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: snap NAME DIR")
+		}
+		ts.Setenv("SNAP_"+args[0], treeDigest(ts, ts.MkAbs(args[1])))
+	},
+	"unchanged": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: unchanged NAME DIR")
+		}
+		before, now := ts.Getenv("SNAP_"+args[0]), treeDigest(ts, ts.MkAbs(args[1]))
+		if (before == now) == neg {
+			if neg {
+				ts.Fatalf("%s did not change", args[1])
+			}
+			ts.Fatalf("%s changed:\nbefore:\n%s\nnow:\n%s", args[1], before, now)
+		}
+	},
+	// jsonget PATH VAR: sets VAR to the value at PATH (dotted keys and indexes,
+	// e.g. 0.serial) in the JSON of the last command's stdout.
+	"jsonget": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: jsonget PATH VAR")
+		}
+		var v any
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &v))
+		for _, k := range strings.Split(args[0], ".") {
+			switch x := v.(type) {
+			case map[string]any:
+				v = x[k]
+			case []any:
+				i, err := strconv.Atoi(k)
+				if err != nil || i >= len(x) {
+					ts.Fatalf("no index %s in array of %d", k, len(x))
+				}
+				v = x[i]
+			default:
+				ts.Fatalf("no key %s in %v", k, v)
+			}
+		}
+		if v == nil {
+			ts.Fatalf("no value at %s", args[0])
+		}
+		ts.Setenv(args[1], fmt.Sprint(v))
+	},
+	// waitfile FILE: waits up to 20s for FILE to exist.
+	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s did not appear within 20s", args[0])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	},
+}
+
+// treeDigest lists every file under dir with its mode and content hash.
+func treeDigest(ts *testscript.TestScript, dir string) string {
+	var lines []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s %s", rel, info.Mode())
+		if d.Type().IsRegular() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(data)
+			line += " " + hex.EncodeToString(sum[:8])
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	ts.Check(err)
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,101 @@
+package ca
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ca-toolkit/ca/pkg/crl"
+)
+
+// Revoke revokes every serial, all in one store transaction or none
+// (ErrNotFound for an unknown serial, ErrAlreadyRevoked for one revoked
+// before). invalidity may be zero.
+func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, invalidity, now time.Time) ([]Revocation, error) {
+	if _, ok := reasonNames[reason]; !ok {
+		return nil, fmt.Errorf("%w: reason code %d", ErrUsage, reason)
+	}
+	if !invalidity.IsZero() && invalidity.After(now) {
+		return nil, fmt.Errorf("%w: invalidity date %s is in the future", ErrRefused, invalidity.UTC().Format(time.RFC3339))
+	}
+	revs := make([]Revocation, len(serials))
+	for i, s := range serials {
+		revs[i] = Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: invalidity}
+	}
+	return st.Revoke(ctx, revs)
+}
+
+// CRLOptions configure Issuer.CreateCRL.
+type CRLOptions struct {
+	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means 7 days.
+	NextUpdate time.Duration
+	// IncludeExpired keeps entries of expired certificates for ever.
+	IncludeExpired bool
+}
+
+// CreateCRL signs the issuer's next CRL and records it: CRL number one above
+// the last (advanced in the transaction that records it, so numbers strictly
+// increase across processes), thisUpdate now, the issuer's revocations in
+// serial order. Following RFC 5280, 3.3, an entry leaves the CRL only after
+// it has appeared on one CRL issued after its certificate expired, unless
+// IncludeExpired.
+func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, error) {
+	next := opts.NextUpdate
+	if next == 0 {
+		next = 7 * 24 * time.Hour
+	}
+	if next < 0 {
+		return nil, fmt.Errorf("%w: --next-update %s must be after thisUpdate", ErrRefused, next)
+	}
+	for round := 0; ; round++ {
+		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
+		if err != nil {
+			return nil, err
+		}
+		err = i.store.AddCRL(ctx, rec)
+		if errors.Is(err, ErrCRLNumber) && round < maxResign {
+			continue // another process exported one first: take the next number
+		}
+		if err != nil {
+			return nil, err
+		}
+		return rec, nil
+	}
+}
+
+func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired bool) (*CRLRecord, error) {
+	now := i.now().UTC().Truncate(time.Second)
+	number := big.NewInt(1)
+	var lastUpdate time.Time
+	last, err := i.store.LastCRL(ctx, i.name)
+	switch {
+	case err == nil:
+		number.Add(last.Number, big.NewInt(1))
+		lastUpdate = last.ThisUpdate
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	var entries []crl.Entry
+	err = i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+		// The last CRL was issued after this certificate expired and after it
+		// was revoked, so it listed it: it may leave now.
+		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && !r.RevokedAt.After(lastUpdate) {
+			return nil
+		}
+		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	der, err := crl.Create(i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: entries})
+	if errors.Is(err, crl.ErrInvalid) {
+		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: len(entries), DER: der}, nil
+}

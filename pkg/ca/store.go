@@ -1,0 +1,106 @@
+package ca
+
+import (
+	"context"
+	"math/big"
+	"time"
+)
+
+// Profile names recorded for certificates that are not leaves.
+const (
+	ProfileRoot         = "root"
+	ProfileIntermediate = "intermediate"
+)
+
+// CertRecord is one issued certificate as the store keeps it: the DER plus the
+// fields `ca list` filters and shows.
+type CertRecord struct {
+	Serial    *big.Int
+	Issuer    string // name of the issuer that signed it (a root names itself)
+	Subject   string // RFC 2253 form
+	SANs      []string
+	NotBefore time.Time
+	NotAfter  time.Time
+	Profile   string // server, client, device, intermediate or root
+	DER       []byte
+	// Revocation is set by the store when reading a revoked certificate.
+	Revocation *Revocation
+}
+
+// Revocation is one revoked certificate.
+type Revocation struct {
+	Serial         *big.Int
+	Issuer         string    // filled by the store from the certificate record
+	NotAfter       time.Time // of the certificate; filled by the store
+	RevokedAt      time.Time
+	Reason         Reason
+	InvalidityDate time.Time // zero when not given
+}
+
+// IssuerRecord is one issuer of the home. Its certificate is also recorded as
+// a CertRecord (issued by Parent, or by itself for a root).
+type IssuerRecord struct {
+	Name   string
+	Parent string // "" for a root
+	Serial *big.Int
+	DER    []byte
+}
+
+// CRLRecord is one exported CRL.
+type CRLRecord struct {
+	Issuer     string
+	Number     *big.Int
+	ThisUpdate time.Time
+	NextUpdate time.Time
+	Entries    int
+	DER        []byte
+}
+
+// Query selects certificates for Certificates. Zero fields select everything.
+type Query struct {
+	Issuer         string    // only this issuer's certificates
+	Subject        string    // subject or a SAN contains this text (case-insensitive)
+	NotAfterBefore time.Time // only certificates whose notAfter is before this
+}
+
+// Store records what the issuers of one home vouched for. Every method that
+// changes the store does so in one transaction, and appends an audit record
+// in the same transaction. Implementations: store.Bolt (default); the
+// conformance suite in package store holds every implementation to this.
+type Store interface {
+	// AddIssuer records a new issuer and its certificate in one transaction:
+	// ErrExists when the name is taken, ErrSerialExists when the serial is.
+	AddIssuer(ctx context.Context, iss IssuerRecord, cert *CertRecord) error
+	// Issuer returns the named issuer, or ErrNotFound.
+	Issuer(ctx context.Context, name string) (*IssuerRecord, error)
+	// Issuers returns every issuer, roots first, then by name.
+	Issuers(ctx context.Context) ([]IssuerRecord, error)
+
+	// AddCertificates records certs in one transaction, each only if its
+	// serial is new across the home. It returns one error per cert: nil when
+	// recorded, ErrSerialExists when the serial was taken (nothing recorded
+	// for that cert; the others are). The error return is for the
+	// transaction as a whole, in which case nothing was recorded.
+	AddCertificates(ctx context.Context, certs []*CertRecord) ([]error, error)
+	// Certificate returns the certificate with this serial, or ErrNotFound.
+	Certificate(ctx context.Context, serial *big.Int) (*CertRecord, error)
+	// Certificates calls fn for each certificate q selects, in serial order
+	// (by notAfter when q.NotAfterBefore is set), until fn returns an error.
+	Certificates(ctx context.Context, q Query, fn func(*CertRecord) error) error
+
+	// Revoke revokes every serial in revs in one transaction, or none: ErrNotFound
+	// when a serial is unknown, ErrAlreadyRevoked when one was revoked before
+	// (both wrapped with the serial). It returns revs with Issuer and NotAfter filled.
+	Revoke(ctx context.Context, revs []Revocation) ([]Revocation, error)
+	// Revocations calls fn for each revocation of the issuer, in serial order.
+	Revocations(ctx context.Context, issuer string, fn func(*Revocation) error) error
+
+	// AddCRL records an exported CRL. Its Number must be one above the last
+	// for its issuer (1 for the first); otherwise ErrCRLNumber.
+	AddCRL(ctx context.Context, crl *CRLRecord) error
+	// LastCRL returns the issuer's last exported CRL, or ErrNotFound.
+	LastCRL(ctx context.Context, issuer string) (*CRLRecord, error)
+
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,605 @@
+package csr
+
+import (
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Env is what the policy needs to know about the signing context: the
+// profile and what it grants, the validity asked for, and the issuer.
+type Env struct {
+	// Profile is the profile asked for: "server", "client" or "device".
+	Profile string
+	// KeyUsage and ExtKeyUsage are what the profile grants; a request may
+	// ask for a subset of them and no more.
+	KeyUsage    x509.KeyUsage
+	ExtKeyUsage []x509.ExtKeyUsage
+	// RequireSAN: at least one DNS or IP SAN (server).
+	RequireSAN bool
+	// CNMustBeSAN: a CN must be among the DNS or IP SANs (server, device).
+	CNMustBeSAN bool
+	// Validity is the validity asked for; it must be positive and at most
+	// the policy's maxValidity.
+	Validity time.Duration
+	// Issuer is the issuing certificate: its subject is what "match"
+	// compares with, and its name constraints are enforced. Nil means an
+	// issuer with an empty subject and no constraints.
+	Issuer *x509.Certificate
+	// IssuerKeys are the public keys of all the home's issuers: a request
+	// carrying one of them is refused.
+	IssuerKeys []crypto.PublicKey
+	// MaxSANs limits the number of SANs; 0 means MaxSANs.
+	MaxSANs int
+}
+
+// Check is one rule applied to one value, and its outcome: Field is what
+// the rule governs ("subject CN", "san dns", "key", "extension", ...),
+// Rule its name, Value the value judged, Reason the explanation (on a
+// failure, what to change).
+type Check struct {
+	Field  string
+	Rule   string
+	Value  string
+	Pass   bool
+	Reason string
+}
+
+// Judgement lists every rule Judge checked, passing and failing, in a
+// stable order: subject, SANs, profile, key, validity, extensions.
+type Judgement struct {
+	Checks []Check
+}
+
+// Failures returns the checks that failed, in order.
+func (j Judgement) Failures() []Check {
+	var out []Check
+	for _, c := range j.Checks {
+		if !c.Pass {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Err returns nil when every check passed, else a *RefusalError with one
+// *PolicyError per failed check.
+func (j Judgement) Err() error {
+	f := j.Failures()
+	if len(f) == 0 {
+		return nil
+	}
+	re := &RefusalError{Errors: make([]*PolicyError, len(f))}
+	for i, c := range f {
+		re.Errors[i] = &PolicyError{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: c.Reason}
+	}
+	return re
+}
+
+type judgement struct {
+	checks []Check
+}
+
+func (j *judgement) add(field, rule, value string, pass bool, reason string) {
+	j.checks = append(j.checks, Check{Field: field, Rule: rule, Value: value, Pass: pass, Reason: reason})
+}
+
+func (j *judgement) pass(field, rule, value, reason string) { j.add(field, rule, value, true, reason) }
+func (j *judgement) fail(field, rule, value, reason string) { j.add(field, rule, value, false, reason) }
+
+// Judge applies the policy, the profile and the rules that hold whatever the
+// policy says to r, and lists every check. It never panics on odd input:
+// nil keys, URIs or issuer, non-string attribute values, malformed
+// extensions are all refusals.
+func (p *Policy) Judge(r Request, env Env) Judgement {
+	var j judgement
+	if p == nil {
+		j.fail("policy", "present", "", "there is no policy to judge the request by")
+		return Judgement{Checks: j.checks}
+	}
+	p.judgeSubject(&j, r, env)
+	p.judgeSANs(&j, r, env)
+	p.judgeProfile(&j, r, env)
+	p.judgeKey(&j, r, env)
+	p.judgeValidity(&j, env)
+	judgeExtensions(&j, r, env)
+	return Judgement{Checks: j.checks}
+}
+
+// subjectAttr is the values of one attribute type in a subject.
+type subjectAttr struct {
+	name   string
+	values []any
+}
+
+func collectAttrs(seq pkix.RDNSequence) (order []string, attrs map[string]*subjectAttr) {
+	attrs = map[string]*subjectAttr{}
+	for _, rdn := range seq {
+		for _, atv := range rdn {
+			name := attrNameOf(atv.Type)
+			a := attrs[name]
+			if a == nil {
+				a = &subjectAttr{name: name}
+				attrs[name] = a
+				order = append(order, name)
+			}
+			a.values = append(a.values, atv.Value)
+		}
+	}
+	return order, attrs
+}
+
+// issuerValues returns the issuer's subject values by attribute name.
+func issuerValues(c *x509.Certificate) map[string][]string {
+	out := map[string][]string{}
+	if c == nil {
+		return out
+	}
+	var seq pkix.RDNSequence
+	if len(c.RawSubject) == 0 {
+		seq = c.Subject.ToRDNSequence()
+	} else if rest, err := asn1.Unmarshal(c.RawSubject, &seq); err != nil || len(rest) != 0 {
+		seq = c.Subject.ToRDNSequence()
+	}
+	for _, rdn := range seq {
+		for _, atv := range rdn {
+			if s, ok := atv.Value.(string); ok {
+				name := attrNameOf(atv.Type)
+				out[name] = append(out[name], s)
+			}
+		}
+	}
+	return out
+}
+
+func valueString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+func (p *Policy) judgeSubject(j *judgement, r Request, env Env) {
+	order, attrs := collectAttrs(r.Subject)
+	issuer := issuerValues(env.Issuer)
+	for _, f := range p.subject {
+		a := attrs[f.name]
+		field := "subject " + f.name
+		if a != nil {
+			judgeAttrForm(j, a)
+		}
+		p.judgeFieldRule(j, f, a, issuer[f.name])
+		if a == nil {
+			continue
+		}
+		for _, v := range a.values {
+			s, ok := v.(string)
+			if !ok {
+				continue
+			}
+			if f.allow != nil {
+				if slices.Contains(f.allow, s) {
+					j.pass(field, "allow", s, "in the allow list")
+				} else {
+					j.fail(field, "allow", s, "not one of "+strings.Join(f.allow, ", "))
+				}
+			}
+			if f.re != nil {
+				if f.re.MatchString(s) {
+					j.pass(field, "pattern", s, "matches "+f.pattern)
+				} else {
+					j.fail(field, "pattern", s, "does not match the pattern "+f.pattern)
+				}
+			}
+			if f.maxLength > 0 {
+				if n := utf8.RuneCountInString(s); n > f.maxLength {
+					j.fail(field, "maxLength", s, fmt.Sprintf("%d characters, over the policy's maxLength of %d", n, f.maxLength))
+				} else {
+					j.pass(field, "maxLength", s, fmt.Sprintf("%d characters, at most %d", n, f.maxLength))
+				}
+			}
+		}
+	}
+	for _, name := range order {
+		if p.field(name) != nil {
+			continue
+		}
+		a := attrs[name]
+		judgeAttrForm(j, a)
+		field := "subject " + name
+		value := valueString(a.values[0])
+		if p.unlisted == unlistedDrop {
+			j.pass(field, "unlisted", value, "dropped")
+		} else {
+			j.fail(field, "unlisted", value, fmt.Sprintf("the policy does not name %s; remove it from the request, or add it to the policy's subject", name))
+		}
+	}
+}
+
+// judgeFieldRule applies match, supplied, optional or forbidden.
+func (p *Policy) judgeFieldRule(j *judgement, f *fieldPolicy, a *subjectAttr, issuer []string) {
+	field := "subject " + f.name
+	present := a != nil
+	value := ""
+	if present {
+		value = valueString(a.values[0])
+	}
+	switch f.rule {
+	case ruleMatch:
+		switch {
+		case len(issuer) == 0 && !present:
+			j.pass(field, ruleMatch, value, "absent, as in the issuer")
+		case len(issuer) == 0:
+			j.fail(field, ruleMatch, value, fmt.Sprintf("the issuer has no %s, so the request must not have one; remove it", f.name))
+		case !present:
+			j.fail(field, ruleMatch, value, fmt.Sprintf("missing; it must be %q, as in the issuer", issuer[0]))
+		case slices.Contains(issuer, value):
+			j.pass(field, ruleMatch, value, "equal to the issuer's")
+		default:
+			j.fail(field, ruleMatch, value, fmt.Sprintf("must be %q, as in the issuer", issuer[0]))
+		}
+	case ruleSupplied:
+		switch {
+		case !present:
+			j.fail(field, ruleSupplied, value, fmt.Sprintf("missing; the request must give a %s", f.name))
+		case strings.TrimSpace(value) == "":
+			j.fail(field, ruleSupplied, value, fmt.Sprintf("empty; the request must give a %s", f.name))
+		default:
+			j.pass(field, ruleSupplied, value, "present")
+		}
+	case ruleOptional:
+		j.pass(field, ruleOptional, value, "optional")
+	case ruleForbidden:
+		if present {
+			j.fail(field, ruleForbidden, value, fmt.Sprintf("the policy forbids %s; remove it", f.name))
+		} else {
+			j.pass(field, ruleForbidden, value, "absent")
+		}
+	}
+}
+
+// judgeAttrForm applies the rules that hold for every attribute whatever
+// the policy says: once per DN, a string without control characters,
+// within RFC 5280's upper bound, and C as two upper-case letters.
+func judgeAttrForm(j *judgement, a *subjectAttr) {
+	field := "subject " + a.name
+	if len(a.values) > 1 {
+		vals := make([]string, len(a.values))
+		for i, v := range a.values {
+			vals[i] = valueString(v)
+		}
+		j.fail(field, "unique", strings.Join(vals, ", "),
+			fmt.Sprintf("the subject has %d %s attributes; give %s once", len(a.values), a.name, a.name))
+	} else {
+		j.pass(field, "unique", valueString(a.values[0]), "given once")
+	}
+	known, _ := attrByName(a.name)
+	for _, v := range a.values {
+		s, ok := v.(string)
+		if !ok {
+			j.fail(field, "printable", valueString(v), fmt.Sprintf("the value is not a string (%T)", v))
+			continue
+		}
+		if reason := controlProblem(s); reason != "" {
+			j.fail(field, "printable", s, reason)
+		} else {
+			j.pass(field, "printable", s, "no control characters")
+		}
+		if a.name == "C" {
+			if len(s) == 2 && isUpper(s[0]) && isUpper(s[1]) {
+				j.pass(field, "country", s, "two upper-case letters")
+			} else {
+				j.fail(field, "country", s, "must be a two-letter upper-case ISO 3166 country code, e.g. DE")
+			}
+		} else if known.max > 0 {
+			if n := utf8.RuneCountInString(s); n > known.max {
+				j.fail(field, "length", s, fmt.Sprintf("%d characters, over RFC 5280's limit of %d for %s", n, known.max, a.name))
+			} else {
+				j.pass(field, "length", s, fmt.Sprintf("at most %d characters", known.max))
+			}
+		}
+	}
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// controlProblem says why s is not acceptable text in a DN, or "".
+func controlProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return "contains a NUL character"
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
+	limit := env.MaxSANs
+	if limit <= 0 {
+		limit = MaxSANs
+	}
+	// Count first, so a request with thousands of names is refused
+	// before any per-name work.
+	count := len(r.DNSNames) + len(r.IPAddresses) + len(r.EmailAddresses) + len(r.URIs)
+	var others []string
+	if count <= limit {
+		others = otherSANTypes(r.Extensions)
+		count += len(others)
+	}
+	if count > limit {
+		j.fail("san", "maxSANs", strconv.Itoa(count), fmt.Sprintf("%d names, over the limit of %d; split the request", count, limit))
+		return
+	}
+	j.pass("san", "maxSANs", strconv.Itoa(count), fmt.Sprintf("at most %d names", limit))
+	for _, o := range others {
+		j.fail("san", "sanType", o, "only DNS, IP, email and URI names are taken; remove this name from the request")
+	}
+
+	for _, name := range r.DNSNames {
+		field := "san " + sanDNS
+		if rule, reason := hostnameCheck(name, true); reason != "" {
+			j.fail(field, rule, name, "the name "+reason)
+			continue
+		}
+		j.pass(field, "hostname", name, "a valid hostname")
+		p.judgeSANPolicy(j, sanDNS, name, func(e string) bool { return dnsPatternMatch(e, name) }, nil)
+		if hasDNSConstraints(env.Issuer) {
+			judgeConstraint(j, field, name, dnsConstraintProblem(env.Issuer, name))
+		}
+	}
+	for _, ip := range r.IPAddresses {
+		field := "san " + sanIP
+		value := ipString(ip)
+		if len(ip) != net.IPv4len && len(ip) != net.IPv6len {
+			j.fail(field, "address", value, fmt.Sprintf("an IP address is 4 or 16 bytes, not %d", len(ip)))
+			continue
+		}
+		j.pass(field, "address", value, "a valid IP address")
+		p.judgeSANPolicy(j, sanIP, value, nil, ip)
+		if hasIPConstraints(env.Issuer) {
+			judgeConstraint(j, field, value, ipConstraintProblem(env.Issuer, ip))
+		}
+	}
+	for _, addr := range r.EmailAddresses {
+		field := "san " + sanEmail
+		if reason := emailProblem(addr); reason != "" {
+			j.fail(field, "addrSpec", addr, "the address "+reason)
+			continue
+		}
+		j.pass(field, "addrSpec", addr, "a valid address")
+		domain := emailDomain(addr)
+		p.judgeSANPolicy(j, sanEmail, addr, func(e string) bool { return strings.EqualFold(e, domain) }, nil)
+		if hasEmailConstraints(env.Issuer) {
+			judgeConstraint(j, field, addr, emailConstraintProblem(env.Issuer, addr))
+		}
+	}
+	for _, u := range r.URIs {
+		field := "san " + sanURI
+		value := ""
+		if u != nil {
+			value = u.String()
+		}
+		if reason := uriProblem(u); reason != "" {
+			j.fail(field, "uri", value, "the URI "+reason)
+			continue
+		}
+		j.pass(field, "uri", value, "an absolute URI")
+		p.judgeSANPolicy(j, sanURI, value, func(e string) bool { return uriPatternMatch(e, value) }, nil)
+		if hasURIConstraints(env.Issuer) {
+			judgeConstraint(j, field, value, uriConstraintProblem(env.Issuer, u))
+		}
+	}
+}
+
+func judgeConstraint(j *judgement, field, value, problem string) {
+	if problem != "" {
+		j.fail(field, "nameConstraints", value, problem)
+	} else {
+		j.pass(field, "nameConstraints", value, "within the issuer's name constraints")
+	}
+}
+
+// judgeSANPolicy applies the policy's rule for a SAN type to one valid
+// name: match tells whether an allow or deny entry matches it (for IPs, ip
+// is matched against the CIDRs instead).
+func (p *Policy) judgeSANPolicy(j *judgement, typ, value string, match func(string) bool, ip net.IP) {
+	field := "san " + typ
+	sp := p.san[typ]
+	if sp == nil {
+		j.fail(field, "sanType", value, fmt.Sprintf("the policy has no rule for %s names, so they are refused; remove the name or add a %q rule to the policy's san", typ, typ))
+		return
+	}
+	if sp.any {
+		j.pass(field, "any", value, "the policy allows every valid "+typ+" name")
+		return
+	}
+	allowed, denied := "", ""
+	if ip != nil {
+		for i, n := range sp.allowNets {
+			if n.Contains(ip) {
+				allowed = sp.allowTexts[i]
+				break
+			}
+		}
+		for i, n := range sp.denyNets {
+			if n.Contains(ip) {
+				denied = sp.denyTexts[i]
+				break
+			}
+		}
+	} else {
+		for _, e := range sp.allow {
+			if match(e) {
+				allowed = e
+				break
+			}
+		}
+		for _, e := range sp.deny {
+			if match(e) {
+				denied = e
+				break
+			}
+		}
+	}
+	allowList := sp.allow
+	if ip != nil {
+		allowList = sp.allowTexts
+	}
+	if allowed != "" {
+		j.pass(field, "allow", value, fmt.Sprintf("matches %q", allowed))
+	} else {
+		j.fail(field, "allow", value, "matches none of "+strings.Join(allowList, ", "))
+	}
+	if denied != "" {
+		j.fail(field, "deny", value, fmt.Sprintf("matches the deny entry %q", denied))
+	} else {
+		j.pass(field, "deny", value, "matches no deny entry")
+	}
+}
+
+func (p *Policy) judgeProfile(j *judgement, r Request, env Env) {
+	switch {
+	case env.Profile == "":
+		j.fail("profile", "profiles", "", "no profile given; use one of "+strings.Join(p.profiles, ", "))
+	case slices.Contains(p.profiles, env.Profile):
+		j.pass("profile", "profiles", env.Profile, "allowed by the policy")
+	default:
+		j.fail("profile", "profiles", env.Profile, "the policy allows only "+strings.Join(p.profiles, ", "))
+	}
+	if env.RequireSAN {
+		if len(r.DNSNames)+len(r.IPAddresses) > 0 {
+			j.pass("san", "requireSAN", "", "has a DNS or IP name")
+		} else {
+			j.fail("san", "requireSAN", "", fmt.Sprintf("a %s certificate needs at least one DNS or IP SAN; add one", profileName(env.Profile)))
+		}
+	}
+	if env.CNMustBeSAN {
+		for _, rdn := range r.Subject {
+			for _, atv := range rdn {
+				if !atv.Type.Equal(asn1.ObjectIdentifier{2, 5, 4, 3}) {
+					continue
+				}
+				cn := valueString(atv.Value)
+				if cnInSANs(cn, r) {
+					j.pass("subject CN", "cnInSAN", cn, "among the SANs")
+				} else {
+					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("a %s certificate's CN must also be one of its DNS or IP SANs; add it as a SAN", profileName(env.Profile)))
+				}
+			}
+		}
+	}
+}
+
+func cnInSANs(cn string, r Request) bool {
+	for _, d := range r.DNSNames {
+		if strings.EqualFold(d, cn) {
+			return true
+		}
+	}
+	if a, err := netip.ParseAddr(cn); err == nil {
+		for _, ip := range r.IPAddresses {
+			if b, ok := netip.AddrFromSlice(ip); ok && b.Unmap() == a.Unmap() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keyValue names a key for messages.
+func keyValue(pub crypto.PublicKey) string {
+	if t, err := KeyTypeOf(pub); err == nil {
+		return t
+	}
+	if pub == nil {
+		return ""
+	}
+	return fmt.Sprintf("%T", pub)
+}
+
+func (p *Policy) judgeKey(j *judgement, r Request, env Env) {
+	value := keyValue(r.PublicKey)
+	if reason := keyProblem(r.PublicKey); reason != "" {
+		j.fail("key", "strength", value, reason)
+	} else {
+		j.pass("key", "strength", value, "an acceptable key")
+	}
+	if t, err := KeyTypeOf(r.PublicKey); err != nil {
+		j.fail("key", "keyTypes", value, "not one of the policy's key types "+strings.Join(p.keyTypes, ", "))
+	} else if slices.Contains(p.keyTypes, t) {
+		j.pass("key", "keyTypes", t, "allowed by the policy")
+	} else {
+		j.fail("key", "keyTypes", t, "the policy allows only "+strings.Join(p.keyTypes, ", "))
+	}
+	for _, k := range env.IssuerKeys {
+		if sameKey(r.PublicKey, k) {
+			j.fail("key", "issuerKey", value, "this is the public key of one of the CA's issuers; make a new key for the request")
+			return
+		}
+	}
+	j.pass("key", "issuerKey", value, "not an issuer's key")
+}
+
+func (p *Policy) judgeValidity(j *judgement, env Env) {
+	value := formatDuration(env.Validity)
+	switch {
+	case env.Validity <= 0:
+		j.fail("validity", "maxValidity", value, "the validity must be positive")
+	case env.Validity > p.maxValidity:
+		j.fail("validity", "maxValidity", value, fmt.Sprintf("longer than the policy's maxValidity of %s; ask for less", p.maxValidityText))
+	default:
+		j.pass("validity", "maxValidity", value, "at most "+p.maxValidityText)
+	}
+}
+
+func judgeExtensions(j *judgement, r Request, env Env) {
+	seen := map[string]int{}
+	for _, e := range r.Extensions {
+		label := extensionLabel(e.Id)
+		seen[e.Id.String()]++
+		if seen[e.Id.String()] == 2 {
+			j.fail("extension", "unique", label, "requested twice; request each extension at most once")
+		}
+		switch {
+		case e.Id.Equal(oidExtSAN):
+			j.pass("extension", "taken", label, "the names are judged as SANs")
+		case e.Id.Equal(oidExtSubjectKeyID):
+			j.pass("extension", "ignored", label, "the CA sets its own subject key identifier")
+		case e.Id.Equal(oidExtBasicConstraints):
+			judgeExt(j, "basicConstraints", label, basicConstraintsProblem(e.Value), "CA:FALSE, not copied")
+		case e.Id.Equal(oidExtKeyUsage):
+			judgeExt(j, "keyUsage", label, keyUsageProblem(e.Value, env.KeyUsage, env.Profile), "granted by the profile anyway, not copied")
+		case e.Id.Equal(oidExtExtKeyUsage):
+			judgeExt(j, "extKeyUsage", label, extKeyUsageProblem(e.Value, env.ExtKeyUsage, env.Profile), "granted by the profile anyway, not copied")
+		default:
+			reason := "this extension cannot be requested; remove it from the request (only the subjectAltName is taken from a request)"
+			if e.Critical {
+				reason = "this critical extension cannot be requested; remove it from the request (only the subjectAltName is taken from a request)"
+			}
+			j.fail("extension", "extensions", label, reason)
+		}
+	}
+}
+
+func judgeExt(j *judgement, rule, label, problem, ok string) {
+	if problem != "" {
+		j.fail("extension", rule, label, problem)
+	} else {
+		j.pass("extension", rule, label, ok)
+	}
+}

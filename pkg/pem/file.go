@@ -1,0 +1,191 @@
+package pem
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+var (
+	// ErrExists is returned when a file that must be new already exists.
+	ErrExists = errors.New("pem: file already exists")
+	// ErrNotRegular is returned for an output path that names a directory,
+	// a device, a symlink or anything else that is not a regular file.
+	ErrNotRegular = errors.New("pem: not a regular file")
+	// ErrKeyPermissions is returned for a key file readable by group or others.
+	ErrKeyPermissions = errors.New("pem: key file is readable by group or others")
+)
+
+// File is one file for WriteFiles.
+type File struct {
+	Path      string
+	Data      []byte
+	Mode      fs.FileMode // 0 means 0644
+	NoReplace bool        // fail with ErrExists rather than replace an existing file (keys)
+}
+
+// CheckWritable returns ErrExists when noReplace is set and path exists, and
+// ErrNotRegular when path exists and is not a regular file. Commands call it
+// before doing work whose result they could not write.
+func CheckWritable(path string, noReplace bool) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("pem: check %s: %w", path, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%w: %s is a %s; name a new file", ErrNotRegular, path, describeMode(fi.Mode()))
+	case noReplace:
+		return fmt.Errorf("%w: %s (never overwritten; move it away or choose another name)", ErrExists, path)
+	}
+	return nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// WriteFiles writes every file atomically: a temp file in the same directory,
+// synced, then renamed over the path (or linked to it, for NoReplace, so that
+// an existing file is never replaced), then each directory synced once. With
+// several files the data is synced with one syncfs for the batch. A reader
+// sees either the old file or the whole new one, never half of one. On error
+// the files already placed stay; the others are not created.
+func WriteFiles(files ...File) error {
+	for _, f := range files {
+		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+			return err
+		}
+	}
+	temps := make([]string, 0, len(files))
+	defer func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+	}()
+	for _, f := range files {
+		tmp, err := writeTemp(f, len(files) == 1)
+		if err != nil {
+			return err
+		}
+		temps = append(temps, tmp)
+	}
+	if len(files) > 1 {
+		if err := syncFS(filepath.Dir(files[0].Path)); err != nil {
+			return err
+		}
+	}
+	dirs := map[string]bool{}
+	for i, f := range files {
+		if f.NoReplace {
+			if err := os.Link(temps[i], f.Path); err != nil {
+				if errors.Is(err, fs.ErrExist) {
+					return fmt.Errorf("%w: %s", ErrExists, f.Path)
+				}
+				return fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+		} else if err := os.Rename(temps[i], f.Path); err != nil {
+			return fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTemp(f File, sync bool) (string, error) {
+	mode := f.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	dir, base := filepath.Split(f.Path)
+	if dir == "" {
+		dir = "."
+	}
+	t, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+	}
+	name := t.Name()
+	fail := func(err error) (string, error) {
+		t.Close()
+		os.Remove(name)
+		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+	}
+	if err := t.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if _, err := t.Write(f.Data); err != nil {
+		return fail(err)
+	}
+	if sync {
+		if err := t.Sync(); err != nil {
+			return fail(err)
+		}
+	}
+	if err := t.Close(); err != nil {
+		os.Remove(name)
+		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+	}
+	return name, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("pem: sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("pem: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// syncFS flushes the whole file system holding dir: one sync for a batch of files.
+func syncFS(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("pem: sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("pem: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ReadKeyFile reads a private key file, refusing one that group or others can
+// read (ErrKeyPermissions) or one over MaxSize.
+func ReadKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("pem: read key: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("pem: read key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrKeyPermissions, path, fi.Mode().Perm(), path)
+	}
+	return ReadAll(f, MaxSize)
+}

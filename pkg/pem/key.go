@@ -1,0 +1,176 @@
+package pem
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/youmark/pkcs8"
+)
+
+// KeyType names a kind of key the toolkit generates.
+type KeyType string
+
+// The key types of SPEC.md; ECDSAP256 is the default.
+const (
+	ECDSAP256 KeyType = "ecdsa-p256"
+	ECDSAP384 KeyType = "ecdsa-p384"
+	RSA2048   KeyType = "rsa-2048"
+	RSA3072   KeyType = "rsa-3072"
+	RSA4096   KeyType = "rsa-4096"
+	Ed25519   KeyType = "ed25519"
+)
+
+// KeyTypes lists every key type, in the order the CLI shows them.
+var KeyTypes = []KeyType{ECDSAP256, ECDSAP384, RSA2048, RSA3072, RSA4096, Ed25519}
+
+// ErrUnknownKeyType is returned by ParseKeyType for a name not in KeyTypes.
+var ErrUnknownKeyType = errors.New("pem: unknown key type")
+
+// ParseKeyType returns the key type named s; the empty string is ECDSAP256.
+func ParseKeyType(s string) (KeyType, error) {
+	if s == "" {
+		return ECDSAP256, nil
+	}
+	for _, kt := range KeyTypes {
+		if string(kt) == s {
+			return kt, nil
+		}
+	}
+	names := make([]string, len(KeyTypes))
+	for i, kt := range KeyTypes {
+		names[i] = string(kt)
+	}
+	return "", fmt.Errorf("%w %q (use one of %s)", ErrUnknownKeyType, s, strings.Join(names, ", "))
+}
+
+// GenerateKey makes a new private key of type kt from crypto/rand.
+func GenerateKey(kt KeyType) (crypto.Signer, error) {
+	var (
+		key crypto.Signer
+		err error
+	)
+	switch kt {
+	case ECDSAP256:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case ECDSAP384:
+		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case RSA2048:
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	case RSA3072:
+		key, err = rsa.GenerateKey(rand.Reader, 3072)
+	case RSA4096:
+		key, err = rsa.GenerateKey(rand.Reader, 4096)
+	case Ed25519:
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		return nil, fmt.Errorf("%w %q", ErrUnknownKeyType, kt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pem: generate %s key: %w", kt, err)
+	}
+	return key, nil
+}
+
+// KDF parameters of encrypted keys: PBES2 with scrypt (N=2^14, r=8, p=1, the
+// parameters of `openssl pkcs8 -scrypt`, inside OpenSSL's default memory
+// limit) and AES-256-CBC (RFC 8018, RFC 7914).
+var keyOpts = &pkcs8.Opts{
+	Cipher: pkcs8.AES256CBC,
+	KDFOpts: pkcs8.ScryptOpts{
+		SaltSize:                 16,
+		CostParameter:            1 << 14,
+		BlockSize:                8,
+		ParallelizationParameter: 1,
+	},
+}
+
+var (
+	// ErrPassphraseRequired is returned for an encrypted key when no passphrase is given.
+	ErrPassphraseRequired = errors.New("pem: the key is encrypted and needs a passphrase")
+	// ErrWrongPassphrase is returned when the passphrase does not open the key.
+	ErrWrongPassphrase = errors.New("pem: the passphrase does not open the key")
+)
+
+// MarshalPrivateKey returns key as PKCS#8 PEM: an ENCRYPTED PRIVATE KEY block
+// (PBES2, scrypt, AES-256-CBC) when passphrase is not empty, else a PRIVATE KEY block.
+func MarshalPrivateKey(key crypto.Signer, passphrase []byte) ([]byte, error) {
+	if len(passphrase) == 0 {
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("pem: marshal key: %w", err)
+		}
+		return Encode(TypePrivateKey, der), nil
+	}
+	der, err := pkcs8.MarshalPrivateKey(key, passphrase, keyOpts)
+	if err != nil {
+		return nil, fmt.Errorf("pem: encrypt key: %w", err)
+	}
+	return Encode(TypeEncryptedKey, der), nil
+}
+
+// IsEncryptedKey reports whether data is an ENCRYPTED PRIVATE KEY block.
+func IsEncryptedKey(data []byte) bool {
+	_, t, err := Decode(data, MaxSize, TypeEncryptedKey, TypePrivateKey)
+	return err == nil && t == TypeEncryptedKey
+}
+
+// ParsePrivateKey reads a PKCS#8 key in PEM (PRIVATE KEY or ENCRYPTED PRIVATE
+// KEY) and returns its signer. An encrypted key needs passphrase
+// (ErrPassphraseRequired); one it does not open gives ErrWrongPassphrase.
+func ParsePrivateKey(data, passphrase []byte) (crypto.Signer, error) {
+	der, blockType, err := Decode(data, MaxSize, TypePrivateKey, TypeEncryptedKey)
+	if err != nil {
+		return nil, err
+	}
+	var key any
+	switch blockType {
+	case TypeEncryptedKey:
+		if len(passphrase) == 0 {
+			return nil, ErrPassphraseRequired
+		}
+		if err := checkPBES2(der); err != nil {
+			return nil, err
+		}
+		key, _, err = pkcs8.ParsePrivateKey(der, passphrase)
+		if err != nil {
+			return nil, ErrWrongPassphrase
+		}
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, &FormatError{Want: TypePrivateKey, Found: "a PRIVATE KEY block", Detail: "not PKCS#8: " + err.Error()}
+		}
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, &FormatError{Want: TypePrivateKey, Found: fmt.Sprintf("a %T key", key)}
+	}
+	return signer, nil
+}
+
+var oidPBES2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+
+// checkPBES2 separates a malformed or unsupported encrypted key from a wrong passphrase.
+func checkPBES2(der []byte) error {
+	var info struct {
+		Algo pkix.AlgorithmIdentifier
+		Data []byte
+	}
+	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) > 0 {
+		return &FormatError{Want: TypeEncryptedKey, Found: "an ENCRYPTED PRIVATE KEY block", Detail: "not an EncryptedPrivateKeyInfo"}
+	}
+	if !info.Algo.Algorithm.Equal(oidPBES2) {
+		return &FormatError{Want: TypeEncryptedKey, Found: "an ENCRYPTED PRIVATE KEY block", Detail: fmt.Sprintf("encryption %v is not PBES2 (re-encrypt with openssl pkcs8 -topk8 -v2 aes-256-cbc)", info.Algo.Algorithm)}
+	}
+	return nil
+}

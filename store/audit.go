@@ -1,0 +1,166 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+// audit appends the record of one change inside the transaction making it,
+// chained to the previous record by its hash.
+func (b *Bolt) audit(tx *bolt.Tx, action, issuer string, serials []string) error {
+	ab := tx.Bucket(bucketAudit)
+	rec := ca.AuditRecord{
+		Time: b.now().UTC(), Command: b.actor.Command, Args: b.actor.Args, User: b.actor.User,
+		Action: action, Issuer: issuer, Serials: serials, Result: "ok",
+	}
+	if k, v := ab.Cursor().Last(); k != nil {
+		var prev ca.AuditRecord
+		if err := json.Unmarshal(v, &prev); err != nil {
+			return fmt.Errorf("%w: audit record %x: %v", ErrCorrupt, k, err)
+		}
+		rec.Seq = binary.BigEndian.Uint64(k) + 1
+		rec.Prev = prev.Hash
+	} else {
+		rec.Seq = 1
+	}
+	if rec.Args == nil {
+		rec.Args = []string{}
+	}
+	rec.Hash = rec.ComputeHash()
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return ab.Put(u64(rec.Seq), v)
+}
+
+// AuditRecords calls fn for each audit record in order, until fn returns an error.
+func (b *Bolt) AuditRecords(fn func(*ca.AuditRecord) error) error {
+	return b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+			var rec ca.AuditRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("%w: audit record %x: %v", ErrCorrupt, k, err)
+			}
+			return fn(&rec)
+		})
+	})
+}
+
+// Check runs bbolt's own consistency check and this package's: every record
+// decodes, every index entry names a record and every record is indexed,
+// every revocation refers to a certificate of its issuer, CRL numbers run
+// 1, 2, 3 ... per issuer, every issuer's certificate is recorded, and the
+// audit chain holds. It returns every problem found; none means consistent.
+func (b *Bolt) Check() []error {
+	var problems []error
+	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	err := b.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			add("bbolt: %v", err)
+		}
+		for _, name := range topBuckets {
+			if tx.Bucket(name) == nil {
+				add("bucket %s is missing", name)
+				return nil
+			}
+		}
+		certs := tx.Bucket(bucketCerts)
+		indexed := 0
+		_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
+			return tx.Bucket(bucketByIssuer).Bucket(issuer).ForEach(func(k, _ []byte) error {
+				indexed++
+				v := certs.Get(k)
+				var c certJSON
+				switch {
+				case v == nil:
+					add("issuer index %s names serial %x, which has no record", issuer, k)
+				case json.Unmarshal(v, &c) != nil:
+					add("certificate %x does not decode", k)
+				case c.Issuer != string(issuer):
+					add("certificate %x of issuer %s is indexed under %s", k, c.Issuer, issuer)
+				}
+				return nil
+			})
+		})
+		expiries := 0
+		_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
+			expiries++
+			if len(k) != 8+ca.SerialBytes || certs.Get(k[8:]) == nil {
+				add("expiry index entry %x names no certificate", k)
+			}
+			return nil
+		})
+		n := certs.Stats().KeyN
+		if indexed != n || expiries != n {
+			add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
+		}
+		_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
+			return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, v []byte) error {
+				var c certJSON
+				cv := certs.Get(k)
+				if cv == nil || json.Unmarshal(cv, &c) != nil || c.Issuer != string(issuer) {
+					add("revocation %x under issuer %s refers to no certificate of that issuer", k, issuer)
+				}
+				if _, err := decodeRevocation(k, v); err != nil {
+					add("%v", err)
+				}
+				return nil
+			})
+		})
+		_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
+			var want uint64 = 1
+			return tx.Bucket(bucketCRLs).Bucket(issuer).ForEach(func(k, v []byte) error {
+				if got := binary.BigEndian.Uint64(k); got != want {
+					add("CRL numbers of %s jump from %d to %d", issuer, want-1, got)
+					want = got
+				}
+				want++
+				if _, err := decodeCRL(string(issuer), k, v); err != nil {
+					add("%v", err)
+				}
+				return nil
+			})
+		})
+		_ = tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
+			rec, err := decodeIssuer(string(k), v)
+			if err != nil {
+				add("%v", err)
+				return nil
+			}
+			key, ok := ca.SerialKey(rec.Serial)
+			if !ok || certs.Get(key) == nil {
+				add("issuer %s: its certificate %s is not recorded", k, ca.FormatSerial(rec.Serial))
+			}
+			return nil
+		})
+		prev, seq := "", uint64(0)
+		_ = tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+			var rec ca.AuditRecord
+			seq++
+			switch {
+			case json.Unmarshal(v, &rec) != nil:
+				add("audit record %x does not decode", k)
+			case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
+				add("audit record %d is missing or out of place (found %d)", seq, rec.Seq)
+				seq = rec.Seq
+			case rec.Prev != prev:
+				add("audit record %d does not chain to record %d", rec.Seq, seq-1)
+			case rec.ComputeHash() != rec.Hash:
+				add("audit record %d was edited: its hash does not match", rec.Seq)
+			}
+			prev = rec.Hash
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		add("%v", err)
+	}
+	return problems
+}

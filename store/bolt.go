@@ -1,0 +1,581 @@
+// Package store holds the implementations of ca.Store: Bolt, a bbolt file in
+// the home (the default). Every implementation passes the conformance suite
+// in this package's tests.
+//
+// It owns how records are laid out and kept consistent; it does not sign,
+// judge requests or write certificate files.
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+// SchemaVersion is the layout version this package reads and writes.
+const SchemaVersion = 1
+
+// ErrLocked is returned by Open when another process holds the store past the timeout.
+var ErrLocked = errors.New("store: locked")
+
+// ErrCorrupt is returned for a store whose records do not decode or disagree.
+var ErrCorrupt = errors.New("store: inconsistent")
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketIssuers  = []byte("issuers")
+	bucketCerts    = []byte("certs")    // serial -> certificate record
+	bucketByIssuer = []byte("byIssuer") // issuer / serial -> nil
+	bucketExpiry   = []byte("expiry")   // notAfter (8) + serial -> nil
+	bucketRevoked  = []byte("revoked")  // issuer / serial -> revocation
+	bucketCRLs     = []byte("crls")     // issuer / number (8) -> CRL record
+	bucketAudit    = []byte("audit")    // seq (8) -> audit record
+	keySchema      = []byte("schema")
+)
+
+var topBuckets = [][]byte{bucketMeta, bucketIssuers, bucketCerts, bucketByIssuer, bucketExpiry, bucketRevoked, bucketCRLs, bucketAudit}
+
+// Options configure Open.
+type Options struct {
+	// Timeout is how long to wait for the file lock; 0 means 10s.
+	Timeout time.Duration
+	// ReadOnly opens with a shared lock; writes fail.
+	ReadOnly bool
+	// Create makes a new store; without it a missing file is ca.ErrNotFound.
+	Create bool
+	// Actor is written into the audit record of every change.
+	Actor ca.Actor
+	// Now is the audit clock; nil means time.Now.
+	Now func() time.Time
+	// NoSync skips fsync on commit. For benchmarks of everything else only.
+	NoSync bool
+}
+
+// Bolt is a ca.Store in one bbolt file.
+type Bolt struct {
+	db    *bolt.DB
+	path  string
+	actor ca.Actor
+	now   func() time.Time
+}
+
+var _ ca.Store = (*Bolt)(nil)
+
+// Open opens the bbolt store at path, waiting up to opts.Timeout for the file
+// lock (ErrLocked after that). The file is created (mode 0600) only with
+// opts.Create; otherwise a missing file is ca.ErrNotFound.
+func Open(path string, opts Options) (*Bolt, error) {
+	if !opts.Create {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: no CA home: %s does not exist (create one with \"ca init --cn NAME\", or point --home or CA_HOME at one)", ca.ErrNotFound, path)
+		}
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
+	if err := b.init(opts.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bolt) init(readOnly bool) error {
+	check := func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return fmt.Errorf("%w: %s has no schema version; is it a ca store?", ErrCorrupt, b.path)
+		}
+		if v := meta.Get(keySchema); string(v) != fmt.Sprint(SchemaVersion) {
+			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d", ErrCorrupt, b.path, v, SchemaVersion)
+		}
+		return nil
+	}
+	if readOnly {
+		return b.db.View(check)
+	}
+	if err := b.db.View(check); err == nil {
+		return nil
+	}
+	return b.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) != nil {
+			return check(tx)
+		}
+		for _, name := range topBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("store: create bucket %s: %w", name, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(fmt.Sprint(SchemaVersion)))
+	})
+}
+
+// Path returns the file the store is in.
+func (b *Bolt) Path() string { return b.path }
+
+// Close releases the file lock.
+func (b *Bolt) Close() error { return b.db.Close() }
+
+type certJSON struct {
+	Issuer    string    `json:"issuer"`
+	Subject   string    `json:"subject"`
+	SANs      []string  `json:"sans"`
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+	Profile   string    `json:"profile"`
+	DER       []byte    `json:"der"`
+}
+
+type revJSON struct {
+	Issuer         string    `json:"issuer"`
+	NotAfter       time.Time `json:"notAfter"`
+	RevokedAt      time.Time `json:"revokedAt"`
+	Reason         ca.Reason `json:"reason"`
+	InvalidityDate time.Time `json:"invalidityDate"`
+}
+
+type issuerJSON struct {
+	Parent string `json:"parent"`
+	Serial string `json:"serial"`
+	DER    []byte `json:"der"`
+}
+
+type crlJSON struct {
+	Number     string    `json:"number"`
+	ThisUpdate time.Time `json:"thisUpdate"`
+	NextUpdate time.Time `json:"nextUpdate"`
+	Entries    int       `json:"entries"`
+	DER        []byte    `json:"der"`
+}
+
+func serialKey(s *big.Int) ([]byte, error) {
+	k, ok := ca.SerialKey(s)
+	if !ok {
+		return nil, fmt.Errorf("%w: serial %s", ca.ErrNotFound, ca.FormatSerial(s))
+	}
+	return k, nil
+}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func expiryKey(notAfter time.Time, serial []byte) []byte {
+	return append(u64(uint64(notAfter.Unix())), serial...)
+}
+
+// AddIssuer implements ca.Store.
+func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.CertRecord) error {
+	return b.update(ctx, func(tx *bolt.Tx) error {
+		issuers := tx.Bucket(bucketIssuers)
+		if issuers.Get([]byte(iss.Name)) != nil {
+			return fmt.Errorf("%w: issuer %q", ca.ErrExists, iss.Name)
+		}
+		if iss.Parent != "" && issuers.Get([]byte(iss.Parent)) == nil {
+			return fmt.Errorf("%w: parent issuer %q", ca.ErrNotFound, iss.Parent)
+		}
+		v, err := json.Marshal(issuerJSON{Parent: iss.Parent, Serial: ca.FormatSerial(iss.Serial), DER: iss.DER})
+		if err != nil {
+			return err
+		}
+		if err := putCert(tx, cert); err != nil {
+			return err
+		}
+		if err := issuers.Put([]byte(iss.Name), v); err != nil {
+			return err
+		}
+		return b.audit(tx, "add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})
+	})
+}
+
+// putCert records one certificate if its serial is new (ca.ErrSerialExists otherwise).
+func putCert(tx *bolt.Tx, c *ca.CertRecord) error {
+	key, err := serialKey(c.Serial)
+	if err != nil {
+		return err
+	}
+	certs := tx.Bucket(bucketCerts)
+	if certs.Get(key) != nil {
+		return ca.ErrSerialExists
+	}
+	v, err := json.Marshal(certJSON{Issuer: c.Issuer, Subject: c.Subject, SANs: c.SANs, NotBefore: c.NotBefore, NotAfter: c.NotAfter, Profile: c.Profile, DER: c.DER})
+	if err != nil {
+		return err
+	}
+	if err := certs.Put(key, v); err != nil {
+		return err
+	}
+	byIssuer, err := tx.Bucket(bucketByIssuer).CreateBucketIfNotExists([]byte(c.Issuer))
+	if err != nil {
+		return err
+	}
+	if err := byIssuer.Put(key, nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketExpiry).Put(expiryKey(c.NotAfter, key), nil)
+}
+
+// Issuer implements ca.Store.
+func (b *Bolt) Issuer(ctx context.Context, name string) (*ca.IssuerRecord, error) {
+	var rec *ca.IssuerRecord
+	err := b.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketIssuers).Get([]byte(name))
+		if v == nil {
+			return fmt.Errorf("%w: issuer %q (see \"ca list\" or the home's issuers/ directory)", ca.ErrNotFound, name)
+		}
+		var err error
+		rec, err = decodeIssuer(name, v)
+		return err
+	})
+	return rec, err
+}
+
+func decodeIssuer(name string, v []byte) (*ca.IssuerRecord, error) {
+	var j issuerJSON
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, fmt.Errorf("%w: issuer %q: %v", ErrCorrupt, name, err)
+	}
+	serial, err := ca.ParseSerial(j.Serial)
+	if err != nil {
+		return nil, fmt.Errorf("%w: issuer %q: %v", ErrCorrupt, name, err)
+	}
+	return &ca.IssuerRecord{Name: name, Parent: j.Parent, Serial: serial, DER: j.DER}, nil
+}
+
+// Issuers implements ca.Store.
+func (b *Bolt) Issuers(ctx context.Context) ([]ca.IssuerRecord, error) {
+	var roots, others []ca.IssuerRecord
+	err := b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
+			rec, err := decodeIssuer(string(k), v)
+			if err != nil {
+				return err
+			}
+			if rec.Parent == "" {
+				roots = append(roots, *rec)
+			} else {
+				others = append(others, *rec)
+			}
+			return nil
+		})
+	})
+	return append(roots, others...), err
+}
+
+// AddCertificates implements ca.Store.
+func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]error, error) {
+	errs := make([]error, len(certs))
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		var serials []string
+		issuer := ""
+		for i, c := range certs {
+			errs[i] = putCert(tx, c)
+			if errs[i] != nil && !errors.Is(errs[i], ca.ErrSerialExists) {
+				return errs[i]
+			}
+			if errs[i] == nil {
+				serials = append(serials, ca.FormatSerial(c.Serial))
+				if issuer == "" || issuer == c.Issuer {
+					issuer = c.Issuer
+				} else {
+					issuer = "*"
+				}
+			}
+		}
+		if len(serials) == 0 {
+			return nil
+		}
+		return b.audit(tx, "issue", issuer, serials)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// Certificate implements ca.Store.
+func (b *Bolt) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRecord, error) {
+	var rec *ca.CertRecord
+	err := b.db.View(func(tx *bolt.Tx) error {
+		key, err := serialKey(serial)
+		if err != nil {
+			return err
+		}
+		v := tx.Bucket(bucketCerts).Get(key)
+		if v == nil {
+			return fmt.Errorf("%w: serial %s is not in this home (see \"ca list\")", ca.ErrNotFound, ca.FormatSerial(serial))
+		}
+		rec, err = decodeCert(tx, key, v)
+		return err
+	})
+	return rec, err
+}
+
+func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
+	var j certJSON
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, fmt.Errorf("%w: certificate %x: %v", ErrCorrupt, key, err)
+	}
+	rec := &ca.CertRecord{
+		Serial: new(big.Int).SetBytes(key), Issuer: j.Issuer, Subject: j.Subject, SANs: j.SANs,
+		NotBefore: j.NotBefore, NotAfter: j.NotAfter, Profile: j.Profile, DER: j.DER,
+	}
+	if rb := tx.Bucket(bucketRevoked).Bucket([]byte(j.Issuer)); rb != nil {
+		if rv := rb.Get(key); rv != nil {
+			r, err := decodeRevocation(key, rv)
+			if err != nil {
+				return nil, err
+			}
+			rec.Revocation = r
+		}
+	}
+	return rec, nil
+}
+
+// Certificates implements ca.Store.
+func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
+	subject := strings.ToLower(q.Subject)
+	return b.db.View(func(tx *bolt.Tx) error {
+		certs := tx.Bucket(bucketCerts)
+		visit := func(key []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v := certs.Get(key)
+			if v == nil {
+				return fmt.Errorf("%w: index names serial %x, which has no record", ErrCorrupt, key)
+			}
+			rec, err := decodeCert(tx, key, v)
+			if err != nil {
+				return err
+			}
+			if q.Issuer != "" && rec.Issuer != q.Issuer {
+				return nil
+			}
+			if subject != "" && !matchesText(rec, subject) {
+				return nil
+			}
+			return fn(rec)
+		}
+		switch {
+		case !q.NotAfterBefore.IsZero():
+			c := tx.Bucket(bucketExpiry).Cursor()
+			bound := u64(uint64(q.NotAfterBefore.Unix()))
+			for k, _ := c.First(); k != nil && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
+				if err := visit(bytes.Clone(k[8:])); err != nil {
+					return err
+				}
+			}
+			return nil
+		case q.Issuer != "":
+			bi := tx.Bucket(bucketByIssuer).Bucket([]byte(q.Issuer))
+			if bi == nil {
+				return nil
+			}
+			return bi.ForEach(func(k, _ []byte) error { return visit(k) })
+		default:
+			return certs.ForEach(func(k, _ []byte) error { return visit(k) })
+		}
+	})
+}
+
+func matchesText(rec *ca.CertRecord, lower string) bool {
+	if strings.Contains(strings.ToLower(rec.Subject), lower) {
+		return true
+	}
+	for _, s := range rec.SANs {
+		if strings.Contains(strings.ToLower(s), lower) {
+			return true
+		}
+	}
+	return false
+}
+
+// Revoke implements ca.Store.
+func (b *Bolt) Revoke(ctx context.Context, revs []ca.Revocation) ([]ca.Revocation, error) {
+	out := make([]ca.Revocation, len(revs))
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		serials := make([]string, len(revs))
+		issuers := map[string]bool{}
+		for i, r := range revs {
+			key, err := serialKey(r.Serial)
+			if err != nil {
+				return err
+			}
+			v := tx.Bucket(bucketCerts).Get(key)
+			if v == nil {
+				return fmt.Errorf("%w: serial %s is not in this home (see \"ca list\"); nothing was revoked", ca.ErrNotFound, ca.FormatSerial(r.Serial))
+			}
+			var c certJSON
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("%w: certificate %x: %v", ErrCorrupt, key, err)
+			}
+			rb, err := tx.Bucket(bucketRevoked).CreateBucketIfNotExists([]byte(c.Issuer))
+			if err != nil {
+				return err
+			}
+			if rb.Get(key) != nil {
+				return fmt.Errorf("%w: serial %s; nothing was revoked", ca.ErrAlreadyRevoked, ca.FormatSerial(r.Serial))
+			}
+			r.Issuer, r.NotAfter = c.Issuer, c.NotAfter
+			rv, err := json.Marshal(revJSON{Issuer: r.Issuer, NotAfter: r.NotAfter, RevokedAt: r.RevokedAt.UTC(), Reason: r.Reason, InvalidityDate: r.InvalidityDate.UTC()})
+			if err != nil {
+				return err
+			}
+			if err := rb.Put(key, rv); err != nil {
+				return err
+			}
+			out[i] = r
+			serials[i] = ca.FormatSerial(r.Serial)
+			issuers[c.Issuer] = true
+		}
+		issuer := "*"
+		if len(issuers) == 1 {
+			for k := range issuers {
+				issuer = k
+			}
+		}
+		return b.audit(tx, "revoke", issuer, serials)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func decodeRevocation(key, v []byte) (*ca.Revocation, error) {
+	var j revJSON
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, fmt.Errorf("%w: revocation %x: %v", ErrCorrupt, key, err)
+	}
+	r := &ca.Revocation{Serial: new(big.Int).SetBytes(key), Issuer: j.Issuer, NotAfter: j.NotAfter, RevokedAt: j.RevokedAt, Reason: j.Reason}
+	if !j.InvalidityDate.IsZero() && j.InvalidityDate.Year() > 1 {
+		r.InvalidityDate = j.InvalidityDate
+	}
+	return r, nil
+}
+
+// Revocations implements ca.Store.
+func (b *Bolt) Revocations(ctx context.Context, issuer string, fn func(*ca.Revocation) error) error {
+	return b.db.View(func(tx *bolt.Tx) error {
+		rb := tx.Bucket(bucketRevoked).Bucket([]byte(issuer))
+		if rb == nil {
+			return nil
+		}
+		return rb.ForEach(func(k, v []byte) error {
+			r, err := decodeRevocation(k, v)
+			if err != nil {
+				return err
+			}
+			return fn(r)
+		})
+	})
+}
+
+// AddCRL implements ca.Store.
+func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
+	return b.update(ctx, func(tx *bolt.Tx) error {
+		cb, err := tx.Bucket(bucketCRLs).CreateBucketIfNotExists([]byte(crl.Issuer))
+		if err != nil {
+			return err
+		}
+		var last uint64
+		if k, _ := cb.Cursor().Last(); k != nil {
+			last = binary.BigEndian.Uint64(k)
+		}
+		if !crl.Number.IsUint64() || crl.Number.Uint64() != last+1 {
+			return fmt.Errorf("%w: CRL number %s for issuer %s, the last is %d", ca.ErrCRLNumber, crl.Number, crl.Issuer, last)
+		}
+		v, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries, DER: crl.DER})
+		if err != nil {
+			return err
+		}
+		if err := cb.Put(u64(last+1), v); err != nil {
+			return err
+		}
+		return b.audit(tx, "crl", crl.Issuer, []string{})
+	})
+}
+
+// LastCRL implements ca.Store.
+func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
+	var rec *ca.CRLRecord
+	err := b.db.View(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
+		var k, v []byte
+		if cb != nil {
+			k, v = cb.Cursor().Last()
+		}
+		if k == nil {
+			return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
+		}
+		var err error
+		rec, err = decodeCRL(issuer, k, v)
+		return err
+	})
+	return rec, err
+}
+
+func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
+	var j crlJSON
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, fmt.Errorf("%w: CRL %x of %s: %v", ErrCorrupt, k, issuer, err)
+	}
+	n, ok := new(big.Int).SetString(j.Number, 10)
+	if !ok || !n.IsUint64() || n.Uint64() != binary.BigEndian.Uint64(k) {
+		return nil, fmt.Errorf("%w: CRL %x of %s has number %q", ErrCorrupt, k, issuer, j.Number)
+	}
+	return &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}, nil
+}
+
+// update runs fn in a write transaction.
+func (b *Bolt) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.db.Update(fn)
+}
+
+// Backup writes a consistent copy of the store to w while other readers and
+// writers go on (bbolt's Tx.WriteTo in a read transaction).
+func (b *Bolt) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := b.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, nil
+}
