@@ -82,3 +82,6 @@ func isRefusal(err error) bool {
 	return errors.As(err, &re) || errors.As(err, &pe) ||
 		errors.Is(err, csr.ErrBadSignature) || errors.Is(err, csr.ErrWeakSignature)
 }
+
+// errNotYet is returned by a command whose implementation has not landed.
+var errNotYet = errors.New("this command is not implemented yet")

@@ -260,7 +260,7 @@ func (g *globals) loadIssuer(ctx context.Context, st ca.Store, name string) (*lo
 	}
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name),
-		Signer: key, Store: st, Now: g.now,
+		Signer: key, Store: st, Now: g.now, Policy: policy, IssuerKeys: set.publicKeys(),
 	})
 	if err != nil {
 		return nil, err

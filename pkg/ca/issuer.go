@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
 // ClockSkew is how far notBefore is backdated.
@@ -26,6 +28,11 @@ type IssuerConfig struct {
 	Signer crypto.Signer       // a key in a file, an HSM or elsewhere
 	Store  Store
 	Now    func() time.Time // nil means time.Now
+	// Policy judges requests; nil means csr.DefaultPolicy of Cert's subject.
+	Policy *csr.Policy
+	// IssuerKeys are the public keys of every issuer of the home: a request
+	// carrying one is refused. Cert's own key is always among them.
+	IssuerKeys []crypto.PublicKey
 }
 
 // Issuer signs certificates with one CA key and records them in its Store.
@@ -36,6 +43,9 @@ type Issuer struct {
 	signer crypto.Signer
 	store  Store
 	now    func() time.Time
+
+	policy     *csr.Policy
+	issuerKeys []crypto.PublicKey
 }
 
 // NewIssuer checks cfg: the certificate is a CA with keyCertSign, and the
@@ -54,7 +64,13 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{name: cfg.Name, cert: cfg.Cert, chain: cfg.Chain, signer: cfg.Signer, store: cfg.Store, now: now}, nil
+	policy := cfg.Policy
+	if policy == nil {
+		policy = csr.DefaultPolicy(cfg.Cert.Subject)
+	}
+	keys := append([]crypto.PublicKey{cfg.Cert.PublicKey}, cfg.IssuerKeys...)
+	return &Issuer{name: cfg.Name, cert: cfg.Cert, chain: cfg.Chain, signer: cfg.Signer, store: cfg.Store, now: now,
+		policy: policy, issuerKeys: keys}, nil
 }
 
 // Name returns the issuer's name in the home.

@@ -1,0 +1,223 @@
+package ca
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// Job is one certificate of a batch. Prepare runs in a worker, outside any
+// store transaction (key generation, judging, signing); Files names the files
+// to write for the certificate once it is recorded.
+type Job struct {
+	Index   int
+	Prepare func() (*Issued, error)
+	Files   func(*Issued) ([]pem.File, error)
+}
+
+// Result is what became of one Job.
+type Result struct {
+	Index  int
+	Issued *Issued // nil when Err is set
+	Files  []string
+	Err    error
+}
+
+// Stage names a point of the batch where a test-only Hook may stop the process.
+type Stage string
+
+// Stages of a commit.
+const (
+	StageBeforeCommit Stage = "before-commit"
+	StageAfterCommit  Stage = "after-commit"
+	StageAfterWrite   Stage = "after-write"
+)
+
+// BatchConfig configures RunBatch. Store is required.
+type BatchConfig struct {
+	Store Store
+	// Workers prepare jobs in parallel; 0 means runtime.NumCPU().
+	Workers int
+	// MaxBatch caps how many certificates one transaction records; 0 means 1024.
+	MaxBatch int
+	// OnResult is called for each job, from one goroutine, in commit order.
+	OnResult func(Result)
+	// Hook, when set, is called at each Stage of each commit (tests use it to
+	// crash the process at a chosen instant).
+	Hook func(Stage)
+}
+
+// RunBatch prepares jobs in parallel workers and records them with group
+// commit: one writer takes every prepared certificate that is ready (up to
+// MaxBatch), records them in one store transaction, and only after the
+// commit writes their files, with one sync for the batch. A job that fails
+// does not stop the others. RunBatch returns when jobs is closed and every
+// job is reported, or with the first store error (the jobs of that commit
+// and the ones after it are reported with it).
+func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	maxBatch := cfg.MaxBatch
+	if maxBatch <= 0 {
+		maxBatch = 1024
+	}
+	report := cfg.OnResult
+	if report == nil {
+		report = func(Result) {}
+	}
+	hook := cfg.Hook
+	if hook == nil {
+		hook = func(Stage) {}
+	}
+
+	ready := make(chan preparedJob, 4*workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := ctx.Err(); err != nil {
+					ready <- preparedJob{job: j, err: err}
+					continue
+				}
+				iss, err := j.Prepare()
+				ready <- preparedJob{job: j, issued: iss, err: err}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(ready) }()
+
+	var storeErr error
+	batch := make([]preparedJob, 0, maxBatch)
+	for p := range ready {
+		batch = append(batch[:0], p)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case q, ok := <-ready:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, q)
+			default:
+				break drain
+			}
+		}
+		if storeErr != nil {
+			for _, b := range batch {
+				report(Result{Index: b.job.Index, Err: storeErr})
+			}
+			continue
+		}
+		storeErr = commit(ctx, cfg.Store, batch, hook, report)
+	}
+	return storeErr
+}
+
+type preparedJob struct {
+	job    Job
+	issued *Issued
+	err    error
+}
+
+// commit records the prepared certificates of one batch and then writes their files.
+func commit(ctx context.Context, st Store, batch []preparedJob, hook func(Stage), report func(Result)) error {
+	var ok []int
+	var issued []*Issued
+	for k, b := range batch {
+		if b.err != nil {
+			report(Result{Index: b.job.Index, Err: b.err})
+			continue
+		}
+		ok = append(ok, k)
+		issued = append(issued, b.issued)
+	}
+	if len(issued) == 0 {
+		return nil
+	}
+	hook(StageBeforeCommit)
+	errs, err := Record(ctx, st, issued)
+	if err != nil {
+		for _, k := range ok {
+			report(Result{Index: batch[k].job.Index, Err: err})
+		}
+		return err
+	}
+	hook(StageAfterCommit)
+	// Files of the whole commit, written together with one sync.
+	var files []pem.File
+	names := make([][]string, len(ok))
+	fileErr := make([]error, len(ok))
+	for n, k := range ok {
+		if errs[n] != nil || batch[k].job.Files == nil {
+			continue
+		}
+		fs, err := batch[k].job.Files(issued[n])
+		if err != nil {
+			fileErr[n] = err
+			continue
+		}
+		for _, f := range fs {
+			names[n] = append(names[n], f.Path)
+		}
+		files = append(files, fs...)
+	}
+	var writeErr error
+	if len(files) > 0 {
+		writeErr = pem.WriteFiles(files...)
+		if writeErr != nil {
+			// Write one job at a time to know which ones failed.
+			for n, k := range ok {
+				if errs[n] == nil && fileErr[n] == nil && len(names[n]) > 0 {
+					fs, _ := batch[k].job.Files(issued[n])
+					fileErr[n] = writeMissing(fs)
+				}
+			}
+		}
+	}
+	hook(StageAfterWrite)
+	for n, k := range ok {
+		r := Result{Index: batch[k].job.Index, Issued: issued[n], Files: names[n]}
+		switch {
+		case errs[n] != nil:
+			r.Issued, r.Err = nil, errs[n]
+		case fileErr[n] != nil:
+			r.Err = &FileError{Serial: FormatSerial(issued[n].Record.Serial), Err: fileErr[n]}
+		}
+		report(r)
+	}
+	return nil
+}
+
+// writeMissing writes the files of fs that are not there yet.
+func writeMissing(fs []pem.File) error {
+	var missing []pem.File
+	for _, f := range fs {
+		if err := pem.CheckWritable(f.Path, true); err == nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return pem.WriteFiles(missing...)
+}
+
+// FileError reports a certificate that was recorded but whose files could
+// not be written: it is in the store (and "ca list" shows it), so it is
+// not lost, but its holder has no file.
+type FileError struct {
+	Serial string
+	Err    error
+}
+
+func (e *FileError) Error() string {
+	return "ca: certificate " + e.Serial + " was recorded but its files were not written: " + e.Err.Error()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
