@@ -1,8 +1,334 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// newIssueCmd is a placeholder until the command lands.
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+type issueOptions struct {
+	dn       dnFlags
+	dns      []string
+	ips      []string
+	emails   []string
+	uris     []string
+	profile  string
+	validity string
+	issuer   string
+	keyType  string
+	noPass   bool
+	outDir   string
+	manifest string
+	workers  int
+}
+
 func newIssueCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "issue", Hidden: true, RunE: func(*cobra.Command, []string) error { return errNotYet }}
+	o := &issueOptions{}
+	cmd := &cobra.Command{
+		Use:   "issue (--cn CN | --manifest FILE.csv --out-dir DIR)",
+		Short: "Make a key and its certificate in one step, one or a manifest of many",
+		Long: `issue makes a key and a certificate for it, judged by the issuer's policy and
+the profile like "ca sign csr", records it and writes NAME.key (0600, PKCS#8),
+NAME.crt and NAME.chain.pem (the leaf, then its intermediates) into --out-dir.
+NAME is the CN with every character outside A-Za-z0-9._- replaced by "_".
+DN fields whose policy rule is "match" are taken from the issuer when not given.
+The new key is encrypted with --key-passphrase-file (or $CA_KEY_PASSPHRASE_FILE),
+or stored unencrypted with --no-passphrase; one of the two is required.
+
+With --manifest, every row of a CSV file is one certificate. Its first row names
+the columns: cn,dns,ip,email,uri,profile,validity,o,ou,l,st,c (dns, ip, email and
+uri take ";"-separated lists; an empty cell is "not given"; --profile, --validity
+and --key-type are the defaults of rows that give none). Rows are judged one by
+one: a bad row does not stop the others. The key is written last, so a row whose
+NAME.key exists is complete and a re-run skips it. The summary lists every failed
+row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
+		Example: `  ca issue --cn web1.example.com --dns web1.example.com --out-dir certs --no-passphrase
+  ca issue --manifest devices.csv --out-dir out --profile device --no-passphrase -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runIssue(cmd.Context(), g, o) },
+	}
+	o.dn.register(cmd, "common name of the certificate (with --manifest: the cn column)")
+	f := cmd.Flags()
+	f.StringArrayVar(&o.dns, "dns", nil, "DNS name SAN (repeatable)")
+	f.StringArrayVar(&o.ips, "ip", nil, "IP address SAN (repeatable)")
+	f.StringArrayVar(&o.emails, "email", nil, "email address SAN (repeatable)")
+	f.StringArrayVar(&o.uris, "uri", nil, "URI SAN (repeatable)")
+	f.StringVar(&o.profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)")
+	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
+	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
+	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new keys unencrypted")
+	f.StringVar(&o.outDir, "out-dir", "", "directory for the files (default: the current one; required with --manifest)")
+	f.StringVar(&o.manifest, "manifest", "", "CSV file of the certificates to issue, - for stdin")
+	f.IntVar(&o.workers, "workers", 0, "parallel workers making keys and signing (default: the number of CPUs)")
+	cmd.MarkFlagsOneRequired("cn", "manifest")
+	cmd.MarkFlagsMutuallyExclusive("cn", "manifest")
+	for _, name := range []string{"org", "ou", "country", "state", "locality", "dns", "ip", "email", "uri"} {
+		cmd.MarkFlagsMutuallyExclusive(name, "manifest")
+	}
+	return cmd
+}
+
+func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
+	def, err := o.defaults()
+	if err != nil {
+		return err
+	}
+	if o.manifest != "" && o.outDir == "" {
+		return usageError{errors.New("--manifest needs --out-dir DIR")}
+	}
+	pass, err := g.newKeyPassphrase(o.noPass, nil, false)
+	if err != nil {
+		return err
+	}
+	if o.manifest != "" {
+		return runIssueManifest(ctx, g, o, def, pass)
+	}
+	req, err := o.request(def)
+	if err != nil {
+		return err
+	}
+	dir := o.outDir
+	if dir == "" {
+		dir = "."
+	}
+	name := ca.FileName(o.dn.cn)
+	for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
+		if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
+			return err
+		}
+	}
+	run, err := g.startIssue(ctx, o, dir, pass)
+	if err != nil {
+		return err
+	}
+	defer run.close()
+	var res ca.Result
+	err = run.batch(ctx, 1, func(jobs chan<- ca.Job) { jobs <- run.job(0, req, name) }, func(r ca.Result) { res = r })
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		return err
+	}
+	c := res.Issued.Cert
+	return g.render(issueResult{
+		Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(), SANs: orEmpty(ca.SANs(c)),
+		NotAfter: c.NotAfter.UTC(), Profile: res.Issued.Record.Profile, Issuer: run.iss.Name(),
+		Key: res.Files[2], Cert: res.Files[0], Chain: res.Files[1],
+	})
+}
+
+// defaults checks the flags that apply to every certificate.
+func (o *issueOptions) defaults() (ca.KeyRequest, error) {
+	kt, err := pem.ParseKeyType(o.keyType)
+	if err != nil {
+		return ca.KeyRequest{}, err
+	}
+	p, err := ca.LookupProfile(o.profile)
+	if err != nil {
+		return ca.KeyRequest{}, usageError{fmt.Errorf("--profile: %w", err)}
+	}
+	v, err := parseDuration("validity", o.validity)
+	if err != nil {
+		return ca.KeyRequest{}, err
+	}
+	if o.workers < 0 {
+		return ca.KeyRequest{}, usageError{fmt.Errorf("--workers %d: give a positive number, or 0 for one per CPU", o.workers)}
+	}
+	return ca.KeyRequest{KeyType: kt, Profile: p, Validity: v}, nil
+}
+
+// request is the KeyRequest of the flags of a single "ca issue".
+func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
+	req := def
+	req.Subject = o.dn.name()
+	req.DNSNames, req.EmailAddresses = o.dns, o.emails
+	for _, s := range o.ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return req, usageError{fmt.Errorf("--ip %q is not an IP address", s)}
+		}
+		if v4 := ip.To4(); v4 != nil {
+			ip = v4
+		}
+		req.IPAddresses = append(req.IPAddresses, ip)
+	}
+	for _, s := range o.uris {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" {
+			return req, usageError{fmt.Errorf("--uri %q is not an absolute URI", s)}
+		}
+		req.URIs = append(req.URIs, u)
+	}
+	return req, nil
+}
+
+// issueRun is an issuer ready to provision into one directory.
+type issueRun struct {
+	g     *globals
+	st    ca.Store
+	iss   *loadedIssuer
+	dir   string
+	pass  []byte
+	inter []*x509.Certificate
+	hook  func(ca.Stage)
+	close func() error
+}
+
+// startIssue opens the store and the issuer.
+func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
+	st, err := g.openStore()
+	if err != nil {
+		return nil, err
+	}
+	iss, err := g.loadIssuer(ctx, st, o.issuer)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("create --out-dir: %w", err)
+	}
+	return &issueRun{g: g, st: st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
+		hook: g.crashHook(), close: st.Close}, nil
+}
+
+// job makes the key and certificate of req in a worker and names its files.
+func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
+	var keyPEM []byte
+	return ca.Job{
+		Index: index,
+		Prepare: func() (*ca.Issued, error) {
+			p, err := r.iss.PrepareKey(req, r.pass)
+			if err != nil {
+				return nil, err
+			}
+			keyPEM = p.KeyPEM
+			return p.Issued, nil
+		},
+		Files: func(iss *ca.Issued) ([]pem.File, error) {
+			return ca.ProvisionFiles(r.dir, name, iss.Cert, r.inter, keyPEM), nil
+		},
+	}
+}
+
+// failedJob reports err for a row without doing any work.
+func failedJob(index int, err error) ca.Job {
+	return ca.Job{Index: index, Prepare: func() (*ca.Issued, error) { return nil, err }}
+}
+
+// batch runs the pipeline: feed sends the jobs, report gets each result.
+func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.Job), report func(ca.Result)) error {
+	jobs := make(chan ca.Job, 64)
+	go func() {
+		defer close(jobs)
+		feed(jobs)
+	}()
+	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
+}
+
+// crashHook returns the test-only hook of $CA_TEST_CRASH=STAGE[:N]: the
+// process exits with status 99 the Nth time (default 1) a batch reaches
+// STAGE (before-commit, after-commit, after-write), as if killed there.
+// Never set it in production.
+func (g *globals) crashHook() func(ca.Stage) {
+	v := g.env["CA_TEST_CRASH"]
+	if v == "" {
+		return nil
+	}
+	stage, nth, _ := strings.Cut(v, ":")
+	n, err := strconv.Atoi(nth)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	var mu sync.Mutex
+	return func(s ca.Stage) {
+		mu.Lock()
+		defer mu.Unlock()
+		if string(s) == stage {
+			if n--; n == 0 {
+				os.Exit(99)
+			}
+		}
+	}
+}
+
+type issueResult struct {
+	Serial   string    `json:"serial"`
+	Subject  string    `json:"subject"`
+	SANs     []string  `json:"sans"`
+	NotAfter time.Time `json:"notAfter"`
+	Profile  string    `json:"profile"`
+	Issuer   string    `json:"issuer"`
+	Key      string    `json:"key"`
+	Cert     string    `json:"file"`
+	Chain    string    `json:"chain"`
+}
+
+func (r issueResult) text(w io.Writer) {
+	fmt.Fprintf(w, "issued %s\n  serial   %s\n  notAfter %s\n  key      %s\n  cert     %s\n  chain    %s\n",
+		r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.Key, r.Cert, r.Chain)
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// newIssueProgress returns a progress bar on stderr when it is a terminal, else nil.
+func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
+	f, ok := g.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+}
+
+// countLines returns the number of lines of a regular file (the bar's
+// total), or -1 when it cannot tell.
+func countLines(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return -1
+	}
+	buf := make([]byte, 1<<16)
+	var n int64
+	for {
+		k, err := f.Read(buf)
+		for _, b := range buf[:k] {
+			if b == '\n' {
+				n++
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return max(n-1, 0)
 }

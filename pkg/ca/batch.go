@@ -2,8 +2,10 @@ package ca
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -52,7 +54,8 @@ type BatchConfig struct {
 // RunBatch prepares jobs in parallel workers and records them with group
 // commit: one writer takes every prepared certificate that is ready (up to
 // MaxBatch), records them in one store transaction, and only after the
-// commit writes their files, with one sync for the batch. A job that fails
+// commit writes their files, with one sync for the batch; files marked
+// NoReplace (keys) are placed after all the others (pem.WriteBatch). A job that fails
 // does not stop the others. RunBatch returns when jobs is closed and every
 // job is reported, or with the first store error (the jobs of that commit
 // and the ones after it are reported with it).
@@ -74,7 +77,10 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 		hook = func(Stage) {}
 	}
 
-	ready := make(chan preparedJob, 4*workers)
+	// Room for a whole commit: workers go on preparing while the writer
+	// commits and writes files.
+	ready := make(chan preparedJob, maxBatch)
+	var stopped atomic.Bool
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -83,6 +89,11 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 			for j := range jobs {
 				if err := ctx.Err(); err != nil {
 					ready <- preparedJob{job: j, err: err}
+					continue
+				}
+				if stopped.Load() {
+					// A store error ends the batch: no point making more keys.
+					ready <- preparedJob{job: j, err: errBatchStopped}
 					continue
 				}
 				iss, err := j.Prepare()
@@ -110,14 +121,24 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 		}
 		if storeErr != nil {
 			for _, b := range batch {
-				report(Result{Index: b.job.Index, Err: storeErr})
+				err := storeErr
+				if b.err != nil && !errors.Is(b.err, errBatchStopped) {
+					err = b.err
+				}
+				report(Result{Index: b.job.Index, Err: err})
 			}
 			continue
 		}
 		storeErr = commit(ctx, cfg.Store, batch, hook, report)
+		if storeErr != nil {
+			stopped.Store(true)
+		}
 	}
 	return storeErr
 }
+
+// errBatchStopped marks the jobs a worker did not prepare after a store error.
+var errBatchStopped = errors.New("ca: batch stopped")
 
 type preparedJob struct {
 	job    Job
@@ -169,7 +190,7 @@ func commit(ctx context.Context, st Store, batch []preparedJob, hook func(Stage)
 	}
 	var writeErr error
 	if len(files) > 0 {
-		writeErr = pem.WriteFiles(files...)
+		writeErr = pem.WriteBatch(files...)
 		if writeErr != nil {
 			// Write one job at a time to know which ones failed.
 			for n, k := range ok {
@@ -205,7 +226,7 @@ func writeMissing(fs []pem.File) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return pem.WriteFiles(missing...)
+	return pem.WriteBatch(missing...)
 }
 
 // FileError reports a certificate that was recorded but whose files could

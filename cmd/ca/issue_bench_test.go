@@ -1,0 +1,481 @@
+package main
+
+// Benchmarks of provisioning ("make bench"). Each compares ca with a
+// baseline measured in the same run and reports the ratio with
+// b.ReportMetric; none times anything against a fixed number. Each does its
+// measurement once per call (about 5 to 60 seconds), so run them with
+// -benchtime 1x, as "make bench" does. The ca binary is built from this
+// package and run as a process, as a user runs it; the CA keys are
+// unencrypted. Benchmarks that compare with openssl skip when it is missing.
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
+const (
+	benchManifestRows = 10000  // the factory batch
+	benchOpenSSLRows  = 200    // rows of the openssl shell loop
+	benchOneShotRuns  = 15     // processes per side in the one-shot benchmarks (median)
+	benchStoreCerts   = 100000 // certificates in the "full" store
+)
+
+// benchEnv is a built ca binary and a work directory.
+type benchEnv struct {
+	b   *testing.B
+	bin string
+	dir string
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	b.Helper()
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "ca")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		b.Fatalf("build ca: %v\n%s", err, out)
+	}
+	return &benchEnv{b: b, bin: bin, dir: dir}
+}
+
+// run runs ca with CA_HOME=home and returns its stdout; it fails the benchmark on error.
+func (e *benchEnv) run(home string, args ...string) []byte {
+	e.b.Helper()
+	out, err := e.cmd(home, args...).Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		e.b.Fatalf("ca %s: %v\n%s", strings.Join(args, " "), err, msg)
+	}
+	return out
+}
+
+func (e *benchEnv) cmd(home string, args ...string) *exec.Cmd {
+	c := exec.Command(e.bin, args...)
+	c.Env = append(os.Environ(), "CA_HOME="+home)
+	c.Dir = e.dir
+	return c
+}
+
+// newHome makes a home with a root and an intermediate "issuing", both
+// with unencrypted P-256 keys.
+func (e *benchEnv) newHome(name string) string {
+	home := filepath.Join(e.dir, name)
+	e.run(home, "init", "--cn", "Bench Root", "--org", "Example", "--country", "DE", "--no-passphrase")
+	e.run(home, "intermediate", "create", "--name", "issuing", "--cn", "Bench Issuing CA", "--no-passphrase")
+	return home
+}
+
+// timed returns how long fn took.
+func timed(fn func()) time.Duration {
+	start := time.Now()
+	fn()
+	return time.Since(start)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// writeManifest writes a manifest of n device certificates.
+func writeManifest(b *testing.B, path string, n int) {
+	var buf bytes.Buffer
+	buf.WriteString("cn,dns,profile\n")
+	for i := range n {
+		name := fmt.Sprintf("dev-%06d.devices.example.com", i)
+		fmt.Fprintf(&buf, "%s,%s,device\n", name, name)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// manifestRun issues a 10k-row manifest through the real pipeline (fsync
+// on) and returns the time it took.
+func (e *benchEnv) manifestRun() time.Duration {
+	e.b.Helper()
+	home := e.newHome("manifest-home")
+	manifest := filepath.Join(e.dir, "devices.csv")
+	writeManifest(e.b, manifest, benchManifestRows)
+	var out []byte
+	d := timed(func() {
+		out = e.run(home, "issue", "--manifest", manifest, "--out-dir", filepath.Join(e.dir, "devices"), "--no-passphrase", "-o", "json")
+	})
+	var sum struct{ Issued int }
+	if err := json.Unmarshal(out, &sum); err != nil || sum.Issued != benchManifestRows {
+		e.b.Fatalf("manifest run issued %d of %d (%v)", sum.Issued, benchManifestRows, err)
+	}
+	return d
+}
+
+// goBaseline makes n P-256 keys and certificates with Go's crypto on all
+// cores, as fast as Go can: the ceiling for a CA that makes keys.
+func goBaseline(b *testing.B, n int) time.Duration {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Baseline CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	return timed(func() {
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					name := fmt.Sprintf("dev-%06d.devices.example.com", i)
+					tmpl := &x509.Certificate{
+						SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+						NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(12 * time.Hour),
+						KeyUsage:    x509.KeyUsageDigitalSignature,
+						ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+					}
+					if _, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+// BenchmarkIssueManifestVsGo: a 10k-row manifest of P-256 device
+// certificates through "ca issue --manifest" (keys, policy, signing, the
+// store with fsync, three files per row) against Go's own
+// ecdsa.GenerateKey + x509.CreateCertificate on all cores. Goal: ratio_of_go >= 0.5.
+func BenchmarkIssueManifestVsGo(b *testing.B) {
+	e := newBenchEnv(b)
+	base := goBaseline(b, benchManifestRows)
+	ours := e.manifestRun()
+	b.ReportMetric(float64(benchManifestRows)/ours.Seconds(), "ca_certs/s")
+	b.ReportMetric(float64(benchManifestRows)/base.Seconds(), "go_certs/s")
+	b.ReportMetric(base.Seconds()/ours.Seconds(), "ratio_of_go")
+}
+
+// openSSLCA is an "openssl ca" set-up with a real config and index.txt,
+// signing with the home's intermediate.
+type openSSLCA struct {
+	dir, config string
+}
+
+func (e *benchEnv) newOpenSSLCA(home, name string) *openSSLCA {
+	e.b.Helper()
+	dir := filepath.Join(e.dir, name)
+	if err := os.MkdirAll(filepath.Join(dir, "newcerts"), 0o755); err != nil {
+		e.b.Fatal(err)
+	}
+	iss := filepath.Join(home, "issuers", "issuing")
+	config := fmt.Sprintf(`[ ca ]
+default_ca = CA_default
+
+[ CA_default ]
+dir              = %s
+database         = $dir/index.txt
+new_certs_dir    = $dir/newcerts
+certificate      = %s
+private_key      = %s
+rand_serial      = yes
+default_md       = sha256
+default_days     = 90
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = copy
+x509_extensions  = device_ext
+
+[ policy_any ]
+commonName             = supplied
+organizationName       = optional
+countryName            = optional
+
+[ device_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth, clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+`, dir, filepath.Join(iss, fileCert), filepath.Join(iss, fileKey))
+	o := &openSSLCA{dir: dir, config: filepath.Join(dir, "ca.cnf")}
+	if err := os.WriteFile(o.config, []byte(config), 0o644); err != nil {
+		e.b.Fatal(err)
+	}
+	o.resetIndex(e.b)
+	return o
+}
+
+// resetIndex empties index.txt.
+func (o *openSSLCA) resetIndex(b *testing.B) {
+	if err := os.WriteFile(filepath.Join(o.dir, "index.txt"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	os.Remove(filepath.Join(o.dir, "index.txt.attr"))
+}
+
+func needOpenSSL(b *testing.B) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		b.Skip("openssl is not installed")
+	}
+}
+
+// BenchmarkIssueManifestVsOpenSSLLoop: the same 10k manifest against the
+// shell loop users write today, "openssl req" + "openssl ca" per row (a
+// real config and index.txt), on 200 rows, both scaled per certificate.
+// Goal: times_faster >= 50.
+func BenchmarkIssueManifestVsOpenSSLLoop(b *testing.B) {
+	needOpenSSL(b)
+	e := newBenchEnv(b)
+	ours := e.manifestRun()
+	o := e.newOpenSSLCA(filepath.Join(e.dir, "manifest-home"), "openssl-loop")
+	script := `set -e
+cd "$1"; mkdir -p keys reqs certs
+i=0
+while [ $i -lt $2 ]; do
+  n=$(printf 'dev-%06d.devices.example.com' $i)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout keys/$n.key -out reqs/$n.csr \
+    -subj "/CN=$n" -addext "subjectAltName=DNS:$n" 2>/dev/null
+  openssl ca -batch -config ca.cnf -in reqs/$n.csr -out certs/$n.crt 2>/dev/null
+  i=$((i+1))
+done
+`
+	loop := timed(func() {
+		out, err := exec.Command("sh", "-c", script, "sh", o.dir, fmt.Sprint(benchOpenSSLRows)).CombinedOutput()
+		if err != nil {
+			b.Fatalf("openssl loop: %v\n%s", err, out)
+		}
+	})
+	perOpenSSL := loop.Seconds() / benchOpenSSLRows
+	perCA := ours.Seconds() / benchManifestRows
+	b.ReportMetric(perCA*1e3, "ca_ms/cert")
+	b.ReportMetric(perOpenSSL*1e3, "openssl_ms/cert")
+	b.ReportMetric(perOpenSSL/perCA, "times_faster")
+}
+
+// oneShotCSR makes a CSR with openssl for the one-shot benchmarks.
+func (e *benchEnv) oneShotCSR() string {
+	e.b.Helper()
+	csrPath := filepath.Join(e.dir, "one.csr")
+	out, err := exec.Command("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", filepath.Join(e.dir, "one.key"), "-out", csrPath,
+		"-subj", "/CN=one.example.com", "-addext", "subjectAltName=DNS:one.example.com").CombinedOutput()
+	if err != nil {
+		e.b.Fatalf("openssl req: %v\n%s", err, out)
+	}
+	return csrPath
+}
+
+// signCSROnce runs one "ca sign csr" process; it skips the benchmark when
+// the command has not landed in this tree yet.
+func (e *benchEnv) signCSROnce(home, csrPath string, i int) time.Duration {
+	e.b.Helper()
+	out := filepath.Join(e.dir, fmt.Sprintf("signed-%s-%d.crt", filepath.Base(home), i))
+	cmd := e.cmd(home, "sign", "csr", csrPath, "--out", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	d := timed(func() {
+		if err := cmd.Run(); err != nil {
+			if strings.Contains(stderr.String(), "not implemented") {
+				e.b.Skip("ca sign csr is not implemented in this tree")
+			}
+			e.b.Fatalf("ca sign csr: %v\n%s", err, stderr.String())
+		}
+	})
+	return d
+}
+
+// issueOnce runs one "ca issue --cn" process.
+func (e *benchEnv) issueOnce(home string, i int) time.Duration {
+	e.b.Helper()
+	cn := fmt.Sprintf("one-%d.example.com", i)
+	out := filepath.Join(e.dir, "one-"+filepath.Base(home))
+	return timed(func() { e.run(home, "issue", "--cn", cn, "--dns", cn, "--out-dir", out, "--no-passphrase") })
+}
+
+// BenchmarkSignCSROneShotVsOpenSSL: one "ca sign csr" process against one
+// "openssl ca -batch" process on an empty index, the median of several
+// runs each; and one "ca issue" (key and certificate) against "openssl req"
+// + "openssl ca". Goal: ratio <= 0.5.
+func BenchmarkSignCSROneShotVsOpenSSL(b *testing.B) {
+	needOpenSSL(b)
+	e := newBenchEnv(b)
+	home := e.newHome("oneshot-home")
+	o := e.newOpenSSLCA(home, "openssl-oneshot")
+	csrPath := e.oneShotCSR()
+	var issue, sslIssue, sslSign []time.Duration
+	for i := range benchOneShotRuns {
+		issue = append(issue, e.issueOnce(home, i))
+		o.resetIndex(b)
+		sslIssue = append(sslIssue, timed(func() {
+			out, err := exec.Command("sh", "-c", `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/i.key" -out "$1/i.csr" -subj /CN=one.example.com -addext subjectAltName=DNS:one.example.com 2>/dev/null &&
+openssl ca -batch -config "$1/ca.cnf" -in "$1/i.csr" -out "$1/i.crt" 2>/dev/null`, "sh", o.dir).CombinedOutput()
+			if err != nil {
+				b.Fatalf("openssl req + ca: %v\n%s", err, out)
+			}
+		}))
+		o.resetIndex(b)
+		sslSign = append(sslSign, timed(func() {
+			out, err := exec.Command("openssl", "ca", "-batch", "-config", o.config, "-in", csrPath, "-out", filepath.Join(o.dir, "one.crt")).CombinedOutput()
+			if err != nil {
+				b.Fatalf("openssl ca: %v\n%s", err, out)
+			}
+		}))
+	}
+	b.ReportMetric(float64(median(issue).Microseconds())/1e3, "ca_issue_ms")
+	b.ReportMetric(float64(median(sslIssue).Microseconds())/1e3, "openssl_req+ca_ms")
+	b.ReportMetric(median(issue).Seconds()/median(sslIssue).Seconds(), "issue_ratio")
+	b.ReportMetric(float64(median(sslSign).Microseconds())/1e3, "openssl_ca_ms")
+	var sign []time.Duration
+	for i := range benchOneShotRuns {
+		sign = append(sign, e.signCSROnce(home, csrPath, i))
+	}
+	b.ReportMetric(float64(median(sign).Microseconds())/1e3, "ca_sign_ms")
+	b.ReportMetric(median(sign).Seconds()/median(sslSign).Seconds(), "ratio")
+}
+
+// fillStore records n real certificates signed by the home's "issuing"
+// through the store API, with NoSync and large transactions: a quick way
+// to a big store.
+func fillStore(b *testing.B, home string, n int) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(home, "ca.db"), store.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	dir := filepath.Join(home, "issuers", "issuing")
+	keyPEM, err := os.ReadFile(filepath.Join(dir, fileKey))
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := pem.ParsePrivateKey(keyPEM, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	certPEM, err := os.ReadFile(filepath.Join(dir, fileCert))
+	if err != nil {
+		b.Fatal(err)
+	}
+	der, _, err := pem.Decode(certPEM, pem.MaxSize, pem.TypeCertificate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		b.Fatal(err)
+	}
+	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: "issuing", Cert: cert, Signer: key, Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	leafKey, err := pem.GenerateKey(pem.ECDSAP256)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const chunk = 5000
+	recs := make(chan []*ca.CertRecord, 2)
+	go func() {
+		defer close(recs)
+		for start := 0; start < n; start += chunk {
+			out := make([]*ca.CertRecord, min(chunk, n-start))
+			var wg sync.WaitGroup
+			workers := runtime.GOMAXPROCS(0)
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := w; i < len(out); i += workers {
+						name := fmt.Sprintf("filler-%07d.example.com", start+i)
+						issued, err := iss.Sign(ca.Request{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+							PublicKey: leafKey.Public(), Profile: ca.ProfileServer, Validity: 24 * time.Hour})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						out[i] = issued.Record
+					}
+				}()
+			}
+			wg.Wait()
+			recs <- out
+		}
+	}()
+	for batch := range recs {
+		if _, err := st.AddCertificates(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignOneShotStoreSize: one "ca sign csr" process (and one "ca
+// issue") with 100k certificates in the store against an empty store, the
+// median of several runs each, alternating. Goal: ratio <= 1.3.
+func BenchmarkSignOneShotStoreSize(b *testing.B) {
+	e := newBenchEnv(b)
+	empty := e.newHome("empty-home")
+	full := e.newHome("full-home")
+	fillStore(b, full, benchStoreCerts)
+	var issueEmpty, issueFull []time.Duration
+	for i := range benchOneShotRuns {
+		issueEmpty = append(issueEmpty, e.issueOnce(empty, i))
+		issueFull = append(issueFull, e.issueOnce(full, i))
+	}
+	b.ReportMetric(float64(median(issueEmpty).Microseconds())/1e3, "issue_empty_ms")
+	b.ReportMetric(float64(median(issueFull).Microseconds())/1e3, "issue_100k_ms")
+	b.ReportMetric(median(issueFull).Seconds()/median(issueEmpty).Seconds(), "issue_ratio")
+	if _, err := exec.LookPath("openssl"); err != nil {
+		b.Skip("openssl is not installed (needed to make the CSR)")
+	}
+	csrPath := e.oneShotCSR()
+	var signEmpty, signFull []time.Duration
+	for i := range benchOneShotRuns {
+		signEmpty = append(signEmpty, e.signCSROnce(empty, csrPath, i))
+		signFull = append(signFull, e.signCSROnce(full, csrPath, i))
+	}
+	b.ReportMetric(float64(median(signEmpty).Microseconds())/1e3, "sign_empty_ms")
+	b.ReportMetric(float64(median(signFull).Microseconds())/1e3, "sign_100k_ms")
+	b.ReportMetric(median(signFull).Seconds()/median(signEmpty).Seconds(), "ratio")
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+// errSkipped marks a manifest row whose key file exists: done by an earlier run.
+var errSkipped = errors.New("skipped: its key file exists")
+
+// runIssueManifest issues every row of --manifest, streaming it: rows are
+// read as the workers take them, never all at once.
+func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, def ca.KeyRequest, pass []byte) error {
+	in, total, err := g.openManifest(o.manifest)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	mr, err := ca.NewManifestReader(in)
+	if err != nil {
+		return err
+	}
+	run, err := g.startIssue(ctx, o, o.outDir, pass)
+	if err != nil {
+		return err
+	}
+	defer run.close()
+	sum := &issueSummary{rows: map[int]rowInfo{}, Failures: []issueFailure{}, bar: g.newIssueProgress(total)}
+	var readErr error
+	feed := func(jobs chan<- ca.Job) { readErr = run.feedManifest(ctx, mr, def, sum, jobs) }
+	batchErr := run.batch(ctx, o.workers, feed, sum.report)
+	if sum.bar != nil {
+		sum.bar.Finish()
+	}
+	if err := g.render(sum); err != nil {
+		return err
+	}
+	switch {
+	case batchErr != nil:
+		return batchErr
+	case readErr != nil:
+		return readErr
+	case sum.worst != exitOK:
+		return &exitError{code: sum.worst, msg: fmt.Sprintf("%d of %d rows failed; see the summary", sum.Failed, sum.Issued+sum.Skipped+sum.Failed)}
+	}
+	return nil
+}
+
+// openManifest opens path ("-" is stdin) and counts its rows for the
+// progress bar (-1 when it cannot tell, or no bar is shown).
+func (g *globals) openManifest(path string) (io.ReadCloser, int64, error) {
+	if path == "-" {
+		return io.NopCloser(g.stdin), -1, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open manifest: %w", err)
+	}
+	total := int64(-1)
+	if g.newIssueProgress(0) != nil {
+		total = countLines(path)
+	}
+	return f, total, nil
+}
+
+// feedManifest reads the rows and sends a job for each: rows that do not
+// parse, repeat an earlier row's NAME or are already done become jobs that
+// only report so. It returns the error that ended the reading early, if any.
+func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def ca.KeyRequest, sum *issueSummary, jobs chan<- ca.Job) error {
+	names := map[string]int{} // NAME -> line of its first row
+	for index := 0; ; index++ {
+		row, err := mr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var job ca.Job
+		var me *ca.ManifestError
+		switch {
+		case errors.As(err, &me):
+			sum.track(index, me.Line, me.CN)
+			job = failedJob(index, err)
+		case err != nil:
+			return err
+		default:
+			sum.track(index, row.Line, row.CN)
+			job = r.rowJob(index, row, def, names)
+		}
+		select {
+		case jobs <- job:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// rowJob is the job of one parsed row.
+func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, names map[string]int) ca.Job {
+	req, err := row.KeyRequest(def)
+	if err != nil {
+		return failedJob(index, err)
+	}
+	name := ca.FileName(row.CN)
+	if first, ok := names[name]; ok {
+		return failedJob(index, fmt.Errorf("%w: file name %q is taken by line %d (NAME is the CN with characters outside A-Za-z0-9._- replaced by _)", ca.ErrExists, name, first))
+	}
+	names[name] = row.Line
+	if _, err := os.Lstat(ca.KeyFile(r.dir, name)); err == nil {
+		return failedJob(index, errSkipped)
+	}
+	return r.job(index, req, name)
+}
+
+// rowInfo is what the summary says of a row.
+type rowInfo struct {
+	line int
+	cn   string
+}
+
+// issueSummary counts the results of a manifest; its JSON is the -o json output.
+type issueSummary struct {
+	Issued   int            `json:"issued"`
+	Skipped  int            `json:"skipped"`
+	Failed   int            `json:"failed"`
+	Failures []issueFailure `json:"failures"`
+
+	mu    sync.Mutex
+	rows  map[int]rowInfo // rows in flight, by job index
+	worst int
+	bar   *progressbar.ProgressBar
+}
+
+// issueFailure is one failed row.
+type issueFailure struct {
+	Line     int    `json:"line"`
+	CN       string `json:"cn"`
+	Error    string `json:"error"`
+	ExitCode int    `json:"exitCode"`
+}
+
+func (s *issueSummary) track(index, line int, cn string) {
+	s.mu.Lock()
+	s.rows[index] = rowInfo{line: line, cn: cn}
+	s.mu.Unlock()
+}
+
+// report takes the result of one row (RunBatch calls it from one goroutine).
+func (s *issueSummary) report(r ca.Result) {
+	s.mu.Lock()
+	info := s.rows[r.Index]
+	delete(s.rows, r.Index)
+	s.mu.Unlock()
+	switch {
+	case r.Err == nil:
+		s.Issued++
+	case errors.Is(r.Err, errSkipped):
+		s.Skipped++
+	default:
+		s.Failed++
+		code := exitCode(r.Err)
+		s.worst = max(s.worst, code)
+		reason := r.Err
+		var me *ca.ManifestError
+		if errors.As(reason, &me) {
+			reason = me.Err // the line is in the summary already
+		}
+		s.Failures = append(s.Failures, issueFailure{Line: info.line, CN: info.cn, Error: message(reason), ExitCode: code})
+	}
+	if s.bar != nil {
+		s.bar.Add(1)
+	}
+}
+
+func (s *issueSummary) text(w io.Writer) {
+	fmt.Fprintf(w, "issued %d, skipped %d, failed %d\n", s.Issued, s.Skipped, s.Failed)
+	for _, f := range s.Failures {
+		fmt.Fprintf(w, "  line %d (%s): exit %d: %s\n", f.Line, f.CN, f.ExitCode, f.Error)
+	}
+}

@@ -1,0 +1,169 @@
+package pem
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// WriteBatch writes files as WriteFiles does (temp file, one sync for the
+// batch, rename or link, directory sync), in two steps: first every file
+// that may be replaced (certificates, chains), then, once their directories
+// are synced, every NoReplace file (keys). So whatever instant the process
+// dies at, a key on disk means the other files of the batch were placed
+// before it: a caller that writes NAME.crt and NAME.key together can take an
+// existing NAME.key as proof that NAME.crt is whole.
+//
+// It is meant for many files at once (a group commit of "ca issue"): the data
+// of all of them is synced with one syncfs, and each directory twice. On
+// error the files already placed stay; the others are not created.
+func WriteBatch(files ...File) error {
+	var first, last []File
+	for _, f := range files {
+		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+			return err
+		}
+		if f.NoReplace {
+			last = append(last, f)
+		} else {
+			first = append(first, f)
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	ordered := append(first, last...)
+	temps := make([]string, 0, len(ordered))
+	defer func() {
+		for _, t := range temps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+	}()
+	temps = temps[:len(ordered)]
+	if err := writeTemps(ordered, temps); err != nil {
+		return err
+	}
+	if len(ordered) > 1 {
+		if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
+			return err
+		}
+	}
+	if err := place(first, temps[:len(first)]); err != nil {
+		return err
+	}
+	return place(last, temps[len(first):])
+}
+
+// tempWriters is how many goroutines write the temp files of a batch: the
+// kernel's work of creating a file (inode, page cache) runs in parallel
+// outside the directory lock.
+const tempWriters = 4
+
+// writeTemps writes the temp file of each file, in parallel for a large
+// batch, into temps (same index); a single file is synced on its own.
+func writeTemps(files []File, temps []string) error {
+	if len(files) < 2*tempWriters {
+		for i, f := range files {
+			tmp, err := writeTemp(f, len(files) == 1)
+			if err != nil {
+				return err
+			}
+			temps[i] = tmp
+		}
+		return nil
+	}
+	errs := make([]error, tempWriters)
+	var wg sync.WaitGroup
+	for w := range tempWriters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(files); i += tempWriters {
+				tmp, err := writeTempRaw(files[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				temps[i] = tmp
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// writeTempRaw writes f's data to a new temp file next to it with plain
+// system calls (no poller registration, no chmod: the mode is given at
+// creation, where the umask can only narrow it). The data is not synced:
+// the caller syncs the batch.
+func writeTempRaw(f File) (string, error) {
+	mode := f.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	dir, base := filepath.Split(f.Path)
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, "."+base+".tmp"+strconv.FormatUint(uint64(rand.Uint32()), 36))
+		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, uint32(mode.Perm()))
+		if err == unix.EEXIST && try < 100 {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		for data := f.Data; len(data) > 0; {
+			n, err := unix.Write(fd, data)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				unix.Close(fd)
+				unix.Unlink(name)
+				return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+			data = data[n:]
+		}
+		if err := unix.Close(fd); err != nil {
+			unix.Unlink(name)
+			return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		return name, nil
+	}
+}
+
+// place renames (or, for NoReplace, links) each temp file to its path, then
+// syncs each directory once. A placed temp is set to "" (nothing to remove).
+func place(files []File, temps []string) error {
+	dirs := map[string]bool{}
+	for i, f := range files {
+		if f.NoReplace {
+			if err := os.Link(temps[i], f.Path); err != nil {
+				if errors.Is(err, fs.ErrExist) {
+					return fmt.Errorf("%w: %s", ErrExists, f.Path)
+				}
+				return fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+		} else {
+			if err := os.Rename(temps[i], f.Path); err != nil {
+				return fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+			temps[i] = ""
+		}
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
