@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
@@ -33,6 +34,9 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, def ca.K
 		return err
 	}
 	defer run.close()
+	// A batch makes much short-lived garbage (keys, templates, DER) and
+	// little that lives: collect less often, at the cost of some memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	sum := &issueSummary{rows: map[int]rowInfo{}, Failures: []issueFailure{}, bar: g.newIssueProgress(total)}
 	var readErr error
 	feed := func(jobs chan<- ca.Job) { readErr = run.feedManifest(ctx, mr, def, sum, jobs) }

@@ -79,7 +79,7 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 
 	// Room for a whole commit: workers go on preparing while the writer
 	// commits and writes files.
-	ready := make(chan preparedJob, maxBatch)
+	ready := make(chan preparedJob, 2*maxBatch)
 	var stopped atomic.Bool
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

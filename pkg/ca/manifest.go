@@ -25,10 +25,10 @@ const ManifestListSeparator = ";"
 // strings or nil lists: "not given".
 type ManifestRow struct {
 	// Line is the line of the manifest the row starts on (the header is line 1).
-	Line                   int
-	CN, O, OU, L, ST, C    string
-	DNS, IP, Email, URI    []string
-	Profile, Validity      string
+	Line                int
+	CN, O, OU, L, ST, C string
+	DNS, IP, Email, URI []string
+	Profile, Validity   string
 }
 
 // ManifestError is a row of a manifest that cannot be used: it does not

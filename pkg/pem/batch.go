@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -13,34 +13,35 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WriteBatch writes files as WriteFiles does (temp file, one sync for the
-// batch, rename or link, directory sync), in two steps: first every file
-// that may be replaced (certificates, chains), then, once their directories
-// are synced, every NoReplace file (keys). So whatever instant the process
-// dies at, a key on disk means the other files of the batch were placed
-// before it: a caller that writes NAME.crt and NAME.key together can take an
-// existing NAME.key as proof that NAME.crt is whole.
+// WriteBatch writes files as WriteFiles does (temp file in the same
+// directory, one sync for the batch, rename or link, directory sync), in two
+// steps: first every file that may be replaced (certificates, chains), then,
+// once their directories are synced, every NoReplace file (keys). So
+// whatever instant the process dies at, a key on disk means the other files
+// of the batch were placed before it: a caller that writes NAME.crt and
+// NAME.key together can take an existing NAME.key as proof that NAME.crt is
+// whole.
 //
-// It is meant for many files at once (a group commit of "ca issue"): the data
-// of all of them is synced with one syncfs, and each directory twice. On
-// error the files already placed stay; the others are not created.
+// It is meant for many files at once (a group commit of "ca issue"): the
+// data of all of them is synced with one syncfs, each directory is synced
+// once per step, and the files are created and placed by several goroutines,
+// so that the file system's waits overlap. Each file is checked as
+// CheckWritable does (ErrExists, ErrNotRegular). On error the files already
+// placed stay; the others are not created.
 func WriteBatch(files ...File) error {
+	if len(files) == 0 {
+		return nil
+	}
 	var first, last []File
 	for _, f := range files {
-		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
-			return err
-		}
 		if f.NoReplace {
 			last = append(last, f)
 		} else {
 			first = append(first, f)
 		}
 	}
-	if len(files) == 0 {
-		return nil
-	}
 	ordered := append(first, last...)
-	temps := make([]string, 0, len(ordered))
+	temps := make([]string, len(ordered))
 	defer func() {
 		for _, t := range temps {
 			if t != "" {
@@ -48,14 +49,23 @@ func WriteBatch(files ...File) error {
 			}
 		}
 	}()
-	temps = temps[:len(ordered)]
-	if err := writeTemps(ordered, temps); err != nil {
-		return err
+	if len(ordered) == 1 {
+		return WriteFiles(ordered...)
 	}
-	if len(ordered) > 1 {
-		if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
+	err := parallel(len(ordered), func(i int) error {
+		f := ordered[i]
+		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
 			return err
 		}
+		tmp, err := writeTempRaw(f)
+		temps[i] = tmp
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
+		return err
 	}
 	if err := place(first, temps[:len(first)]); err != nil {
 		return err
@@ -63,37 +73,25 @@ func WriteBatch(files ...File) error {
 	return place(last, temps[len(first):])
 }
 
-// tempWriters is how many goroutines write the temp files of a batch: the
-// kernel's work of creating a file (inode, page cache) runs in parallel
-// outside the directory lock.
-const tempWriters = 4
+// batchWriters is how many goroutines create and place the files of a
+// batch: the kernel's waits (inode allocation, directory blocks) overlap.
+const batchWriters = 8
 
-// writeTemps writes the temp file of each file, in parallel for a large
-// batch, into temps (same index); a single file is synced on its own.
-func writeTemps(files []File, temps []string) error {
-	if len(files) < 2*tempWriters {
-		for i, f := range files {
-			tmp, err := writeTemp(f, len(files) == 1)
-			if err != nil {
-				return err
-			}
-			temps[i] = tmp
-		}
-		return nil
-	}
-	errs := make([]error, tempWriters)
+// parallel runs fn(0..n-1) on up to batchWriters goroutines and returns
+// the errors joined.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(batchWriters, n)
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for w := range tempWriters {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(files); i += tempWriters {
-				tmp, err := writeTempRaw(files[i])
-				if err != nil {
+			for i := w; i < n; i += workers {
+				if err := fn(i); err != nil {
 					errs[w] = err
 					return
 				}
-				temps[i] = tmp
 			}
 		}()
 	}
@@ -143,8 +141,11 @@ func writeTempRaw(f File) (string, error) {
 // place renames (or, for NoReplace, links) each temp file to its path, then
 // syncs each directory once. A placed temp is set to "" (nothing to remove).
 func place(files []File, temps []string) error {
-	dirs := map[string]bool{}
-	for i, f := range files {
+	if len(files) == 0 {
+		return nil
+	}
+	err := parallel(len(files), func(i int) error {
+		f := files[i]
 		if f.NoReplace {
 			if err := os.Link(temps[i], f.Path); err != nil {
 				if errors.Is(err, fs.ErrExist) {
@@ -152,18 +153,24 @@ func place(files []File, temps []string) error {
 				}
 				return fmt.Errorf("pem: write %s: %w", f.Path, err)
 			}
-		} else {
-			if err := os.Rename(temps[i], f.Path); err != nil {
-				return fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
+			os.Remove(temps[i]) // the key stays under its own name
 			temps[i] = ""
+			return nil
 		}
+		if err := os.Rename(temps[i], f.Path); err != nil {
+			return fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		temps[i] = ""
+		return nil
+	})
+	dirs := map[string]bool{}
+	for _, f := range files {
 		dirs[filepath.Dir(f.Path)] = true
 	}
 	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
-			return err
+		if serr := syncDir(dir); serr != nil && err == nil {
+			err = serr
 		}
 	}
-	return nil
+	return err
 }
