@@ -143,7 +143,7 @@ func (o *issueOptions) defaults() (ca.KeyRequest, error) {
 	}
 	p, err := ca.LookupProfile(o.profile)
 	if err != nil {
-		return ca.KeyRequest{}, usageError{fmt.Errorf("--profile: %w", err)}
+		return ca.KeyRequest{}, err
 	}
 	v, err := parseDuration("validity", o.validity)
 	if err != nil {

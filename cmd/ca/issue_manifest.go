@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
@@ -44,6 +45,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, def ca.K
 	if sum.bar != nil {
 		sum.bar.Finish()
 	}
+	slices.SortFunc(sum.Failures, func(a, b issueFailure) int { return a.Line - b.Line })
 	if err := g.render(sum); err != nil {
 		return err
 	}
