@@ -23,7 +23,8 @@ import (
 // whole.
 //
 // It is meant for many files at once (a group commit of "ca issue"): the
-// data of all of them is synced with one syncfs, each directory is synced
+// data of all of them is synced with one syncfs (a batch of up to 16 files
+// is synced file by file, cheaper on a busy file system), each directory is synced
 // once per step, and the files are created and placed by several goroutines,
 // so that the file system's waits overlap. Each file is checked as
 // CheckWritable does (ErrExists, ErrNotRegular). On error the files already
@@ -52,26 +53,34 @@ func WriteBatch(files ...File) error {
 	if len(ordered) == 1 {
 		return WriteFiles(ordered...)
 	}
+	// A few files are synced one by one (in parallel); many with one syncfs,
+	// which costs as much as the file system has unwritten data.
+	each := len(ordered) <= syncEachMax
 	err := parallel(len(ordered), func(i int) error {
 		f := ordered[i]
 		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
 			return err
 		}
-		tmp, err := writeTempRaw(f)
+		tmp, err := writeTempRaw(f, each)
 		temps[i] = tmp
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
-		return err
+	if !each {
+		if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
+			return err
+		}
 	}
 	if err := place(first, temps[:len(first)]); err != nil {
 		return err
 	}
 	return place(last, temps[len(first):])
 }
+
+// syncEachMax is the largest batch whose files are synced one by one.
+const syncEachMax = 16
 
 // batchWriters is how many goroutines create and place the files of a
 // batch: the kernel's waits (inode allocation, directory blocks) overlap.
@@ -101,9 +110,9 @@ func parallel(n int, fn func(i int) error) error {
 
 // writeTempRaw writes f's data to a new temp file next to it with plain
 // system calls (no poller registration, no chmod: the mode is given at
-// creation, where the umask can only narrow it). The data is not synced:
-// the caller syncs the batch.
-func writeTempRaw(f File) (string, error) {
+// creation, where the umask can only narrow it). The data is synced only
+// with sync; otherwise the caller syncs the batch.
+func writeTempRaw(f File, sync bool) (string, error) {
 	mode := f.Mode
 	if mode == 0 {
 		mode = 0o644
@@ -129,6 +138,13 @@ func writeTempRaw(f File) (string, error) {
 				return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
 			}
 			data = data[n:]
+		}
+		if sync {
+			if err := unix.Fsync(fd); err != nil {
+				unix.Close(fd)
+				unix.Unlink(name)
+				return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
 		}
 		if err := unix.Close(fd); err != nil {
 			unix.Unlink(name)
