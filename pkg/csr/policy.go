@@ -337,9 +337,12 @@ func (pp *policyParser) fieldObject(f *fieldPolicy, v *jsonValue) error {
 			if err := pp.want(m.val, jsonString, "pattern"); err != nil {
 				return err
 			}
-			re, err := regexp.Compile(`^(?:` + m.val.text + `)$`)
+			// Check the pattern as written, then anchor it: a pattern must
+			// match the whole value.
+			_, err := regexp.Compile(m.val.text)
+			var re *regexp.Regexp
 			if err == nil {
-				_, err = regexp.Compile(m.val.text)
+				re, err = regexp.Compile(`^(?:` + m.val.text + `)$`)
 			}
 			if err != nil {
 				return pp.errAt(m.val, "pattern for %s is not a valid regular expression: %v", f.name, err)
