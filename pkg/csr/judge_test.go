@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -499,26 +500,67 @@ func TestJudgeNameConstraints(t *testing.T) {
 // CA and checks that Judge agrees with crypto/x509's chain verification.
 func TestNameConstraintsAgreeWithX509(t *testing.T) {
 	ca := mustIssuer(&x509.Certificate{
-		Subject:             pkix.Name{CommonName: "Constrained"},
-		PermittedDNSDomains: []string{"example.com", ".example.net"},
-		ExcludedDNSDomains:  []string{"secret.example.com", "www.example.net"},
+		Subject:                 pkix.Name{CommonName: "Constrained"},
+		PermittedDNSDomains:     []string{"example.com", ".example.net"},
+		ExcludedDNSDomains:      []string{"secret.example.com", "www.example.net"},
+		PermittedIPRanges:       []*net.IPNet{mustCIDR("10.0.0.0/8"), mustCIDR("2001:db8::/32")},
+		ExcludedIPRanges:        []*net.IPNet{mustCIDR("10.9.0.0/16")},
+		PermittedEmailAddresses: []string{"example.com", ".example.org", "boss@example.net"},
+		ExcludedEmailAddresses:  []string{"spam@example.com"},
+		PermittedURIDomains:     []string{"example.com", ".example.org"},
+		ExcludedURIDomains:      []string{"bad.example.com"},
 	})
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	p := DefaultPolicy(pkix.Name{})
-	names := []string{
+	type leafNames struct {
+		dns   []string
+		ips   []net.IP
+		email []string
+		uris  []*url.URL
+	}
+	var cases []leafNames
+	for _, n := range []string{
 		"example.com", "www.example.com", "a.b.example.com", "example.net", "api.example.net",
 		"www.example.net", "x.www.example.net", "secret.example.com", "a.secret.example.com",
 		"example.org", "badexample.com", "*.example.com", "*.example.net", "*.secret.example.com",
+	} {
+		cases = append(cases, leafNames{dns: []string{n}})
 	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
+	for _, ip := range []string{"10.1.2.3", "10.9.1.1", "192.0.2.1", "2001:db8::1", "2001:db9::1"} {
+		parsed := net.ParseIP(ip)
+		if v4 := parsed.To4(); v4 != nil {
+			parsed = v4
+		}
+		cases = append(cases, leafNames{ips: []net.IP{parsed}})
+	}
+	for _, e := range []string{"ops@example.com", "ops@mail.example.com", "spam@example.com", "ops@example.org",
+		"ops@a.example.org", "boss@example.net", "intern@example.net", "ops@example.edu"} {
+		cases = append(cases, leafNames{email: []string{e}})
+	}
+	for _, u := range []string{"spiffe://example.com/x", "https://a.example.com:8443/", "spiffe://bad.example.com/x",
+		"spiffe://example.org/x", "spiffe://a.example.org/x", "spiffe://evil.com/x", "urn:uuid:1234"} {
+		cases = append(cases, leafNames{uris: []*url.URL{mustURL(t, u)}})
+	}
+	verdicts := map[bool]int{}
+	for i, c := range cases {
+		label := strings.Join(c.dns, "") + strings.Join(c.email, "")
+		for _, ip := range c.ips {
+			label += ip.String()
+		}
+		for _, u := range c.uris {
+			label += u.String()
+		}
+		t.Run(strconv.Itoa(i)+"_"+label, func(t *testing.T) {
 			leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-				SerialNumber: big.NewInt(2),
-				NotBefore:    ca.NotBefore,
-				NotAfter:     ca.NotAfter,
-				DNSNames:     []string{name},
-				ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+				SerialNumber:   big.NewInt(2),
+				NotBefore:      ca.NotBefore,
+				NotAfter:       ca.NotAfter,
+				DNSNames:       c.dns,
+				IPAddresses:    c.ips,
+				EmailAddresses: c.email,
+				URIs:           c.uris,
+				ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 			}, ca, testP256().Public(), testIssuer())
 			if err != nil {
 				t.Fatal(err)
@@ -528,15 +570,20 @@ func TestNameConstraintsAgreeWithX509(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, verr := leaf.Verify(x509.VerifyOptions{Roots: roots})
-			r := Request{DNSNames: []string{name}, PublicKey: testP256().Public(), Subject: pkix.RDNSequence{rdn(oidCN, name)}}
+			r := Request{DNSNames: c.dns, IPAddresses: c.ips, EmailAddresses: c.email, URIs: c.uris,
+				PublicKey: testP256().Public(), Subject: pkix.RDNSequence{rdn(oidCN, "leaf")}}
 			refused := false
-			for _, c := range p.Judge(r, Env{Profile: "server", Validity: day, Issuer: ca}).Failures() {
-				refused = refused || c.Rule == "nameConstraints"
+			for _, f := range p.Judge(r, Env{Profile: "client", Validity: day, Issuer: ca}).Failures() {
+				refused = refused || f.Rule == "nameConstraints"
 			}
 			if refused != (verr != nil) {
 				t.Errorf("Judge refused=%v, x509 Verify error=%v", refused, verr)
 			}
+			verdicts[verr != nil]++
 		})
+	}
+	if verdicts[true] == 0 || verdicts[false] == 0 {
+		t.Errorf("the names should include both permitted and refused ones: %v", verdicts)
 	}
 }
 

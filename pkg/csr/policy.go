@@ -41,6 +41,9 @@ const (
 
 var sanTypes = []string{sanDNS, sanIP, sanEmail, sanURI}
 
+// sanNouns name the SAN types in messages.
+var sanNouns = map[string]string{sanDNS: "DNS names", sanIP: "IP addresses", sanEmail: "email addresses", sanURI: "URIs"}
+
 // Profiles a policy may allow.
 var allProfiles = []string{"server", "client", "device"}
 
@@ -646,9 +649,9 @@ func (p *Policy) Rules() []Rule {
 		sp := p.san[t]
 		switch {
 		case sp == nil:
-			rules = append(rules, Rule{Field: "san " + t, Rule: "refused", Detail: "no rule: " + t + " names are refused"})
+			rules = append(rules, Rule{Field: "san " + t, Rule: "refused", Detail: "no rule: " + sanNouns[t] + " are refused"})
 		case sp.any:
-			rules = append(rules, Rule{Field: "san " + t, Rule: "any", Detail: "every valid " + t + " name"})
+			rules = append(rules, Rule{Field: "san " + t, Rule: "any", Detail: "all valid " + sanNouns[t]})
 		default:
 			allow, deny := sp.allow, sp.deny
 			if t == sanIP {

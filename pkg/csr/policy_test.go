@@ -28,7 +28,7 @@ func TestParsePolicySpecExample(t *testing.T) {
 		{"subject ST", "optional", ""},
 		{"unlisted", "reject", "a subject field the policy does not name is refused"},
 		{"san dns", "allow", "allow example.com, *.example.com; deny *.corp.example.com"},
-		{"san ip", "any", "every valid ip name"},
+		{"san ip", "any", "all valid IP addresses"},
 		{"san email", "allow", "allow example.com"},
 		{"san uri", "allow", "allow spiffe://example.com/*"},
 		{"keyTypes", "allow", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519"},
@@ -123,6 +123,17 @@ func TestFillMatch(t *testing.T) {
 	if got.CommonName != "device-1" || got.Organization[0] != "Mine" || got.Country[0] != "DE" || got.Province[0] != "Bayern" || len(got.Locality) != 0 {
 		t.Errorf("FillMatch = %+v", got)
 	}
+	all := mustPolicy(t, `{"subject": {"C": "match", "ST": "match", "L": "match", "O": "match", "OU": "match", "CN": "match",
+		"serialNumber": "match", "street": "match", "postalCode": "match", "1.2.3.4": "match"}}`)
+	full := pkix.Name{Country: []string{"DE"}, Province: []string{"Bayern"}, Locality: []string{"Passau"}, Organization: []string{"Example"},
+		OrganizationalUnit: []string{"IT"}, CommonName: "Root", SerialNumber: "7", StreetAddress: []string{"Hauptstr. 1"}, PostalCode: []string{"94032"}}
+	if filled := all.FillMatch(pkix.Name{}, full); !reflect.DeepEqual(filled, full) {
+		t.Errorf("FillMatch of every field = %+v", filled)
+	}
+	if kept := all.FillMatch(pkix.Name{CommonName: "mine", Locality: []string{"Wien"}}, full); kept.CommonName != "mine" || kept.Locality[0] != "Wien" {
+		t.Errorf("FillMatch overwrote given fields: %+v", kept)
+	}
+
 	// The filled name passes the match rules; the O given differs.
 	r := Request{Subject: got.ToRDNSequence(), PublicKey: testP256().Public()}
 	env := Env{Profile: "client", Validity: day, Issuer: mustIssuer(&x509.Certificate{Subject: issuer})}
