@@ -108,14 +108,6 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 
 // setup checks the global flags once for every command.
 func (g *globals) setup(cmd *cobra.Command) error {
-	// cobra checks required flags and flag groups after this hook, with
-	// errors of its own; checked here, they are usage errors (exit 2).
-	if err := cmd.ValidateRequiredFlags(); err != nil {
-		return usageError{err}
-	}
-	if err := cmd.ValidateFlagGroups(); err != nil {
-		return usageError{err}
-	}
 	if g.output != "text" && g.output != "json" {
 		return usageError{fmt.Errorf("--output %q: use text or json", g.output)}
 	}
