@@ -295,10 +295,16 @@ func orEmpty(s []string) []string {
 	return s
 }
 
+// stderrTerminal returns stderr when it is a terminal.
+func (g *globals) stderrTerminal() (*os.File, bool) {
+	f, ok := g.stderr.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
+}
+
 // newIssueProgress returns a progress bar on stderr when it is a terminal, else nil.
 func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
-	f, ok := g.stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	f, ok := g.stderrTerminal()
+	if !ok {
 		return nil
 	}
 	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),

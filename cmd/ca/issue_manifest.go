@@ -71,7 +71,7 @@ func (g *globals) openManifest(path string) (io.ReadCloser, int64, error) {
 		return nil, 0, fmt.Errorf("open manifest: %w", err)
 	}
 	total := int64(-1)
-	if g.newIssueProgress(0) != nil {
+	if _, ok := g.stderrTerminal(); ok {
 		total = countLines(path)
 	}
 	return f, total, nil
