@@ -72,11 +72,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 		dir = d
 	}
 	bin := filepath.Join(dir, "ca")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
-	}
-	out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		b.Fatalf("build ca: %v\n%s", err, out)
 	}
