@@ -59,6 +59,9 @@ func storeMatch(dbPath, dir string) (extra int, err error) {
 	}
 	onDisk := map[string]bool{}
 	for _, f := range files {
+		if fi, err := os.Lstat(f); err != nil || !fi.Mode().IsRegular() {
+			continue // a directory in the way, say
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return 0, err

@@ -1,8 +1,10 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -215,18 +217,22 @@ func commit(ctx context.Context, st Store, batch []preparedJob, hook func(Stage)
 	return nil
 }
 
-// writeMissing writes the files of fs that are not there yet.
+// writeMissing writes the files of one job after its batch failed to be
+// written whole: files already there with this job's content are kept;
+// others that may be replaced are written again; a NoReplace file (a key)
+// that holds something else is an error (pem.ErrExists), never replaced.
 func writeMissing(fs []pem.File) error {
-	var missing []pem.File
+	var todo []pem.File
 	for _, f := range fs {
-		if err := pem.CheckWritable(f.Path, true); err == nil {
-			missing = append(missing, f)
+		if data, err := os.ReadFile(f.Path); err == nil && bytes.Equal(data, f.Data) {
+			continue
 		}
+		todo = append(todo, f)
 	}
-	if len(missing) == 0 {
+	if len(todo) == 0 {
 		return nil
 	}
-	return pem.WriteBatch(missing...)
+	return pem.WriteBatch(todo...)
 }
 
 // FileError reports a certificate that was recorded but whose files could
