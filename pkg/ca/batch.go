@@ -44,7 +44,7 @@ type BatchConfig struct {
 	Store Store
 	// Workers prepare jobs in parallel; 0 means runtime.NumCPU().
 	Workers int
-	// MaxBatch caps how many certificates one transaction records; 0 means 1024.
+	// MaxBatch caps how many certificates one transaction records; 0 means 4096.
 	MaxBatch int
 	// OnResult is called for each job, from one goroutine, in commit order.
 	OnResult func(Result)
@@ -68,7 +68,7 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	}
 	maxBatch := cfg.MaxBatch
 	if maxBatch <= 0 {
-		maxBatch = 1024
+		maxBatch = 4096
 	}
 	report := cfg.OnResult
 	if report == nil {
