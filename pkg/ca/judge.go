@@ -48,3 +48,21 @@ func (s noKeySigner) Public() crypto.PublicKey { return s.pub }
 func (noKeySigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
 	return nil, ErrNoKey
 }
+
+// RefusedError is the error of Prepare for a request that breaks a rule: it
+// reads as its *csr.RefusalError (which errors.As finds through Unwrap) and
+// matches ErrRefused, so callers may branch either way.
+type RefusedError struct{ Refusal *csr.RefusalError }
+
+func (e *RefusedError) Error() string        { return e.Refusal.Error() }
+func (e *RefusedError) Unwrap() error        { return e.Refusal }
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// refused wraps a judgement's error as a *RefusedError.
+func refused(err error) error {
+	var re *csr.RefusalError
+	if errors.As(err, &re) {
+		return &RefusedError{Refusal: re}
+	}
+	return err
+}

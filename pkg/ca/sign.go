@@ -62,12 +62,12 @@ func (i *Issuer) judgeNotAfter(v time.Duration) csr.Check {
 }
 
 // Prepare judges r (see Judge) and, when every rule passes, signs it with a
-// fresh serial; it does not record it. A broken rule returns a
-// *csr.RefusalError listing every failure; a validity past the issuer's
-// notAfter returns ErrRefused.
+// fresh serial; it does not record it. A broken rule (a validity past the
+// issuer's notAfter included) returns a *RefusedError: it matches ErrRefused,
+// and errors.As finds the *csr.RefusalError listing every failure.
 func (i *Issuer) Prepare(r csr.Request, o SignOptions) (*Issued, error) {
 	if err := i.Judge(r, o).Err(); err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
 	p, v := o.resolve()
 	return i.Sign(Request{
