@@ -320,8 +320,12 @@ func (b *signBatch) result(r ca.Result) *signItem {
 
 func (b *signBatch) failed(in *csrInput, err error) *signItem {
 	code := exitCode(err)
-	return &signItem{Input: in.label(), Status: statusOf(code), SANs: []string{}, ExitCode: code,
-		Error: message(err), Failures: ruleFailures(err), err: err}
+	it := &signItem{Input: in.label(), Status: statusOf(code), Profile: b.opts.Profile.Name(), SANs: []string{},
+		ExitCode: code, Error: message(err), Failures: ruleFailures(err), err: err}
+	if b.li != nil {
+		it.Issuer = b.li.Name()
+	}
+	return it
 }
 
 // statusOf names an exit code for the summary.
