@@ -419,5 +419,5 @@ func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
 		return nil
 	}
 	return progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(50*time.Millisecond))
 }
