@@ -294,14 +294,18 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 	return res, nil
 }
 
-// fail records err, and whether it is the server refusing our certificate.
+// fail records err, after any earlier error, and whether it is the server
+// refusing our certificate.
 func (r *Result) fail(step string, err error, certRequested bool) {
+	msg := step + ": " + err.Error()
 	if isRefusal(err, certRequested) {
 		r.ClientCertRefused = true
-		r.Error = step + ": the server refused the client certificate: " + err.Error()
-		return
+		msg = step + ": the server refused the client certificate: " + err.Error()
 	}
-	r.Error = step + ": " + err.Error()
+	if r.Error != "" {
+		msg = r.Error + "; " + msg
+	}
+	r.Error = msg
 }
 
 type probeTarget struct {
