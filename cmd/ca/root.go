@@ -111,14 +111,6 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.output != "text" && g.output != "json" {
 		return usageError{fmt.Errorf("--output %q: use text or json", g.output)}
 	}
-	// cobra checks these after this hook and returns plain errors: check
-	// them here so that a missing or conflicting flag is a usage error (exit 2).
-	if err := cmd.ValidateRequiredFlags(); err != nil {
-		return usageError{err}
-	}
-	if err := cmd.ValidateFlagGroups(); err != nil {
-		return usageError{err}
-	}
 	if g.home == "" {
 		g.home = g.env["CA_HOME"]
 	}
