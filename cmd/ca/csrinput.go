@@ -17,10 +17,12 @@ const typeNewCSR = "NEW CERTIFICATE REQUEST"
 // csrInput is one CSR argument of "ca sign csr" or "ca policy check", read
 // and parsed: req is set when err is nil.
 type csrInput struct {
-	arg string // the argument as given; "-" is stdin
-	csr *x509.CertificateRequest
-	req csr.Request
-	err error
+	arg  string // the argument as given; "-" is stdin
+	csr  *x509.CertificateRequest
+	req  csr.Request
+	err  error
+	size int  // bytes read
+	lazy bool // not read yet: read and parsed in a worker (see preReadBudget)
 }
 
 // label names the input in messages.
@@ -42,6 +44,7 @@ func (g *globals) readCSR(arg string) *csrInput {
 		in.err = err
 		return in
 	}
+	in.size = len(data)
 	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCSR, typeNewCSR)
 	if err != nil {
 		in.err = err

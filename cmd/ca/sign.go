@@ -15,8 +15,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
+
+// preReadBudget is how many bytes of requests "ca sign csr" reads and
+// parses before it opens the store; the rest are read in the workers.
+var preReadBudget = 64 << 20
 
 type signOptions struct {
 	issuer   string
@@ -76,10 +81,18 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 		return err
 	}
 	b := &signBatch{g: g, o: o, opts: opts, inputs: make([]*csrInput, len(args))}
-	// Read and parse every request before the store is locked and the
-	// issuer key opened: a bad request costs no passphrase and no lock.
+	// Read and parse the requests before the store is locked and the issuer
+	// key opened: a bad request costs no passphrase and no lock. Past
+	// preReadBudget bytes the rest are read by the workers, so that memory
+	// stays bounded however many large files are given.
+	budget := preReadBudget
 	for i, arg := range args {
+		if budget <= 0 && arg != "-" {
+			b.inputs[i] = &csrInput{arg: arg, lazy: true}
+			continue
+		}
 		b.inputs[i] = g.readCSR(arg)
+		budget -= b.inputs[i].size
 	}
 	b.checkTargets()
 	b.items = make([]*signItem, len(args))
@@ -235,10 +248,16 @@ func cmpOr(err, fallback error) error {
 func (b *signBatch) prepare(i int) func() (*ca.Issued, error) {
 	return func() (*ca.Issued, error) {
 		in := b.inputs[i]
+		if in.lazy && in.err == nil {
+			r := b.g.readCSR(in.arg)
+			in.csr, in.req, in.err = r.csr, r.req, r.err
+		}
 		if in.err != nil {
 			return nil, in.err
 		}
-		return b.li.Prepare(in.req, b.opts)
+		iss, err := b.li.Prepare(in.req, b.opts)
+		in.csr, in.req = nil, csr.Request{} // the request is done with: let it go
+		return iss, err
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -197,4 +198,52 @@ func BenchmarkSignCSRs(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/cert")
 	})
+}
+
+// TestSignLazyInputs: past the pre-read budget the requests are read by the
+// workers; the results are the same, each judged on its own.
+func TestSignLazyInputs(t *testing.T) {
+	defer func(b int) { preReadBudget = b }(preReadBudget)
+	preReadBudget = 1 // the first request is read before the store is opened, the others in the workers
+	dir := t.TempDir()
+	home := filepath.Join(dir, "pki")
+	mustCA(t, home, "init", "--cn", "Lazy Root", "--org", "Example", "--country", "DE", "--no-passphrase")
+	var args []string
+	for _, kind := range []string{"good", "ca-true", "garbage", "good", "exists"} {
+		name := filepath.Join(dir, fmt.Sprintf("%d-%s.csr", len(args), kind))
+		k := kind
+		if kind == "exists" {
+			k = "good"
+			if err := os.MkdirAll(filepath.Join(dir, "out"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "out", fmt.Sprintf("%d-%s.crt", len(args), kind)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := hostileCSR(k, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, name)
+	}
+	out, errs, code := runCA(t, home, append([]string{"-o", "json", "sign", "csr", "--out-dir", filepath.Join(dir, "out")}, args...)...)
+	if code != exitConflict {
+		t.Fatalf("exit %d, want 5 (the worst)\n%s", code, errs)
+	}
+	var items []signItem
+	if err := json.Unmarshal([]byte(out), &items); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.Status)
+	}
+	want := []string{"signed", "refused", "malformed", "signed", "exists"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v\n%s", got, want, errs)
+	}
 }
