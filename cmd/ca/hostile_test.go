@@ -45,14 +45,14 @@ func init() {
 }
 
 var (
-	oidCN      = asn1.ObjectIdentifier{2, 5, 4, 3}
-	oidC       = asn1.ObjectIdentifier{2, 5, 4, 6}
-	oidO       = asn1.ObjectIdentifier{2, 5, 4, 10}
-	oidSerialN = asn1.ObjectIdentifier{2, 5, 4, 5}
+	hostileOIDCN      = asn1.ObjectIdentifier{2, 5, 4, 3}
+	hostileOIDC       = asn1.ObjectIdentifier{2, 5, 4, 6}
+	hostileOIDO       = asn1.ObjectIdentifier{2, 5, 4, 10}
+	hostileOIDSerial = asn1.ObjectIdentifier{2, 5, 4, 5}
 )
 
-// csrSpec is a request to build: every field has the base value unless a kind changes it.
-type csrSpec struct {
+// hostileSpec is a request to build: every field has the base value unless a kind changes it.
+type hostileSpec struct {
 	subject pkix.RDNSequence
 	dns     []string
 	rawSAN  []byte // a hand-encoded SAN extension value instead of dns
@@ -60,10 +60,10 @@ type csrSpec struct {
 	key     crypto.Signer
 }
 
-func baseSpec() *csrSpec {
-	return &csrSpec{
+func hostileBase() *hostileSpec {
+	return &hostileSpec{
 		subject: pkix.RDNSequence{
-			{{Type: oidC, Value: "DE"}}, {{Type: oidO, Value: "Example"}}, {{Type: oidCN, Value: "www.example.com"}},
+			{{Type: hostileOIDC, Value: "DE"}}, {{Type: hostileOIDO, Value: "Example"}}, {{Type: hostileOIDCN, Value: "www.example.com"}},
 		},
 		dns: []string{"www.example.com"},
 	}
@@ -71,64 +71,64 @@ func baseSpec() *csrSpec {
 
 // hostileMods change the base request; what they return is the PEM to write
 // (nil: the request's PEM).
-var hostileMods = map[string]func(s *csrSpec) error{
-	"good":             func(*csrSpec) error { return nil },
-	"ca-true":          addExt(asn1.ObjectIdentifier{2, 5, 29, 19}, true, struct{ CA bool }{true}),
-	"ca-false":         addExt(asn1.ObjectIdentifier{2, 5, 29, 19}, true, struct{}{}),
-	"keycertsign":      addExt(asn1.ObjectIdentifier{2, 5, 29, 15}, true, asn1.BitString{Bytes: []byte{0x84}, BitLength: 6}),
-	"eku-codesigning":  addExt(asn1.ObjectIdentifier{2, 5, 29, 37}, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 3}}),
-	"eku-clientauth":   addExt(asn1.ObjectIdentifier{2, 5, 29, 37}, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 2}}),
-	"nameconstraints":  addExt(asn1.ObjectIdentifier{2, 5, 29, 30}, true, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
-	"crldp":            addExt(asn1.ObjectIdentifier{2, 5, 29, 31}, false, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
-	"aia":              addExt(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}, false, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
-	"mustStaple":       addExt(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}, false, []int{5}),
-	"unknown-critical": addExt(asn1.ObjectIdentifier{1, 2, 3, 4, 5}, true, asn1.RawValue{FullBytes: []byte{0x05, 0x00}}),
-	"unknown":          addExt(asn1.ObjectIdentifier{1, 2, 3, 4, 5}, false, asn1.RawValue{FullBytes: []byte{0x05, 0x00}}),
-	"dup-ext":          dupExt,
-	"dns-underscore":   addDNS("a_b.example.com"),
-	"dns-trailing-dot": addDNS("web.example.com."),
-	"dns-empty-label":  addDNS("a..example.com"),
-	"dns-nul":          addDNS("a\x00.example.com"),
-	"dns-ulabel":       rawDNS("www.example.com", "bücher.example.com"),
-	"wildcard-tld":     addDNS("*.com"),
-	"wildcard-middle":  addDNS("a.*.example.com"),
-	"wildcard-partial": addDNS("w*.example.com"),
-	"cn-not-san":       func(s *csrSpec) error { s.dns = []string{"other.example.com"}; return nil },
-	"two-cn": func(s *csrSpec) error {
-		s.subject = append(s.subject, pkix.RelativeDistinguishedNameSET{{Type: oidCN, Value: "b.example.com"}})
+var hostileMods = map[string]func(s *hostileSpec) error{
+	"good":             func(*hostileSpec) error { return nil },
+	"ca-true":          hostileExt(asn1.ObjectIdentifier{2, 5, 29, 19}, true, struct{ CA bool }{true}),
+	"ca-false":         hostileExt(asn1.ObjectIdentifier{2, 5, 29, 19}, true, struct{}{}),
+	"keycertsign":      hostileExt(asn1.ObjectIdentifier{2, 5, 29, 15}, true, asn1.BitString{Bytes: []byte{0x84}, BitLength: 6}),
+	"eku-codesigning":  hostileExt(asn1.ObjectIdentifier{2, 5, 29, 37}, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 3}}),
+	"eku-clientauth":   hostileExt(asn1.ObjectIdentifier{2, 5, 29, 37}, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 2}}),
+	"nameconstraints":  hostileExt(asn1.ObjectIdentifier{2, 5, 29, 30}, true, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
+	"crldp":            hostileExt(asn1.ObjectIdentifier{2, 5, 29, 31}, false, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
+	"aia":              hostileExt(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}, false, asn1.RawValue{FullBytes: []byte{0x30, 0x00}}),
+	"mustStaple":       hostileExt(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}, false, []int{5}),
+	"unknown-critical": hostileExt(asn1.ObjectIdentifier{1, 2, 3, 4, 5}, true, asn1.RawValue{FullBytes: []byte{0x05, 0x00}}),
+	"unknown":          hostileExt(asn1.ObjectIdentifier{1, 2, 3, 4, 5}, false, asn1.RawValue{FullBytes: []byte{0x05, 0x00}}),
+	"dup-ext":          hostileDupExt,
+	"dns-underscore":   hostileAddDNS("a_b.example.com"),
+	"dns-trailing-dot": hostileAddDNS("web.example.com."),
+	"dns-empty-label":  hostileAddDNS("a..example.com"),
+	"dns-nul":          hostileAddDNS("a\x00.example.com"),
+	"dns-ulabel":       hostileRawDNS("www.example.com", "bücher.example.com"),
+	"wildcard-tld":     hostileAddDNS("*.com"),
+	"wildcard-middle":  hostileAddDNS("a.*.example.com"),
+	"wildcard-partial": hostileAddDNS("w*.example.com"),
+	"cn-not-san":       func(s *hostileSpec) error { s.dns = []string{"other.example.com"}; return nil },
+	"two-cn": func(s *hostileSpec) error {
+		s.subject = append(s.subject, pkix.RelativeDistinguishedNameSET{{Type: hostileOIDCN, Value: "b.example.com"}})
 		return nil
 	},
-	"country-lower": setAttr(oidC, "de"),
-	"cn-long":       cnLong,
-	"unlisted": func(s *csrSpec) error {
-		s.subject = append(s.subject, pkix.RelativeDistinguishedNameSET{{Type: oidSerialN, Value: "42"}})
+	"country-lower": hostileAttr(hostileOIDC, "de"),
+	"cn-long":       hostileCNLong,
+	"unlisted": func(s *hostileSpec) error {
+		s.subject = append(s.subject, pkix.RelativeDistinguishedNameSET{{Type: hostileOIDSerial, Value: "42"}})
 		return nil
 	},
-	"many-sans": manySANs,
-	"rsa1024":   withKey(func() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 1024) }),
-	"rsa-e3":    withKey(rsaE3),
-	"p521":      withKey(func() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P521(), rand.Reader) }),
-	"p224":      withKey(func() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P224(), rand.Reader) }),
+	"many-sans": hostileManySANs,
+	"rsa1024":   hostileKey(func() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 1024) }),
+	"rsa-e3":    hostileKey(hostileRSAE3),
+	"p521":      hostileKey(func() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P521(), rand.Reader) }),
+	"p224":      hostileKey(func() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P224(), rand.Reader) }),
 }
 
 // hostileFrames reframe a good request.
 var hostileFrames = map[string]func(der []byte) []byte{
 	"der":          func(der []byte) []byte { return der },
 	"der-trailing": func(der []byte) []byte { return append(der, 0, 0) },
-	"new-type":     func(der []byte) []byte { return pemBlock("NEW CERTIFICATE REQUEST", der, nil) },
-	"wrong-type":   func(der []byte) []byte { return pemBlock("CERTIFICATE", der, nil) },
+	"new-type":     func(der []byte) []byte { return hostilePEM("NEW CERTIFICATE REQUEST", der, nil) },
+	"wrong-type":   func(der []byte) []byte { return hostilePEM("CERTIFICATE", der, nil) },
 	"two-blocks": func(der []byte) []byte {
-		return append(pemBlock("CERTIFICATE REQUEST", der, nil), pemBlock("CERTIFICATE REQUEST", der, nil)...)
+		return append(hostilePEM("CERTIFICATE REQUEST", der, nil), hostilePEM("CERTIFICATE REQUEST", der, nil)...)
 	},
 	"headers": func(der []byte) []byte {
-		return pemBlock("CERTIFICATE REQUEST", der, map[string]string{"Proc-Type": "4,ENCRYPTED"})
+		return hostilePEM("CERTIFICATE REQUEST", der, map[string]string{"Proc-Type": "4,ENCRYPTED"})
 	},
 	"truncated": func(der []byte) []byte {
-		p := pemBlock("CERTIFICATE REQUEST", der, nil)
+		p := hostilePEM("CERTIFICATE REQUEST", der, nil)
 		return p[:len(p)/2]
 	},
 	"text-around": func(der []byte) []byte {
-		return append(append([]byte("Subject: www.example.com\n"), pemBlock("CERTIFICATE REQUEST", der, nil)...), "trailing words\n"...)
+		return append(append([]byte("Subject: www.example.com\n"), hostilePEM("CERTIFICATE REQUEST", der, nil)...), "trailing words\n"...)
 	},
 	"badsig": func(der []byte) []byte {
 		var c struct {
@@ -144,10 +144,10 @@ var hostileFrames = map[string]func(der []byte) []byte{
 		if err != nil {
 			panic(err)
 		}
-		return pemBlock("CERTIFICATE REQUEST", out, nil)
+		return hostilePEM("CERTIFICATE REQUEST", out, nil)
 	},
 	"big": func(der []byte) []byte {
-		p := pemBlock("CERTIFICATE REQUEST", der, nil)
+		p := hostilePEM("CERTIFICATE REQUEST", der, nil)
 		return append(p, bytes.Repeat([]byte("# padding\n"), capem.MaxSize/10+1)...)
 	},
 	"garbage": func([]byte) []byte {
@@ -172,7 +172,7 @@ func hostileKinds() []string {
 }
 
 func hostileCSR(kind, keyFile string) ([]byte, error) {
-	s := baseSpec()
+	s := hostileBase()
 	if kind == "issuer-key" {
 		data, err := os.ReadFile(keyFile)
 		if err != nil {
@@ -184,7 +184,7 @@ func hostileCSR(kind, keyFile string) ([]byte, error) {
 		kind = "good"
 	}
 	if kind == "sha1" {
-		return sha1CSR(s)
+		return hostileSHA1(s)
 	}
 	if frame, ok := hostileFrames[kind]; ok {
 		der, err := s.build()
@@ -204,10 +204,10 @@ func hostileCSR(kind, keyFile string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pemBlock("CERTIFICATE REQUEST", der, nil), nil
+	return hostilePEM("CERTIFICATE REQUEST", der, nil), nil
 }
 
-func (s *csrSpec) build() ([]byte, error) {
+func (s *hostileSpec) build() ([]byte, error) {
 	if s.key == nil {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -225,7 +225,7 @@ func (s *csrSpec) build() ([]byte, error) {
 	case s.rawSAN != nil:
 		exts = append([]pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: s.rawSAN}}, exts...)
 	case len(s.dns) > 0:
-		san, err := marshalDNS(s.dns)
+		san, err := hostileDNSSAN(s.dns)
 		if err != nil {
 			return nil, err
 		}
@@ -238,8 +238,8 @@ func (s *csrSpec) build() ([]byte, error) {
 	return x509.CreateCertificateRequest(rand.Reader, tmpl, s.key)
 }
 
-// marshalDNS encodes dNSName SANs byte for byte, NULs and all.
-func marshalDNS(names []string) ([]byte, error) {
+// hostileDNSSAN encodes dNSName SANs byte for byte, NULs and all.
+func hostileDNSSAN(names []string) ([]byte, error) {
 	raw := make([]asn1.RawValue, len(names))
 	for i, n := range names {
 		raw[i] = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte(n)}
@@ -247,12 +247,12 @@ func marshalDNS(names []string) ([]byte, error) {
 	return asn1.Marshal(raw)
 }
 
-func pemBlock(typ string, der []byte, headers map[string]string) []byte {
+func hostilePEM(typ string, der []byte, headers map[string]string) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Headers: headers, Bytes: der})
 }
 
-func addExt(oid asn1.ObjectIdentifier, critical bool, v any) func(*csrSpec) error {
-	return func(s *csrSpec) error {
+func hostileExt(oid asn1.ObjectIdentifier, critical bool, v any) func(*hostileSpec) error {
+	return func(s *hostileSpec) error {
 		der, err := asn1.Marshal(v)
 		if err != nil {
 			return err
@@ -262,8 +262,8 @@ func addExt(oid asn1.ObjectIdentifier, critical bool, v any) func(*csrSpec) erro
 	}
 }
 
-func dupExt(s *csrSpec) error {
-	san, err := marshalDNS(s.dns)
+func hostileDupExt(s *hostileSpec) error {
+	san, err := hostileDNSSAN(s.dns)
 	if err != nil {
 		return err
 	}
@@ -271,20 +271,20 @@ func dupExt(s *csrSpec) error {
 	return nil
 }
 
-func addDNS(name string) func(*csrSpec) error {
-	return func(s *csrSpec) error { s.dns = append(s.dns, name); return nil }
+func hostileAddDNS(name string) func(*hostileSpec) error {
+	return func(s *hostileSpec) error { s.dns = append(s.dns, name); return nil }
 }
 
-func rawDNS(names ...string) func(*csrSpec) error {
-	return func(s *csrSpec) error {
-		san, err := marshalDNS(names)
+func hostileRawDNS(names ...string) func(*hostileSpec) error {
+	return func(s *hostileSpec) error {
+		san, err := hostileDNSSAN(names)
 		s.rawSAN = san
 		return err
 	}
 }
 
-func setAttr(oid asn1.ObjectIdentifier, v string) func(*csrSpec) error {
-	return func(s *csrSpec) error {
+func hostileAttr(oid asn1.ObjectIdentifier, v string) func(*hostileSpec) error {
+	return func(s *hostileSpec) error {
 		for _, rdn := range s.subject {
 			for i := range rdn {
 				if rdn[i].Type.Equal(oid) {
@@ -296,30 +296,30 @@ func setAttr(oid asn1.ObjectIdentifier, v string) func(*csrSpec) error {
 	}
 }
 
-func cnLong(s *csrSpec) error {
+func hostileCNLong(s *hostileSpec) error {
 	cn := strings.Repeat("a", 30) + "." + strings.Repeat("b", 22) + ".example.com" // 65 characters
 	s.dns = []string{cn}
-	return setAttr(oidCN, cn)(s)
+	return hostileAttr(hostileOIDCN, cn)(s)
 }
 
-func manySANs(s *csrSpec) error {
+func hostileManySANs(s *hostileSpec) error {
 	for i := 0; i < 100; i++ {
 		s.dns = append(s.dns, fmt.Sprintf("h%d.example.com", i))
 	}
 	return nil
 }
 
-func withKey(gen func() (crypto.Signer, error)) func(*csrSpec) error {
-	return func(s *csrSpec) error {
+func hostileKey(gen func() (crypto.Signer, error)) func(*hostileSpec) error {
+	return func(s *hostileSpec) error {
 		k, err := gen()
 		s.key = k
 		return err
 	}
 }
 
-// rsaE3 makes a 2048-bit RSA key with public exponent 3, which crypto/rsa
+// hostileRSAE3 makes a 2048-bit RSA key with public exponent 3, which crypto/rsa
 // will not generate.
-func rsaE3() (crypto.Signer, error) {
+func hostileRSAE3() (crypto.Signer, error) {
 	e := big.NewInt(3)
 	one := big.NewInt(1)
 	for {
@@ -344,9 +344,9 @@ func rsaE3() (crypto.Signer, error) {
 	}
 }
 
-// sha1CSR signs the base request with ECDSA and SHA-1, which crypto/x509
+// hostileSHA1 signs the base request with ECDSA and SHA-1, which crypto/x509
 // will not do.
-func sha1CSR(s *csrSpec) ([]byte, error) {
+func hostileSHA1(s *hostileSpec) ([]byte, error) {
 	der, err := s.build()
 	if err != nil {
 		return nil, err
@@ -370,5 +370,5 @@ func sha1CSR(s *csrSpec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pemBlock("CERTIFICATE REQUEST", out, nil), nil
+	return hostilePEM("CERTIFICATE REQUEST", out, nil), nil
 }

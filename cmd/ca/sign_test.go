@@ -18,9 +18,9 @@ import (
 	capem "github.com/ca-toolkit/ca/pkg/pem"
 )
 
-// runCA runs the CLI in-process with CA_HOME=home and returns its output
+// signRunCA runs the CLI in-process with CA_HOME=home and returns its output
 // and exit code.
-func runCA(t testing.TB, home string, args ...string) (stdout, stderr string, code int) {
+func signRunCA(t testing.TB, home string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	g := newGlobals(strings.NewReader(""), &out, &errb, []string{"CA_HOME=" + home})
@@ -33,17 +33,17 @@ func runCA(t testing.TB, home string, args ...string) (stdout, stderr string, co
 	return out.String(), errb.String(), exitCode(err)
 }
 
-func mustCA(t *testing.T, home string, args ...string) string {
+func signMustCA(t *testing.T, home string, args ...string) string {
 	t.Helper()
-	out, errs, code := runCA(t, home, args...)
+	out, errs, code := signRunCA(t, home, args...)
 	if code != 0 {
 		t.Fatalf("ca %s: exit %d\n%s", strings.Join(args, " "), code, errs)
 	}
 	return out
 }
 
-// readCerts reads every certificate of a PEM file.
-func readCerts(t *testing.T, path string) []*x509.Certificate {
+// signReadCerts reads every certificate of a PEM file.
+func signReadCerts(t *testing.T, path string) []*x509.Certificate {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -71,16 +71,16 @@ func readCerts(t *testing.T, path string) []*x509.Certificate {
 func TestSignEveryProfileAndKeyType(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "pki")
-	mustCA(t, home, "init", "--cn", "Matrix Root", "--org", "Example", "--country", "DE", "--key-type", "ecdsa-p384", "--no-passphrase")
-	mustCA(t, home, "intermediate", "create", "--name", "issuing", "--cn", "Matrix Issuing CA", "--key-type", "rsa-3072", "--no-passphrase")
+	signMustCA(t, home, "init", "--cn", "Matrix Root", "--org", "Example", "--country", "DE", "--key-type", "ecdsa-p384", "--no-passphrase")
+	signMustCA(t, home, "intermediate", "create", "--name", "issuing", "--cn", "Matrix Issuing CA", "--key-type", "rsa-3072", "--no-passphrase")
 	rootFile := filepath.Join(home, "issuers", "root", "cert.pem")
-	root := readCerts(t, rootFile)[0]
-	inter := readCerts(t, filepath.Join(home, "issuers", "issuing", "cert.pem"))[0]
+	root := signReadCerts(t, rootFile)[0]
+	inter := signReadCerts(t, filepath.Join(home, "issuers", "issuing", "cert.pem"))[0]
 	roots, inters := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(root)
 	inters.AddCert(inter)
-	openssl := tool(t, "openssl")
-	certtool := tool(t, "certtool")
+	openssl := signTool(t, "openssl")
+	certtool := signTool(t, "certtool")
 
 	purposes := map[string][]string{"server": {"sslserver"}, "client": {"sslclient"}, "device": {"sslserver", "sslclient"}}
 	ekus := map[string][]x509.ExtKeyUsage{
@@ -91,13 +91,13 @@ func TestSignEveryProfileAndKeyType(t *testing.T) {
 	oids := map[string]string{"sslserver": "1.3.6.1.5.5.7.3.1", "sslclient": "1.3.6.1.5.5.7.3.2"}
 	for _, kt := range capem.KeyTypes {
 		req := filepath.Join(dir, string(kt)+".csr")
-		mustCA(t, home, "csr", "create", "--cn", "www.example.com", "--dns", "www.example.com", "--org", "Example", "--country", "DE",
+		signMustCA(t, home, "csr", "create", "--cn", "www.example.com", "--dns", "www.example.com", "--org", "Example", "--country", "DE",
 			"--key-type", string(kt), "--key-out", filepath.Join(dir, string(kt)+".key"), "--out", req, "--no-passphrase")
 		for _, profile := range []string{"server", "client", "device"} {
 			t.Run(profile+"/"+string(kt), func(t *testing.T) {
 				crt := filepath.Join(dir, profile+"-"+string(kt)+".crt")
-				mustCA(t, home, "sign", "csr", req, "--profile", profile, "--chain", "--out", crt)
-				certs := readCerts(t, crt)
+				signMustCA(t, home, "sign", "csr", req, "--profile", profile, "--chain", "--out", crt)
+				certs := signReadCerts(t, crt)
 				if len(certs) != 2 || !certs[1].Equal(inter) {
 					t.Fatalf("--chain wrote %d certificates, want the leaf and the intermediate", len(certs))
 				}
@@ -119,10 +119,10 @@ func TestSignEveryProfileAndKeyType(t *testing.T) {
 				}
 				for _, purpose := range purposes[profile] {
 					if openssl != "" {
-						run(t, openssl, "verify", "-x509_strict", "-purpose", purpose, "-CAfile", rootFile, "-untrusted", crt, crt)
+						signRun(t, openssl, "verify", "-x509_strict", "-purpose", purpose, "-CAfile", rootFile, "-untrusted", crt, crt)
 					}
 					if certtool != "" {
-						out := run(t, certtool, "--verify", "--load-ca-certificate", rootFile, "--infile", crt, "--verify-purpose="+oids[purpose])
+						out := signRun(t, certtool, "--verify", "--load-ca-certificate", rootFile, "--infile", crt, "--verify-purpose="+oids[purpose])
 						if !strings.Contains(out, "Chain verification output: Verified") {
 							t.Errorf("certtool:\n%s", out)
 						}
@@ -133,9 +133,9 @@ func TestSignEveryProfileAndKeyType(t *testing.T) {
 	}
 }
 
-// tool returns the path of an outside judge, or "" when it is missing
+// signTool returns the path of an outside judge, or "" when it is missing
 // (an error when CI=true, where .ci/run installs it).
-func tool(t *testing.T, name string) string {
+func signTool(t *testing.T, name string) string {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -147,7 +147,7 @@ func tool(t *testing.T, name string) string {
 	return path
 }
 
-func run(t *testing.T, name string, args ...string) string {
+func signRun(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {
@@ -164,14 +164,14 @@ func BenchmarkSignCSRs(b *testing.B) {
 	const n = 64
 	dir := b.TempDir()
 	home := filepath.Join(dir, "pki")
-	if _, errs, code := runCA(b, home, "init", "--cn", "Bench Root", "--org", "Example", "--country", "DE", "--no-passphrase"); code != 0 {
+	if _, errs, code := signRunCA(b, home, "init", "--cn", "Bench Root", "--org", "Example", "--country", "DE", "--no-passphrase"); code != 0 {
 		b.Fatal(errs)
 	}
 	reqs := make([]string, n)
 	for i := range reqs {
 		reqs[i] = filepath.Join(dir, fmt.Sprintf("h%d.csr", i))
 		cn := fmt.Sprintf("h%d.example.com", i)
-		if _, errs, code := runCA(b, home, "csr", "create", "--cn", cn, "--dns", cn, "--org", "Example", "--country", "DE",
+		if _, errs, code := signRunCA(b, home, "csr", "create", "--cn", cn, "--dns", cn, "--org", "Example", "--country", "DE",
 			"--key-out", filepath.Join(dir, fmt.Sprintf("h%d.key", i)), "--out", reqs[i], "--no-passphrase"); code != 0 {
 			b.Fatal(errs)
 		}
@@ -181,7 +181,7 @@ func BenchmarkSignCSRs(b *testing.B) {
 	b.Run("one-call", func(b *testing.B) {
 		for b.Loop() {
 			args := append([]string{"sign", "csr", "--out-dir", outDir()}, reqs...)
-			if _, errs, code := runCA(b, home, args...); code != 0 {
+			if _, errs, code := signRunCA(b, home, args...); code != 0 {
 				b.Fatal(errs)
 			}
 		}
@@ -191,7 +191,7 @@ func BenchmarkSignCSRs(b *testing.B) {
 		for b.Loop() {
 			out := outDir()
 			for _, r := range reqs {
-				if _, errs, code := runCA(b, home, "sign", "csr", "--out-dir", out, r); code != 0 {
+				if _, errs, code := signRunCA(b, home, "sign", "csr", "--out-dir", out, r); code != 0 {
 					b.Fatal(errs)
 				}
 			}
@@ -207,7 +207,7 @@ func TestSignLazyInputs(t *testing.T) {
 	preReadBudget = 1 // the first request is read before the store is opened, the others in the workers
 	dir := t.TempDir()
 	home := filepath.Join(dir, "pki")
-	mustCA(t, home, "init", "--cn", "Lazy Root", "--org", "Example", "--country", "DE", "--no-passphrase")
+	signMustCA(t, home, "init", "--cn", "Lazy Root", "--org", "Example", "--country", "DE", "--no-passphrase")
 	var args []string
 	for _, kind := range []string{"good", "ca-true", "garbage", "good", "exists"} {
 		name := filepath.Join(dir, fmt.Sprintf("%d-%s.csr", len(args), kind))
@@ -230,7 +230,7 @@ func TestSignLazyInputs(t *testing.T) {
 		}
 		args = append(args, name)
 	}
-	out, errs, code := runCA(t, home, append([]string{"-o", "json", "sign", "csr", "--out-dir", filepath.Join(dir, "out")}, args...)...)
+	out, errs, code := signRunCA(t, home, append([]string{"-o", "json", "sign", "csr", "--out-dir", filepath.Join(dir, "out")}, args...)...)
 	if code != exitConflict {
 		t.Fatalf("exit %d, want 5 (the worst)\n%s", code, errs)
 	}
