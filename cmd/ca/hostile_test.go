@@ -45,9 +45,9 @@ func init() {
 }
 
 var (
-	hostileOIDCN      = asn1.ObjectIdentifier{2, 5, 4, 3}
-	hostileOIDC       = asn1.ObjectIdentifier{2, 5, 4, 6}
-	hostileOIDO       = asn1.ObjectIdentifier{2, 5, 4, 10}
+	hostileOIDCN     = asn1.ObjectIdentifier{2, 5, 4, 3}
+	hostileOIDC      = asn1.ObjectIdentifier{2, 5, 4, 6}
+	hostileOIDO      = asn1.ObjectIdentifier{2, 5, 4, 10}
 	hostileOIDSerial = asn1.ObjectIdentifier{2, 5, 4, 5}
 )
 
