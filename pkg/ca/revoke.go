@@ -10,19 +10,41 @@ import (
 	"github.com/ca-toolkit/ca/pkg/crl"
 )
 
-// Revoke revokes every serial, all in one store transaction or none
-// (ErrNotFound for an unknown serial, ErrAlreadyRevoked for one revoked
-// before). invalidity may be zero.
+// Revoke revokes every serial with reason, all in one store transaction or
+// none: ErrNotFound for a serial the store does not know, ErrAlreadyRevoked
+// for one revoked before, ErrRefused for a root (a root is not revoked: it
+// is removed from the trust stores that hold it). A serial given twice is
+// revoked once. invalidity (RFC 5280, 5.3.2) may be zero; a future one is
+// refused. The revocations come back with their issuer, in the given order.
 func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, invalidity, now time.Time) ([]Revocation, error) {
 	if _, ok := reasonNames[reason]; !ok {
 		return nil, fmt.Errorf("%w: reason code %d", ErrUsage, reason)
 	}
+	if len(serials) == 0 {
+		return nil, fmt.Errorf("%w: no serial to revoke", ErrUsage)
+	}
 	if !invalidity.IsZero() && invalidity.After(now) {
 		return nil, fmt.Errorf("%w: invalidity date %s is in the future", ErrRefused, invalidity.UTC().Format(time.RFC3339))
 	}
-	revs := make([]Revocation, len(serials))
-	for i, s := range serials {
-		revs[i] = Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: invalidity}
+	seen := map[string]bool{}
+	revs := make([]Revocation, 0, len(serials))
+	for _, s := range serials {
+		if seen[s.String()] {
+			continue
+		}
+		seen[s.String()] = true
+		rec, err := st.Certificate(ctx, s)
+		if err == nil && rec.Profile == ProfileRoot {
+			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		var inv time.Time
+		if !invalidity.IsZero() {
+			inv = invalidity.UTC().Truncate(time.Second)
+		}
+		revs = append(revs, Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: inv})
 	}
 	return st.Revoke(ctx, revs)
 }
