@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -64,12 +65,9 @@ stdout carries only the CRL.`,
 }
 
 func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
-	next, err := parseDuration("next-update", o.nextUpdate)
-	if err != nil {
-		return err
-	}
-	if next <= 0 {
-		return usageError{fmt.Errorf("--next-update %s: nextUpdate must be after thisUpdate; give a positive duration like 7d", o.nextUpdate)}
+	next, err := csr.ParseDuration(o.nextUpdate)
+	if err != nil || next <= 0 {
+		return usageError{fmt.Errorf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d (%v)", o.nextUpdate, err)}
 	}
 	if o.out != "-" {
 		if err := pem.CheckWritable(o.out, false); err != nil {
@@ -128,14 +126,16 @@ no CRL yet. Made for cron and CI:
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
-	f.StringVar(&o.failWithin, "fail-within", "0s", "exit 6 when nextUpdate is this close or past")
+	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed")
 	return cmd
 }
 
-func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) error {
-	within, err := parseDuration("fail-within", o.failWithin)
-	if err != nil {
-		return err
+func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err error) {
+	var within time.Duration
+	if o.failWithin != "" {
+		if within, err = parseDuration("fail-within", o.failWithin); err != nil {
+			return err
+		}
 	}
 	st, err := g.openStoreRead()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,22 @@ func init() {
 		sort.Strings(sorted)
 		if strings.Join(sorted, " ") != strings.Join(want, " ") {
 			ts.Fatalf("CRL lists %v, want %v", sorted, want)
+		}
+	}
+	// crlnumbers FILE...: the CRLs in the files carry the numbers 1..N, each once.
+	scriptCmds["crlnumbers"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		seen := map[string]bool{}
+		for _, f := range args {
+			n := parseTestCRL(ts, f).Number.String()
+			if seen[n] {
+				ts.Fatalf("CRL number %s twice", n)
+			}
+			seen[n] = true
+		}
+		for i := 1; i <= len(args); i++ {
+			if !seen[strconv.Itoa(i)] {
+				ts.Fatalf("no CRL has number %d: %v", i, seen)
+			}
 		}
 	}
 	// crlreason FILE SERIAL REASON: the entry of SERIAL has reason code REASON

@@ -102,8 +102,11 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 	var entries []crl.Entry
 	err = i.store.Revocations(ctx, i.name, func(r *Revocation) error {
 		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now.
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && !r.RevokedAt.After(lastUpdate) {
+		// was revoked, so it listed it: it may leave now. Times are whole
+		// seconds, so a revocation in the same second as the last CRL may
+		// have come after it: it stays for one more CRL (staying longer is
+		// always allowed; leaving early is not).
+		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
 			return nil
 		}
 		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
