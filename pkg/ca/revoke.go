@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/crl"
@@ -28,17 +29,22 @@ func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, in
 	}
 	seen := map[string]bool{}
 	revs := make([]Revocation, 0, len(serials))
+	var unknown, revoked []string
 	for _, s := range serials {
 		if seen[s.String()] {
 			continue
 		}
 		seen[s.String()] = true
 		rec, err := st.Certificate(ctx, s)
-		if err == nil && rec.Profile == ProfileRoot {
-			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
-		}
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			unknown = append(unknown, FormatSerial(s))
+		case err != nil:
 			return nil, err
+		case rec.Profile == ProfileRoot:
+			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
+		case rec.Revocation != nil:
+			revoked = append(revoked, FormatSerial(s))
 		}
 		var inv time.Time
 		if !invalidity.IsZero() {
@@ -46,7 +52,33 @@ func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, in
 		}
 		revs = append(revs, Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: inv})
 	}
+	if err := revokeConflicts(unknown, revoked); err != nil {
+		return nil, err
+	}
+	// The store checks again inside its transaction, which is what counts
+	// when another process revokes at the same time.
 	return st.Revoke(ctx, revs)
+}
+
+// revokeConflicts reports every unknown and already revoked serial at once;
+// with both, the error matches ErrAlreadyRevoked and ErrNotFound (exit 5,
+// the higher code, as SPEC.md has it for commands handling many items).
+func revokeConflicts(unknown, revoked []string) error {
+	list := func(s []string) string {
+		if len(s) == 1 {
+			return "serial " + s[0]
+		}
+		return "serials " + strings.Join(s, ", ")
+	}
+	switch {
+	case len(unknown) > 0 && len(revoked) > 0:
+		return fmt.Errorf("%w: %s, and %w: %s (see \"ca list\"); nothing was revoked", ErrAlreadyRevoked, list(revoked), ErrNotFound, list(unknown))
+	case len(revoked) > 0:
+		return fmt.Errorf("%w: %s; nothing was revoked", ErrAlreadyRevoked, list(revoked))
+	case len(unknown) > 0:
+		return fmt.Errorf("%w: %s not in this home (see \"ca list\"); nothing was revoked", ErrNotFound, list(unknown))
+	}
+	return nil
 }
 
 // CRLOptions configure Issuer.CreateCRL.
