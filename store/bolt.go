@@ -172,7 +172,7 @@ type crlJSON struct {
 	ThisUpdate time.Time `json:"thisUpdate"`
 	NextUpdate time.Time `json:"nextUpdate"`
 	Entries    int       `json:"entries"`
-	DER        []byte    `json:"der"`
+	DER        []byte    `json:"der,omitempty"`
 }
 
 func serialKey(s *big.Int) ([]byte, error) {
@@ -579,7 +579,7 @@ func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 		if !crl.Number.IsUint64() || crl.Number.Uint64() != last+1 {
 			return fmt.Errorf("%w: CRL number %s for issuer %s, the last is %d", ca.ErrCRLNumber, crl.Number, crl.Issuer, last)
 		}
-		v, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries, DER: crl.DER})
+		v, err := encodeCRL(crl)
 		if err != nil {
 			return err
 		}
@@ -609,9 +609,39 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 	return rec, err
 }
 
+// crlBinary marks the CRL record encoding: the marker, the length of the
+// JSON of the fields but the DER, that JSON, then the DER as is. A CRL of
+// 100k entries is megabytes of DER that a JSON string would have to
+// base64-encode and scan on every export. Records written as JSON (which
+// starts with '{') still decode.
+const crlBinary = 0x01
+
+func encodeCRL(crl *ca.CRLRecord) ([]byte, error) {
+	meta, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(crl.DER))
+	out = append(out, crlBinary)
+	out = binary.AppendUvarint(out, uint64(len(meta)))
+	out = append(out, meta...)
+	return append(out, crl.DER...), nil
+}
+
+// decodeCRL decodes a CRL record; the result holds no memory of v.
 func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	var j crlJSON
-	if err := json.Unmarshal(v, &j); err != nil {
+	if len(v) > 0 && v[0] == crlBinary {
+		l, n := binary.Uvarint(v[1:])
+		if n <= 0 || uint64(len(v)-1-n) < l {
+			return nil, fmt.Errorf("%w: CRL %x of %s: truncated record", ErrCorrupt, k, issuer)
+		}
+		meta := v[1+n : 1+n+int(l)]
+		if err := json.Unmarshal(meta, &j); err != nil {
+			return nil, fmt.Errorf("%w: CRL %x of %s: %v", ErrCorrupt, k, issuer, err)
+		}
+		j.DER = bytes.Clone(v[1+n+int(l):])
+	} else if err := json.Unmarshal(v, &j); err != nil {
 		return nil, fmt.Errorf("%w: CRL %x of %s: %v", ErrCorrupt, k, issuer, err)
 	}
 	n, ok := new(big.Int).SetString(j.Number, 10)
