@@ -177,9 +177,9 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 		return err
 	}
 	if left := rec.NextUpdate.Sub(now); left <= within {
-		what := fmt.Sprintf("lapses in %s", ca.FormatDuration(left.Truncate(time.Second)))
+		what := fmt.Sprintf("lapses in %s", ca.FormatDuration(left.Round(time.Second)))
 		if left <= 0 {
-			what = fmt.Sprintf("lapsed %s ago", ca.FormatDuration((-left).Truncate(time.Second)))
+			what = fmt.Sprintf("lapsed %s ago", ca.FormatDuration((-left).Round(time.Second)))
 		}
 		return &exitError{code: exitVerify, msg: fmt.Sprintf("CRL %d of issuer %s %s (nextUpdate %s); export a new one with \"ca crl export --issuer %s\"",
 			rec.Number, rec.Issuer, what, rec.NextUpdate.UTC().Format(time.RFC3339), rec.Issuer)}
