@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -131,6 +132,26 @@ func init() {
 			return
 		}
 		ts.Fatalf("no entry for %s", args[1])
+	}
+}
+
+// heldStores are the stores lockstore holds, per script.
+var heldStores sync.Map // *testscript.TestScript -> *store.Bolt
+
+func init() {
+	// lockstore: holds the home's store open for writing (bbolt's exclusive
+	// file lock) from the test process until unlockstore or the script ends,
+	// as another ca process would.
+	scriptCmds["lockstore"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		st, err := store.Open(filepath.Join(ts.Getenv("CA_HOME"), "ca.db"), store.Options{Timeout: 5 * time.Second})
+		ts.Check(err)
+		heldStores.Store(ts, st)
+		ts.Defer(func() { st.Close() })
+	}
+	scriptCmds["unlockstore"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if st, ok := heldStores.LoadAndDelete(ts); ok {
+			ts.Check(st.(*store.Bolt).Close())
+		}
 	}
 }
 
