@@ -30,11 +30,10 @@ func newListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the certificates of the home",
 		Long: `list shows every certificate the home issued (intermediates and the root
-too), in serial order (soonest notAfter first with --expiring-within), like
-openssl's index.txt: a table for people, or with
--o json an array of objects with serial, issuer, subject, sans, notBefore,
-notAfter, status (valid, revoked or expired), revokedAt and reason (null when
-not revoked) and profile.
+too), like openssl's index.txt, in serial order (soonest notAfter first with
+--expiring-within): a table for people, or with -o json an array of objects
+with serial, issuer, subject, sans, notBefore, notAfter, status (valid,
+revoked or expired), revokedAt and reason (null when not revoked) and profile.
 
 --status picks one state (default all); --expiring-within D keeps certificates
 still valid now whose notAfter is within D; --subject TEXT keeps those whose
