@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -151,6 +152,36 @@ func init() {
 	scriptCmds["unlockstore"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if st, ok := heldStores.LoadAndDelete(ts); ok {
 			ts.Check(st.(*store.Bolt).Close())
+		}
+	}
+}
+
+func init() {
+	// mkrecords N: records N certificates of the root straight in the store
+	// (records only, one transaction), to give list and crl export volume.
+	scriptCmds["mkrecords"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		n, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		st, err := store.Open(filepath.Join(ts.Getenv("CA_HOME"), "ca.db"), store.Options{Timeout: 5 * time.Second, NoSync: true})
+		ts.Check(err)
+		defer st.Close()
+		now := time.Now().UTC().Truncate(time.Second)
+		recs := make([]*ca.CertRecord, n)
+		for i := range recs {
+			s, err := ca.NewSerial()
+			ts.Check(err)
+			recs[i] = &ca.CertRecord{Serial: s, Issuer: "root", Subject: fmt.Sprintf("CN=bulk%d.example.com", i), SANs: []string{fmt.Sprintf("bulk%d.example.com", i)},
+				NotBefore: now, NotAfter: now.Add(24 * time.Hour), Profile: "device", DER: []byte{0x30, 0}}
+		}
+		_, err = st.AddCertificates(context.Background(), recs)
+		ts.Check(err)
+	}
+	// jsonlen N: the last stdout is a JSON array of N elements.
+	scriptCmds["jsonlen"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		var v []json.RawMessage
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &v))
+		if strconv.Itoa(len(v)) != args[0] {
+			ts.Fatalf("%d elements, want %s", len(v), args[0])
 		}
 	}
 }
