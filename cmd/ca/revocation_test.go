@@ -197,7 +197,7 @@ func parseTestCRL(ts *testscript.TestScript, file string) *x509.RevocationList {
 }
 
 func readTestCert(ts *testscript.TestScript, file string) *x509.Certificate {
-	c, err := readCertArg(ts.MkAbs(file))
+	c, err := readCertArg(nil, ts.MkAbs(file))
 	ts.Check(err)
 	return c
 }

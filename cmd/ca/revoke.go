@@ -55,7 +55,7 @@ Reasons: ` + strings.Join(ca.ReasonNames(), ", ") + `.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRevoke(cmd.Context(), g, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.certs, "cert", nil, "a certificate file (PEM or DER) to revoke (repeatable)")
+	f.StringArrayVar(&o.certs, "cert", nil, "a certificate file (PEM or DER; - is stdin) to revoke (repeatable)")
 	f.StringVar(&o.reason, "reason", "unspecified", "RFC 5280 reason: "+strings.Join(ca.ReasonNames(), ", "))
 	f.StringVar(&o.invalidity, "invalidity-date", "", "when the key is known or suspected to have been compromised (RFC 3339)")
 	return cmd
@@ -80,7 +80,7 @@ func runRevoke(ctx context.Context, g *globals, o *revokeOptions, args []string)
 		}
 		serials = append(serials, s)
 	}
-	files, err := readCertArgs(o.certs)
+	files, err := readCertArgs(g.stdin, o.certs)
 	if err != nil {
 		return err
 	}
@@ -104,10 +104,10 @@ func runRevoke(ctx context.Context, g *globals, o *revokeOptions, args []string)
 }
 
 // readCertArgs reads and parses certificate files (PEM or DER).
-func readCertArgs(paths []string) ([]*x509.Certificate, error) {
+func readCertArgs(stdin io.Reader, paths []string) ([]*x509.Certificate, error) {
 	out := make([]*x509.Certificate, 0, len(paths))
 	for _, p := range paths {
-		c, err := readCertArg(p)
+		c, err := readCertArg(stdin, p)
 		if err != nil {
 			return nil, err
 		}
@@ -116,14 +116,18 @@ func readCertArgs(paths []string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// readCertArg reads one certificate file in PEM or DER.
-func readCertArg(path string) (*x509.Certificate, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read certificate: %w", err)
+// readCertArg reads one certificate file in PEM or DER; "-" is stdin.
+func readCertArg(stdin io.Reader, path string) (*x509.Certificate, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read certificate: %w", err)
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	data, err := pem.ReadAll(f, certFileLimit)
+	data, err := pem.ReadAll(r, certFileLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read certificate %s: %w", path, err)
 	}

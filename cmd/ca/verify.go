@@ -19,12 +19,12 @@ func newVerifyCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify FILE",
 		Short: "Check a certificate against the home: chain, validity, revocation",
-		Long: `verify checks one certificate file (PEM or DER) as a relying party that
-trusts the home's root would, and with what only the home knows: it must chain
-to the root through the home's issuers (any extended key usage; name
-constraints apply), be valid now, be recorded in the store, and neither it nor
-an intermediate of its chain may be revoked. With --issuer, NAME must have
-signed it directly.
+		Long: `verify checks one certificate file (PEM or DER; "-" is stdin) as a
+relying party that trusts the home's root would, and with what only the home
+knows: it must chain to the root through the home's issuers (any extended key
+usage; name constraints apply), be valid now, be recorded in the store, and
+neither it nor an intermediate of its chain may be revoked. With --issuer,
+NAME must have signed it directly.
 
 Exit 0 and "OK" when good; exit 6 with the reason otherwise (expired, not yet
 valid, revoked with its reason and date, untrusted: no chain to the root,
@@ -40,7 +40,7 @@ notYetValid, revoked, untrusted, unknown), detail, chain and revocation.`,
 }
 
 func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) error {
-	cert, err := readCertArg(file)
+	cert, err := readCertArg(g.stdin, file)
 	if err != nil {
 		return err
 	}
