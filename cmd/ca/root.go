@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +104,37 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	} {
 		root.AddCommand(c)
 	}
+	root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
+	suggestCommands(root)
 	return root
+}
+
+// suggestCommands makes every command that only groups others (ca, ca
+// intermediate, ...) print its help when called alone and refuse an unknown
+// subcommand as a usage error (exit 2) that names the nearest ones; cobra
+// would print the help and exit 0, or return a plain error (exit 1).
+func suggestCommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		suggestCommands(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			for i := range s {
+				s[i] = strconv.Quote(s[i])
+			}
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
+	}
 }
 
 // setup checks the global flags once for every command.
