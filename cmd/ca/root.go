@@ -101,6 +101,7 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		newAuditCmd(g),
 		newExportCmd(g),
 		newVersionCmd(g),
+		newGenDocsCmd(g),
 	} {
 		root.AddCommand(c)
 	}
