@@ -26,6 +26,7 @@ var docSessions = []string{
 	"../../docs/quickstart.md",
 	"../../docs/concepts.md",
 	"../../docs/profiles.md",
+	"../../docs/ci-recipes.md",
 }
 
 // docBlock is one fenced ```sh block of a page.
