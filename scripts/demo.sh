@@ -100,7 +100,7 @@ for _ in $(seq 1 50); do
 done
 [ -n "$port" ] || { echo "demo: no free port found" >&2; exit 1; }
 show ca serve --addr "127.0.0.1:$port" --ready-file ready "&"
-ca serve --addr "127.0.0.1:$port" --ready-file ready >serve.log 2>&1 &
+"$CA_BIN" serve --addr "127.0.0.1:$port" --ready-file ready >serve.log 2>&1 & # not via ca(): $! must be ca itself
 serve_pid=$!
 for _ in $(seq 1 200); do
 	[ -e ready ] && break

@@ -230,3 +230,55 @@ func TestParseDocBlocks(t *testing.T) {
 		t.Error("an unterminated block parsed")
 	}
 }
+
+// TestDemo runs scripts/demo.sh (what "make demo" runs) against the ca
+// binary: every step must behave, and nothing may be left running.
+func TestDemo(t *testing.T) {
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed; .ci/run must install it", tool)
+			}
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	bin, err := exec.LookPath("ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing := placeholderCommands([]docBlock{{code: "ca csr ca sign ca revoke ca crl ca verify ca serve ca list"}}); len(missing) > 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the demo uses commands not implemented in this build: %s", strings.Join(missing, ", "))
+		}
+		t.Skipf("the demo uses commands not implemented in this build: %s", strings.Join(missing, ", "))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "../../scripts/demo.sh", bin)
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	leftover := syscall.Kill(-cmd.Process.Pid, 0) == nil
+	if leftover {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if err != nil {
+		t.Fatalf("demo.sh: %v\n%s", err, out.String())
+	}
+	if leftover {
+		t.Fatalf("demo.sh left a process running\n%s", out.String())
+	}
+	for _, want := range []string{"$ ca init", "$ ca sign csr web.csr", "(exit 3, as expected)", "$ ca revoke", "$ ca crl export", `"tlsVersion"`, "all steps behaved"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	entries, _ := os.ReadDir(cmd.Env[len(cmd.Env)-1][len("TMPDIR="):])
+	if len(entries) > 0 {
+		t.Errorf("demo.sh left %d entries in its TMPDIR", len(entries))
+	}
+}
