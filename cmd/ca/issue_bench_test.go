@@ -358,7 +358,7 @@ func (e *benchEnv) oneShotCSR() string {
 	csrPath := filepath.Join(e.dir, "one.csr")
 	out, err := exec.Command("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-keyout", filepath.Join(e.dir, "one.key"), "-out", csrPath,
-		"-subj", "/CN=one.example.com", "-addext", "subjectAltName=DNS:one.example.com").CombinedOutput()
+		"-subj", "/C=DE/O=Example/CN=one.example.com", "-addext", "subjectAltName=DNS:one.example.com").CombinedOutput()
 	if err != nil {
 		e.b.Fatalf("openssl req: %v\n%s", err, out)
 	}
