@@ -26,9 +26,12 @@ import (
 // data of all of them is synced with one syncfs (a batch of up to 16 files
 // is synced file by file, cheaper on a busy file system), each directory is synced
 // once per step, and the files are created and placed by several goroutines,
-// so that the file system's waits overlap. Each file is checked as
-// CheckWritable does (ErrExists, ErrNotRegular). On error the files already
-// placed stay; the others are not created.
+// so that the file system's waits overlap. Keys are checked as
+// CheckWritable does before anything is written (ErrExists, ErrNotRegular);
+// a rename that fails is explained the same way (ErrNotRegular for a
+// directory in the way). A symlink at a certificate's path is replaced, not
+// followed. On error the files already placed stay; the others are not
+// created.
 func WriteBatch(files ...File) error {
 	if len(files) == 0 {
 		return nil
@@ -58,8 +61,12 @@ func WriteBatch(files ...File) error {
 	each := len(ordered) <= syncEachMax
 	err := parallel(len(ordered), func(i int) error {
 		f := ordered[i]
-		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
-			return err
+		if f.NoReplace {
+			// Keys are checked before any work; the others when their
+			// rename fails (a rename never follows a symlink).
+			if err := CheckWritable(f.Path, true); err != nil {
+				return err
+			}
 		}
 		tmp, err := writeTempRaw(f, each)
 		temps[i] = tmp
@@ -174,6 +181,9 @@ func place(files []File, temps []string) error {
 			return nil
 		}
 		if err := os.Rename(temps[i], f.Path); err != nil {
+			if cerr := CheckWritable(f.Path, false); cerr != nil {
+				return cerr // a directory or device in the way, say so
+			}
 			return fmt.Errorf("pem: write %s: %w", f.Path, err)
 		}
 		temps[i] = ""
