@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
@@ -35,12 +36,16 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, def ca.K
 		return err
 	}
 	defer run.close()
+	done, err := keyNames(o.outDir)
+	if err != nil {
+		return err
+	}
 	// A batch makes much short-lived garbage (keys, templates, DER) and
 	// little that lives: collect less often, at the cost of some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	sum := &issueSummary{rows: map[int]rowInfo{}, Failures: []issueFailure{}, bar: g.newIssueProgress(total)}
 	var readErr error
-	feed := func(jobs chan<- ca.Job) { readErr = run.feedManifest(ctx, mr, def, sum, jobs) }
+	feed := func(jobs chan<- ca.Job) { readErr = run.feedManifest(ctx, mr, def, done, sum, jobs) }
 	batchErr := run.batch(ctx, o.workers, feed, sum.report)
 	if sum.bar != nil {
 		sum.bar.Finish()
@@ -80,7 +85,7 @@ func (g *globals) openManifest(path string) (io.ReadCloser, int64, error) {
 // feedManifest reads the rows and sends a job for each: rows that do not
 // parse, repeat an earlier row's NAME or are already done become jobs that
 // only report so. It returns the error that ended the reading early, if any.
-func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def ca.KeyRequest, sum *issueSummary, jobs chan<- ca.Job) error {
+func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def ca.KeyRequest, done map[string]bool, sum *issueSummary, jobs chan<- ca.Job) error {
 	names := map[string]int{} // NAME -> line of its first row
 	for index := 0; ; index++ {
 		row, err := mr.Next()
@@ -97,7 +102,7 @@ func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def 
 			return err
 		default:
 			sum.track(index, row.Line, row.CN)
-			job = r.rowJob(index, row, def, names)
+			job = r.rowJob(index, row, def, names, done)
 		}
 		select {
 		case jobs <- job:
@@ -108,7 +113,7 @@ func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def 
 }
 
 // rowJob is the job of one parsed row.
-func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, names map[string]int) ca.Job {
+func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, names map[string]int, done map[string]bool) ca.Job {
 	req, err := row.KeyRequest(def)
 	if err != nil {
 		return failedJob(index, err)
@@ -118,10 +123,31 @@ func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, nam
 		return failedJob(index, fmt.Errorf("%w: file name %q is taken by line %d (NAME is the CN with characters outside A-Za-z0-9._- replaced by _)", ca.ErrExists, name, first))
 	}
 	names[name] = row.Line
-	if _, err := os.Lstat(ca.KeyFile(r.dir, name)); err == nil {
+	if done[name] {
 		return failedJob(index, errSkipped)
 	}
 	return r.job(index, req, name)
+}
+
+// keyNames returns the NAMEs of the NAME.key files in dir: the rows done
+// by an earlier run. One listing costs less than a lookup per row.
+func keyNames(dir string) (map[string]bool, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list --out-dir: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list --out-dir: %w", err)
+	}
+	done := make(map[string]bool, len(names)/3)
+	for _, n := range names {
+		if base, ok := strings.CutSuffix(n, ".key"); ok {
+			done[base] = true
+		}
+	}
+	return done, nil
 }
 
 // rowInfo is what the summary says of a row.

@@ -125,7 +125,3 @@ func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},
 	}
 }
-
-// KeyFile returns the key path ProvisionFiles uses for name in dir: a row
-// whose key file exists is complete.
-func KeyFile(dir, name string) string { return filepath.Join(dir, name+".key") }

@@ -26,12 +26,12 @@ import (
 // data of all of them is synced with one syncfs (a batch of up to 16 files
 // is synced file by file, cheaper on a busy file system), each directory is synced
 // once per step, and the files are created and placed by several goroutines,
-// so that the file system's waits overlap. Keys are checked as
-// CheckWritable does before anything is written (ErrExists, ErrNotRegular);
-// a rename that fails is explained the same way (ErrNotRegular for a
-// directory in the way). A symlink at a certificate's path is replaced, not
-// followed. On error the files already placed stay; the others are not
-// created.
+// so that the file system's waits overlap. Nothing is checked up front
+// (the caller has, and a link never replaces, a rename never follows a
+// symlink): a key that exists fails its link with ErrExists, and a failed
+// rename or link is explained as CheckWritable does (ErrNotRegular for a
+// directory in the way). On error the files already placed stay; the
+// others are not created.
 func WriteBatch(files ...File) error {
 	if len(files) == 0 {
 		return nil
@@ -61,13 +61,6 @@ func WriteBatch(files ...File) error {
 	each := len(ordered) <= syncEachMax
 	err := parallel(len(ordered), func(i int) error {
 		f := ordered[i]
-		if f.NoReplace {
-			// Keys are checked before any work; the others when their
-			// rename fails (a rename never follows a symlink).
-			if err := CheckWritable(f.Path, true); err != nil {
-				return err
-			}
-		}
 		tmp, err := writeTempRaw(f, each)
 		temps[i] = tmp
 		return err
@@ -172,6 +165,9 @@ func place(files []File, temps []string) error {
 		if f.NoReplace {
 			if err := os.Link(temps[i], f.Path); err != nil {
 				if errors.Is(err, fs.ErrExist) {
+					if cerr := CheckWritable(f.Path, true); cerr != nil {
+						return cerr
+					}
 					return fmt.Errorf("%w: %s", ErrExists, f.Path)
 				}
 				return fmt.Errorf("pem: write %s: %w", f.Path, err)
