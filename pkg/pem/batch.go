@@ -14,7 +14,7 @@ import (
 )
 
 // WriteBatch writes files as WriteFiles does (temp file in the same
-// directory, one sync for the batch, rename or link, directory sync), in two
+// directory, one sync for the batch, rename, directory sync), in two
 // steps: first every file that may be replaced (certificates, chains), then,
 // once their directories are synced, every NoReplace file (keys). So
 // whatever instant the process dies at, a key on disk means the other files
@@ -154,7 +154,8 @@ func writeTempRaw(f File, sync bool) (string, error) {
 	}
 }
 
-// place renames (or, for NoReplace, links) each temp file to its path, then
+// place renames each temp file to its path (for NoReplace, without
+// replacing: renameat2 RENAME_NOREPLACE, else link and unlink), then
 // syncs each directory once. A placed temp is set to "" (nothing to remove).
 func place(files []File, temps []string) error {
 	if len(files) == 0 {
@@ -163,6 +164,22 @@ func place(files []File, temps []string) error {
 	err := parallel(len(files), func(i int) error {
 		f := files[i]
 		if f.NoReplace {
+			// rename(2) that fails rather than replace: one step, where
+			// link + unlink takes two.
+			err := unix.Renameat2(unix.AT_FDCWD, temps[i], unix.AT_FDCWD, f.Path, unix.RENAME_NOREPLACE)
+			switch {
+			case err == nil:
+				temps[i] = ""
+				return nil
+			case errors.Is(err, unix.EEXIST):
+				if cerr := CheckWritable(f.Path, true); cerr != nil {
+					return cerr
+				}
+				return fmt.Errorf("%w: %s", ErrExists, f.Path)
+			case !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP):
+				return fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+			// The file system cannot: link, then remove the temp name.
 			if err := os.Link(temps[i], f.Path); err != nil {
 				if errors.Is(err, fs.ErrExist) {
 					if cerr := CheckWritable(f.Path, true); cerr != nil {
