@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -139,28 +141,124 @@ func (b *Bolt) Check() []error {
 			}
 			return nil
 		})
-		prev, seq := "", uint64(0)
-		_ = tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
-			var rec ca.AuditRecord
-			seq++
-			switch {
-			case json.Unmarshal(v, &rec) != nil:
-				add("audit record %x does not decode", k)
-			case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
-				add("audit record %d is missing or out of place (found %d)", seq, rec.Seq)
-				seq = rec.Seq
-			case rec.Prev != prev:
-				add("audit record %d does not chain to record %d", rec.Seq, seq-1)
-			case rec.ComputeHash() != rec.Hash:
-				add("audit record %d was edited: its hash does not match", rec.Seq)
-			}
-			prev = rec.Hash
-			return nil
-		})
+		for _, p := range auditChain(tx, "").Problems {
+			add("%s", p)
+		}
 		return nil
 	})
 	if err != nil {
 		add("%v", err)
 	}
 	return problems
+}
+
+// AuditSummary is the state of the audit chain: how many records it holds,
+// the hash of the last (the head), and what is wrong with it.
+type AuditSummary struct {
+	Records  int
+	Head     string
+	Problems []string
+	// AnchorFound is true when the anchor given to VerifyAudit is the hash
+	// of some record of the chain.
+	AnchorFound bool
+}
+
+// auditChain walks the audit bucket: each record decodes, is stored in its
+// canonical form (any edit of the stored bytes shows), sits under its own
+// sequence number with no gap, names the hash of the record before it and
+// hashes to its own Hash. anchor, when not empty, is looked for among the
+// records' hashes.
+func auditChain(tx *bolt.Tx, anchor string) AuditSummary {
+	var s AuditSummary
+	ab := tx.Bucket(bucketAudit)
+	if ab == nil {
+		s.Problems = append(s.Problems, "the audit bucket is missing")
+		return s
+	}
+	prev, seq := "", uint64(0)
+	_ = ab.ForEach(func(k, v []byte) error {
+		var rec ca.AuditRecord
+		seq++
+		s.Records++
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.DisallowUnknownFields()
+		if len(k) != 8 || dec.Decode(&rec) != nil {
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %x does not decode", k))
+			prev = ""
+			return nil
+		}
+		switch canon, _ := json.Marshal(rec); {
+		case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d is missing or out of place (found %d under key %d)", seq, rec.Seq, binary.BigEndian.Uint64(k)))
+			seq = binary.BigEndian.Uint64(k)
+		case rec.Prev != prev:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d does not chain to record %d: a record was removed, inserted or rewritten", rec.Seq, seq-1))
+		case rec.ComputeHash() != rec.Hash:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: its hash does not match", rec.Seq))
+		case !bytes.Equal(canon, v):
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: it is not stored as written", rec.Seq))
+		}
+		if anchor != "" && strings.EqualFold(rec.Hash, anchor) {
+			s.AnchorFound = true
+		}
+		prev = rec.Hash
+		s.Head = rec.Hash
+		return nil
+	})
+	return s
+}
+
+// VerifyAudit checks the audit chain and, when anchor is not empty, that a
+// record with that hash is in it (a head kept elsewhere, e.g. in a CI log:
+// a chain rewritten from the start, or cut after the anchor, no longer holds
+// it). It returns the summary, and an error wrapping ca.ErrVerify when the
+// chain is broken or the anchor is missing.
+func (b *Bolt) VerifyAudit(anchor string) (AuditSummary, error) {
+	var s AuditSummary
+	if err := b.db.View(func(tx *bolt.Tx) error { s = auditChain(tx, anchor); return nil }); err != nil {
+		return s, fmt.Errorf("store: verify audit: %w", err)
+	}
+	if len(s.Problems) > 0 {
+		return s, fmt.Errorf("%w: the audit chain is broken: %s", ca.ErrVerify, strings.Join(s.Problems, "; "))
+	}
+	if anchor != "" && !s.AnchorFound {
+		return s, fmt.Errorf("%w: the anchor %s is not in the audit chain: the chain was rewritten or cut since that head was recorded", ca.ErrVerify, anchor)
+	}
+	return s, nil
+}
+
+// Counts are the numbers of records in a store.
+type Counts struct {
+	Certificates int `json:"certificates"`
+	Revocations  int `json:"revocations"`
+	CRLs         int `json:"crls"`
+	AuditRecords int `json:"auditRecords"`
+	Issuers      int `json:"issuers"`
+}
+
+// Counts returns how many records of each kind the store holds.
+func (b *Bolt) Counts() (Counts, error) {
+	var c Counts
+	nested := func(tx *bolt.Tx, name []byte) int {
+		n := 0
+		_ = tx.Bucket(name).ForEachBucket(func(k []byte) error {
+			n += tx.Bucket(name).Bucket(k).Stats().KeyN
+			return nil
+		})
+		return n
+	}
+	err := b.db.View(func(tx *bolt.Tx) error {
+		for _, name := range topBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
+			}
+		}
+		c.Certificates = tx.Bucket(bucketCerts).Stats().KeyN
+		c.Issuers = tx.Bucket(bucketIssuers).Stats().KeyN
+		c.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+		c.Revocations = nested(tx, bucketRevoked)
+		c.CRLs = nested(tx, bucketCRLs)
+		return nil
+	})
+	return c, err
 }
