@@ -182,10 +182,12 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err := pem.WriteFiles(keyFile); err != nil {
 		return err
 	}
+	g.crashPoint(ca.StageBeforeCommit)
 	issued, err := parent.CreateIntermediate(ctx, o.name, cfg, key.Public())
 	if err != nil {
 		return err
 	}
+	g.crashPoint(ca.StageAfterCommit)
 	files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
 	if err != nil {
 		return err
@@ -199,6 +201,7 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err := syncDir(issuersDir); err != nil {
 		return err
 	}
+	g.crashPoint(ca.StageAfterWrite)
 	c := issued.Cert
 	return g.render(intermediateResult{
 		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
