@@ -96,7 +96,8 @@ every record decodes, the indexes agree with the records, every revocation
 refers to a certificate of its issuer, CRL numbers only grow, every issuer's
 certificate is recorded and the audit chain holds. It exits 1 with the list of
 what is wrong. Warnings (exit 0) name what an interrupted command left in the
-home: staging directories of an intermediate and issuers without their files.`,
+home (staging directories of an intermediate, issuers without their files) and
+issuer directories the store does not know (after restoring an older backup).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStoreCheck(cmd.Context(), g) },
 	}
@@ -157,14 +158,23 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	return nil
 }
 
-// homeWarnings names what an interrupted command left in the home: staging
-// directories of "ca intermediate create" and recorded issuers whose
-// directory is missing.
+// homeWarnings names what an interrupted command left in the home (staging
+// directories of "ca intermediate create", recorded issuers whose directory
+// is missing) and issuer directories the store does not know (after a
+// restore from an older backup).
 func homeWarnings(g *globals, issuers []string) []string {
 	warnings := []string{}
 	dir := filepath.Join(g.home, "issuers")
 	entries, _ := os.ReadDir(dir)
+	recorded := map[string]bool{}
+	for _, name := range issuers {
+		recorded[name] = true
+	}
 	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !recorded[e.Name()] {
+			warnings = append(warnings, fmt.Sprintf("%s is not an issuer of this store (a store restored from an older backup?); its certificate is not recorded",
+				filepath.Join(dir, e.Name())))
+		}
 		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".new-") {
 			warnings = append(warnings, fmt.Sprintf("%s is the staging directory of an interrupted \"ca intermediate create\"; if its issuer is recorded but has no directory, move it into place, else remove it",
 				filepath.Join(dir, e.Name())))
