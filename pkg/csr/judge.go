@@ -421,11 +421,11 @@ func (p *Policy) judgeSANPolicy(j *judgement, typ, value string, match func(stri
 	field := "san " + typ
 	sp := p.san[typ]
 	if sp == nil {
-		j.fail(field, "sanType", value, fmt.Sprintf("the policy has no rule for %s names, so they are refused; remove the name or add a %q rule to the policy's san", typ, typ))
+		j.fail(field, "sanType", value, fmt.Sprintf("the policy has no rule for %s, so they are refused; remove the name or add a %q rule to the policy's san", sanNouns[typ], typ))
 		return
 	}
 	if sp.any {
-		j.pass(field, "any", value, "the policy allows every valid "+typ+" name")
+		j.pass(field, "any", value, "the policy allows all valid "+sanNouns[typ])
 		return
 	}
 	allowed, denied := "", ""

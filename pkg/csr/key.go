@@ -82,7 +82,7 @@ func keyProblem(pub crypto.PublicKey) string {
 		}
 		return ""
 	case *ecdsa.PublicKey:
-		if k == nil || k.Curve == nil || k.X == nil || k.Y == nil {
+		if !ecdsaComplete(k) {
 			return "the ECDSA public key is empty"
 		}
 		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
@@ -122,9 +122,16 @@ func wellFormed(k crypto.PublicKey) bool {
 	case *rsa.PublicKey:
 		return k != nil && k.N != nil
 	case *ecdsa.PublicKey:
-		return k != nil && k.Curve != nil && k.X != nil && k.Y != nil
+		return ecdsaComplete(k)
 	case ed25519.PublicKey:
 		return len(k) == ed25519.PublicKeySize
 	}
 	return false
+}
+
+// ecdsaComplete reports whether k has a curve and both coordinates: Bytes,
+// ECDH and Equal dereference them.
+func ecdsaComplete(k *ecdsa.PublicKey) bool {
+	//lint:ignore SA1019 only checks for nil; the key is used through Bytes and ECDH.
+	return k != nil && k.Curve != nil && k.X != nil && k.Y != nil
 }

@@ -49,6 +49,9 @@ func hostnameCheck(name string, wildcard bool) (rule, reason string) {
 			return h, "contains a space"
 		}
 	}
+	if lower := strings.ToLower(name); lower != name {
+		return h, fmt.Sprintf("has upper-case letters; write DNS names in lower case (%q)", lower)
+	}
 	if len(name) > maxHostnameLen {
 		return h, fmt.Sprintf("is %d characters long, over the limit of %d", len(name), maxHostnameLen)
 	}
@@ -92,7 +95,7 @@ func labelProblem(label string) string {
 		switch {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
 		case c >= 'A' && c <= 'Z':
-			return fmt.Sprintf("has upper-case letters; write DNS names in lower case (%q)", strings.ToLower(label))
+			return "has upper-case letters; write DNS names in lower case"
 		case c == '_':
 			return "contains '_', which is not allowed in a hostname (letters, digits and hyphens only)"
 		default:
@@ -164,7 +167,8 @@ func emailProblem(addr string) string {
 			return fmt.Sprintf("has %q in its local part; only unquoted dot-atom local parts are accepted", c)
 		}
 	}
-	if p := hostnameProblem(domain, false); p != "" {
+	// Domains are case-insensitive (RFC 5321, 2.4).
+	if p := hostnameProblem(strings.ToLower(domain), false); p != "" {
 		return "has a domain that " + p
 	}
 	return ""

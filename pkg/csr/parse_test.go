@@ -217,12 +217,27 @@ func TestParseDERRefusals(t *testing.T) {
 	secp256k1 := wrapRequest(t, handRequest(t, 0, subject, ecSPKI(k1), nil), oidECDSAWithSHA256, []byte{0x30, 0})
 	explicitParams := wrapRequest(t, handRequest(t, 0, subject, ecSPKI(explicit), nil), oidECDSAWithSHA256, []byte{0x30, 0})
 
+	// A key of an unknown algorithm, and an RSA key with exponent 3: their
+	// signatures cannot be checked, and the key is what is refused.
+	unknownSPKI, err := asn1.Marshal(struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 3, 4}}, asn1.BitString{Bytes: []byte{1, 2, 3}, BitLength: 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknownKey := wrapRequest(t, handRequest(t, 0, subject, unknownSPKI, nil), oidECDSAWithSHA256, []byte{0x30, 0})
+	e3 := &rsa.PublicKey{N: testRSA2048().N, E: 3}
+	rsaE3 := wrapRequest(t, handRequest(t, 0, subject, spkiOf(t, e3), nil), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, make([]byte, 256))
+
 	tests := []struct {
 		name        string
 		der         []byte
 		field, rule string
 		msg         string
 	}{
+		{"unknown key algorithm", unknownKey, "key", "keyTypes", "1.2.3.4"},
+		{"rsa exponent 3", rsaE3, "key", "strength", "exponent 3"},
 		{"duplicate extension", dupExt, "extension", "unique", "2.5.29.15 keyUsage"},
 		{"duplicate across attributes", dupAttr, "extension", "unique", "requested twice"},
 		{"U-label", uLabel, "san dns", "hostname", "xn--bcher-kva.example.com"},

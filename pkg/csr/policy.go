@@ -41,6 +41,9 @@ const (
 
 var sanTypes = []string{sanDNS, sanIP, sanEmail, sanURI}
 
+// sanNouns name the SAN types in messages.
+var sanNouns = map[string]string{sanDNS: "DNS names", sanIP: "IP addresses", sanEmail: "email addresses", sanURI: "URIs"}
+
 // Profiles a policy may allow.
 var allProfiles = []string{"server", "client", "device"}
 
@@ -337,9 +340,12 @@ func (pp *policyParser) fieldObject(f *fieldPolicy, v *jsonValue) error {
 			if err := pp.want(m.val, jsonString, "pattern"); err != nil {
 				return err
 			}
-			re, err := regexp.Compile(`^(?:` + m.val.text + `)$`)
+			// Check the pattern as written, then anchor it: a pattern must
+			// match the whole value.
+			_, err := regexp.Compile(m.val.text)
+			var re *regexp.Regexp
 			if err == nil {
-				_, err = regexp.Compile(m.val.text)
+				re, err = regexp.Compile(`^(?:` + m.val.text + `)$`)
 			}
 			if err != nil {
 				return pp.errAt(m.val, "pattern for %s is not a valid regular expression: %v", f.name, err)
@@ -643,9 +649,9 @@ func (p *Policy) Rules() []Rule {
 		sp := p.san[t]
 		switch {
 		case sp == nil:
-			rules = append(rules, Rule{Field: "san " + t, Rule: "refused", Detail: "no rule: " + t + " names are refused"})
+			rules = append(rules, Rule{Field: "san " + t, Rule: "refused", Detail: "no rule: " + sanNouns[t] + " are refused"})
 		case sp.any:
-			rules = append(rules, Rule{Field: "san " + t, Rule: "any", Detail: "every valid " + t + " name"})
+			rules = append(rules, Rule{Field: "san " + t, Rule: "any", Detail: "all valid " + sanNouns[t]})
 		default:
 			allow, deny := sp.allow, sp.deny
 			if t == sanIP {

@@ -84,15 +84,15 @@ func (r *jsonReader) errAt(off int, format string, args ...any) error {
 }
 
 func (r *jsonReader) syntaxErr(off int, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off = int(se.Offset)
-		if off > 0 {
-			off-- // Offset is just past the offending byte
-		}
-	}
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return r.errAt(len(r.data), "unexpected end of the file")
+	}
+	// The decoder reports errors between tokens at the end of the last
+	// token, and errors inside a token just past the offending byte: take
+	// whichever is later, the start of the next token or that byte.
+	var se *json.SyntaxError
+	if errors.As(err, &se) && int(se.Offset)-1 > off {
+		off = int(se.Offset) - 1
 	}
 	e := posError(r.data, off, err.Error())
 	e.msg = fmt.Sprintf("%s (column %d)", e.msg, e.col)

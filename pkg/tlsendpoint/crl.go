@@ -72,6 +72,10 @@ func CheckCRL(crlDER []byte, leaf, issuer *x509.Certificate, now time.Time) (Rev
 // block); bodies over 256 MiB and statuses other than 200 are errors. It
 // does not parse or verify the CRL: CheckCRL does.
 func FetchCRL(ctx context.Context, rawURL string) ([]byte, error) {
+	return fetchCRL(ctx, rawURL, maxCRLSize)
+}
+
+func fetchCRL(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: CRL URL %q: %w", rawURL, err)
@@ -91,12 +95,16 @@ func FetchCRL(ctx context.Context, rawURL string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("tlsendpoint: fetching the CRL %s: HTTP status %s", rawURL, resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCRLSize+1))
+	tooLarge := fmt.Errorf("tlsendpoint: the CRL %s is larger than the limit of %d bytes", rawURL, limit)
+	if resp.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: reading the CRL %s: %w", rawURL, err)
 	}
-	if len(body) > maxCRLSize {
-		return nil, fmt.Errorf("tlsendpoint: the CRL %s is larger than 256 MiB", rawURL)
+	if int64(len(body)) > limit {
+		return nil, tooLarge
 	}
 	return crlDER(body)
 }

@@ -140,6 +140,7 @@ table { border-collapse: collapse; margin-bottom: 1.5em; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.mono { font-family: ui-monospace, monospace; }
+td.time { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -157,12 +158,12 @@ td.mono { font-family: ui-monospace, monospace; }
 <tr><th>Subject</th><td>{{.Subject}}</td></tr>
 <tr><th>Issuer</th><td>{{.Issuer}}</td></tr>
 <tr><th>Serial</th><td class="mono">{{.Serial}}</td></tr>
-<tr><th>Not after</th><td>{{time .NotAfter}}</td></tr>
+<tr><th>Not after</th><td class="time">{{time .NotAfter}}</td></tr>
 </table>{{else}}<p id="client-certificate">none</p>{{end}}
 <h2>Server chain</h2>
 <table id="server-chain">
 <tr><th>#</th><th>Subject</th><th>Issuer</th><th>Serial</th><th>Not after</th></tr>
-{{range $i, $c := .ServerChain}}<tr><td>{{$i}}</td><td>{{$c.Subject}}</td><td>{{$c.Issuer}}</td><td class="mono">{{$c.Serial}}</td><td>{{time $c.NotAfter}}</td></tr>
+{{range $i, $c := .ServerChain}}<tr><td>{{$i}}</td><td>{{$c.Subject}}</td><td>{{$c.Issuer}}</td><td class="mono">{{$c.Serial}}</td><td class="time">{{time $c.NotAfter}}</td></tr>
 {{end}}</table>
 <p><a href="/handshake.json">handshake.json</a> · <a href="/ca.pem">ca.pem</a> · <a href="/crl">crl</a></p>
 </body>

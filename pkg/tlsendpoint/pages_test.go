@@ -124,11 +124,11 @@ func TestPages(t *testing.T) {
 	})
 
 	t.Run("ca.pem and crl", func(t *testing.T) {
-		resp, body := get(t, h1, "/ca.pem")
+		_, body := get(t, h1, "/ca.pem")
 		if !bytes.Equal(body, p.rootPEM) {
 			t.Errorf("/ca.pem differs from the root")
 		}
-		resp, body = get(t, h1, "/crl")
+		resp, body := get(t, h1, "/crl")
 		if ct := resp.Header.Get("Content-Type"); ct != "application/pkix-crl" {
 			t.Errorf("/crl Content-Type %q", ct)
 		}

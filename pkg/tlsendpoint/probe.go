@@ -84,8 +84,9 @@ type Result struct {
 	// one's session.
 	Resumed bool `json:"resumed"`
 	// Verified: the server's chain verified against the roots for
-	// ServerName; otherwise VerifyError says why.
-	Verified    bool   `json:"verified"`
+	// ServerName.
+	Verified bool `json:"verified"`
+	// VerifyError says why the chain did not verify, "" when it did.
 	VerifyError string `json:"verifyError"`
 	// Revocation is the state of the server's leaf.
 	Revocation Revocation `json:"revocation"`
@@ -96,10 +97,12 @@ type Result struct {
 	Error string `json:"error"`
 	// PeerChain is the chain the server sent, leaf first.
 	PeerChain []CertInfo `json:"peerChain"`
-	// HandshakeTime is the duration of the first TLS handshake (TCP
-	// connection excluded); ResumeTime that of the second, with Resume.
+	// HandshakeTime is the duration of the first TLS handshake, TCP
+	// connection excluded ("handshakeMs" in JSON).
 	HandshakeTime time.Duration `json:"-"`
-	ResumeTime    time.Duration `json:"-"`
+	// ResumeTime is that of the second handshake, with Resume
+	// ("resumeMs" in JSON).
+	ResumeTime time.Duration `json:"-"`
 }
 
 // Outcome summarises r: refused before failed before revoked before ok.
@@ -226,6 +229,11 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 		return res, nil
 	}
 	cs := conn.ConnectionState()
+	if len(cs.PeerCertificates) == 0 {
+		conn.Close()
+		res.Error = "handshake: the server sent no certificate"
+		return res, nil
+	}
 	res.TLSVersion = tls.VersionName(cs.Version)
 	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	res.ALPN = cs.NegotiatedProtocol
@@ -286,14 +294,18 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 	return res, nil
 }
 
-// fail records err, and whether it is the server refusing our certificate.
+// fail records err, after any earlier error, and whether it is the server
+// refusing our certificate.
 func (r *Result) fail(step string, err error, certRequested bool) {
+	msg := step + ": " + err.Error()
 	if isRefusal(err, certRequested) {
 		r.ClientCertRefused = true
-		r.Error = step + ": the server refused the client certificate: " + err.Error()
-		return
+		msg = step + ": the server refused the client certificate: " + err.Error()
 	}
-	r.Error = step + ": " + err.Error()
+	if r.Error != "" {
+		msg = r.Error + "; " + msg
+	}
+	r.Error = msg
 }
 
 type probeTarget struct {

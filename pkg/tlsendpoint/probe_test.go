@@ -177,7 +177,7 @@ func TestProbeConfigErrors(t *testing.T) {
 
 func TestParseAddress(t *testing.T) {
 	tests := []struct {
-		in                         string
+		in                        string
 		hostport, host, hdr, path string
 	}{
 		{"127.0.0.1:8443", "127.0.0.1:8443", "127.0.0.1", "127.0.0.1:8443", "/"},
@@ -323,6 +323,11 @@ func TestFetchCRL(t *testing.T) {
 			w.Write(pemCRL)
 		case "/cert-pem":
 			w.Write(p.rootPEM)
+		case "/chunked":
+			for range 100 {
+				w.Write(der[:100])
+				w.(http.Flusher).Flush()
+			}
 		default:
 			http.NotFound(w, r)
 		}
@@ -339,6 +344,13 @@ func TestFetchCRL(t *testing.T) {
 		if _, err := FetchCRL(ctx, srv.URL+path); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("FetchCRL(%s): %v, want an error mentioning %q", path, err, want)
 		}
+	}
+	// The size limit, lowered: with and without a Content-Length.
+	if _, err := fetchCRL(ctx, srv.URL+"/der", int64(len(der)-1)); err == nil || !strings.Contains(err.Error(), "larger") {
+		t.Errorf("fetchCRL over the limit: %v", err)
+	}
+	if _, err := fetchCRL(ctx, srv.URL+"/chunked", 1000); err == nil || !strings.Contains(err.Error(), "larger") {
+		t.Errorf("fetchCRL over the limit, chunked: %v", err)
 	}
 	if _, err := FetchCRL(ctx, "ldap://example.com/cn=crl"); err == nil {
 		t.Errorf("FetchCRL(ldap://) succeeded")

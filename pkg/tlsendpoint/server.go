@@ -2,6 +2,7 @@ package tlsendpoint
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -166,7 +167,7 @@ type Server struct {
 }
 
 // NewServer validates cfg and returns a Server. It fails when the
-// certificate is missing or does not parse, when MinVersion is not TLS 1.2
+// certificate is missing or does not parse, when its key does not match, when MinVersion is not TLS 1.2
 // or 1.3, when RefreshInterval is negative, or when client authentication
 // is on without Roots or Revoked. It does not call the RevocationSource.
 func NewServer(cfg ServerConfig) (*Server, error) {
@@ -190,6 +191,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	cert := cfg.Certificate
 	cert.Leaf = chain[0]
+	signer, ok := cert.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("tlsendpoint: the server's private key (%T) cannot sign", cert.PrivateKey)
+	}
+	if pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.Leaf.PublicKey) {
+		return nil, fmt.Errorf("tlsendpoint: the private key does not belong to the server certificate %q", cert.Leaf.Subject)
+	}
 
 	switch cfg.ClientAuth {
 	case ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
@@ -269,12 +277,6 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // revocation set fresh by itself when Serve is not running.
 func (s *Server) TLSConfig() *tls.Config {
 	return s.tlsConfig
-}
-
-// Handler returns the HTTP handler of the endpoint's pages ("/",
-// "/handshake.json", "/ca.pem", "/crl"). Requests without TLS state get 400.
-func (s *Server) Handler() http.Handler {
-	return s.handler
 }
 
 // Serve serves HTTPS (HTTP/2 and HTTP/1.1) on ln until ctx is done, then

@@ -179,6 +179,25 @@ func serverHandshake(t *testing.T, s *Server, client *tls.Config) error {
 	return err
 }
 
+func TestRevokedIntermediate(t *testing.T) {
+	p := newTestPKI(t, "Home")
+	srvLeaf := p.issue(t, leafOptions{cn: "localhost", server: true})
+	alice := p.issue(t, leafOptions{cn: "alice", client: true})
+	revs := newRevocations()
+	revs.revoke(p.inter)
+	s, err := NewServer(ServerConfig{Certificate: srvLeaf.chain, Roots: p.roots, Intermediates: p.inters,
+		ClientAuth: ClientAuthRequire, Revoked: revs.source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := clientConfig(p, tls.VersionTLS13, alice.leafOnly())
+	cfg.ServerName = "localhost"
+	err = serverHandshake(t, s, cfg)
+	if !errors.Is(err, ErrRevoked) || !strings.Contains(err.Error(), "in the chain") {
+		t.Fatalf("client under a revoked intermediate: %v, want ErrRevoked naming the chain", err)
+	}
+}
+
 func TestServerHandshakeErrors(t *testing.T) {
 	p := newTestPKI(t, "Home")
 	foreign := newTestPKI(t, "Foreign")
@@ -432,6 +451,7 @@ func TestNewServerErrors(t *testing.T) {
 		{"TLS 1.1", ServerConfig{Certificate: srvLeaf.chain, MinVersion: tls.VersionTLS11}, "not supported"},
 		{"negative refresh", ServerConfig{Certificate: srvLeaf.chain, RefreshInterval: -time.Second}, "negative"},
 		{"unknown client auth", ServerConfig{Certificate: srvLeaf.chain, ClientAuth: 7}, "unknown client auth"},
+		{"key of another certificate", ServerConfig{Certificate: tls.Certificate{Certificate: srvLeaf.chain.Certificate, PrivateKey: newKey(t)}}, "does not belong"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -473,6 +493,51 @@ func TestParse(t *testing.T) {
 	for _, in := range []string{"", "1.1", "1.0", "tls1.3", "1.4"} {
 		if _, err := ParseTLSVersion(in); err == nil {
 			t.Errorf("ParseTLSVersion(%q) succeeded", in)
+		}
+	}
+}
+
+func TestResumption(t *testing.T) {
+	p := newTestPKI(t, "Home")
+	srvLeaf := p.issue(t, leafOptions{cn: "localhost", server: true})
+	alice := p.issue(t, leafOptions{cn: "alice", client: true})
+	revs := newRevocations()
+	for _, auth := range []ClientAuth{ClientAuthNone, ClientAuthRequire} {
+		_, addr := newTestServer(t, ServerConfig{Certificate: srvLeaf.chain, Roots: p.roots, Intermediates: p.inters,
+			ClientAuth: auth, Revoked: revs.source})
+		for _, v := range versions {
+			t.Run(auth.String()+"/"+v.name, func(t *testing.T) {
+				t.Run("tls.Dial with a session cache", func(t *testing.T) {
+					cfg := clientConfig(p, v.v, alice.leafOnly())
+					cfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+					for i, wantResumed := range []bool{false, true, true} {
+						body, cs, err := fetch(addr, cfg, "/handshake.json")
+						if err != nil {
+							t.Fatalf("connection %d: %v", i, err)
+						}
+						var h handshakeInfo
+						if err := json.Unmarshal(body, &h); err != nil {
+							t.Fatal(err)
+						}
+						if cs.DidResume != wantResumed || h.Resumed != wantResumed {
+							t.Errorf("connection %d: client says resumed %v, server %v; want %v", i, cs.DidResume, h.Resumed, wantResumed)
+						}
+						if auth == ClientAuthRequire && (h.ClientCertificate == nil || h.ClientCertificate.Serial != serialHex(alice.cert)) {
+							t.Errorf("connection %d: client certificate %+v, want alice's", i, h.ClientCertificate)
+						}
+					}
+				})
+				t.Run("Probe with Resume", func(t *testing.T) {
+					res, err := Probe(context.Background(), ProbeConfig{Address: addr, RootCAs: p.roots, MinVersion: v.v, MaxVersion: v.v,
+						Certificates: []tls.Certificate{alice.chain}, Resume: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !res.Resumed || res.Outcome() != OutcomeOK || res.TLSVersion != tls.VersionName(v.v) {
+						t.Errorf("resumed %v, outcome %s, version %s; error %q", res.Resumed, res.Outcome(), res.TLSVersion, res.Error)
+					}
+				})
+			})
 		}
 	}
 }

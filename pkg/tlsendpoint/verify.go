@@ -200,10 +200,13 @@ func (c *revocationCache) refresh(ctx context.Context) {
 	}
 	defer c.running.Store(false)
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
-	m, err := c.source(ctx)
+	m, err := c.source(callCtx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return // Serve is shutting down
+		}
 		c.errorLog.Printf("tlsendpoint: refreshing the revocation set (the previous one stays in use): %v", err)
 		return
 	}
