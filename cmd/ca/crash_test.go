@@ -261,3 +261,56 @@ func checkAfterCrash(t *testing.T, home string, outDirs []string, killed int) ca
 	}
 	return check
 }
+
+// TestCrashManifest kills "ca issue --manifest" at random instants, then
+// re-runs the manifest to completion: after every kill the home passes the
+// checks, and after the re-run every row has its key, certificate and chain,
+// each certificate recorded once.
+func TestCrashManifest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill loop: not in -short")
+	}
+	if !issueAvailable(t) {
+		t.Skip("ca issue is not implemented yet")
+	}
+	home := newTestHome(t)
+	const rounds, rows = 8, 30
+	killed := 0
+	for round := range rounds {
+		out := t.TempDir()
+		manifest := filepath.Join(out, "manifest.csv")
+		csv := "cn,dns\n"
+		for i := range rows {
+			cn := fmt.Sprintf("r%d-%d.example.com", round, i)
+			csv += cn + "," + cn + "\n"
+		}
+		if err := os.WriteFile(manifest, []byte(csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--lock-timeout", "1m", "issue", "--manifest", manifest, "--out-dir", out, "--issuer", "root", "--no-passphrase"}
+		cmd, _, errb := caCmd(t, home, nil, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(time.Duration(rand.Int64N(int64(400*time.Millisecond))), func() { cmd.Process.Signal(syscall.SIGKILL) })
+		err := cmd.Wait()
+		if cmd.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+			killed++
+		} else if err != nil {
+			t.Fatalf("round %d: %v\n%s", round, err, errb)
+		}
+		// One killed process may leave one commit's certificates without files.
+		checkAfterCrash(t, home, []string{out}, killed*rows)
+		mustCA(t, home, nil, args...)
+		checkAfterCrash(t, home, []string{out}, killed*rows)
+		for i := range rows {
+			name := filepath.Join(out, fmt.Sprintf("r%d-%d.example.com", round, i))
+			for _, ext := range []string{".key", ".crt", ".chain.pem"} {
+				if _, err := os.Stat(name + ext); err != nil {
+					t.Errorf("round %d: after the re-run: %v", round, err)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d manifest runs killed", killed, rounds)
+}
