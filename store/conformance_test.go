@@ -70,7 +70,7 @@ func runConformance(t *testing.T, open opener) {
 }
 
 type suite struct {
-	t    *testing.T
+	t    testing.TB
 	open opener
 	dir  string
 	st   ca.Store
