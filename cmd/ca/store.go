@@ -30,10 +30,12 @@ func newStoreBackupCmd(g *globals) *cobra.Command {
 		Long: `backup copies the store (ca.db) into FILE from one read transaction: other
 readers go on, writers wait for it as for any other command. FILE (mode 0600)
 appears whole or not at all and is never an existing file, directory, device
-or symlink (exit 5). The copy is checked before backup reports success. To
+or symlink (exit 5); "-" writes the copy to stdout (e.g. into gzip or ssh).
+A copy written to a file is checked before backup reports success. To
 restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 (see docs/operations.md).`,
-		Example: `  ca store backup /backups/ca-$(date +%F).db`,
+		Example: `  ca store backup /backups/ca-$(date +%F).db
+  ca store backup - | gzip > ca.db.gz`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE:    func(cmd *cobra.Command, args []string) error { return runStoreBackup(g, args[0]) },
 	}
@@ -53,6 +55,15 @@ func (r backupResult) text(w io.Writer) {
 }
 
 func runStoreBackup(g *globals, file string) error {
+	if file == "-" {
+		st, err := g.openStoreRead()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		_, err = st.Backup(g.stdout)
+		return err
+	}
 	if err := store.CheckBackupTarget(file); err != nil {
 		return err
 	}
