@@ -57,6 +57,17 @@ func TestLockTimeout(t *testing.T) {
 			storeCheck(t, home)
 		})
 	}
+	t.Run("--lock-timeout 0 does not wait", func(t *testing.T) {
+		held, err := store.Open(filepath.Join(home, "ca.db"), store.Options{Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer held.Close()
+		r := runCA(t, home, nil, "--lock-timeout", "0", "audit", "head")
+		if r.code != exitBusy || r.elapsed > 1500*time.Millisecond {
+			t.Errorf("exit %d after %v, want %d at once\n%s", r.code, r.elapsed, exitBusy, r.stderr)
+		}
+	})
 	t.Run("readers share the lock", func(t *testing.T) {
 		held, err := store.Open(filepath.Join(home, "ca.db"), store.Options{ReadOnly: true, Timeout: time.Second})
 		if err != nil {

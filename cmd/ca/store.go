@@ -77,7 +77,7 @@ func runStoreBackup(g *globals, file string) error {
 		return err
 	}
 	// The copy must open and pass the check, or it is no backup.
-	bk, err := store.Open(file, store.Options{ReadOnly: true, Timeout: g.lockTimeout})
+	bk, err := store.Open(file, store.Options{ReadOnly: true, Timeout: g.storeTimeout()})
 	if err != nil {
 		os.Remove(file)
 		return fmt.Errorf("the backup does not open, removed it: %w", err)
