@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	stdpem "encoding/pem"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -248,6 +249,7 @@ func checkAfterCrash(t *testing.T, home string, outDirs []string, killed int) ca
 		crts, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
 		for _, crt := range crts {
 			checkFile(crt, strings.TrimSuffix(crt, ".crt")+".key", x509.ExtKeyUsageAny)
+			checkChainFile(t, strings.TrimSuffix(crt, ".crt")+".chain.pem", crt, roots)
 		}
 	}
 	orphans := 0
@@ -313,4 +315,43 @@ func TestCrashManifest(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d manifest runs killed", killed, rounds)
+}
+
+// checkChainFile: a chain file that exists is whole, starts with the leaf of
+// crt, and its certificates alone chain the leaf to a root.
+func checkChainFile(t *testing.T, chainPath, crt string, roots *x509.CertPool) {
+	t.Helper()
+	data, err := os.ReadFile(chainPath)
+	if err != nil {
+		return // written after the certificate; a re-run completes the row
+	}
+	leafPEM, _ := os.ReadFile(crt)
+	var certs []*x509.Certificate
+	for rest := data; ; {
+		var block *stdpem.Block
+		block, rest = stdpem.Decode(rest)
+		if block == nil {
+			if len(bytes.TrimSpace(rest)) > 0 {
+				t.Errorf("%s is not whole: trailing %q", chainPath, rest)
+			}
+			break
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Errorf("%s: %v", chainPath, err)
+			return
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 || !bytes.Contains(leafPEM, stdpem.EncodeToMemory(&stdpem.Block{Type: "CERTIFICATE", Bytes: certs[0].Raw})) {
+		t.Errorf("%s does not start with the certificate of %s", chainPath, crt)
+		return
+	}
+	inters := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inters.AddCert(c)
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		t.Errorf("%s does not chain to the root: %v", chainPath, err)
+	}
 }

@@ -36,8 +36,8 @@ restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 (see docs/operations.md).`,
 		Example: `  ca store backup /backups/ca-$(date +%F).db
   ca store backup - | gzip > ca.db.gz`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
-		RunE:    func(cmd *cobra.Command, args []string) error { return runStoreBackup(g, args[0]) },
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runStoreBackup(g, args[0]) },
 	}
 }
 
