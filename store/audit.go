@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,6 +44,10 @@ func (b *Bolt) audit(tx *bolt.Tx, action, issuer string, serials []string) error
 
 // AuditRecords calls fn for each audit record in order, until fn returns an error.
 func (b *Bolt) AuditRecords(fn func(*ca.AuditRecord) error) error {
+	return b.safely(func() error { return b.auditRecords(fn) })
+}
+
+func (b *Bolt) auditRecords(fn func(*ca.AuditRecord) error) error {
 	return b.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var rec ca.AuditRecord
@@ -62,89 +67,91 @@ func (b *Bolt) AuditRecords(fn func(*ca.AuditRecord) error) error {
 func (b *Bolt) Check() []error {
 	var problems []error
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-	err := b.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			add("bbolt: %v", err)
-		}
-		for _, name := range topBuckets {
-			if tx.Bucket(name) == nil {
-				add("bucket %s is missing", name)
-				return nil
+	err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			for err := range tx.Check() {
+				add("bbolt: %v", err)
 			}
-		}
-		certs := tx.Bucket(bucketCerts)
-		indexed := 0
-		_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
-			return tx.Bucket(bucketByIssuer).Bucket(issuer).ForEach(func(k, _ []byte) error {
-				indexed++
-				v := certs.Get(k)
-				var c certJSON
-				switch {
-				case v == nil:
-					add("issuer index %s names serial %x, which has no record", issuer, k)
-				case json.Unmarshal(v, &c) != nil:
-					add("certificate %x does not decode", k)
-				case c.Issuer != string(issuer):
-					add("certificate %x of issuer %s is indexed under %s", k, c.Issuer, issuer)
+			for _, name := range topBuckets {
+				if tx.Bucket(name) == nil {
+					add("bucket %s is missing", name)
+					return nil
+				}
+			}
+			certs := tx.Bucket(bucketCerts)
+			indexed := 0
+			_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
+				return tx.Bucket(bucketByIssuer).Bucket(issuer).ForEach(func(k, _ []byte) error {
+					indexed++
+					v := certs.Get(k)
+					var c certJSON
+					switch {
+					case v == nil:
+						add("issuer index %s names serial %x, which has no record", issuer, k)
+					case json.Unmarshal(v, &c) != nil:
+						add("certificate %x does not decode", k)
+					case c.Issuer != string(issuer):
+						add("certificate %x of issuer %s is indexed under %s", k, c.Issuer, issuer)
+					}
+					return nil
+				})
+			})
+			expiries := 0
+			_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
+				expiries++
+				if len(k) != 8+ca.SerialBytes || certs.Get(k[8:]) == nil {
+					add("expiry index entry %x names no certificate", k)
 				}
 				return nil
 			})
-		})
-		expiries := 0
-		_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
-			expiries++
-			if len(k) != 8+ca.SerialBytes || certs.Get(k[8:]) == nil {
-				add("expiry index entry %x names no certificate", k)
+			n := certs.Stats().KeyN
+			if indexed != n || expiries != n {
+				add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
+			}
+			_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
+				return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, v []byte) error {
+					var c certJSON
+					cv := certs.Get(k)
+					if cv == nil || json.Unmarshal(cv, &c) != nil || c.Issuer != string(issuer) {
+						add("revocation %x under issuer %s refers to no certificate of that issuer", k, issuer)
+					}
+					if _, err := decodeRevocation(k, v); err != nil {
+						add("%v", err)
+					}
+					return nil
+				})
+			})
+			_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
+				var want uint64 = 1
+				return tx.Bucket(bucketCRLs).Bucket(issuer).ForEach(func(k, v []byte) error {
+					if got := binary.BigEndian.Uint64(k); got != want {
+						add("CRL numbers of %s jump from %d to %d", issuer, want-1, got)
+						want = got
+					}
+					want++
+					if _, err := decodeCRL(string(issuer), k, v); err != nil {
+						add("%v", err)
+					}
+					return nil
+				})
+			})
+			_ = tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
+				rec, err := decodeIssuer(string(k), v)
+				if err != nil {
+					add("%v", err)
+					return nil
+				}
+				key, ok := ca.SerialKey(rec.Serial)
+				if !ok || certs.Get(key) == nil {
+					add("issuer %s: its certificate %s is not recorded", k, ca.FormatSerial(rec.Serial))
+				}
+				return nil
+			})
+			for _, p := range auditChain(tx, "").Problems {
+				add("%s", p)
 			}
 			return nil
 		})
-		n := certs.Stats().KeyN
-		if indexed != n || expiries != n {
-			add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
-		}
-		_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
-			return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, v []byte) error {
-				var c certJSON
-				cv := certs.Get(k)
-				if cv == nil || json.Unmarshal(cv, &c) != nil || c.Issuer != string(issuer) {
-					add("revocation %x under issuer %s refers to no certificate of that issuer", k, issuer)
-				}
-				if _, err := decodeRevocation(k, v); err != nil {
-					add("%v", err)
-				}
-				return nil
-			})
-		})
-		_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
-			var want uint64 = 1
-			return tx.Bucket(bucketCRLs).Bucket(issuer).ForEach(func(k, v []byte) error {
-				if got := binary.BigEndian.Uint64(k); got != want {
-					add("CRL numbers of %s jump from %d to %d", issuer, want-1, got)
-					want = got
-				}
-				want++
-				if _, err := decodeCRL(string(issuer), k, v); err != nil {
-					add("%v", err)
-				}
-				return nil
-			})
-		})
-		_ = tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
-			rec, err := decodeIssuer(string(k), v)
-			if err != nil {
-				add("%v", err)
-				return nil
-			}
-			key, ok := ca.SerialKey(rec.Serial)
-			if !ok || certs.Get(key) == nil {
-				add("issuer %s: its certificate %s is not recorded", k, ca.FormatSerial(rec.Serial))
-			}
-			return nil
-		})
-		for _, p := range auditChain(tx, "").Problems {
-			add("%s", p)
-		}
-		return nil
 	})
 	if err != nil {
 		add("%v", err)
@@ -215,7 +222,9 @@ func auditChain(tx *bolt.Tx, anchor string) AuditSummary {
 // chain is broken or the anchor is missing.
 func (b *Bolt) VerifyAudit(anchor string) (AuditSummary, error) {
 	var s AuditSummary
-	if err := b.db.View(func(tx *bolt.Tx) error { s = auditChain(tx, anchor); return nil }); err != nil {
+	if err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error { s = auditChain(tx, anchor); return nil })
+	}); err != nil {
 		return s, fmt.Errorf("store: verify audit: %w", err)
 	}
 	if len(s.Problems) > 0 {
@@ -247,18 +256,34 @@ func (b *Bolt) Counts() (Counts, error) {
 		})
 		return n
 	}
-	err := b.db.View(func(tx *bolt.Tx) error {
-		for _, name := range topBuckets {
-			if tx.Bucket(name) == nil {
-				return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
+	err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			for _, name := range topBuckets {
+				if tx.Bucket(name) == nil {
+					return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
+				}
 			}
-		}
-		c.Certificates = tx.Bucket(bucketCerts).Stats().KeyN
-		c.Issuers = tx.Bucket(bucketIssuers).Stats().KeyN
-		c.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
-		c.Revocations = nested(tx, bucketRevoked)
-		c.CRLs = nested(tx, bucketCRLs)
-		return nil
+			c.Certificates = tx.Bucket(bucketCerts).Stats().KeyN
+			c.Issuers = tx.Bucket(bucketIssuers).Stats().KeyN
+			c.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+			c.Revocations = nested(tx, bucketRevoked)
+			c.CRLs = nested(tx, bucketCRLs)
+			return nil
+		})
 	})
 	return c, err
+}
+
+// safely runs fn, turning a panic of bbolt on a damaged file (it asserts
+// page ids as it reads them) or a fault reading its memory map into an error wrapping ErrCorrupt: a damaged
+// store is reported, never a crash.
+func (b *Bolt) safely(fn func() error) (err error) {
+	// A page past the end of a truncated file faults (SIGBUS) instead.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s is damaged (%v); restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path, r)
+		}
+	}()
+	return fn()
 }

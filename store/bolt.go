@@ -102,7 +102,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 		now = time.Now
 	}
 	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
-	if err := b.init(opts.ReadOnly); err != nil {
+	if err := b.safely(func() error { return b.init(opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
 	}
