@@ -3,8 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
