@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -99,8 +100,17 @@ func (b *Bolt) Check() []error {
 			expiries := 0
 			_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
 				expiries++
-				if len(k) != 8+ca.SerialBytes || certs.Get(k[8:]) == nil {
+				if len(k) != 8+ca.SerialBytes {
+					add("expiry index entry %x is malformed", k)
+					return nil
+				}
+				v := certs.Get(k[8:])
+				var c certJSON
+				switch {
+				case v == nil:
 					add("expiry index entry %x names no certificate", k)
+				case json.Unmarshal(v, &c) == nil && !bytes.Equal(k[:8], u64(uint64(c.NotAfter.Unix()))):
+					add("expiry index files certificate %x under %x, but it expires at %s", k[8:], k[:8], c.NotAfter.UTC().Format(time.RFC3339))
 				}
 				return nil
 			})

@@ -68,6 +68,15 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"audit record removed", "audit record 2 is missing", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAudit).Delete(u64(2))
 		}},
+		{"expiry entry moved", "expiry index files certificate", func(tx *bolt.Tx) error {
+			ex := tx.Bucket(bucketExpiry)
+			k, _ := ex.Cursor().First()
+			moved := append(u64(1), k[8:]...)
+			if err := ex.Delete(bytes.Clone(k)); err != nil {
+				return err
+			}
+			return ex.Put(moved, nil)
+		}},
 		{"certificate record garbled", "does not decode", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCerts).Put(key(11), []byte("{"))
 		}},
