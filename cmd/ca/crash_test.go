@@ -31,17 +31,26 @@ func TestCrashRandomKill(t *testing.T) {
 		t.Skip("kill loop: not in -short")
 	}
 	home := newTestHome(t)
-	out := t.TempDir()
+	out, reqs := t.TempDir(), t.TempDir()
 	withIssue := issueAvailable(t)
-	const rounds, procs = 20, 3
+	const rounds, procs = 20, 4
+	var csrs []string
+	for round := range rounds {
+		csrs = append(csrs, makeCSR(t, reqs, fmt.Sprintf("s%d.example.com", round)))
+	}
 	killed := 0
 	for round := range rounds {
 		var cmds []*exec.Cmd
 		var errs []*bytes.Buffer
 		for p := range procs {
+			// Intermediates, a signed CSR, and an issued key and certificate
+			// when "ca issue" is there: one certificate per process.
 			args := []string{"--lock-timeout", "1m", "intermediate", "create", "--name", fmt.Sprintf("r%dp%d", round, p),
 				"--cn", fmt.Sprintf("Round %d CA %d", round, p), "--no-passphrase"}
-			if withIssue && p == procs-1 {
+			switch {
+			case p == 2:
+				args = []string{"--lock-timeout", "1m", "sign", "csr", csrs[round], "--issuer", "root", "--out-dir", out}
+			case p == 3 && withIssue:
 				cn := fmt.Sprintf("r%d.example.com", round)
 				args = []string{"--lock-timeout", "1m", "issue", "--issuer", "root", "--cn", cn, "--dns", cn, "--no-passphrase", "--out-dir", out}
 			}
@@ -110,6 +119,34 @@ func TestCrashPoints(t *testing.T) {
 			// The lock died with the process: the next command goes on.
 			mustCA(t, home, nil, "--lock-timeout", "2s", "intermediate", "create", "--name", "next", "--cn", "Next CA", "--no-passphrase")
 			checkAfterCrash(t, home, nil, 1)
+		})
+	}
+	for _, s := range stages {
+		t.Run("sign/"+string(s.stage), func(t *testing.T) {
+			home := newTestHome(t)
+			out := t.TempDir()
+			req := makeCSR(t, t.TempDir(), "a.example.com")
+			r := runCA(t, home, []string{"CA_TEST_CRASH=" + string(s.stage)}, "sign", "csr", req, "--out-dir", out)
+			if r.code != -1 {
+				t.Fatalf("exit %d, want death by SIGKILL at %s\n%s", r.code, s.stage, r.stderr)
+			}
+			checkAfterCrash(t, home, []string{out}, 1)
+			st := openRead(t, home)
+			n := 0
+			st.Certificates(context.Background(), ca.Query{}, func(*ca.CertRecord) error { n++; return nil })
+			st.Close()
+			if recorded := n == 2; recorded != s.want.recorded {
+				t.Errorf("certificate recorded: %v, want %v", recorded, s.want.recorded)
+			}
+			_, err := os.Stat(filepath.Join(out, "a.example.com.crt"))
+			if files := err == nil; files != s.want.files {
+				t.Errorf("certificate file written: %v, want %v", files, s.want.files)
+			}
+			if s.stage == ca.StageBeforeCommit {
+				// Nothing was recorded: signing the request again succeeds.
+				mustCA(t, home, nil, "sign", "csr", req, "--out-dir", out)
+				checkAfterCrash(t, home, []string{out}, 0)
+			}
 		})
 	}
 	for _, s := range stages {

@@ -154,3 +154,13 @@ func storeCheck(t *testing.T, home string) caRun {
 	}
 	return r
 }
+
+// makeCSR makes a key and a CSR for cn (a DNS SAN too) in dir with
+// "ca csr create" and returns the CSR's path.
+func makeCSR(t *testing.T, dir, cn string) string {
+	t.Helper()
+	out := filepath.Join(dir, cn+".csr")
+	mustCA(t, filepath.Join(dir, "no-home"), nil, "csr", "create", "--cn", cn, "--dns", cn, "--org", "Example", "--country", "DE",
+		"--key-out", filepath.Join(dir, cn+".key"), "--out", out, "--no-passphrase")
+	return out
+}
