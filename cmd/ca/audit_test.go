@@ -186,13 +186,31 @@ func TestAuditEveryChange(t *testing.T) {
 	if r := runCA(t, home, []string{"CA_PASSPHRASE=wrong"}, "intermediate", "create", "--name", "bad", "--cn", "Bad CA"); r.code == 0 {
 		t.Fatal("a wrong passphrase was accepted")
 	}
-	r := mustCA(t, home, nil, "-o", "json", "audit", "list")
+	// Signing, revoking and exporting a CRL: one record each.
+	req := makeCSR(t, dir, "leaf.example.com")
+	r := mustCA(t, home, nil, "--passphrase-file", pass, "-o", "json", "sign", "csr", req, "--issuer", "sub", "--out", filepath.Join(dir, "leaf.crt"))
+	var signed struct{ Serial string }
+	if err := json.Unmarshal([]byte(r.stdout), &signed); err != nil || signed.Serial == "" {
+		t.Fatalf("sign csr -o json: %v\n%s", err, r.stdout)
+	}
+	mustCA(t, home, nil, "revoke", signed.Serial, "--reason", "keyCompromise")
+	if r := runCA(t, home, nil, "revoke", signed.Serial); r.code != exitConflict {
+		t.Fatalf("a second revoke: exit %d", r.code)
+	}
+	mustCA(t, home, nil, "--passphrase-file", pass, "crl", "export", "--issuer", "sub", "--out", filepath.Join(dir, "sub.crl"))
+	r = mustCA(t, home, nil, "-o", "json", "audit", "list")
 	var recs []ca.AuditRecord
 	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 {
-		t.Fatalf("%d audit records, want 2:\n%s", len(recs), r.stdout)
+	var actions []string
+	for _, rec := range recs {
+		actions = append(actions, rec.Command+"/"+rec.Action+"/"+strings.Join(rec.Serials, ","))
+	}
+	want := []string{"ca init/add-issuer/" + recs[0].Serials[0], "ca intermediate create/add-issuer/" + recs[1].Serials[0],
+		"ca sign csr/issue/" + signed.Serial, "ca revoke/revoke/" + signed.Serial, "ca crl export/crl/"}
+	if strings.Join(actions, " ") != strings.Join(want, " ") {
+		t.Fatalf("audit records:\n%s\nwant:\n%s", strings.Join(actions, "\n"), strings.Join(want, "\n"))
 	}
 	sub := recs[1]
 	if sub.Command != "ca intermediate create" || sub.Action != "add-issuer" || sub.Issuer != "sub" || len(sub.Serials) != 1 || sub.User == "" || sub.Result != "ok" {
@@ -210,8 +228,16 @@ func TestAuditEveryChange(t *testing.T) {
 		t.Errorf("--serial: %v %s", err, r.stdout)
 	}
 	r = mustCA(t, home, nil, "-o", "json", "audit", "list", "--action", "revoke")
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil || len(recs) != 1 || recs[0].Seq != 4 {
+		t.Errorf("--action revoke: %v %s", err, r.stdout)
+	}
+	r = mustCA(t, home, nil, "-o", "json", "audit", "list", "--serial", signed.Serial)
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil || len(recs) != 2 || recs[0].Action != "issue" || recs[1].Action != "revoke" {
+		t.Errorf("--serial of the leaf: %v %s", err, r.stdout)
+	}
+	r = mustCA(t, home, nil, "-o", "json", "audit", "list", "--action", "no-such-action")
 	if strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("--action revoke: %s", r.stdout)
+		t.Errorf("--action no-such-action: %s", r.stdout)
 	}
 	r = mustCA(t, home, []string{"CA_TEST_NOW=2000-01-01T00:00:00Z"}, "audit", "list", "--since", "24h")
 	if !strings.Contains(r.stdout, "add-issuer") {
