@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -29,8 +31,8 @@ func newStoreBackupCmd(g *globals) *cobra.Command {
 		Short: "Write a consistent copy of the store while other commands go on",
 		Long: `backup copies the store (ca.db) into FILE from one read transaction: other
 readers go on, writers wait for it as for any other command. FILE (mode 0600)
-appears whole or not at all and is never an existing file, directory, device
-or symlink (exit 5); "-" writes the copy to stdout (e.g. into gzip or ssh).
+appears whole or not at all and never replaces anything: an existing file is
+refused with exit 5, a directory, device or symlink with exit 2; "-" writes the copy to stdout (e.g. into gzip or ssh).
 A copy written to a file is checked before backup reports success. To
 restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 (see docs/operations.md).`,
@@ -64,7 +66,11 @@ func runStoreBackup(g *globals, file string) error {
 		_, err = st.Backup(g.stdout)
 		return err
 	}
-	if err := store.CheckBackupTarget(file); err != nil {
+	// Like every --out of the CLI: a directory, device or symlink is a bad
+	// argument (exit 2), an existing file a conflict (exit 5).
+	if err := pem.CheckWritable(file, true); errors.Is(err, pem.ErrNotRegular) {
+		return usageError{err}
+	} else if err != nil {
 		return err
 	}
 	st, err := g.openStoreRead()
