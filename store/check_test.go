@@ -77,6 +77,24 @@ func TestCheckFindsDamage(t *testing.T) {
 			}
 			return ex.Put(moved, nil)
 		}},
+		{"audit log cut at the end", "the revocation of 0a has no audit record", func(tx *bolt.Tx) error {
+			// Keep the first two records (root, two certificates); the
+			// revocation and the CRLs lose theirs.
+			for seq := uint64(3); seq <= 6; seq++ {
+				if err := tx.Bucket(bucketAudit).Delete(u64(seq)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"certificate written behind the toolkit's back", "certificate 63 has no audit record", func(tx *bolt.Tx) error {
+			s := &suite{t: t}
+			return putCert(tx, s.cert(99, "root", "sneaky", time.Now().Add(time.Hour)))
+		}},
+		{"CRL written behind the toolkit's back", "issuer root has 4 CRLs but 3 crl audit records", func(tx *bolt.Tx) error {
+			v := tx.Bucket(bucketCRLs).Bucket([]byte("root")).Get(u64(3))
+			return tx.Bucket(bucketCRLs).Bucket([]byte("root")).Put(u64(4), bytes.Replace(v, []byte(`"number":"3"`), []byte(`"number":"4"`), 1))
+		}},
 		{"certificate record garbled", "does not decode", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCerts).Put(key(11), []byte("{"))
 		}},
