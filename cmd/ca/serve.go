@@ -135,6 +135,18 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool
 	if err != nil {
 		return err
 	}
+	if o.readyFile != "" {
+		os.Remove(o.readyFile) // a stale file would say "ready" too early
+		if err := pem.CheckWritable(o.readyFile, false); err != nil {
+			return fmt.Errorf("serve: ready file: %w", err)
+		}
+	}
+	// Listen first: a busy port fails before anything is recorded.
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
+	}
+	defer ln.Close()
 	setup, err := g.prepareServe(ctx, o, sf, validitySet)
 	if err != nil {
 		return err
@@ -151,24 +163,17 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
-	}
 	start := serveStart{
 		URL: serveURL(ln.Addr(), o.addr, setup.cert.Leaf), CAFile: setup.caFile, Serial: ca.FormatSerial(setup.cert.Leaf.SerialNumber),
 		ClientAuth: sf.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.issuer, NotAfter: setup.cert.Leaf.NotAfter.UTC(),
 	}
 	if o.readyFile != "" {
-		os.Remove(o.readyFile) // a stale file would say "ready" too early
 		if err := pem.WriteFiles(pem.File{Path: o.readyFile, Data: []byte(start.URL + "\n")}); err != nil {
-			ln.Close()
 			return fmt.Errorf("serve: ready file: %w", err)
 		}
 		defer os.Remove(o.readyFile)
 	}
 	if err := start.write(g); err != nil {
-		ln.Close()
 		return err
 	}
 	return srv.Serve(ctx, ln)

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"crypto/x509/pkix"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
+// Script commands of the serve and probe scripts. They make client and
+// server certificates through pkg/ca (so the scripts do not depend on "ca
+// issue"), and revoke or export CRLs with the real commands when they are
+// implemented, else through the store API.
+func init() {
+	// tlsleaf [-home DIR] [-issuer NAME] [-profile P] [-dns A,B] [-ip A,B]
+	// [-validity D] [-keypass FILE] CN PREFIX [VAR]: issues and records a
+	// leaf with a new ECDSA key; writes PREFIX.crt (the leaf),
+	// PREFIX.chain.pem (the leaf and its intermediates) and PREFIX.key
+	// (0600, encrypted with the first line of -keypass when given); sets
+	// VAR to the serial. Issuer keys open with $CA_PASSPHRASE_FILE.
+	scriptCmds["tlsleaf"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		fs := flag.NewFlagSet("tlsleaf", flag.ContinueOnError)
+		home := fs.String("home", ts.Getenv("CA_HOME"), "")
+		issuer := fs.String("issuer", "", "")
+		profile := fs.String("profile", "client", "")
+		dns := fs.String("dns", "", "")
+		ips := fs.String("ip", "", "")
+		validity := fs.Duration("validity", 24*time.Hour, "")
+		keyPass := fs.String("keypass", "", "")
+		ts.Check(fs.Parse(args))
+		if neg || fs.NArg() < 2 || fs.NArg() > 3 {
+			ts.Fatalf("usage: tlsleaf [-home DIR] [-issuer NAME] [-profile P] [-dns A,B] [-ip A,B] [-validity D] [-keypass FILE] CN PREFIX [VAR]")
+		}
+		l := serveTestLeaf{
+			home: ts.MkAbs(*home), issuer: *issuer, profile: *profile, validity: *validity, cn: fs.Arg(0),
+			issuerPass: readFirstLine(ts, ts.Getenv("CA_PASSPHRASE_FILE")), keyPass: readFirstLine(ts, *keyPass),
+		}
+		if *dns != "" {
+			l.dns = strings.Split(*dns, ",")
+		}
+		if *ips != "" {
+			for _, s := range strings.Split(*ips, ",") {
+				l.ips = append(l.ips, net.ParseIP(s))
+			}
+		}
+		serial, err := l.issue(ts.MkAbs(fs.Arg(1)))
+		ts.Check(err)
+		if fs.NArg() == 3 {
+			ts.Setenv(fs.Arg(2), serial)
+		}
+	}
+	// readyurl FILE: sets URL to the URL in the ready file of "ca serve"
+	// and HOSTPORT to its host:port.
+	scriptCmds["readyurl"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: readyurl FILE")
+		}
+		raw := strings.TrimSpace(ts.ReadFile(args[0]))
+		u, err := url.Parse(raw)
+		ts.Check(err)
+		if u.Scheme != "https" || u.Port() == "" || u.Port() == "0" {
+			ts.Fatalf("ready file holds %q, want https://HOST:PORT/", raw)
+		}
+		ts.Setenv("URL", raw)
+		ts.Setenv("HOSTPORT", u.Host)
+	}
+	// sigterm: sends SIGTERM to the background commands (testscript's kill
+	// knows only INT and KILL).
+	scriptCmds["sigterm"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		for _, c := range ts.BackgroundCmds() {
+			c.Process.Signal(syscall.SIGTERM) // one that has exited already is no error here
+		}
+	}
+	// revokeserial SERIAL: revokes with "ca revoke --lock-timeout 3s" in its
+	// own process, or, while that command is not implemented, through the
+	// store API with the same lock timeout: either fails when another
+	// process (a running "ca serve") holds the store.
+	scriptCmds["revokeserial"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: revokeserial SERIAL")
+		}
+		err := ts.Exec("ca", "revoke", "--lock-timeout", "3s", args[0])
+		if err == nil || !strings.Contains(ts.ReadFile("stderr"), errNotYet.Error()) {
+			ts.Check(err)
+			return
+		}
+		ts.Logf("ca revoke is not implemented here: revoking through the store API")
+		s, err := ca.ParseSerial(args[0])
+		ts.Check(err)
+		ts.Check(withTestStore(ts.Getenv("CA_HOME"), func(st *store.Bolt) error {
+			_, err := ca.Revoke(context.Background(), st, []*big.Int{s}, ca.ReasonKeyCompromise, time.Time{}, time.Now())
+			return err
+		}))
+	}
+	// crlexport ISSUER: exports the issuer's next CRL with "ca crl export",
+	// or through pkg/ca while that command is not implemented.
+	scriptCmds["crlexport"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: crlexport ISSUER")
+		}
+		err := ts.Exec("ca", "crl", "export", "--issuer", args[0], "--out", ts.MkAbs("crlexport.pem"))
+		if err == nil || !strings.Contains(ts.ReadFile("stderr"), errNotYet.Error()) {
+			ts.Check(err)
+			return
+		}
+		ts.Logf("ca crl export is not implemented here: exporting through pkg/ca")
+		home := ts.Getenv("CA_HOME")
+		ts.Check(withTestStore(home, func(st *store.Bolt) error {
+			iss, _, err := newTestIssuer(st, home, args[0], readFirstLine(ts, ts.Getenv("CA_PASSPHRASE_FILE")))
+			if err != nil {
+				return err
+			}
+			_, err = iss.CreateCRL(context.Background(), ca.CRLOptions{})
+			return err
+		}))
+	}
+}
+
+func readFirstLine(ts *testscript.TestScript, path string) []byte {
+	if path == "" {
+		return nil
+	}
+	line, _, _ := strings.Cut(ts.ReadFile(path), "\n")
+	return []byte(line)
+}
+
+func withTestStore(home string, fn func(*store.Bolt) error) error {
+	st, err := store.Open(filepath.Join(home, "ca.db"), store.Options{Timeout: 3 * time.Second, Actor: ca.Actor{Command: "test"}})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// newTestIssuer loads the named issuer (default: the home's default) of
+// the home in st.
+func newTestIssuer(st *store.Bolt, home, name string, pass []byte) (*ca.Issuer, *issuerSet, error) {
+	ctx := context.Background()
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := set.resolve(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(home, "issuers", rec.Name, fileKey))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !pem.IsEncryptedKey(data) {
+		pass = nil
+	}
+	key, err := pem.ParsePrivateKey(data, pass)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st})
+	return iss, set, err
+}
+
+// serveTestLeaf is a leaf for the serve and probe scripts.
+type serveTestLeaf struct {
+	home, issuer, profile, cn string
+	dns                       []string
+	ips                       []net.IP
+	validity                  time.Duration
+	issuerPass, keyPass       []byte
+}
+
+func (l serveTestLeaf) issue(prefix string) (string, error) {
+	var serial string
+	err := withTestStore(l.home, func(st *store.Bolt) error {
+		iss, _, err := newTestIssuer(st, l.home, l.issuer, l.issuerPass)
+		if err != nil {
+			return err
+		}
+		prof, err := ca.LookupProfile(l.profile)
+		if err != nil {
+			return err
+		}
+		key, err := pem.GenerateKey(pem.ECDSAP256)
+		if err != nil {
+			return err
+		}
+		is := iss.Certificate().Subject
+		issued, err := iss.Issue(context.Background(), ca.Request{
+			Subject:   pkix.Name{CommonName: l.cn, Organization: is.Organization, Country: is.Country},
+			PublicKey: key.Public(), DNSNames: l.dns, IPAddresses: l.ips, Profile: prof, Validity: l.validity,
+		})
+		if err != nil {
+			return err
+		}
+		keyPEM, err := pem.MarshalPrivateKey(key, l.keyPass)
+		if err != nil {
+			return err
+		}
+		chain := append([]byte(nil), pem.Encode(pem.TypeCertificate, issued.Cert.Raw)...)
+		parents := iss.Chain()
+		for _, c := range parents[:len(parents)-1] {
+			chain = append(chain, pem.Encode(pem.TypeCertificate, c.Raw)...)
+		}
+		serial = ca.FormatSerial(issued.Cert.SerialNumber)
+		return pem.WriteFiles(
+			pem.File{Path: prefix + ".crt", Data: pem.Encode(pem.TypeCertificate, issued.Cert.Raw)},
+			pem.File{Path: prefix + ".chain.pem", Data: chain},
+			pem.File{Path: prefix + ".key", Data: keyPEM, Mode: 0o600},
+		)
+	})
+	if err != nil {
+		return "", fmt.Errorf("tlsleaf %s: %w", l.cn, err)
+	}
+	return serial, nil
+}
