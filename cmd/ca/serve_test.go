@@ -85,6 +85,16 @@ func init() {
 			c.Process.Signal(syscall.SIGTERM) // one that has exited already is no error here
 		}
 	}
+	// sleep D: waits for the duration D (time.ParseDuration), for a
+	// revocation to reach a running "ca serve", which promises one second.
+	scriptCmds["sleep"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: sleep DURATION")
+		}
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		time.Sleep(d)
+	}
 	// revokeserial SERIAL: revokes with "ca revoke --lock-timeout 3s" in its
 	// own process, or, while that command is not implemented, through the
 	// store API with the same lock timeout: either fails when another
