@@ -52,7 +52,7 @@ func exitCode(err error) int {
 		return exitBusy
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
 		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
-		isMalformed(err):
+		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):
 		return exitVerify
@@ -85,3 +85,15 @@ func isRefusal(err error) bool {
 
 // errNotYet is returned by a command whose implementation has not landed.
 var errNotYet = errors.New("this command is not implemented yet")
+
+// isCobraUsage recognises the usage errors cobra returns as plain strings:
+// an unknown command, missing required flags, flag groups, argument counts.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command ", "required flag(s) ", "if any flags in the group ", "at least one of the flags in the group ", "unknown flag: ", "unknown shorthand flag: ", "accepts ", "requires at least ", "invalid argument "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -20,13 +20,7 @@ import (
 )
 
 type initOptions struct {
-	dn         dnFlags
-	name       string
-	keyType    string
-	validity   string
-	pathLen    int
-	policyFile string
-	noPass     bool
+	caFlags
 }
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -56,23 +50,13 @@ and a failure half-way leaves no home behind.`,
 }
 
 func runInit(ctx context.Context, g *globals, o *initOptions) error {
-	kt, err := pem.ParseKeyType(o.keyType)
+	kt, validity, policy, err := o.check()
 	if err != nil {
-		return err
-	}
-	validity, err := parseDuration("validity", o.validity)
-	if err != nil {
-		return err
-	}
-	if err := checkName(o.name); err != nil {
 		return err
 	}
 	subject := o.dn.name()
-	policy := csr.DefaultPolicy(subject)
-	if o.policyFile != "" {
-		if policy, err = readPolicy(o.policyFile); err != nil {
-			return err
-		}
+	if policy == nil {
+		policy = csr.DefaultPolicy(subject)
 	}
 	if err := checkNewHome(g.home); err != nil {
 		return err
@@ -195,4 +179,35 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// caFlags are the flags ca init and ca intermediate create share.
+type caFlags struct {
+	dn         dnFlags
+	name       string
+	keyType    string
+	validity   string
+	pathLen    int
+	policyFile string
+	noPass     bool
+}
+
+// check parses the flags; policy is nil when --policy was not given.
+func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
+	kt, err := pem.ParseKeyType(c.keyType)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	validity, err := parseDuration("validity", c.validity)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if err := checkName(c.name); err != nil {
+		return "", 0, nil, err
+	}
+	if c.policyFile == "" {
+		return kt, validity, nil, nil
+	}
+	policy, err := readPolicy(c.policyFile)
+	return kt, validity, policy, err
 }

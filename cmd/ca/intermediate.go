@@ -17,19 +17,13 @@ import (
 )
 
 type intermediateOptions struct {
-	name        string
-	dn          dnFlags
+	caFlags
 	parent      string
-	pathLen     int
-	validity    string
-	keyType     string
 	permitDNS   []string
 	excludeDNS  []string
 	permitIP    []string
 	excludeIP   []string
 	permitEmail []string
-	policyFile  string
-	noPass      bool
 }
 
 func newIntermediateCmd(g *globals) *cobra.Command {
@@ -89,15 +83,8 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
-	kt, err := pem.ParseKeyType(o.keyType)
+	kt, validity, policy, err := o.check()
 	if err != nil {
-		return err
-	}
-	validity, err := parseDuration("validity", o.validity)
-	if err != nil {
-		return err
-	}
-	if err := checkName(o.name); err != nil {
 		return err
 	}
 	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
@@ -107,12 +94,6 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
 	if err != nil {
 		return err
-	}
-	var policy *csr.Policy
-	if o.policyFile != "" {
-		if policy, err = readPolicy(o.policyFile); err != nil {
-			return err
-		}
 	}
 	dir := g.issuerDir(o.name)
 	if _, err := os.Lstat(dir); err == nil {
