@@ -244,7 +244,7 @@ func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certifi
 		st.Close()
 		switch {
 		case err == nil && bytes.Equal(rec.DER, leaf.Raw):
-			rc.source = "the home's store (" + rc.g.dbPath() + ")"
+			rc.source = "store " + rc.g.dbPath()
 			if rec.Revocation != nil {
 				return tlsendpoint.RevocationRevoked, nil
 			}
