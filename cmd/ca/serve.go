@@ -237,8 +237,8 @@ type serveSetup struct {
 }
 
 // prepareServe reads the home, then (when it must issue the server
-// certificate or export a first CRL) opens the store for writing, and closes
-// it again before serve starts listening.
+// certificate or export a first CRL) opens the store for writing; the store
+// is closed again before it returns.
 func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFlags, validitySet bool) (*serveSetup, error) {
 	var own tls.Certificate
 	if o.certFile != "" {
@@ -268,6 +268,9 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 	s := &serveSetup{issuer: rec.Name}
 	s.roots, s.inters = set.pools()
 	root := set.rootOf(rec.Name)
+	if root == nil {
+		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
+	}
 	s.caFile = filepath.Join(g.issuerDir(root.Name), fileCert)
 	s.caPEM = pem.Encode(pem.TypeCertificate, set.certs[root.Name].Raw)
 
@@ -320,7 +323,7 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 	defer st.Close()
 	li, err := g.loadIssuer(ctx, st, s.issuer)
 	if err != nil && o.certFile != "" {
-		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 until \"ca crl export --issuer %s\"", s.issuer, message(err), s.issuer)
+		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
 	}
 	if err != nil {
