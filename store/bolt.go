@@ -172,7 +172,7 @@ type crlJSON struct {
 	ThisUpdate time.Time `json:"thisUpdate"`
 	NextUpdate time.Time `json:"nextUpdate"`
 	Entries    int       `json:"entries"`
-	DER        []byte    `json:"der"`
+	DER        []byte    `json:"der,omitempty"`
 }
 
 func serialKey(s *big.Int) ([]byte, error) {
@@ -447,7 +447,7 @@ func (b *Bolt) Revoke(ctx context.Context, revs []ca.Revocation) ([]ca.Revocatio
 				return fmt.Errorf("%w: serial %s; nothing was revoked", ca.ErrAlreadyRevoked, ca.FormatSerial(r.Serial))
 			}
 			r.Issuer, r.NotAfter = c.Issuer, c.NotAfter
-			rv, err := json.Marshal(revJSON{Issuer: r.Issuer, NotAfter: r.NotAfter, RevokedAt: r.RevokedAt.UTC(), Reason: r.Reason, InvalidityDate: r.InvalidityDate.UTC()})
+			rv, err := encodeRevocation(&r)
 			if err != nil {
 				return err
 			}
@@ -472,7 +472,39 @@ func (b *Bolt) Revoke(ctx context.Context, revs []ca.Revocation) ([]ca.Revocatio
 	return out, nil
 }
 
+// revBinary marks the compact revocation encoding. Revocations are what a
+// CRL export reads, all of them, every time, so they are kept small and
+// cheap to decode: the marker, the reason, the issuer, then notAfter,
+// revokedAt and the invalidity date (empty when none) in time.Time's binary
+// form, each behind its length. Records written as JSON (which starts with
+// '{') still decode.
+const revBinary = 0x01
+
+func encodeRevocation(r *ca.Revocation) ([]byte, error) {
+	out := make([]byte, 0, 64+len(r.Issuer))
+	out = append(out, revBinary)
+	out = binary.AppendUvarint(out, uint64(r.Reason))
+	out = binary.AppendUvarint(out, uint64(len(r.Issuer)))
+	out = append(out, r.Issuer...)
+	for _, t := range []time.Time{r.NotAfter.UTC(), r.RevokedAt.UTC(), r.InvalidityDate.UTC()} {
+		if t.IsZero() {
+			out = append(out, 0)
+			continue
+		}
+		tb, err := t.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("store: encode revocation time: %w", err)
+		}
+		out = append(out, byte(len(tb)))
+		out = append(out, tb...)
+	}
+	return out, nil
+}
+
 func decodeRevocation(key, v []byte) (*ca.Revocation, error) {
+	if len(v) > 0 && v[0] == revBinary {
+		return decodeRevocationBinary(key, v[1:])
+	}
 	var j revJSON
 	if err := json.Unmarshal(v, &j); err != nil {
 		return nil, fmt.Errorf("%w: revocation %x: %v", ErrCorrupt, key, err)
@@ -480,6 +512,38 @@ func decodeRevocation(key, v []byte) (*ca.Revocation, error) {
 	r := &ca.Revocation{Serial: new(big.Int).SetBytes(key), Issuer: j.Issuer, NotAfter: j.NotAfter, RevokedAt: j.RevokedAt, Reason: j.Reason}
 	if !j.InvalidityDate.IsZero() && j.InvalidityDate.Year() > 1 {
 		r.InvalidityDate = j.InvalidityDate
+	}
+	return r, nil
+}
+
+func decodeRevocationBinary(key, v []byte) (*ca.Revocation, error) {
+	bad := func(what string) (*ca.Revocation, error) {
+		return nil, fmt.Errorf("%w: revocation %x: %s", ErrCorrupt, key, what)
+	}
+	reason, n := binary.Uvarint(v)
+	if n <= 0 || reason > 10 {
+		return bad("bad reason")
+	}
+	v = v[n:]
+	l, n := binary.Uvarint(v)
+	if n <= 0 || uint64(len(v)-n) < l {
+		return bad("bad issuer")
+	}
+	r := &ca.Revocation{Serial: new(big.Int).SetBytes(key), Issuer: string(v[n : n+int(l)]), Reason: ca.Reason(reason)}
+	v = v[n+int(l):]
+	for _, t := range []*time.Time{&r.NotAfter, &r.RevokedAt, &r.InvalidityDate} {
+		if len(v) == 0 || len(v) < 1+int(v[0]) {
+			return bad("truncated")
+		}
+		if l := int(v[0]); l > 0 {
+			if err := t.UnmarshalBinary(v[1 : 1+l]); err != nil {
+				return bad(err.Error())
+			}
+		}
+		v = v[1+int(v[0]):]
+	}
+	if len(v) != 0 {
+		return bad("trailing data")
 	}
 	return r, nil
 }
@@ -515,7 +579,7 @@ func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 		if !crl.Number.IsUint64() || crl.Number.Uint64() != last+1 {
 			return fmt.Errorf("%w: CRL number %s for issuer %s, the last is %d", ca.ErrCRLNumber, crl.Number, crl.Issuer, last)
 		}
-		v, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries, DER: crl.DER})
+		v, err := encodeCRL(crl)
 		if err != nil {
 			return err
 		}
@@ -545,9 +609,39 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 	return rec, err
 }
 
+// crlBinary marks the CRL record encoding: the marker, the length of the
+// JSON of the fields but the DER, that JSON, then the DER as is. A CRL of
+// 100k entries is megabytes of DER that a JSON string would have to
+// base64-encode and scan on every export. Records written as JSON (which
+// starts with '{') still decode.
+const crlBinary = 0x01
+
+func encodeCRL(crl *ca.CRLRecord) ([]byte, error) {
+	meta, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(crl.DER))
+	out = append(out, crlBinary)
+	out = binary.AppendUvarint(out, uint64(len(meta)))
+	out = append(out, meta...)
+	return append(out, crl.DER...), nil
+}
+
+// decodeCRL decodes a CRL record; the result holds no memory of v.
 func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	var j crlJSON
-	if err := json.Unmarshal(v, &j); err != nil {
+	if len(v) > 0 && v[0] == crlBinary {
+		l, n := binary.Uvarint(v[1:])
+		if n <= 0 || uint64(len(v)-1-n) < l {
+			return nil, fmt.Errorf("%w: CRL %x of %s: truncated record", ErrCorrupt, k, issuer)
+		}
+		meta := v[1+n : 1+n+int(l)]
+		if err := json.Unmarshal(meta, &j); err != nil {
+			return nil, fmt.Errorf("%w: CRL %x of %s: %v", ErrCorrupt, k, issuer, err)
+		}
+		j.DER = bytes.Clone(v[1+n+int(l):])
+	} else if err := json.Unmarshal(v, &j); err != nil {
 		return nil, fmt.Errorf("%w: CRL %x of %s: %v", ErrCorrupt, k, issuer, err)
 	}
 	n, ok := new(big.Int).SetString(j.Number, 10)

@@ -1,8 +1,249 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
 
-// newCRLCmd is a placeholder until the command lands.
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
 func newCRLCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "crl", Hidden: true, RunE: func(*cobra.Command, []string) error { return errNotYet }}
+	cmd := &cobra.Command{
+		Use:   "crl",
+		Short: "Export CRLs and watch their freshness",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newCRLExportCmd(g), newCRLStatusCmd(g))
+	return cmd
+}
+
+type crlExportOptions struct {
+	issuer         string
+	out            string
+	der            bool
+	nextUpdate     string
+	includeExpired bool
+}
+
+func newCRLExportCmd(g *globals) *cobra.Command {
+	o := &crlExportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Sign and write the issuer's next CRL",
+		Long: `export signs a v2 CRL for the issuer (default: the home's only intermediate,
+else the root) and records it: CRL number one above the last (advanced in the
+transaction that records the export, so numbers strictly increase across
+processes), authority key identifier, thisUpdate now, nextUpdate after
+--next-update, entries in serial order with their reason codes (none for
+unspecified) and invalidity dates.
+
+An entry leaves the CRL only after it has appeared on one CRL issued after
+its certificate expired (RFC 5280, 3.3); with --include-expired it stays for
+ever. The root has its own CRL, listing revoked intermediates.
+
+The CRL is written atomically to --out (default: stdout), PEM unless --der.
+With --out FILE, a summary goes to stdout (JSON with -o json); with --out -,
+stdout carries only the CRL.`,
+		Example: `  ca crl export --out crl.pem
+  ca crl export --issuer root --der --out root.crl --next-update 30d`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCRLExport(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
+	f.StringVar(&o.out, "out", "-", "file to write the CRL to; - is stdout")
+	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
+	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
+	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
+	return cmd
+}
+
+func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
+	next, err := csr.ParseDuration(o.nextUpdate)
+	if err != nil || next <= 0 {
+		return usageError{fmt.Errorf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d (%v)", o.nextUpdate, err)}
+	}
+	if err := checkOut(o.out); err != nil {
+		return err
+	}
+	iss, st, err := g.loadCRLIssuer(ctx, o.issuer)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired})
+	if err != nil {
+		return err
+	}
+	st.Close()
+	data := rec.DER
+	if !o.der {
+		data = pem.Encode(pem.TypeCRL, rec.DER)
+	}
+	if o.out == "-" {
+		_, err := g.stdout.Write(data)
+		return err
+	}
+	if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+		return fmt.Errorf("CRL %d of %s is recorded, but writing it failed (export again): %w", rec.Number, rec.Issuer, err)
+	}
+	return g.render(newCRLExportInfo(rec, o.out, g.now()))
+}
+
+// loadCRLIssuer resolves the issuer with the store open read-only, opens its
+// key (which may prompt for the passphrase) with the store closed, and only
+// then opens the store for writing: a prompt never holds the store's
+// exclusive lock. The caller closes the store.
+func (g *globals) loadCRLIssuer(ctx context.Context, name string) (*ca.Issuer, *store.Bolt, error) {
+	ro, err := g.openStoreRead()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := loadIssuerSet(ctx, ro)
+	ro.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := set.resolve(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, _, err := g.readIssuerKey(rec.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st, Now: g.now})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return iss, st, nil
+}
+
+// checkOut refuses an --out that could not be written, before any work: a
+// directory, symlink or device (exit 2) or a file in a missing directory
+// (exit 4). "-" is stdout.
+func checkOut(out string) error {
+	if out == "-" {
+		return nil
+	}
+	if err := pem.CheckWritable(out, false); err != nil {
+		return usageError{err}
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: directory %s of --out %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), out)
+	}
+	return nil
+}
+
+type crlStatusOptions struct {
+	issuer     string
+	failWithin string
+}
+
+func newCRLStatusCmd(g *globals) *cobra.Command {
+	o := &crlStatusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the issuer's last exported CRL; exit 6 when it is about to lapse",
+		Long: `status prints the number, thisUpdate and nextUpdate of the last CRL exported
+for the issuer (default: the only intermediate, else the root). It exits 6 when
+nextUpdate is within --fail-within of now, or already past (the default window
+is 0: exit 6 only once the CRL has lapsed), and 4 when the issuer has exported
+no CRL yet. Made for cron and CI:
+
+  ca crl status --fail-within 2d || ca crl export --out /srv/crl/ca.crl --der`,
+		Example: `  ca crl status
+  ca crl status --issuer root --fail-within 7d -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCRLStatus(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
+	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed")
+	return cmd
+}
+
+func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err error) {
+	var within time.Duration
+	if o.failWithin != "" {
+		if within, err = parseDuration("fail-within", o.failWithin); err != nil {
+			return err
+		}
+	}
+	st, err := g.openStoreRead()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return err
+	}
+	iss, err := set.resolve(o.issuer)
+	if err != nil {
+		return err
+	}
+	rec, err := st.LastCRL(ctx, iss.Name)
+	if err != nil {
+		return err
+	}
+	st.Close()
+	now := g.now()
+	info := newCRLExportInfo(rec, "", now)
+	if err := g.render(info); err != nil {
+		return err
+	}
+	if left := rec.NextUpdate.Sub(now); left <= within {
+		what := fmt.Sprintf("lapses in %s", ca.FormatDuration(left.Round(time.Second)))
+		if left <= 0 {
+			what = fmt.Sprintf("lapsed %s ago", ca.FormatDuration((-left).Round(time.Second)))
+		}
+		return &exitError{code: exitVerify, msg: fmt.Sprintf("CRL %d of issuer %s %s (nextUpdate %s); export a new one with \"ca crl export --issuer %s\"",
+			rec.Number, rec.Issuer, what, rec.NextUpdate.UTC().Format(time.RFC3339), rec.Issuer)}
+	}
+	return nil
+}
+
+// crlExportInfo describes one exported CRL, for text and JSON.
+type crlExportInfo struct {
+	Issuer     string    `json:"issuer"`
+	Number     uint64    `json:"number"`
+	ThisUpdate time.Time `json:"thisUpdate"`
+	NextUpdate time.Time `json:"nextUpdate"`
+	Entries    int       `json:"entries"`
+	Status     string    `json:"status"` // current or lapsed
+	File       string    `json:"file,omitempty"`
+}
+
+func newCRLExportInfo(rec *ca.CRLRecord, file string, now time.Time) *crlExportInfo {
+	status := "current"
+	if !now.Before(rec.NextUpdate) {
+		status = "lapsed"
+	}
+	return &crlExportInfo{Issuer: rec.Issuer, Number: rec.Number.Uint64(), ThisUpdate: rec.ThisUpdate.UTC(), NextUpdate: rec.NextUpdate.UTC(),
+		Entries: rec.Entries, Status: status, File: file}
+}
+
+func (c *crlExportInfo) text(w io.Writer) {
+	if c.File != "" {
+		fmt.Fprintf(w, "wrote CRL %d of issuer %s to %s\n", c.Number, c.Issuer, c.File)
+	} else {
+		fmt.Fprintf(w, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
+	}
+	fmt.Fprintf(w, "thisUpdate:  %s\nnextUpdate:  %s (%s)\nentries:     %d\n",
+		c.ThisUpdate.Format(time.RFC3339), c.NextUpdate.Format(time.RFC3339), c.Status, c.Entries)
 }

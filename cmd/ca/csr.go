@@ -1,8 +1,186 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
 
-// newCSRCmd is a placeholder until the command lands.
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+type csrCreateOptions struct {
+	dn      dnFlags
+	dns     []string
+	ips     []string
+	emails  []string
+	uris    []string
+	keyType string
+	keyOut  string
+	out     string
+	noPass  bool
+}
+
 func newCSRCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "csr", Hidden: true, RunE: func(*cobra.Command, []string) error { return errNotYet }}
+	cmd := &cobra.Command{
+		Use:   "csr",
+		Short: "Make certificate signing requests (the requester's side)",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newCSRCreateCmd(g))
+	return cmd
+}
+
+func newCSRCreateCmd(g *globals) *cobra.Command {
+	o := &csrCreateOptions{}
+	cmd := &cobra.Command{
+		Use:   "create --cn CN --key-out FILE --out FILE",
+		Short: "Make a key and a CSR for it",
+		Long: `create makes a new key (PKCS#8, mode 0600, encrypted with the passphrase from
+--passphrase-file, $CA_PASSPHRASE_FILE or $CA_PASSPHRASE unless --no-passphrase)
+and a PKCS#10 request with the DN flags and the DNS, IP, email and URI names.
+It never writes over an existing file (exit 5) and checks both outputs before
+it makes the key. The request asks for nothing but the names: the profile
+chosen at signing decides key usage and the rest. --out - writes the request
+to stdout.`,
+		Example: `  ca csr create --cn www.example.com --dns www.example.com --org Example --country DE \
+      --key-out www.key --out www.csr --no-passphrase
+  ca csr create --cn device-42 --uri spiffe://example.com/device/42 --key-type ed25519 --key-out d42.key --out -`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCSRCreate(g, o) },
+	}
+	o.dn.register(cmd, "common name (required)")
+	f := cmd.Flags()
+	f.StringArrayVar(&o.dns, "dns", nil, "DNS name (repeatable)")
+	f.StringArrayVar(&o.ips, "ip", nil, "IP address (repeatable)")
+	f.StringArrayVar(&o.emails, "email", nil, "email address (repeatable)")
+	f.StringArrayVar(&o.uris, "uri", nil, "URI, e.g. spiffe://example.com/svc (repeatable)")
+	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
+	f.StringVar(&o.keyOut, "key-out", "", "file for the new private key (required; never overwritten)")
+	f.StringVar(&o.out, "out", "", `file for the request (required; "-": stdout; never overwritten)`)
+	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new key unencrypted")
+	cmd.MarkFlagRequired("cn")
+	cmd.MarkFlagRequired("key-out")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runCSRCreate(g *globals, o *csrCreateOptions) error {
+	kt, err := pem.ParseKeyType(o.keyType)
+	if err != nil {
+		return err
+	}
+	tmpl, err := o.template()
+	if err != nil {
+		return err
+	}
+	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	pass, err := g.newPassphrase(o.noPass)
+	if err != nil {
+		return err
+	}
+	key, err := pem.GenerateKey(kt)
+	if err != nil {
+		return err
+	}
+	der, err := csr.Create(key, tmpl)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	if err != nil {
+		return err
+	}
+	csrPEM := pem.Encode(pem.TypeCSR, der)
+	// The key first: a request is worth nothing without it.
+	files := []pem.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
+	if o.out != "-" {
+		files = append(files, pem.File{Path: o.out, Data: csrPEM, NoReplace: true})
+	}
+	if err := pem.WriteFiles(files...); err != nil {
+		return err
+	}
+	if o.out == "-" {
+		_, err := g.stdout.Write(csrPEM)
+		return err
+	}
+	return g.render(csrCreateResult{
+		Key: o.keyOut, CSR: o.out, Subject: tmpl.Subject.String(), KeyType: string(kt), Encrypted: pass != nil,
+		SANs: sanList(o),
+	})
+}
+
+// template checks the names given on the command line.
+func (o *csrCreateOptions) template() (csr.Template, error) {
+	t := csr.Template{Subject: o.dn.name(), DNSNames: o.dns, EmailAddresses: o.emails}
+	for _, s := range o.ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return t, usageError{fmt.Errorf("--ip %q is not an IP address", s)}
+		}
+		if v4 := ip.To4(); v4 != nil {
+			ip = v4
+		}
+		t.IPAddresses = append(t.IPAddresses, ip)
+	}
+	for _, s := range o.uris {
+		u, err := url.Parse(s)
+		if err != nil || !u.IsAbs() {
+			return t, usageError{fmt.Errorf("--uri %q is not an absolute URI such as spiffe://example.com/svc", s)}
+		}
+		t.URIs = append(t.URIs, u)
+	}
+	return t, nil
+}
+
+// checkOutputs refuses, before the key is made, outputs that exist or that
+// cannot be files.
+func (o *csrCreateOptions) checkOutputs() error {
+	switch {
+	case o.keyOut == "-":
+		return usageError{errors.New("--key-out must name a file: a private key never goes to stdout")}
+	case o.keyOut == o.out:
+		return usageError{errors.New("--key-out and --out name the same file")}
+	}
+	if err := pem.CheckWritable(o.keyOut, true); err != nil {
+		return err
+	}
+	if o.out != "-" {
+		return pem.CheckWritable(o.out, true)
+	}
+	return nil
+}
+
+func sanList(o *csrCreateOptions) []string {
+	out := []string{}
+	for _, l := range [][]string{o.dns, o.ips, o.emails, o.uris} {
+		out = append(out, l...)
+	}
+	return out
+}
+
+type csrCreateResult struct {
+	Key       string   `json:"key"`
+	CSR       string   `json:"csr"`
+	Subject   string   `json:"subject"`
+	SANs      []string `json:"sans"`
+	KeyType   string   `json:"keyType"`
+	Encrypted bool     `json:"encrypted"`
+}
+
+func (r csrCreateResult) text(w io.Writer) {
+	enc := "not encrypted"
+	if r.Encrypted {
+		enc = "encrypted"
+	}
+	fmt.Fprintf(w, "wrote request %s for %s\n  key   %s (%s, %s)\n", r.CSR, r.Subject, r.Key, r.KeyType, enc)
+	if len(r.SANs) > 0 {
+		fmt.Fprintf(w, "  names %v\n", r.SANs)
+	}
 }

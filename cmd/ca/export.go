@@ -1,8 +1,323 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
 
-// newExportCmd is a placeholder until the command lands.
+	"github.com/spf13/cobra"
+	gopkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
 func newExportCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "export", Hidden: true, RunE: func(*cobra.Command, []string) error { return errNotYet }}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export certificates for other software: PKCS#12 bundles and chains",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newExportPKCS12Cmd(g), newExportChainCmd(g))
+	return cmd
+}
+
+type exportPKCS12Options struct {
+	certFile string
+	keyFile  string
+	chain    bool
+	out      string
+}
+
+func newExportPKCS12Cmd(g *globals) *cobra.Command {
+	o := &exportPKCS12Options{}
+	cmd := &cobra.Command{
+		Use:   "pkcs12 (SERIAL | --cert FILE) --key FILE --out FILE",
+		Short: "Bundle a certificate and its key into a password-protected PKCS#12 file",
+		Long: `pkcs12 writes a certificate (a serial of the home, or --cert FILE) and its
+private key (--key FILE, PKCS#8 PEM) into one PKCS#12 (.p12/.pfx) file for Java
+keystores, Windows and devices that take PKCS#12. With --chain the
+certificate's intermediates (not the root) go in too.
+
+The bundle is encrypted with PBES2 (PBKDF2-HMAC-SHA-256, AES-256-CBC) and a
+SHA-256 MAC ("Modern2023": OpenSSL 1.1.1+, Java 12+, Windows Server 2019+).
+Its password comes from --passphrase-file, $CA_PASSPHRASE_FILE,
+$CA_PASSPHRASE or a prompt on a terminal; an encrypted --key is opened with
+--key-passphrase-file or $CA_KEY_PASSPHRASE_FILE. The file is written with mode
+0600 and never replaces an existing one.`,
+		Example: `  ca export pkcs12 3f2a9c... --key web.key --chain --out web.p12 --passphrase-file p12.pass
+  ca export pkcs12 --cert web.crt --key web.key --out web.p12 --passphrase-file p12.pass`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExportPKCS12(cmd.Context(), g, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.certFile, "cert", "", "the certificate file (PEM or DER) instead of a SERIAL")
+	f.StringVar(&o.keyFile, "key", "", "the certificate's private key, PKCS#8 PEM (required)")
+	f.BoolVar(&o.chain, "chain", false, "include the intermediates (not the root)")
+	f.StringVar(&o.out, "out", "", "the PKCS#12 file to write, - for stdout (required)")
+	cmd.MarkFlagRequired("key")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, args []string) error {
+	if (len(args) == 1) == (o.certFile != "") {
+		return usageError{errors.New("name the certificate by SERIAL or by --cert FILE (one of them)")}
+	}
+	if o.out != "-" {
+		if err := pem.CheckWritable(o.out, true); err != nil {
+			return err
+		}
+	}
+	cert, chain, err := g.exportSubject(ctx, args, o.certFile, o.chain)
+	if err != nil {
+		return err
+	}
+	key, err := g.readOwnKey(o.keyFile)
+	if err != nil {
+		return err
+	}
+	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+		return fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
+			ca.ErrRefused, o.keyFile, ca.FormatSerial(cert.SerialNumber), cert.Subject)
+	}
+	password, err := g.exportPassword()
+	if err != nil {
+		return err
+	}
+	pfx, err := gopkcs12.Modern2023.Encode(key, cert, chain, string(password))
+	if err != nil {
+		return fmt.Errorf("encode PKCS#12: %w", err)
+	}
+	if o.out == "-" {
+		_, err := g.stdout.Write(pfx)
+		return err
+	}
+	if err := pem.WriteFiles(pem.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
+		return err
+	}
+	return g.render(exportResult{
+		File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
+		Chain: len(chain), Encryption: "PBES2 PBKDF2-SHA256 AES-256-CBC, MAC SHA-256",
+	})
+}
+
+type exportResult struct {
+	File       string `json:"file"`
+	Serial     string `json:"serial"`
+	Subject    string `json:"subject"`
+	Chain      int    `json:"chain"`
+	Encryption string `json:"encryption"`
+}
+
+func (r exportResult) text(w io.Writer) {
+	fmt.Fprintf(w, "wrote %s\n  serial     %s\n  subject    %s\n  chain      %d intermediate(s)\n  encryption %s\n",
+		r.File, r.Serial, r.Subject, r.Chain, r.Encryption)
+}
+
+// exportSubject returns the certificate named by a SERIAL argument or by
+// certFile and, when withChain, its intermediates from the home (not the root).
+func (g *globals) exportSubject(ctx context.Context, args []string, certFile string, withChain bool) (*x509.Certificate, []*x509.Certificate, error) {
+	if certFile != "" {
+		cert, err := readCertFile(g, certFile)
+		if err != nil || !withChain {
+			return cert, nil, err
+		}
+		st, err := g.openStoreRead()
+		if err != nil {
+			return nil, nil, err
+		}
+		set, err := loadIssuerSet(ctx, st)
+		st.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range set.recs {
+			if cert.CheckSignatureFrom(set.certs[r.Name]) == nil {
+				return cert, set.intermediates(r.Name), nil
+			}
+		}
+		return nil, nil, fmt.Errorf("%w: no issuer of this home signed %s; export it without --chain", ca.ErrNotFound, certFile)
+	}
+	serial, err := ca.ParseSerial(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStoreRead()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	rec, err := st.Certificate(ctx, serial)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(rec.DER)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored certificate %s: %w", args[0], err)
+	}
+	if !withChain || rec.Issuer == "" {
+		return cert, nil, nil
+	}
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ir, err := set.get(rec.Issuer); err == nil && ir.Serial != nil && ir.Serial.Cmp(serial) == 0 {
+		// The serial is an issuer's own certificate: its intermediates are its parents.
+		return cert, set.intermediates(ir.Parent), nil
+	}
+	return cert, set.intermediates(rec.Issuer), nil
+}
+
+// intermediates returns the named issuer and its parents, nearest first,
+// without the root: what a server sends after its leaf.
+func (s *issuerSet) intermediates(name string) []*x509.Certificate {
+	if name == "" {
+		return nil
+	}
+	r, err := s.get(name)
+	if err != nil || r.Parent == "" {
+		return nil
+	}
+	parents := s.parents(name)
+	if len(parents) > 0 {
+		parents = parents[:len(parents)-1] // the last is the root
+	}
+	return append([]*x509.Certificate{s.certs[name]}, parents...)
+}
+
+// readCertFile reads one certificate, PEM or DER.
+func readCertFile(g *globals, path string) (*x509.Certificate, error) {
+	data, err := readInput(g, path, pem.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", pem.ErrMalformed, path, err)
+	}
+	return cert, nil
+}
+
+// readOwnKey reads a certificate holder's key (not an issuer's): an encrypted
+// one is opened with --key-passphrase-file, $CA_KEY_PASSPHRASE_FILE or a
+// prompt on a terminal.
+func (g *globals) readOwnKey(path string) (crypto.Signer, error) {
+	data, err := pem.ReadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pass []byte
+	if pem.IsEncryptedKey(data) {
+		p, ok, err := g.keyPassphrase()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if p, err = g.prompt(fmt.Sprintf("passphrase for %s: ", filepath.Base(path))); err != nil {
+				return nil, usageError{fmt.Errorf("%s is encrypted: give its passphrase with --key-passphrase-file FILE or CA_KEY_PASSPHRASE_FILE", path)}
+			}
+		}
+		pass = p
+	}
+	key, err := pem.ParsePrivateKey(data, pass)
+	if errors.Is(err, pem.ErrWrongPassphrase) {
+		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
+}
+
+// exportPassword returns the password of a new PKCS#12 file: the passphrase
+// sources, or a prompt asked twice on a terminal.
+func (g *globals) exportPassword() ([]byte, error) {
+	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
+		return p, err
+	}
+	p, err := g.prompt("password for the PKCS#12 file: ")
+	if err != nil {
+		return nil, err
+	}
+	again, err := g.prompt("again: ")
+	if err != nil {
+		return nil, err
+	}
+	if string(again) != string(p) {
+		return nil, usageError{errors.New("the passwords differ")}
+	}
+	return p, nil
+}
+
+type exportChainOptions struct {
+	out string
+}
+
+func newExportChainCmd(g *globals) *cobra.Command {
+	o := &exportChainOptions{}
+	cmd := &cobra.Command{
+		Use:   "chain SERIAL",
+		Short: "Print a certificate and its intermediates (not the root) as PEM",
+		Long: `chain prints the certificate with this serial followed by its intermediates,
+nearest first, without the root: what a TLS server presents, the same as the
+NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
+		Example: `  ca export chain 3f2a9c... > web.chain.pem
+  ca export chain 3f2a9c... --out web.chain.pem`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExportChain(cmd.Context(), g, o, args)
+		},
+	}
+	cmd.Flags().StringVar(&o.out, "out", "-", "the file to write, - for stdout")
+	return cmd
+}
+
+func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
+	if o.out != "-" {
+		if err := pem.CheckWritable(o.out, false); err != nil {
+			return err
+		}
+	}
+	cert, chain, err := g.exportSubject(ctx, args, "", true)
+	if err != nil {
+		return err
+	}
+	data := encodeChain(append([]*x509.Certificate{cert}, chain...))
+	if o.out != "-" {
+		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+			return err
+		}
+		data = nil
+	}
+	if g.json() {
+		return writeJSON(g.stdout, chainResult{Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(), PEM: string(data), File: fileOrEmpty(o.out)})
+	}
+	_, err = g.stdout.Write(data)
+	return err
+}
+
+type chainResult struct {
+	Serial  string `json:"serial"`
+	Subject string `json:"subject"`
+	PEM     string `json:"pem,omitempty"`
+	File    string `json:"file,omitempty"`
+}
+
+func fileOrEmpty(out string) string {
+	if out == "-" {
+		return ""
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,12 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if a := c.Flags().Args(); c.Annotations[annotationGroup] != "" && len(a) > 0 {
+			return unknownCommand(c, a[0]) // "ca inti --cn x": the command is what's wrong
+		}
+		return usageError{err}
+	})
 	f := root.PersistentFlags()
 	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
@@ -100,10 +106,54 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		newAuditCmd(g),
 		newExportCmd(g),
 		newVersionCmd(g),
+		newGenDocsCmd(g),
 	} {
 		root.AddCommand(c)
 	}
+	root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
+	suggestCommands(root)
 	return root
+}
+
+// annotationGroup marks a command that only groups others.
+const annotationGroup = "ca/group"
+
+// suggestCommands makes every command that only groups others (ca, ca
+// intermediate, ...) print its help when called alone and refuse an unknown
+// subcommand as a usage error (exit 2) that names the nearest ones; cobra
+// would print the help and exit 0, or return a plain error (exit 1).
+func suggestCommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		suggestCommands(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationGroup] = "true"
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		return unknownCommand(cmd, args[0])
+	}
+}
+
+// unknownCommand is the usage error for "ca NAME" where NAME is no
+// subcommand of cmd, naming the nearest ones.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		for i := range s {
+			s[i] = strconv.Quote(s[i])
+		}
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
 }
 
 // setup checks the global flags once for every command.

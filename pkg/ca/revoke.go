@@ -5,26 +5,80 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/crl"
 )
 
-// Revoke revokes every serial, all in one store transaction or none
-// (ErrNotFound for an unknown serial, ErrAlreadyRevoked for one revoked
-// before). invalidity may be zero.
+// Revoke revokes every serial with reason, all in one store transaction or
+// none: ErrNotFound for a serial the store does not know, ErrAlreadyRevoked
+// for one revoked before, ErrRefused for a root (a root is not revoked: it
+// is removed from the trust stores that hold it). A serial given twice is
+// revoked once. invalidity (RFC 5280, 5.3.2) may be zero; a future one is
+// refused. The revocations come back with their issuer, in the given order.
 func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, invalidity, now time.Time) ([]Revocation, error) {
 	if _, ok := reasonNames[reason]; !ok {
 		return nil, fmt.Errorf("%w: reason code %d", ErrUsage, reason)
 	}
+	if len(serials) == 0 {
+		return nil, fmt.Errorf("%w: no serial to revoke", ErrUsage)
+	}
 	if !invalidity.IsZero() && invalidity.After(now) {
 		return nil, fmt.Errorf("%w: invalidity date %s is in the future", ErrRefused, invalidity.UTC().Format(time.RFC3339))
 	}
-	revs := make([]Revocation, len(serials))
-	for i, s := range serials {
-		revs[i] = Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: invalidity}
+	seen := map[string]bool{}
+	revs := make([]Revocation, 0, len(serials))
+	var unknown, revoked []string
+	for _, s := range serials {
+		if seen[s.String()] {
+			continue
+		}
+		seen[s.String()] = true
+		rec, err := st.Certificate(ctx, s)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			unknown = append(unknown, FormatSerial(s))
+		case err != nil:
+			return nil, err
+		case rec.Profile == ProfileRoot:
+			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
+		case rec.Revocation != nil:
+			revoked = append(revoked, FormatSerial(s))
+		}
+		var inv time.Time
+		if !invalidity.IsZero() {
+			inv = invalidity.UTC().Truncate(time.Second)
+		}
+		revs = append(revs, Revocation{Serial: s, RevokedAt: now.UTC().Truncate(time.Second), Reason: reason, InvalidityDate: inv})
 	}
+	if err := revokeConflicts(unknown, revoked); err != nil {
+		return nil, err
+	}
+	// The store checks again inside its transaction, which is what counts
+	// when another process revokes at the same time.
 	return st.Revoke(ctx, revs)
+}
+
+// revokeConflicts reports every unknown and already revoked serial at once;
+// with both, the error matches ErrAlreadyRevoked and ErrNotFound (exit 5,
+// the higher code, as SPEC.md has it for commands handling many items).
+func revokeConflicts(unknown, revoked []string) error {
+	list := func(s []string) string {
+		if len(s) == 1 {
+			return "serial " + s[0]
+		}
+		return "serials " + strings.Join(s, ", ")
+	}
+	switch {
+	case len(unknown) > 0 && len(revoked) > 0:
+		return fmt.Errorf("%w: %s, and %w: %s (see \"ca list\"); nothing was revoked", ErrAlreadyRevoked, list(revoked), ErrNotFound, list(unknown))
+	case len(revoked) > 0:
+		return fmt.Errorf("%w: %s; nothing was revoked", ErrAlreadyRevoked, list(revoked))
+	case len(unknown) > 0:
+		return fmt.Errorf("%w: %s not in this home (see \"ca list\"); nothing was revoked", ErrNotFound, list(unknown))
+	}
+	return nil
 }
 
 // CRLOptions configure Issuer.CreateCRL.
@@ -80,8 +134,11 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 	var entries []crl.Entry
 	err = i.store.Revocations(ctx, i.name, func(r *Revocation) error {
 		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now.
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && !r.RevokedAt.After(lastUpdate) {
+		// was revoked, so it listed it: it may leave now. Times are whole
+		// seconds, so a revocation in the same second as the last CRL may
+		// have come after it: it stays for one more CRL (staying longer is
+		// always allowed; leaving early is not).
+		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
 			return nil
 		}
 		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -28,10 +29,11 @@ func (o SignOptions) resolve() (*Profile, time.Duration) {
 }
 
 // Judge applies the issuer's policy, the profile and the validity to r and
-// lists every rule with its result; nothing is signed.
+// lists every rule with its result, ending with "validity issuerNotAfter"
+// (the certificate would not outlive the issuer); nothing is signed.
 func (i *Issuer) Judge(r csr.Request, o SignOptions) csr.Judgement {
 	p, v := o.resolve()
-	return i.policy.Judge(r, csr.Env{
+	j := i.policy.Judge(r, csr.Env{
 		Profile:     p.Name(),
 		KeyUsage:    p.KeyUsage(r.PublicKey),
 		ExtKeyUsage: p.ExtKeyUsage(),
@@ -41,15 +43,31 @@ func (i *Issuer) Judge(r csr.Request, o SignOptions) csr.Judgement {
 		Issuer:      i.cert,
 		IssuerKeys:  i.issuerKeys,
 	})
+	j.Checks = append(j.Checks, i.judgeNotAfter(v))
+	return j
+}
+
+// judgeNotAfter checks that a certificate of validity v signed now ends no
+// later than the issuer: SPEC.md refuses it rather than shortening it.
+func (i *Issuer) judgeNotAfter(v time.Duration) csr.Check {
+	end := i.now().Add(v).UTC().Truncate(time.Second)
+	limit := i.cert.NotAfter.UTC()
+	c := csr.Check{Field: "validity", Rule: "issuerNotAfter", Value: FormatDuration(v), Pass: !end.After(limit)}
+	if c.Pass {
+		c.Reason = fmt.Sprintf("ends %s, within issuer %s (%s)", end.Format(time.RFC3339), i.name, limit.Format(time.RFC3339))
+	} else {
+		c.Reason = fmt.Sprintf("would end %s, after issuer %s (%s); ask for less", end.Format(time.RFC3339), i.name, limit.Format(time.RFC3339))
+	}
+	return c
 }
 
 // Prepare judges r (see Judge) and, when every rule passes, signs it with a
-// fresh serial; it does not record it. A broken rule returns a
-// *csr.RefusalError listing every failure; a validity past the issuer's
-// notAfter returns ErrRefused.
+// fresh serial; it does not record it. A broken rule (a validity past the
+// issuer's notAfter included) returns a *RefusedError: it matches ErrRefused,
+// and errors.As finds the *csr.RefusalError listing every failure.
 func (i *Issuer) Prepare(r csr.Request, o SignOptions) (*Issued, error) {
 	if err := i.Judge(r, o).Err(); err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
 	p, v := o.resolve()
 	return i.Sign(Request{

@@ -2,6 +2,7 @@ package csr
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -528,6 +529,9 @@ func keyValue(pub crypto.PublicKey) string {
 	}
 	if pub == nil {
 		return ""
+	}
+	if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve != nil {
+		return "ecdsa " + k.Curve.Params().Name
 	}
 	return fmt.Sprintf("%T", pub)
 }

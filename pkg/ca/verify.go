@@ -1,0 +1,142 @@
+package ca
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Verification results (Verification.Status).
+const (
+	VerifyGood        = "good"
+	VerifyExpired     = "expired"
+	VerifyNotYetValid = "notYetValid"
+	VerifyRevoked     = "revoked"
+	VerifyUntrusted   = "untrusted" // no chain to the home's root
+	VerifyUnknown     = "unknown"   // chains to the root, but the store has no record of it
+)
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	// Issuer, when set, is the name of the issuer that must have signed the
+	// certificate directly.
+	Issuer string
+	// Now is the time to verify at; zero means time.Now.
+	Now time.Time
+}
+
+// ChainLink is one certificate of a verified chain, leaf first.
+type ChainLink struct {
+	Serial  string `json:"serial"`
+	Subject string `json:"subject"`
+	// Issuer is the name in the home of the issuer that signed it ("" for a root).
+	Issuer string `json:"issuer"`
+}
+
+// Verification is what Verify found.
+type Verification struct {
+	Status  string      // one of the Verify* constants
+	Detail  string      // why it is not good; "" when good
+	Chain   []ChainLink // the chain to the root when one was found
+	Revoked *Revocation // the revocation that made Status revoked (of the leaf or an intermediate)
+}
+
+// Err returns nil when the certificate is good, else ErrVerify wrapped with the detail.
+func (v *Verification) Err() error {
+	if v.Status == VerifyGood {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrVerify, v.Detail)
+}
+
+// Verify checks cert the way a relying party that trusts the home's root
+// would, plus what only the home knows: the chain to the root through the
+// home's issuers (any extended key usage; name constraints apply), the
+// validity period at opts.Now, that the store recorded the certificate, and
+// that neither it nor any intermediate of its chain is revoked. The error is
+// for a store that could not be read; a certificate that is not good is a
+// Verification with its Status and Detail.
+func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOptions) (*Verification, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	issuers, err := st.Issuers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	names := map[string]string{} // raw certificate -> issuer name
+	for _, r := range issuers {
+		c, err := x509.ParseCertificate(r.DER)
+		if err != nil {
+			return nil, fmt.Errorf("ca: issuer %s: stored certificate: %w", r.Name, err)
+		}
+		names[string(c.Raw)] = r.Name
+		if r.Parent == "" {
+			roots.AddCert(c)
+		} else {
+			inter.AddCert(c)
+		}
+	}
+	// Build the chain at a time inside the certificate's validity, so that an
+	// expired certificate of the home says "expired", a foreign one "untrusted".
+	at := now
+	if at.After(cert.NotAfter) {
+		at = cert.NotAfter
+	} else if at.Before(cert.NotBefore) {
+		at = cert.NotBefore
+	}
+	v := &Verification{}
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s (%s) does not chain to this home's root: %v", FormatSerial(cert.SerialNumber), cert.Subject, err)
+		return v, nil
+	}
+	chain := chains[0]
+	for k, c := range chain {
+		link := ChainLink{Serial: FormatSerial(c.SerialNumber), Subject: c.Subject.String()}
+		if k+1 < len(chain) {
+			link.Issuer = names[string(chain[k+1].Raw)]
+		}
+		v.Chain = append(v.Chain, link)
+	}
+	switch {
+	case now.After(cert.NotAfter):
+		v.Status, v.Detail = VerifyExpired, fmt.Sprintf("certificate %s expired at %s", FormatSerial(cert.SerialNumber), cert.NotAfter.UTC().Format(time.RFC3339))
+		return v, nil
+	case now.Before(cert.NotBefore):
+		v.Status, v.Detail = VerifyNotYetValid, fmt.Sprintf("certificate %s is not valid before %s", FormatSerial(cert.SerialNumber), cert.NotBefore.UTC().Format(time.RFC3339))
+		return v, nil
+	}
+	// The direct issuer: the next certificate up, or the root itself.
+	if direct := names[string(chain[min(1, len(chain)-1)].Raw)]; opts.Issuer != "" && direct != opts.Issuer {
+		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s was issued by %s, not by --issuer %s", v.Chain[0].Serial, direct, opts.Issuer)
+		return v, nil
+	}
+	// Every certificate of the chain but the root: the leaf and the intermediates.
+	for k, c := range chain[:max(len(chain)-1, 1)] {
+		rec, err := st.Certificate(ctx, c.SerialNumber)
+		if errors.Is(err, ErrNotFound) || err == nil && !bytes.Equal(rec.DER, c.Raw) {
+			v.Status, v.Detail = VerifyUnknown, fmt.Sprintf("certificate %s chains to this home's root, but the store has no record of it, so its revocation state is unknown", FormatSerial(c.SerialNumber))
+			return v, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r := rec.Revocation; r != nil {
+			what := "certificate"
+			if k > 0 {
+				what = "intermediate " + names[string(c.Raw)] + " of its chain"
+			}
+			v.Status, v.Revoked = VerifyRevoked, r
+			v.Detail = fmt.Sprintf("%s %s was revoked at %s, reason %s", what, FormatSerial(c.SerialNumber), r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)
+			return v, nil
+		}
+	}
+	v.Status = VerifyGood
+	return v, nil
+}
