@@ -64,7 +64,7 @@ or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
 	f.StringVar(&o.caFile, "ca", "", "verify the server against the certificates in this file (PEM)")
 	f.StringVar(&o.issuer, "issuer", "", "verify the server against this issuer of the home")
 	f.StringVar(&o.certFile, "cert", "", "client certificate to offer (PEM, leaf first, intermediates after)")
-	f.StringVar(&o.keyFile, "key", "", "the private key of --cert")
+	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
 	f.StringVar(&o.serverName, "servername", "", "name to send (SNI) and verify (default: the host)")
 	f.StringVar(&o.tlsMin, "tls-min", "", "lowest TLS version to offer: 1.2 or 1.3 (default 1.2)")
 	f.StringVar(&o.tlsMax, "tls-max", "", "highest TLS version to offer: 1.2 or 1.3 (default 1.3)")

@@ -78,11 +78,11 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringSliceVar(&o.dns, "dns", []string{"localhost"}, "DNS name of the server certificate (repeatable)")
 	f.StringSliceVar(&o.ips, "ip", []string{"127.0.0.1"}, "IP address of the server certificate (repeatable)")
 	f.StringVar(&o.certFile, "cert", "", "serve this certificate (PEM, leaf first; intermediates are added from the home) instead of issuing one")
-	f.StringVar(&o.keyFile, "key", "", "the private key of --cert")
+	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once connections are accepted (removed on exit)")
-	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (default: 24h, at most the issuer's)")
+	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (when not given, cut to the issuer's end)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
 }
