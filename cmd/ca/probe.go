@@ -236,21 +236,9 @@ func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
 
 func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certificate) (tlsendpoint.Revocation, error) {
 	if rc.home {
-		st, err := rc.g.openStoreRead()
-		if err != nil {
-			return tlsendpoint.RevocationUnchecked, err
-		}
-		rec, err := st.Certificate(ctx, leaf.SerialNumber)
-		st.Close()
-		switch {
-		case err == nil && bytes.Equal(rec.DER, leaf.Raw):
-			rc.source = "store " + rc.g.dbPath()
-			if rec.Revocation != nil {
-				return tlsendpoint.RevocationRevoked, nil
-			}
-			return tlsendpoint.RevocationGood, nil
-		case err != nil && !errors.Is(err, ca.ErrNotFound):
-			return tlsendpoint.RevocationUnchecked, err
+		rev, known, err := rc.fromStore(ctx, leaf, issuer)
+		if known || err != nil {
+			return rev, err
 		}
 	}
 	der, url := rc.crlDER, rc.crlURL
@@ -277,6 +265,41 @@ func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certifi
 		return tlsendpoint.RevocationUnchecked, errors.New("the server sent no issuer to check the CRL with")
 	}
 	return tlsendpoint.CheckCRL(der, leaf, issuer, rc.g.now())
+}
+
+// fromStore looks leaf up in the home's store; known is false when the
+// store did not record this very certificate. The leaf is revoked also when
+// its issuer, recorded in the store, is.
+func (rc *revocationCheck) fromStore(ctx context.Context, leaf, issuer *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
+	st, err := rc.g.openStoreRead()
+	if err != nil {
+		return tlsendpoint.RevocationUnchecked, false, err
+	}
+	defer st.Close()
+	lookup := func(c *x509.Certificate) (*ca.CertRecord, error) {
+		rec, err := st.Certificate(ctx, c.SerialNumber)
+		switch {
+		case errors.Is(err, ca.ErrNotFound) || (err == nil && !bytes.Equal(rec.DER, c.Raw)):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		return rec, nil
+	}
+	rec, err := lookup(leaf)
+	if rec == nil || err != nil {
+		return tlsendpoint.RevocationUnchecked, false, err
+	}
+	rc.source = "store " + rc.g.dbPath()
+	if rec.Revocation != nil {
+		return tlsendpoint.RevocationRevoked, true, nil
+	}
+	if issuer != nil {
+		if irec, err := lookup(issuer); err != nil || (irec != nil && irec.Revocation != nil) {
+			return tlsendpoint.RevocationRevoked, true, err
+		}
+	}
+	return tlsendpoint.RevocationGood, true, nil
 }
 
 // probeReport is what probe prints: the library's Result (its JSON as is)
