@@ -155,6 +155,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool
 	if setup.warning != "" {
 		errLog.Print(setup.warning)
 	}
+	leaf := setup.cert.Leaf
 	srv, err := tlsendpoint.NewServer(tlsendpoint.ServerConfig{
 		Certificate: setup.cert, Roots: setup.roots, Intermediates: setup.inters,
 		ClientAuth: sf.clientAuth, MinVersion: sf.tlsMin, Revoked: g.revokedSerials,
@@ -164,17 +165,14 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool
 		return err
 	}
 	start := serveStart{
-		URL: serveURL(ln.Addr(), o.addr, setup.cert.Leaf), CAFile: setup.caFile, Serial: ca.FormatSerial(setup.cert.Leaf.SerialNumber),
-		ClientAuth: sf.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.issuer, NotAfter: setup.cert.Leaf.NotAfter.UTC(),
+		URL: serveURL(ln.Addr(), o.addr, leaf), CAFile: setup.caFile, Serial: ca.FormatSerial(leaf.SerialNumber),
+		ClientAuth: sf.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.issuer, NotAfter: leaf.NotAfter.UTC(),
+	}
+	if err := start.announce(g, o.readyFile); err != nil {
+		return err
 	}
 	if o.readyFile != "" {
-		if err := pem.WriteFiles(pem.File{Path: o.readyFile, Data: []byte(start.URL + "\n")}); err != nil {
-			return fmt.Errorf("serve: ready file: %w", err)
-		}
 		defer os.Remove(o.readyFile)
-	}
-	if err := start.write(g); err != nil {
-		return err
 	}
 	return srv.Serve(ctx, ln)
 }
@@ -190,8 +188,14 @@ type serveStart struct {
 	NotAfter   time.Time `json:"notAfter"`
 }
 
-// write prints s as one text line or, with -o json, one JSON line.
-func (s serveStart) write(g *globals) error {
+// announce writes the URL to the ready file (atomically) and prints s as
+// one text line or, with -o json, one JSON line.
+func (s serveStart) announce(g *globals, readyFile string) error {
+	if readyFile != "" {
+		if err := pem.WriteFiles(pem.File{Path: readyFile, Data: []byte(s.URL + "\n")}); err != nil {
+			return fmt.Errorf("serve: ready file: %w", err)
+		}
+	}
 	if g.json() {
 		b, err := json.Marshal(s)
 		if err != nil {
