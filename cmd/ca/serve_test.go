@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509/pkix"
 	"flag"
@@ -10,9 +11,11 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -250,4 +253,80 @@ func (l serveTestLeaf) issue(prefix string) (string, error) {
 		return "", fmt.Errorf("tlsleaf %s: %w", l.cn, err)
 	}
 	return serial, nil
+}
+
+// serveRequireTool returns the path of a tool, skipping the test when it
+// is missing, or failing it when CI=true (CI installs every tool).
+func serveRequireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing (CI=true, so this is a failure): %v", name, err)
+		}
+		t.Skipf("%s is missing: %v", name, err)
+	}
+	return p
+}
+
+// serveRun runs a command to its end and fails the test unless it exits 0.
+// "ca" is the test binary, which testscript.Main puts on PATH.
+func serveRun(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// serveStartBinary starts "ca serve" on a free port of 127.0.0.1, waits for
+// its ready file and returns its URL; at the end of the test it stops it
+// with SIGTERM and checks that it exits 0.
+func serveStartBinary(t testing.TB, home string, args ...string) string {
+	t.Helper()
+	ready := filepath.Join(t.TempDir(), "ready")
+	return startWithReadyFile(t, ready, "ca", append([]string{"--home", home, "serve", "--addr", "127.0.0.1:0", "--ready-file", ready}, args...)...)
+}
+
+// startWithReadyFile starts a server process that writes its URL to ready,
+// waits for the file and returns the URL; at the end of the test it stops
+// the process with SIGTERM and checks that it exits 0.
+func startWithReadyFile(t testing.TB, ready, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s did not stop cleanly on SIGTERM: %v\n%s", name, err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("%s did not stop within 20s of SIGTERM", name)
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, err := os.ReadFile(ready); err == nil && len(data) > 0 {
+			return strings.TrimSpace(string(data))
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("%s exited before it was ready: %v\n%s", name, err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not ready within 20s:\n%s", name, stderr.String())
+		}
+	}
 }
