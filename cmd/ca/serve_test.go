@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,7 +37,8 @@ func init() {
 	// leaf with a new ECDSA key; writes PREFIX.crt (the leaf),
 	// PREFIX.chain.pem (the leaf and its intermediates) and PREFIX.key
 	// (0600, encrypted with the first line of -keypass when given); sets
-	// VAR to the serial. Issuer keys open with $CA_PASSPHRASE_FILE.
+	// VAR to the serial. Issuer keys open with $CA_PASSPHRASE_FILE. It runs
+	// "ca issue" when that command is implemented, else pkg/ca.
 	scriptCmds["tlsleaf"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		fs := flag.NewFlagSet("tlsleaf", flag.ContinueOnError)
 		home := fs.String("home", ts.Getenv("CA_HOME"), "")
@@ -61,8 +64,14 @@ func init() {
 				l.ips = append(l.ips, net.ParseIP(s))
 			}
 		}
-		serial, err := l.issue(ts.MkAbs(fs.Arg(1)))
-		ts.Check(err)
+		var serial string
+		if commandReady("issue") {
+			serial = issueWithCommand(ts, l, *dns, *ips, *keyPass, ts.MkAbs(fs.Arg(1)))
+		} else {
+			var err error
+			serial, err = l.issue(ts.MkAbs(fs.Arg(1)))
+			ts.Check(err)
+		}
 		if fs.NArg() == 3 {
 			ts.Setenv(fs.Arg(2), serial)
 		}
@@ -147,6 +156,44 @@ func init() {
 			return pem.WriteFiles(pem.File{Path: out, Data: pem.Encode(pem.TypeCRL, rec.DER)})
 		}))
 	}
+}
+
+// issueWithCommand runs "ca -o json issue" for l into a temporary
+// directory and moves its files to PREFIX.crt, PREFIX.chain.pem and
+// PREFIX.key; it returns the serial.
+func issueWithCommand(ts *testscript.TestScript, l serveTestLeaf, dns, ips, keyPass, prefix string) string {
+	out, err := os.MkdirTemp(filepath.Dir(prefix), ".tlsleaf-")
+	ts.Check(err)
+	defer os.RemoveAll(out)
+	args := []string{"--home", l.home, "-o", "json", "issue", "--cn", l.cn, "--profile", l.profile,
+		"--validity", strconv.Itoa(int(l.validity.Hours())) + "h", "--out-dir", out}
+	if l.issuer != "" {
+		args = append(args, "--issuer", l.issuer)
+	}
+	for _, d := range strings.Split(dns, ",") {
+		if d != "" {
+			args = append(args, "--dns", d)
+		}
+	}
+	for _, ip := range strings.Split(ips, ",") {
+		if ip != "" {
+			args = append(args, "--ip", ip)
+		}
+	}
+	if keyPass != "" {
+		args = append(args, "--key-passphrase-file", ts.MkAbs(keyPass))
+	} else {
+		args = append(args, "--no-passphrase")
+	}
+	ts.Check(ts.Exec("ca", args...))
+	var res struct {
+		Serial, File, Chain, Key string
+	}
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &res))
+	for from, to := range map[string]string{res.File: ".crt", res.Chain: ".chain.pem", res.Key: ".key"} {
+		ts.Check(os.Rename(from, prefix+to))
+	}
+	return res.Serial
 }
 
 // commandReady tells whether the command at path is implemented (the
