@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -41,6 +46,10 @@ func (b *Bolt) audit(tx *bolt.Tx, action, issuer string, serials []string) error
 
 // AuditRecords calls fn for each audit record in order, until fn returns an error.
 func (b *Bolt) AuditRecords(fn func(*ca.AuditRecord) error) error {
+	return b.safely(func() error { return b.auditRecords(fn) })
+}
+
+func (b *Bolt) auditRecords(fn func(*ca.AuditRecord) error) error {
 	return b.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var rec ca.AuditRecord
@@ -55,112 +64,307 @@ func (b *Bolt) AuditRecords(fn func(*ca.AuditRecord) error) error {
 // Check runs bbolt's own consistency check and this package's: every record
 // decodes, every index entry names a record and every record is indexed,
 // every revocation refers to a certificate of its issuer, CRL numbers run
-// 1, 2, 3 ... per issuer, every issuer's certificate is recorded, and the
-// audit chain holds. It returns every problem found; none means consistent.
+// 1, 2, 3 ... per issuer, every issuer's certificate is recorded, the
+// audit chain holds and every change has its audit record. It returns every
+// problem found; none means consistent. A file bbolt cannot read is one
+// problem wrapping ErrCorrupt.
 func (b *Bolt) Check() []error {
 	var problems []error
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-	err := b.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			add("bbolt: %v", err)
-		}
-		for _, name := range topBuckets {
-			if tx.Bucket(name) == nil {
-				add("bucket %s is missing", name)
-				return nil
+	err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			for err := range tx.Check() {
+				add("bbolt: %v", err)
 			}
-		}
-		certs := tx.Bucket(bucketCerts)
-		indexed := 0
-		_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
-			return tx.Bucket(bucketByIssuer).Bucket(issuer).ForEach(func(k, _ []byte) error {
-				indexed++
-				v := certs.Get(k)
+			for _, name := range topBuckets {
+				if tx.Bucket(name) == nil {
+					add("bucket %s is missing", name)
+					return nil
+				}
+			}
+			certs := tx.Bucket(bucketCerts)
+			indexed := 0
+			_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
+				return tx.Bucket(bucketByIssuer).Bucket(issuer).ForEach(func(k, _ []byte) error {
+					indexed++
+					v := certs.Get(k)
+					var c certJSON
+					switch {
+					case v == nil:
+						add("issuer index %s names serial %x, which has no record", issuer, k)
+					case json.Unmarshal(v, &c) != nil:
+						add("certificate %x does not decode", k)
+					case c.Issuer != string(issuer):
+						add("certificate %x of issuer %s is indexed under %s", k, c.Issuer, issuer)
+					}
+					return nil
+				})
+			})
+			expiries := 0
+			_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
+				expiries++
+				if len(k) != 8+ca.SerialBytes {
+					add("expiry index entry %x is malformed", k)
+					return nil
+				}
+				v := certs.Get(k[8:])
 				var c certJSON
 				switch {
 				case v == nil:
-					add("issuer index %s names serial %x, which has no record", issuer, k)
-				case json.Unmarshal(v, &c) != nil:
-					add("certificate %x does not decode", k)
-				case c.Issuer != string(issuer):
-					add("certificate %x of issuer %s is indexed under %s", k, c.Issuer, issuer)
+					add("expiry index entry %x names no certificate", k)
+				case json.Unmarshal(v, &c) == nil && !bytes.Equal(k[:8], u64(uint64(c.NotAfter.Unix()))):
+					add("expiry index files certificate %x under %x, but it expires at %s", k[8:], k[:8], c.NotAfter.UTC().Format(time.RFC3339))
 				}
 				return nil
 			})
-		})
-		expiries := 0
-		_ = tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error {
-			expiries++
-			if len(k) != 8+ca.SerialBytes || certs.Get(k[8:]) == nil {
-				add("expiry index entry %x names no certificate", k)
+			n := certs.Stats().KeyN
+			if indexed != n || expiries != n {
+				add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
 			}
-			return nil
-		})
-		n := certs.Stats().KeyN
-		if indexed != n || expiries != n {
-			add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
-		}
-		_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
-			return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, v []byte) error {
-				var c certJSON
-				cv := certs.Get(k)
-				if cv == nil || json.Unmarshal(cv, &c) != nil || c.Issuer != string(issuer) {
-					add("revocation %x under issuer %s refers to no certificate of that issuer", k, issuer)
-				}
-				if _, err := decodeRevocation(k, v); err != nil {
+			_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
+				return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, v []byte) error {
+					var c certJSON
+					cv := certs.Get(k)
+					if cv == nil || json.Unmarshal(cv, &c) != nil || c.Issuer != string(issuer) {
+						add("revocation %x under issuer %s refers to no certificate of that issuer", k, issuer)
+					}
+					if _, err := decodeRevocation(k, v); err != nil {
+						add("%v", err)
+					}
+					return nil
+				})
+			})
+			_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
+				var want uint64 = 1
+				return tx.Bucket(bucketCRLs).Bucket(issuer).ForEach(func(k, v []byte) error {
+					if got := binary.BigEndian.Uint64(k); got != want {
+						add("CRL numbers of %s jump from %d to %d", issuer, want-1, got)
+						want = got
+					}
+					want++
+					if _, err := decodeCRL(string(issuer), k, v); err != nil {
+						add("%v", err)
+					}
+					return nil
+				})
+			})
+			_ = tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
+				rec, err := decodeIssuer(string(k), v)
+				if err != nil {
 					add("%v", err)
+					return nil
+				}
+				key, ok := ca.SerialKey(rec.Serial)
+				if !ok || certs.Get(key) == nil {
+					add("issuer %s: its certificate %s is not recorded", k, ca.FormatSerial(rec.Serial))
 				}
 				return nil
 			})
-		})
-		_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
-			var want uint64 = 1
-			return tx.Bucket(bucketCRLs).Bucket(issuer).ForEach(func(k, v []byte) error {
-				if got := binary.BigEndian.Uint64(k); got != want {
-					add("CRL numbers of %s jump from %d to %d", issuer, want-1, got)
-					want = got
-				}
-				want++
-				if _, err := decodeCRL(string(issuer), k, v); err != nil {
-					add("%v", err)
-				}
-				return nil
-			})
-		})
-		_ = tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
-			rec, err := decodeIssuer(string(k), v)
-			if err != nil {
-				add("%v", err)
-				return nil
+			for _, p := range auditChain(tx, "").Problems {
+				add("%s", p)
 			}
-			key, ok := ca.SerialKey(rec.Serial)
-			if !ok || certs.Get(key) == nil {
-				add("issuer %s: its certificate %s is not recorded", k, ca.FormatSerial(rec.Serial))
+			for _, p := range auditCoverage(tx) {
+				add("%s", p)
 			}
 			return nil
 		})
-		prev, seq := "", uint64(0)
-		_ = tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
-			var rec ca.AuditRecord
-			seq++
-			switch {
-			case json.Unmarshal(v, &rec) != nil:
-				add("audit record %x does not decode", k)
-			case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
-				add("audit record %d is missing or out of place (found %d)", seq, rec.Seq)
-				seq = rec.Seq
-			case rec.Prev != prev:
-				add("audit record %d does not chain to record %d", rec.Seq, seq-1)
-			case rec.ComputeHash() != rec.Hash:
-				add("audit record %d was edited: its hash does not match", rec.Seq)
-			}
-			prev = rec.Hash
-			return nil
-		})
-		return nil
 	})
 	if err != nil {
 		add("%v", err)
 	}
+	return problems
+}
+
+// AuditSummary is the state of the audit chain: how many records it holds,
+// the hash of the last (the head), and what is wrong with it.
+type AuditSummary struct {
+	Records  int
+	Head     string
+	Problems []string
+	// AnchorFound is true when the anchor given to VerifyAudit is the hash
+	// of some record of the chain.
+	AnchorFound bool
+}
+
+// auditChain walks the audit bucket: each record decodes, is stored in its
+// canonical form (any edit of the stored bytes shows), sits under its own
+// sequence number with no gap, names the hash of the record before it and
+// hashes to its own Hash. anchor, when not empty, is looked for among the
+// records' hashes.
+func auditChain(tx *bolt.Tx, anchor string) AuditSummary {
+	var s AuditSummary
+	ab := tx.Bucket(bucketAudit)
+	if ab == nil {
+		s.Problems = append(s.Problems, "the audit bucket is missing")
+		return s
+	}
+	prev, seq := "", uint64(0)
+	_ = ab.ForEach(func(k, v []byte) error {
+		var rec ca.AuditRecord
+		seq++
+		s.Records++
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.DisallowUnknownFields()
+		if len(k) != 8 || dec.Decode(&rec) != nil {
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %x does not decode", k))
+			prev = ""
+			return nil
+		}
+		switch canon, _ := json.Marshal(rec); {
+		case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d is missing or out of place (found %d under key %d)", seq, rec.Seq, binary.BigEndian.Uint64(k)))
+			seq = binary.BigEndian.Uint64(k)
+		case rec.Prev != prev:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d does not chain to record %d: a record was removed, inserted or rewritten", rec.Seq, seq-1))
+		case rec.ComputeHash() != rec.Hash:
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: its hash does not match", rec.Seq))
+		case !bytes.Equal(canon, v):
+			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: it is not stored as written", rec.Seq))
+		}
+		if anchor != "" && strings.EqualFold(rec.Hash, anchor) {
+			s.AnchorFound = true
+		}
+		prev = rec.Hash
+		s.Head = rec.Hash
+		return nil
+	})
+	return s
+}
+
+// VerifyAudit checks the audit chain, that every change the store holds has
+// its record, and, when anchor is not empty, that a
+// record with that hash is in it (a head kept elsewhere, e.g. in a CI log:
+// a chain rewritten from the start, or cut after the anchor, no longer holds
+// it). It returns the summary, and an error wrapping ca.ErrVerify when the
+// chain is broken or the anchor is missing.
+func (b *Bolt) VerifyAudit(anchor string) (AuditSummary, error) {
+	var s AuditSummary
+	if err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			s = auditChain(tx, anchor)
+			s.Problems = append(s.Problems, auditCoverage(tx)...)
+			return nil
+		})
+	}); err != nil {
+		return s, fmt.Errorf("store: verify audit: %w", err)
+	}
+	if len(s.Problems) > 0 {
+		return s, fmt.Errorf("%w: the audit chain is broken: %s", ca.ErrVerify, strings.Join(s.Problems, "; "))
+	}
+	if anchor != "" && !s.AnchorFound {
+		return s, fmt.Errorf("%w: the anchor %s is not in the audit chain: the chain was rewritten or cut since that head was recorded", ca.ErrVerify, anchor)
+	}
+	return s, nil
+}
+
+// Counts are the numbers of records in a store.
+type Counts struct {
+	Certificates int `json:"certificates"`
+	Revocations  int `json:"revocations"`
+	CRLs         int `json:"crls"`
+	AuditRecords int `json:"auditRecords"`
+	Issuers      int `json:"issuers"`
+}
+
+// Counts returns how many records of each kind the store holds.
+func (b *Bolt) Counts() (Counts, error) {
+	var c Counts
+	nested := func(tx *bolt.Tx, name []byte) int {
+		n := 0
+		_ = tx.Bucket(name).ForEachBucket(func(k []byte) error {
+			n += tx.Bucket(name).Bucket(k).Stats().KeyN
+			return nil
+		})
+		return n
+	}
+	err := b.safely(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			for _, name := range topBuckets {
+				if tx.Bucket(name) == nil {
+					return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
+				}
+			}
+			c.Certificates = tx.Bucket(bucketCerts).Stats().KeyN
+			c.Issuers = tx.Bucket(bucketIssuers).Stats().KeyN
+			c.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+			c.Revocations = nested(tx, bucketRevoked)
+			c.CRLs = nested(tx, bucketCRLs)
+			return nil
+		})
+	})
+	return c, err
+}
+
+// safely runs fn, turning a panic of bbolt on a damaged file (it asserts
+// page ids as it reads them) or a fault reading its memory map into an error wrapping ErrCorrupt: a damaged
+// store is reported, never a crash.
+func (b *Bolt) safely(fn func() error) (err error) {
+	// A page past the end of a truncated file faults (SIGBUS) instead.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s is damaged (%v); restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path, r)
+		}
+	}()
+	return fn()
+}
+
+// auditCoverage checks that every change the store holds has its audit
+// record: each certificate an issue or add-issuer record naming its serial,
+// each revocation a revoke record, each issuer's CRLs as many crl records.
+// A record removed from the end of the chain, or a change written behind the
+// toolkit's back, shows here even when the chain itself holds.
+func auditCoverage(tx *bolt.Tx) []string {
+	var problems []string
+	issued, revoked, crls := map[string]bool{}, map[string]bool{}, map[string]int{}
+	_ = tx.Bucket(bucketAudit).ForEach(func(_, v []byte) error {
+		var rec ca.AuditRecord
+		if json.Unmarshal(v, &rec) != nil {
+			return nil // auditChain reports it
+		}
+		for _, s := range rec.Serials {
+			switch rec.Action {
+			case "issue", "add-issuer":
+				issued[s] = true
+			case "revoke":
+				revoked[s] = true
+			}
+		}
+		if rec.Action == "crl" {
+			crls[rec.Issuer]++
+		}
+		return nil
+	})
+	serial := func(k []byte) string { return ca.FormatSerial(new(big.Int).SetBytes(k)) }
+	missing := 0
+	_ = tx.Bucket(bucketCerts).ForEach(func(k, _ []byte) error {
+		if !issued[serial(k)] {
+			missing++
+			if missing <= 10 {
+				problems = append(problems, fmt.Sprintf("certificate %s has no audit record", serial(k)))
+			}
+		}
+		return nil
+	})
+	_ = tx.Bucket(bucketRevoked).ForEachBucket(func(issuer []byte) error {
+		return tx.Bucket(bucketRevoked).Bucket(issuer).ForEach(func(k, _ []byte) error {
+			if !revoked[serial(k)] {
+				missing++
+				if missing <= 10 {
+					problems = append(problems, fmt.Sprintf("the revocation of %s has no audit record", serial(k)))
+				}
+			}
+			return nil
+		})
+	})
+	if missing > 10 {
+		problems = append(problems, fmt.Sprintf("%d more changes have no audit record", missing-10))
+	}
+	_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
+		if n, logged := tx.Bucket(bucketCRLs).Bucket(issuer).Stats().KeyN, crls[string(issuer)]; n != logged {
+			problems = append(problems, fmt.Sprintf("issuer %s has %d CRLs but %d crl audit records", issuer, n, logged))
+		}
+		return nil
+	})
 	return problems
 }

@@ -88,7 +88,9 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
+	// bbolt gives up one poll interval (50ms) before its timeout; add it back
+	// so that a process waits at least --lock-timeout.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout + 50*time.Millisecond, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
 	}
@@ -100,7 +102,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 		now = time.Now
 	}
 	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
-	if err := b.init(opts.ReadOnly); err != nil {
+	if err := b.safely(func() error { return b.init(opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -1,8 +1,223 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// newAuditCmd is a placeholder until the command lands.
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+)
+
 func newAuditCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "audit", Hidden: true, RunE: func(*cobra.Command, []string) error { return errNotYet }}
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Read and verify the hash-chained audit log of the store",
+		Long: `Every change to the store (an issuer, certificates, revocations, a CRL) appends
+an audit record in the same transaction: time, command, arguments (never a
+passphrase), user, action, serials touched, result, and the hash of the
+record before it. "ca audit verify" finds an edited or removed record; keep
+the head ("ca audit head") elsewhere, e.g. in a CI log, and verify against it
+with --anchor to find a chain rewritten from the start.`,
+		Args: noArgs,
+	}
+	cmd.AddCommand(newAuditListCmd(g), newAuditVerifyCmd(g), newAuditHeadCmd(g))
+	return cmd
+}
+
+type auditListOptions struct {
+	since  string
+	action string
+	serial string
+}
+
+func newAuditListCmd(g *globals) *cobra.Command {
+	o := &auditListOptions{}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List audit records (a table, or JSON with -o json)",
+		Example: `  ca audit list --since 24h
+  ca audit list --action revoke -o json
+  ca audit list --serial 3f:2a:...`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditList(g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)")
+	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, issue, revoke or crl")
+	f.StringVar(&o.serial, "serial", "", "only records that touched this serial (hex, any form)")
+	return cmd
+}
+
+// auditFilter selects audit records; zero fields select everything.
+type auditFilter struct {
+	since  time.Time
+	action string
+	serial string // FormatSerial form
+}
+
+func (f auditFilter) match(r *ca.AuditRecord) bool {
+	return (f.since.IsZero() || !r.Time.Before(f.since)) &&
+		(f.action == "" || r.Action == f.action) &&
+		(f.serial == "" || slices.Contains(r.Serials, f.serial))
+}
+
+// parseSince reads --since: RFC 3339, a date, or a duration back from now.
+func parseSince(v string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	d, err := csr.ParseDuration(v)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--since %q: use RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration such as 24h or 7d", v)}
+	}
+	return now.Add(-d), nil
+}
+
+func runAuditList(g *globals, o *auditListOptions) error {
+	var f auditFilter
+	var err error
+	if o.since != "" {
+		if f.since, err = parseSince(o.since, g.now()); err != nil {
+			return err
+		}
+	}
+	f.action = o.action
+	if o.serial != "" {
+		s, err := ca.ParseSerial(o.serial)
+		if err != nil {
+			return err
+		}
+		f.serial = ca.FormatSerial(s)
+	}
+	st, err := g.openStoreRead()
+	if err != nil {
+		return err
+	}
+	records := auditRecords{}
+	err = st.AuditRecords(func(r *ca.AuditRecord) error {
+		if f.match(r) {
+			records = append(records, *r)
+		}
+		return nil
+	})
+	st.Close()
+	if err != nil {
+		return err
+	}
+	return g.render(records)
+}
+
+type auditRecords []ca.AuditRecord
+
+func (rs auditRecords) text(w io.Writer) {
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		serials := strings.Join(r.Serials, " ")
+		if len(r.Serials) > 2 {
+			serials = strings.Join(r.Serials[:2], " ") + fmt.Sprintf(" +%d more", len(r.Serials)-2)
+		}
+		rows = append(rows, []string{strconv.FormatUint(r.Seq, 10), r.Time.UTC().Format(time.RFC3339), r.User,
+			r.Command, r.Action, r.Issuer, serials, r.Result})
+	}
+	table(w, []string{"Seq", "Time", "User", "Command", "Action", "Issuer", "Serials", "Result"}, rows)
+}
+
+type auditVerifyOptions struct{ anchor string }
+
+func newAuditVerifyCmd(g *globals) *cobra.Command {
+	o := &auditVerifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [--anchor HASH]",
+		Short: "Verify the audit chain (exit 6 when it is broken or the anchor is missing)",
+		Long: `verify walks the audit chain: every record is stored as written, hashes to its
+hash, and names the hash of the record before it, with no gap. With --anchor
+(a head printed earlier by "ca audit head" and kept elsewhere) the record with
+that hash must still be in the chain. Exit 6 when any of this fails.`,
+		Example: `  ca audit verify --anchor "$(cat audit-head.txt)"`,
+		Args:    noArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runAuditVerify(g, o) },
+	}
+	cmd.Flags().StringVar(&o.anchor, "anchor", "", "a head hash kept elsewhere that must be in the chain")
+	return cmd
+}
+
+type auditVerifyResult struct {
+	OK       bool     `json:"ok"`
+	Records  int      `json:"records"`
+	Head     string   `json:"head"`
+	Anchor   string   `json:"anchor,omitempty"`
+	Problems []string `json:"problems"`
+}
+
+func (r auditVerifyResult) text(w io.Writer) {
+	if r.OK {
+		fmt.Fprintf(w, "audit chain OK: %d records, head %s\n", r.Records, r.Head)
+	}
+}
+
+func runAuditVerify(g *globals, o *auditVerifyOptions) error {
+	anchor := strings.ToLower(strings.TrimSpace(o.anchor))
+	if b, err := hex.DecodeString(anchor); o.anchor != "" && (err != nil || len(b) != 32) {
+		return usageError{fmt.Errorf("--anchor %q is not a head hash (64 hex digits, as \"ca audit head\" prints it)", o.anchor)}
+	}
+	st, err := g.openStoreRead()
+	if err != nil {
+		return err
+	}
+	sum, verr := st.VerifyAudit(anchor)
+	st.Close()
+	r := auditVerifyResult{OK: verr == nil, Records: sum.Records, Head: sum.Head, Anchor: anchor, Problems: sum.Problems}
+	if r.Problems == nil {
+		r.Problems = []string{}
+	}
+	if err := g.render(r); err != nil {
+		return err
+	}
+	return verr
+}
+
+func newAuditHeadCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "head",
+		Short: "Print the hash of the last audit record, to keep elsewhere (a CI log)",
+		Long: `head verifies the audit chain and prints the hash of its last record. Keep it
+outside the home (a CI log, a ticket) and later run "ca audit verify --anchor
+HASH": a chain rewritten since then no longer holds it. Exit 6 when the chain
+is already broken.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditHead(g) },
+	}
+}
+
+type auditHeadResult struct {
+	Records int    `json:"records"`
+	Head    string `json:"head"`
+}
+
+func (r auditHeadResult) text(w io.Writer) { fmt.Fprintln(w, r.Head) }
+
+func runAuditHead(g *globals) error {
+	st, err := g.openStoreRead()
+	if err != nil {
+		return err
+	}
+	sum, err := st.VerifyAudit("")
+	st.Close()
+	if err != nil {
+		return err
+	}
+	if sum.Records == 0 {
+		return fmt.Errorf("%w: the audit log is empty", ca.ErrNotFound)
+	}
+	return g.render(auditHeadResult{Records: sum.Records, Head: sum.Head})
 }

@@ -157,29 +157,33 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
 	}
 	// The key goes into the staging directory before the commit, so a crash
-	// after the commit leaves it recoverable; the certificate files follow
-	// the commit.
+	// after the commit leaves it recoverable.
 	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
 	if err := pem.WriteFiles(keyFile); err != nil {
 		return err
 	}
+	// The certificate's files go there too before the commit: after it only
+	// a rename is left, which needs no disk space.
+	cfg.Stage = func(issued *ca.Issued) error {
+		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
+		if err != nil {
+			return err
+		}
+		return pem.WriteFiles(files...)
+	}
+	g.crashPoint(ca.StageBeforeCommit)
 	issued, err := parent.CreateIntermediate(ctx, o.name, cfg, key.Public())
 	if err != nil {
 		return err
 	}
-	files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
-	if err != nil {
-		return err
-	}
-	if err := pem.WriteFiles(files...); err != nil {
-		return err
-	}
+	g.crashPoint(ca.StageAfterCommit)
 	if err := os.Rename(stage, dir); err != nil {
 		return fmt.Errorf("move issuer %s into place: %w", o.name, err)
 	}
 	if err := syncDir(issuersDir); err != nil {
 		return err
 	}
+	g.crashPoint(ca.StageAfterWrite)
 	c := issued.Cert
 	return g.render(intermediateResult{
 		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),

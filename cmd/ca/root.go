@@ -86,7 +86,7 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
-	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7")
+	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait)")
 
 	for _, c := range []*cobra.Command{
 		newInitCmd(g),
@@ -185,12 +185,18 @@ func (g *globals) issuerDir(name string) string { return filepath.Join(g.home, "
 
 // openStore opens the home's store for writing, waiting up to --lock-timeout.
 func (g *globals) openStore() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: g.lockTimeout, Actor: g.actor()})
+	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), Actor: g.actor()})
 }
 
 // openStoreRead opens the home's store with a shared lock.
 func (g *globals) openStoreRead() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: g.lockTimeout, ReadOnly: true})
+	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), ReadOnly: true})
+}
+
+// storeTimeout is --lock-timeout for store.Open, where 0 would mean the
+// default: "--lock-timeout 0" means do not wait (one try).
+func (g *globals) storeTimeout() time.Duration {
+	return max(g.lockTimeout, time.Nanosecond)
 }
 
 func (g *globals) actor() ca.Actor {

@@ -224,7 +224,7 @@ func (b *signBatch) run(ctx context.Context) error {
 			jobs <- ca.Job{Index: i, Prepare: b.prepare(i), Files: b.files(i)}
 		}
 	}()
-	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, OnResult: func(r ca.Result) {
+	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, Hook: b.g.batchHook(), OnResult: func(r ca.Result) {
 		b.items[r.Index] = b.result(r)
 		if bar != nil {
 			bar.Add(1)

@@ -12,6 +12,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/youmark/pkcs8"
@@ -171,6 +172,66 @@ func checkPBES2(der []byte) error {
 	}
 	if !info.Algo.Algorithm.Equal(oidPBES2) {
 		return &FormatError{Want: TypeEncryptedKey, Found: "an ENCRYPTED PRIVATE KEY block", Detail: fmt.Sprintf("encryption %v is not PBES2 (re-encrypt with openssl pkcs8 -topk8 -v2 aes-256-cbc)", info.Algo.Algorithm)}
+	}
+	return checkKDF(info.Algo.Parameters.FullBytes)
+}
+
+var (
+	oidScrypt = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 4, 11}
+	oidPBKDF2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+)
+
+// Bounds on the key derivation a key file may ask for, so that a hostile
+// file cannot make opening it take gigabytes or hours: scrypt memory
+// (128·N·r·p bytes) up to 256 MiB, PBKDF2 up to 10 million iterations. The
+// toolkit's own keys use scrypt N=2^14, r=8, p=1 (16 MiB).
+const (
+	maxScryptMemory    = 256 << 20
+	maxPBKDF2Iteration = 10_000_000
+)
+
+// checkKDF refuses PBES2 parameters (RFC 8018, A.4) whose key derivation
+// (RFC 7914, 7 for scrypt; RFC 8018, A.2 for PBKDF2) costs more than the bounds.
+func checkKDF(params []byte) error {
+	bad := func(detail string) error {
+		return &FormatError{Want: TypeEncryptedKey, Found: "an ENCRYPTED PRIVATE KEY block", Detail: detail}
+	}
+	var pbes2 struct {
+		KDF pkix.AlgorithmIdentifier
+		Enc pkix.AlgorithmIdentifier
+	}
+	if rest, err := asn1.Unmarshal(params, &pbes2); err != nil || len(rest) > 0 {
+		return bad("malformed PBES2 parameters")
+	}
+	kdf := pbes2.KDF.Parameters.FullBytes
+	switch {
+	case pbes2.KDF.Algorithm.Equal(oidScrypt):
+		var p struct {
+			Salt                  []byte
+			Cost, Block, Parallel *big.Int
+			KeyLength             int `asn1:"optional"`
+		}
+		if rest, err := asn1.Unmarshal(kdf, &p); err != nil || len(rest) > 0 {
+			return bad("malformed scrypt parameters")
+		}
+		mem := new(big.Int).Mul(big.NewInt(128), p.Cost)
+		mem.Mul(mem, p.Block).Mul(mem, p.Parallel)
+		if p.Cost.Sign() <= 0 || p.Block.Sign() <= 0 || p.Parallel.Sign() <= 0 || mem.Cmp(big.NewInt(maxScryptMemory)) > 0 {
+			return bad(fmt.Sprintf("scrypt parameters N=%s r=%s p=%s need more than %d MiB", p.Cost, p.Block, p.Parallel, maxScryptMemory>>20))
+		}
+	case pbes2.KDF.Algorithm.Equal(oidPBKDF2):
+		var p struct {
+			Salt       asn1.RawValue
+			Iterations *big.Int
+			Rest       asn1.RawValue `asn1:"optional"`
+			PRF        asn1.RawValue `asn1:"optional"`
+		}
+		if _, err := asn1.Unmarshal(kdf, &p); err != nil {
+			return bad("malformed PBKDF2 parameters")
+		}
+		if p.Iterations.Sign() <= 0 || p.Iterations.Cmp(big.NewInt(maxPBKDF2Iteration)) > 0 {
+			return bad(fmt.Sprintf("PBKDF2 with %s iterations (at most %d)", p.Iterations, maxPBKDF2Iteration))
+		}
 	}
 	return nil
 }

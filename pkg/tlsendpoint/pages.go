@@ -136,10 +136,10 @@ var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{"
 <title>ca serve: {{.TLSVersion}}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin-bottom: 1.5em; }
+table { border-collapse: collapse; margin-bottom: 1.5em; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-td.mono { font-family: ui-monospace, monospace; }
+td.mono { font-family: ui-monospace, monospace; word-break: break-all; }
 td.time { white-space: nowrap; }
 </style>
 </head>

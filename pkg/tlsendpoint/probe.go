@@ -342,6 +342,9 @@ func parseAddress(addr string) (probeTarget, error) {
 	if t.host == "" {
 		return t, fmt.Errorf("tlsendpoint: address %q has no host", addr)
 	}
+	if strings.ContainsAny(t.host, "[]/ ") {
+		return t, fmt.Errorf("tlsendpoint: address %q: host %q is not a host name or IP address", addr, t.host)
+	}
 	if port == "" {
 		port = "443"
 	}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+// filledStore returns a Bolt store with a root, two certificates, one
+// revocation and three CRLs, at path.
+func filledStore(t *testing.T, path string) *Bolt {
+	t.Helper()
+	st, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &suite{t: t, st: st, ctx: context.Background()}
+	s.issuer("root", "", 1)
+	s.add(s.cert(10, "root", "a", time.Now().Add(time.Hour)), s.cert(11, "root", "b", time.Now().Add(time.Hour)))
+	if _, err := st.Revoke(s.ctx, []ca.Revocation{{Serial: big.NewInt(10), RevokedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	for n := int64(1); n <= 3; n++ {
+		if err := st.AddCRL(s.ctx, &ca.CRLRecord{Issuer: "root", Number: big.NewInt(n), DER: []byte{0x30, 0}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := st.Check(); len(p) > 0 {
+		t.Fatalf("a fresh store fails the check: %v", p)
+	}
+	return st
+}
+
+// TestCheckFindsDamage damages a store behind its back, one way at a time,
+// and expects Check to name the damage.
+func TestCheckFindsDamage(t *testing.T) {
+	key := func(n int64) []byte { k, _ := ca.SerialKey(big.NewInt(n)); return k }
+	cases := []struct {
+		name, want string
+		damage     func(tx *bolt.Tx) error
+	}{
+		{"certificate without index entries", "certificates, but", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketByIssuer).Bucket([]byte("root")).Delete(key(11))
+		}},
+		{"index entry without certificate", "which has no record", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketByIssuer).Bucket([]byte("root")).Put(key(99), nil)
+		}},
+		{"revocation of no certificate", "refers to no certificate", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRevoked).Bucket([]byte("root")).Put(key(98), []byte(`{}`))
+		}},
+		{"CRL number gap", "CRL numbers of root jump", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCRLs).Bucket([]byte("root")).Delete(u64(2))
+		}},
+		{"issuer certificate missing", "is not recorded", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCerts).Delete(key(1))
+		}},
+		{"audit record removed", "audit record 2 is missing", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAudit).Delete(u64(2))
+		}},
+		{"expiry entry moved", "expiry index files certificate", func(tx *bolt.Tx) error {
+			ex := tx.Bucket(bucketExpiry)
+			k, _ := ex.Cursor().First()
+			moved := append(u64(1), k[8:]...)
+			if err := ex.Delete(bytes.Clone(k)); err != nil {
+				return err
+			}
+			return ex.Put(moved, nil)
+		}},
+		{"audit log cut at the end", "the revocation of 0a has no audit record", func(tx *bolt.Tx) error {
+			// Keep the first two records (root, two certificates); the
+			// revocation and the CRLs lose theirs.
+			for seq := uint64(3); seq <= 6; seq++ {
+				if err := tx.Bucket(bucketAudit).Delete(u64(seq)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"certificate written behind the toolkit's back", "certificate 63 has no audit record", func(tx *bolt.Tx) error {
+			s := &suite{t: t}
+			return putCert(tx, s.cert(99, "root", "sneaky", time.Now().Add(time.Hour)))
+		}},
+		{"CRL written behind the toolkit's back", "issuer root has 4 CRLs but 3 crl audit records", func(tx *bolt.Tx) error {
+			v := tx.Bucket(bucketCRLs).Bucket([]byte("root")).Get(u64(3))
+			return tx.Bucket(bucketCRLs).Bucket([]byte("root")).Put(u64(4), bytes.Replace(v, []byte(`"number":"3"`), []byte(`"number":"4"`), 1))
+		}},
+		{"certificate record garbled", "does not decode", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCerts).Put(key(11), []byte("{"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ca.db")
+			filledStore(t, path).Close()
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(c.damage); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			st, err := Open(path, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			problems := st.Check()
+			var all []string
+			for _, p := range problems {
+				all = append(all, p.Error())
+			}
+			if !strings.Contains(strings.Join(all, "\n"), c.want) {
+				t.Errorf("Check = %q, want a problem saying %q", all, c.want)
+			}
+		})
+	}
+}
+
+// TestBackupFile copies a store and refuses every existing target.
+func TestBackupFile(t *testing.T) {
+	dir := t.TempDir()
+	st := filledStore(t, filepath.Join(dir, "ca.db"))
+	defer st.Close()
+	file := filepath.Join(dir, "backup.db")
+	n, err := st.BackupFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(file)
+	if err != nil || fi.Size() != n || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v, %v (wrote %d)", fi, err, n)
+	}
+	bk, err := Open(file, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := bk.Check(); len(p) > 0 {
+		t.Errorf("the backup fails the check: %v", p)
+	}
+	want, _ := st.Counts()
+	got, _ := bk.Counts()
+	if got != want {
+		t.Errorf("backup counts %+v, want %+v", got, want)
+	}
+	bk.Close()
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{file, "/dev/null", dir, filepath.Join(dir, "link")} {
+		if _, err := st.BackupFile(target); !errors.Is(err, ErrBackupTarget) || !errors.Is(err, ca.ErrExists) {
+			t.Errorf("backup to %s: %v, want ErrBackupTarget", target, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "nowhere")); err == nil {
+		t.Error("the backup followed a symlink")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(tmp) > 0 {
+		t.Errorf("temp files left: %v", tmp)
+	}
+}
+
+// TestDamagedFile truncates and scribbles over a store file: Open and Check
+// report the damage (or find the damaged pages unused), never crash.
+func TestDamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ca.db")
+	st := filledStore(t, path)
+	for i := range 20 {
+		s := &suite{t: t, st: st, ctx: context.Background()}
+		s.add(s.cert(int64(100+i), "root", "more", time.Now().Add(time.Hour)))
+	}
+	st.Close()
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	try := func(name string, data []byte) {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "ca.db")
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := Open(p, Options{ReadOnly: true})
+			if err != nil {
+				t.Logf("open: %v", err)
+				return
+			}
+			defer st.Close()
+			t.Logf("check: %d problems %v", len(st.Check()), st.Check())
+			st.Counts()
+			st.VerifyAudit("")
+		})
+	}
+	for _, n := range []int{4096 * 2, 4096 * 3, 4096 * 5, len(good) / 2, len(good) - 4096} {
+		try(fmt.Sprintf("truncated to %d", n), good[:n])
+	}
+	for page := 2; page*4096 < len(good); page++ {
+		bad := bytes.Clone(good)
+		for i := page*4096 + 16; i < page*4096+64; i++ {
+			bad[i] ^= 0x5a
+		}
+		try(fmt.Sprintf("page %d scribbled", page), bad)
+	}
+}
