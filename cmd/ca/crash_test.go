@@ -315,8 +315,10 @@ func TestCrashManifest(t *testing.T) {
 	home := newTestHome(t)
 	const rounds, rows = 8, 30
 	killed := 0
+	var outs []string // every round's directory: the store holds them all
 	for round := range rounds {
 		out := t.TempDir()
+		outs = append(outs, out)
 		manifest := filepath.Join(out, "manifest.csv")
 		csv := "cn,dns\n"
 		for i := range rows {
@@ -339,9 +341,9 @@ func TestCrashManifest(t *testing.T) {
 			t.Fatalf("round %d: %v\n%s", round, err, errb)
 		}
 		// One killed process may leave one commit's certificates without files.
-		checkAfterCrash(t, home, []string{out}, killed*rows)
+		checkAfterCrash(t, home, outs, killed*rows)
 		mustCA(t, home, nil, args...)
-		checkAfterCrash(t, home, []string{out}, killed*rows)
+		checkAfterCrash(t, home, outs, killed*rows)
 		for i := range rows {
 			name := filepath.Join(out, fmt.Sprintf("r%d-%d.example.com", round, i))
 			for _, ext := range []string{".key", ".crt", ".chain.pem"} {

@@ -9,9 +9,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -208,7 +205,7 @@ func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, p
 		return nil, fmt.Errorf("create --out-dir: %w", err)
 	}
 	return &issueRun{g: g, st: st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
-		hook: g.crashHook(), close: st.Close}, nil
+		hook: g.batchHook(), close: st.Close}, nil
 }
 
 // job makes the key and certificate of req in a worker and names its files.
@@ -243,32 +240,6 @@ func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.J
 		feed(jobs)
 	}()
 	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
-}
-
-// crashHook returns the test-only hook of $CA_TEST_CRASH=STAGE[:N]: the
-// process exits with status 99 the Nth time (default 1) a batch reaches
-// STAGE (before-commit, after-commit, after-write), as if killed there.
-// Never set it in production.
-func (g *globals) crashHook() func(ca.Stage) {
-	v := g.env["CA_TEST_CRASH"]
-	if v == "" {
-		return nil
-	}
-	stage, nth, _ := strings.Cut(v, ":")
-	n, err := strconv.Atoi(nth)
-	if err != nil || n < 1 {
-		n = 1
-	}
-	var mu sync.Mutex
-	return func(s ca.Stage) {
-		mu.Lock()
-		defer mu.Unlock()
-		if string(s) == stage {
-			if n--; n == 0 {
-				os.Exit(99)
-			}
-		}
-	}
 }
 
 type issueResult struct {

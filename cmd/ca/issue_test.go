@@ -102,8 +102,8 @@ func storeMatch(dbPath, dir string) (extra int, err error) {
 	return extra, err
 }
 
-// runCA runs the CLI in-process and returns its exit code, stdout and stderr.
-func runCA(t *testing.T, home string, env []string, args ...string) (int, string, string) {
+// runIssueCA runs the CLI in-process and returns its exit code, stdout and stderr.
+func runIssueCA(t *testing.T, home string, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	g := newGlobals(strings.NewReader(""), &stdout, &stderr, append([]string{"CA_HOME=" + home}, env...))
@@ -122,7 +122,7 @@ func runCA(t *testing.T, home string, env []string, args ...string) (int, string
 func TestIssueManifestStoreMatchesFiles(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "pki")
-	if code, _, stderr := runCA(t, home, nil, "init", "--cn", "Root", "--org", "Example", "--country", "DE", "--no-passphrase"); code != 0 {
+	if code, _, stderr := runIssueCA(t, home, nil, "init", "--cn", "Root", "--org", "Example", "--country", "DE", "--no-passphrase"); code != 0 {
 		t.Fatalf("init: %d %s", code, stderr)
 	}
 	var m strings.Builder
@@ -146,7 +146,7 @@ func TestIssueManifestStoreMatchesFiles(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	for run, want := range []struct{ issued, skipped int }{{good, 0}, {0, good}} {
-		code, stdout, stderr := runCA(t, home, nil, "issue", "--manifest", manifest, "--out-dir", out, "--no-passphrase", "--workers", "3")
+		code, stdout, stderr := runIssueCA(t, home, nil, "issue", "--manifest", manifest, "--out-dir", out, "--no-passphrase", "--workers", "3")
 		if code != exitRefused {
 			t.Fatalf("run %d: exit %d, want %d (the worst row)\n%s%s", run, code, exitRefused, stdout, stderr)
 		}
