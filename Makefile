@@ -51,11 +51,11 @@ demo: build
 # docs regenerates the CLI reference (docs/reference/*.md, docs/man/*.1) from
 # the cobra commands; docs-check fails when that would change anything.
 docs:
-	$(GO) run ./cmd/ca gen-docs docs
+	$(GO) run -tags gendocs ./cmd/ca gen-docs docs
 
 docs-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	  $(GO) run ./cmd/ca gen-docs "$$tmp" >/dev/null && \
+	  $(GO) run -tags gendocs ./cmd/ca gen-docs "$$tmp" >/dev/null && \
 	  diff -ru docs/reference "$$tmp/reference" && diff -ru docs/man "$$tmp/man" || \
 	  { echo "docs/reference or docs/man is out of date: run 'make docs' and commit the result"; exit 1; }
 

@@ -1,3 +1,5 @@
+//go:build gendocs
+
 package main
 
 import (
@@ -10,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 )
+
+// This file is built only with -tags gendocs (make docs): the generator pulls
+// in a Markdown and a YAML library that every start of ca would pay for.
 
 // docsDate is the date stamped on the generated man pages. cobra's man
 // generator would stamp the current month, so "make docs-check" would fail
