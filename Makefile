@@ -21,6 +21,7 @@ race:
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags gendocs ./cmd/ca
 
 staticcheck:
 	$(GO) tool staticcheck $(PKGS)

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -15,10 +13,7 @@ import (
 
 type csrCreateOptions struct {
 	dn      dnFlags
-	dns     []string
-	ips     []string
-	emails  []string
-	uris    []string
+	sans    sanFlags
 	keyType string
 	keyOut  string
 	out     string
@@ -55,10 +50,7 @@ to stdout.`,
 	}
 	o.dn.register(cmd, "common name (required)")
 	f := cmd.Flags()
-	f.StringArrayVar(&o.dns, "dns", nil, "DNS name (repeatable)")
-	f.StringArrayVar(&o.ips, "ip", nil, "IP address (repeatable)")
-	f.StringArrayVar(&o.emails, "email", nil, "email address (repeatable)")
-	f.StringArrayVar(&o.uris, "uri", nil, "URI, e.g. spiffe://example.com/svc (repeatable)")
+	o.sans.register(cmd)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.StringVar(&o.keyOut, "key-out", "", "file for the new private key (required; never overwritten)")
 	f.StringVar(&o.out, "out", "", `file for the request (required; "-": stdout; never overwritten)`)
@@ -118,24 +110,11 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 
 // template checks the names given on the command line.
 func (o *csrCreateOptions) template() (csr.Template, error) {
-	t := csr.Template{Subject: o.dn.name(), DNSNames: o.dns, EmailAddresses: o.emails}
-	for _, s := range o.ips {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return t, usageError{fmt.Errorf("--ip %q is not an IP address", s)}
-		}
-		if v4 := ip.To4(); v4 != nil {
-			ip = v4
-		}
-		t.IPAddresses = append(t.IPAddresses, ip)
+	ips, uris, err := o.sans.parse()
+	if err != nil {
+		return csr.Template{}, err
 	}
-	for _, s := range o.uris {
-		u, err := url.Parse(s)
-		if err != nil || !u.IsAbs() {
-			return t, usageError{fmt.Errorf("--uri %q is not an absolute URI such as spiffe://example.com/svc", s)}
-		}
-		t.URIs = append(t.URIs, u)
-	}
+	t := csr.Template{Subject: o.dn.name(), DNSNames: o.sans.dns, IPAddresses: ips, EmailAddresses: o.sans.emails, URIs: uris}
 	return t, nil
 }
 
@@ -159,7 +138,7 @@ func (o *csrCreateOptions) checkOutputs() error {
 
 func sanList(o *csrCreateOptions) []string {
 	out := []string{}
-	for _, l := range [][]string{o.dns, o.ips, o.emails, o.uris} {
+	for _, l := range [][]string{o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris} {
 		out = append(out, l...)
 	}
 	return out

@@ -83,9 +83,6 @@ func isRefusal(err error) bool {
 		errors.Is(err, csr.ErrBadSignature) || errors.Is(err, csr.ErrWeakSignature)
 }
 
-// errNotYet is returned by a command whose implementation has not landed.
-var errNotYet = errors.New("this command is not implemented yet")
-
 // isCobraUsage recognises the usage errors cobra returns as plain strings:
 // an unknown command, missing required flags, flag groups, argument counts.
 func isCobraUsage(err error) bool {

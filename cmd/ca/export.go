@@ -210,9 +210,10 @@ func readCertFile(g *globals, path string) (*x509.Certificate, error) {
 	return cert, nil
 }
 
-// readOwnKey reads a certificate holder's key (not an issuer's): an encrypted
-// one is opened with --key-passphrase-file, $CA_KEY_PASSPHRASE_FILE or a
-// prompt on a terminal.
+// readOwnKey reads a certificate holder's key (not an issuer's), for export
+// pkcs12, serve --key and probe --key: an encrypted one is opened with
+// --key-passphrase-file, $CA_KEY_PASSPHRASE_FILE or a prompt on a terminal,
+// never with the CA's passphrase.
 func (g *globals) readOwnKey(path string) (crypto.Signer, error) {
 	data, err := pem.ReadKeyFile(path)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,6 +60,43 @@ func (d *dnFlags) name() pkix.Name {
 	add(&n.Province, d.state)
 	add(&n.Locality, d.locality)
 	return n
+}
+
+// sanFlags are the subject alternative name flags of csr create and issue.
+type sanFlags struct {
+	dns, ips, emails, uris []string
+}
+
+func (s *sanFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&s.dns, "dns", nil, "DNS name SAN (repeatable)")
+	f.StringArrayVar(&s.ips, "ip", nil, "IP address SAN (repeatable)")
+	f.StringArrayVar(&s.emails, "email", nil, "email address SAN (repeatable)")
+	f.StringArrayVar(&s.uris, "uri", nil, "URI SAN, e.g. spiffe://example.com/svc (repeatable)")
+}
+
+// parse checks the IPs and URIs given (usage error 2 for one that does not parse).
+func (s *sanFlags) parse() ([]net.IP, []*url.URL, error) {
+	var ips []net.IP
+	for _, v := range s.ips {
+		ip := net.ParseIP(v)
+		if ip == nil {
+			return nil, nil, usageError{fmt.Errorf("--ip %q is not an IP address", v)}
+		}
+		if v4 := ip.To4(); v4 != nil {
+			ip = v4
+		}
+		ips = append(ips, ip)
+	}
+	var uris []*url.URL
+	for _, v := range s.uris {
+		u, err := url.Parse(v)
+		if err != nil || !u.IsAbs() {
+			return nil, nil, usageError{fmt.Errorf("--uri %q is not an absolute URI such as spiffe://example.com/svc", v)}
+		}
+		uris = append(uris, u)
+	}
+	return ips, uris, nil
 }
 
 // issuerFiles are the files of one issuer directory, written together; the

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"time"
 
@@ -21,10 +19,7 @@ import (
 
 type issueOptions struct {
 	dn       dnFlags
-	dns      []string
-	ips      []string
-	emails   []string
-	uris     []string
+	sans     sanFlags
 	profile  string
 	validity string
 	issuer   string
@@ -62,10 +57,7 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 	}
 	o.dn.register(cmd, "common name of the certificate (with --manifest: the cn column)")
 	f := cmd.Flags()
-	f.StringArrayVar(&o.dns, "dns", nil, "DNS name SAN (repeatable)")
-	f.StringArrayVar(&o.ips, "ip", nil, "IP address SAN (repeatable)")
-	f.StringArrayVar(&o.emails, "email", nil, "email address SAN (repeatable)")
-	f.StringArrayVar(&o.uris, "uri", nil, "URI SAN (repeatable)")
+	o.sans.register(cmd)
 	f.StringVar(&o.profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
 	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)")
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
@@ -156,24 +148,11 @@ func (o *issueOptions) defaults() (ca.KeyRequest, error) {
 func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
 	req := def
 	req.Subject = o.dn.name()
-	req.DNSNames, req.EmailAddresses = o.dns, o.emails
-	for _, s := range o.ips {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return req, usageError{fmt.Errorf("--ip %q is not an IP address", s)}
-		}
-		if v4 := ip.To4(); v4 != nil {
-			ip = v4
-		}
-		req.IPAddresses = append(req.IPAddresses, ip)
+	ips, uris, err := o.sans.parse()
+	if err != nil {
+		return req, err
 	}
-	for _, s := range o.uris {
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme == "" {
-			return req, usageError{fmt.Errorf("--uri %q is not an absolute URI", s)}
-		}
-		req.URIs = append(req.URIs, u)
-	}
+	req.DNSNames, req.IPAddresses, req.EmailAddresses, req.URIs = o.sans.dns, ips, o.sans.emails, uris
 	return req, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	stdpem "encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 
@@ -71,7 +70,7 @@ func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, err
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	key, err := g.readTLSKey(keyPath)
+	key, err := g.readOwnKey(keyPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -84,33 +83,4 @@ func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, err
 		out.Certificate = append(out.Certificate, c.Raw)
 	}
 	return out, nil
-}
-
-// readTLSKey reads and opens a private key file (see readTLSKeyPair).
-func (g *globals) readTLSKey(path string) (crypto.Signer, error) {
-	data, err := pem.ReadKeyFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read key: %w", err)
-	}
-	var pass []byte
-	if pem.IsEncryptedKey(data) {
-		p, ok, err := g.keyPassphrase()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if p, err = g.passphrase(fmt.Sprintf("passphrase for %s: ", path)); err != nil {
-				return nil, fmt.Errorf("%s is encrypted: %w (or --key-passphrase-file)", path, err)
-			}
-		}
-		pass = p
-	}
-	key, err := pem.ParsePrivateKey(data, pass)
-	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return nil, fmt.Errorf("the passphrase does not open %s (give it with --key-passphrase-file)", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return key, nil
 }
