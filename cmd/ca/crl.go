@@ -13,7 +13,6 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 func newCRLCmd(g *globals) *cobra.Command {
@@ -75,16 +74,16 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	if err := checkOut(o.out); err != nil {
 		return err
 	}
-	iss, st, err := g.loadCRLIssuer(ctx, o.issuer)
+	iss, err := g.loadIssuer(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer iss.Close()
 	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired})
 	if err != nil {
 		return err
 	}
-	st.Close()
+	iss.Close()
 	data := rec.DER
 	if !o.der {
 		data = pem.Encode(pem.TypeCRL, rec.DER)
@@ -97,40 +96,6 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		return fmt.Errorf("CRL %d of %s is recorded, but writing it failed (export again): %w", rec.Number, rec.Issuer, err)
 	}
 	return g.render(newCRLExportInfo(rec, o.out, g.now()))
-}
-
-// loadCRLIssuer resolves the issuer with the store open read-only, opens its
-// key (which may prompt for the passphrase) with the store closed, and only
-// then opens the store for writing: a prompt never holds the store's
-// exclusive lock. The caller closes the store.
-func (g *globals) loadCRLIssuer(ctx context.Context, name string) (*ca.Issuer, *store.Bolt, error) {
-	ro, err := g.openStoreRead()
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := loadIssuerSet(ctx, ro)
-	ro.Close()
-	if err != nil {
-		return nil, nil, err
-	}
-	rec, err := set.resolve(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, _, err := g.readIssuerKey(rec.Name)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return nil, nil, err
-	}
-	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st, Now: g.now})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return iss, st, nil
 }
 
 // checkOut refuses an --out that could not be written, before any work: a

@@ -20,6 +20,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
 )
 
 // Files of an issuer directory (SPEC.md, "The home").
@@ -173,10 +174,19 @@ func (s *issuerSet) names() []string {
 	return out
 }
 
+// theRoot names the home's root, whatever it is called, to resolve; no
+// issuer can have this name (checkName refuses NUL).
+const theRoot = "\x00root"
+
 // resolve returns the issuer named name, or by SPEC.md's default: the only
-// intermediate; with none, the root; with several, a usage error listing them.
+// intermediate; with none, the root; with several, a usage error listing
+// them. theRoot resolves to the root.
 func (s *issuerSet) resolve(name string) (*ca.IssuerRecord, error) {
-	if name != "" {
+	switch name {
+	case "":
+	case theRoot:
+		return s.get(s.root())
+	default:
 		return s.get(name)
 	}
 	var inter []string
@@ -269,19 +279,32 @@ func (g *globals) readIssuerKey(name string) (crypto.Signer, []byte, error) {
 	return key, pass, nil
 }
 
-// loadedIssuer is an issuer ready to sign, with what the policy needs.
+// loadedIssuer is an issuer ready to sign into the store it holds open for
+// writing, with what the policy needs. Close releases the store.
 type loadedIssuer struct {
 	*ca.Issuer
+	st      *store.Bolt
 	rec     *ca.IssuerRecord
 	set     *issuerSet
 	policy  *csr.Policy
 	keyPass []byte // the passphrase that opened its key, nil when unencrypted
 }
 
-// loadIssuer resolves name (or the default issuer), opens its key and policy
-// and returns it ready to sign into st.
-func (g *globals) loadIssuer(ctx context.Context, st ca.Store, name string) (*loadedIssuer, error) {
-	set, err := loadIssuerSet(ctx, st)
+// Close releases the store.
+func (li *loadedIssuer) Close() error { return li.st.Close() }
+
+// loadIssuer resolves name (or the default issuer) with the store open
+// read-only, opens the issuer's key (which may prompt for its passphrase)
+// and policy with the store closed, and only then opens the store for
+// writing: a prompt or a slow KDF never holds the store's lock. The caller
+// closes the returned issuer.
+func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
+	ro, err := g.openStoreRead()
+	if err != nil {
+		return nil, err
+	}
+	set, err := loadIssuerSet(ctx, ro)
+	ro.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -297,12 +320,17 @@ func (g *globals) loadIssuer(ctx context.Context, st ca.Store, name string) (*lo
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
 	}
+	st, err := g.openStore()
+	if err != nil {
+		return nil, err
+	}
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name),
 		Signer: key, Store: st, Now: g.now, Policy: policy, IssuerKeys: set.publicKeys(),
 	})
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
-	return &loadedIssuer{Issuer: iss, rec: rec, set: set, policy: policy, keyPass: pass}, nil
+	return &loadedIssuer{Issuer: iss, st: st, rec: rec, set: set, policy: policy, keyPass: pass}, nil
 }

@@ -100,23 +100,15 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, o.name, dir)
 	}
 
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
-	if err != nil {
-		return err
-	}
 	parentName := o.parent
 	if parentName == "" {
-		parentName = set.root()
+		parentName = theRoot
 	}
-	parent, err := g.loadIssuer(ctx, st, parentName)
+	parent, err := g.loadIssuer(ctx, parentName)
 	if err != nil {
 		return err
 	}
+	defer parent.Close()
 	newPass, err := g.newKeyPassphrase(o.noPass, parent.keyPass, true)
 	if err != nil {
 		return err

@@ -170,21 +170,16 @@ type issueRun struct {
 
 // startIssue opens the store and the issuer.
 func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
-	st, err := g.openStore()
+	iss, err := g.loadIssuer(ctx, o.issuer)
 	if err != nil {
-		return nil, err
-	}
-	iss, err := g.loadIssuer(ctx, st, o.issuer)
-	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		st.Close()
+		iss.Close()
 		return nil, fmt.Errorf("create --out-dir: %w", err)
 	}
-	return &issueRun{g: g, st: st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
-		hook: g.batchHook(), close: st.Close}, nil
+	return &issueRun{g: g, st: iss.st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
+		hook: g.batchHook(), close: iss.Close}, nil
 }
 
 // job makes the key and certificate of req in a worker and names its files.

@@ -320,19 +320,15 @@ func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
 // when there is none. With --cert, an issuer key that cannot be opened is
 // no error: /crl is then 404 and s.warning says why.
 func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, validitySet bool, s *serveSetup, hasCRL bool) error {
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	li, err := g.loadIssuer(ctx, st, s.issuer)
-	if err != nil && o.certFile != "" {
+	li, err := g.loadIssuer(ctx, s.issuer)
+	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	defer li.Close()
 	if o.certFile == "" {
 		if s.cert, err = issueServeCert(ctx, li, o, sf, validitySet); err != nil {
 			return err

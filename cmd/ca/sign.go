@@ -208,14 +208,12 @@ func (b *signBatch) checkTargets() {
 // run opens the store and the issuer and signs every ready request through
 // ca.RunBatch; a request that failed to parse is reported through it too.
 func (b *signBatch) run(ctx context.Context) error {
-	st, err := b.g.openStore()
-	if err != nil {
+	var err error
+	if b.li, err = b.g.loadIssuer(ctx, b.o.issuer); err != nil {
 		return err
 	}
-	defer st.Close()
-	if b.li, err = b.g.loadIssuer(ctx, st, b.o.issuer); err != nil {
-		return err
-	}
+	defer b.li.Close()
+	st := b.li.st
 	bar := b.g.progress(len(b.inputs), "signing")
 	jobs := make(chan ca.Job)
 	go func() {
