@@ -28,28 +28,6 @@ func TestParseSerial(t *testing.T) {
 	}
 }
 
-func FuzzParseSerial(f *testing.F) {
-	for _, s := range []string{"0a:1b", "DEADBEEF", "", "0x00", "zz"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		s, err := ca.ParseSerial(in)
-		if err != nil {
-			if !errors.Is(err, ca.ErrBadSerial) {
-				t.Fatalf("error %v does not wrap ErrBadSerial", err)
-			}
-			return
-		}
-		if s.Sign() < 0 {
-			t.Fatalf("negative serial from %q", in)
-		}
-		again, err := ca.ParseSerial(ca.FormatSerial(s))
-		if err != nil || again.Cmp(s) != 0 {
-			t.Fatalf("%q: FormatSerial does not round-trip: %v %v", in, again, err)
-		}
-	})
-}
-
 func TestParseReason(t *testing.T) {
 	for i, name := range ca.ReasonNames() {
 		for _, in := range []string{name, strings.ToUpper(name)} {
