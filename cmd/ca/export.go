@@ -129,12 +129,7 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 		if err != nil || !withChain {
 			return cert, nil, err
 		}
-		st, err := g.openStoreRead()
-		if err != nil {
-			return nil, nil, err
-		}
-		set, err := loadIssuerSet(ctx, st)
-		st.Close()
+		set, err := g.readIssuerSet(ctx)
 		if err != nil {
 			return nil, nil, err
 		}

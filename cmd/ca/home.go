@@ -141,6 +141,17 @@ type issuerSet struct {
 	certs map[string]*x509.Certificate
 }
 
+// readIssuerSet reads the home's issuers with the store open read-only for
+// just that long.
+func (g *globals) readIssuerSet(ctx context.Context) (*issuerSet, error) {
+	st, err := g.openStoreRead()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return loadIssuerSet(ctx, st)
+}
+
 func loadIssuerSet(ctx context.Context, st ca.Store) (*issuerSet, error) {
 	recs, err := st.Issuers(ctx)
 	if err != nil {
@@ -299,12 +310,7 @@ func (li *loadedIssuer) Close() error { return li.st.Close() }
 // writing: a prompt or a slow KDF never holds the store's lock. The caller
 // closes the returned issuer.
 func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
-	ro, err := g.openStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	set, err := loadIssuerSet(ctx, ro)
-	ro.Close()
+	set, err := g.readIssuerSet(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -70,12 +70,7 @@ not its key: no passphrase, and the store is only read.`,
 // loadJudge resolves the issuer and returns it ready to judge, without its
 // key; the store is opened for reading and closed again at once.
 func (g *globals) loadJudge(ctx context.Context, name string) (*ca.Issuer, error) {
-	st, err := g.openStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	set, err := loadIssuerSet(ctx, st)
-	st.Close()
+	set, err := g.readIssuerSet(ctx)
 	if err != nil {
 		return nil, err
 	}

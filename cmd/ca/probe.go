@@ -184,12 +184,7 @@ func (g *globals) probeRoots(ctx context.Context, o *probeOptions) (*x509.CertPo
 	if o.issuer == "" && !fileExists(g.dbPath()) {
 		return nil, nil
 	}
-	st, err := g.openStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	set, err := loadIssuerSet(ctx, st)
-	st.Close()
+	set, err := g.readIssuerSet(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -51,14 +51,22 @@ type Issuer struct {
 // NewIssuer checks cfg: the certificate is a CA with keyCertSign, and the
 // signer holds its private key.
 func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
-	switch {
-	case cfg.Name == "" || cfg.Cert == nil || cfg.Signer == nil || cfg.Store == nil:
+	if cfg.Signer == nil || cfg.Store == nil {
 		return nil, errors.New("ca: issuer config needs Name, Cert, Signer and Store")
+	}
+	if cfg.Cert != nil && !samePublicKey(cfg.Cert.PublicKey, cfg.Signer.Public()) {
+		return nil, fmt.Errorf("ca: the key of issuer %s does not match its certificate", cfg.Name)
+	}
+	return newIssuer(cfg)
+}
+
+// newIssuer checks what NewIssuer and NewJudge both need and fills the defaults.
+func newIssuer(cfg IssuerConfig) (*Issuer, error) {
+	switch {
+	case cfg.Name == "" || cfg.Cert == nil:
+		return nil, errors.New("ca: issuer config needs Name and Cert")
 	case !cfg.Cert.IsCA || cfg.Cert.KeyUsage&x509.KeyUsageCertSign == 0:
 		return nil, fmt.Errorf("%w: issuer %s is not a CA with keyCertSign", ErrRefused, cfg.Name)
-	}
-	if !samePublicKey(cfg.Cert.PublicKey, cfg.Signer.Public()) {
-		return nil, fmt.Errorf("ca: the key of issuer %s does not match its certificate", cfg.Name)
 	}
 	now := cfg.Now
 	if now == nil {

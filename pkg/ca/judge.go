@@ -2,11 +2,8 @@ package ca
 
 import (
 	"crypto"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
-	"time"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
 )
@@ -21,23 +18,12 @@ var ErrNoKey = errors.New("ca: the issuer was opened without its key; it can jud
 // policy check") uses it, so it needs neither the passphrase nor a write
 // lock. Name and Cert are required; Cert must be a CA with keyCertSign.
 func NewJudge(cfg IssuerConfig) (*Issuer, error) {
-	switch {
-	case cfg.Name == "" || cfg.Cert == nil:
-		return nil, errors.New("ca: judge config needs Name and Cert")
-	case !cfg.Cert.IsCA || cfg.Cert.KeyUsage&x509.KeyUsageCertSign == 0:
-		return nil, fmt.Errorf("%w: issuer %s is not a CA with keyCertSign", ErrRefused, cfg.Name)
+	cfg.Store = nil
+	cfg.Signer = nil
+	if cfg.Cert != nil {
+		cfg.Signer = noKeySigner{cfg.Cert.PublicKey}
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	policy := cfg.Policy
-	if policy == nil {
-		policy = csr.DefaultPolicy(cfg.Cert.Subject)
-	}
-	keys := append([]crypto.PublicKey{cfg.Cert.PublicKey}, cfg.IssuerKeys...)
-	return &Issuer{name: cfg.Name, cert: cfg.Cert, chain: cfg.Chain, signer: noKeySigner{cfg.Cert.PublicKey},
-		now: now, policy: policy, issuerKeys: keys}, nil
+	return newIssuer(cfg)
 }
 
 // noKeySigner stands in for the key of an Issuer made by NewJudge.
