@@ -3,15 +3,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ca-toolkit/ca/internal/testtool"
 )
 
 // TestServeBrowser loads the page of a running "ca serve" (the real
@@ -20,8 +17,7 @@ import (
 // $CA_TEST_ARTIFACTS. SPEC.md: a browser that trusts the root connects
 // without warnings.
 func TestServeBrowser(t *testing.T) {
-	serveRequireTool(t, "/usr/bin/chromium")
-	certutil := serveRequireTool(t, "certutil")
+	testtool.Require(t, testtool.ChromiumPath)
 	for _, kt := range []string{"ecdsa-p256", "rsa-2048"} {
 		t.Run(kt, func(t *testing.T) {
 			home := filepath.Join(t.TempDir(), "pki")
@@ -29,19 +25,13 @@ func TestServeBrowser(t *testing.T) {
 			serveRun(t, "ca", "--home", home, "intermediate", "create", "--name", "issuing", "--cn", "Browser Issuing CA", "--key-type", kt, "--no-passphrase")
 			url := serveStartBinary(t, home, "--key-type", kt)
 
-			browserHome := t.TempDir()
-			nssdb := filepath.Join(browserHome, ".pki", "nssdb")
-			if err := os.MkdirAll(nssdb, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			serveRun(t, certutil, "-d", "sql:"+nssdb, "-N", "--empty-password")
-			serveRun(t, certutil, "-d", "sql:"+nssdb, "-A", "-n", "ca", "-t", "C,,", "-i", filepath.Join(home, "issuers", "root", "cert.pem"))
+			browserHome := testtool.TrustingHome(t, filepath.Join(home, "issuers", "root", "cert.pem"))
 
 			// Control: a browser that does not trust the root must not show the page.
-			if dom, err := serveChromium(t, t.TempDir(), "--dump-dom", url); err == nil && strings.Contains(dom, "ca serve: TLS test endpoint") {
+			if dom, err := testtool.Chromium(t, t.TempDir(), "--dump-dom", url); err == nil && strings.Contains(dom, "ca serve: TLS test endpoint") {
 				t.Fatalf("chromium showed the page without trusting the root:\n%s", dom)
 			}
-			dom, err := serveChromium(t, browserHome, "--dump-dom", url)
+			dom, err := testtool.Chromium(t, browserHome, "--dump-dom", url)
 			if err != nil {
 				t.Fatalf("chromium --dump-dom: %v\n%s", err, dom)
 			}
@@ -62,7 +52,7 @@ func TestServeBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			shot := filepath.Join(artifacts, "ca-serve-browser-"+kt+".png")
-			if out, err := serveChromium(t, browserHome, "--screenshot="+shot, "--window-size=1100,800", "--hide-scrollbars", url); err != nil {
+			if out, err := testtool.Chromium(t, browserHome, "--screenshot="+shot, "--window-size=1100,800", "--hide-scrollbars", url); err != nil {
 				t.Fatalf("chromium --screenshot: %v\n%s", err, out)
 			}
 			if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
@@ -71,31 +61,4 @@ func TestServeBrowser(t *testing.T) {
 			t.Logf("screenshot: %s", shot)
 		})
 	}
-}
-
-// serveChromium runs headless Chromium with HOME set to home and returns
-// its stdout; it kills Chromium's whole process group when it returns.
-func serveChromium(t *testing.T, home string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir=" + filepath.Join(home, "chromium-profile")}
-	cmd := exec.CommandContext(ctx, "/usr/bin/chromium", append(base, args...)...)
-	cmd.Env = append(os.Environ(), "HOME="+home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // helpers left behind
-	err := cmd.Wait()
-	if err != nil {
-		t.Logf("chromium stderr:\n%s", stderr.String())
-	}
-	return stdout.String(), err
 }

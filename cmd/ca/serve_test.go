@@ -302,20 +302,6 @@ func (l serveTestLeaf) issue(prefix string) (string, error) {
 	return serial, nil
 }
 
-// serveRequireTool returns the path of a tool, skipping the test when it
-// is missing, or failing it when CI=true (CI installs every tool).
-func serveRequireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (CI=true, so this is a failure): %v", name, err)
-		}
-		t.Skipf("%s is missing: %v", name, err)
-	}
-	return p
-}
-
 // serveRun runs a command to its end and fails the test unless it exits 0.
 // "ca" is the test binary, which testscript.Main puts on PATH.
 func serveRun(t testing.TB, name string, args ...string) string {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ca-toolkit/ca/internal/testtool"
 )
 
 func testCert(t testing.TB) []byte {
@@ -139,21 +141,10 @@ func TestParseKeyType(t *testing.T) {
 	}
 }
 
-// requireTool skips when a tool is missing, except in CI, where it fails.
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; .ci/run must install it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-}
-
 // TestOpenSSLReadsEncryptedKeys: openssl pkey -passin opens what we write,
 // and we open what openssl writes with its PBES2 defaults and with scrypt.
 func TestOpenSSLReadsEncryptedKeys(t *testing.T) {
-	requireTool(t, "openssl")
+	testtool.Require(t, "openssl")
 	dir := t.TempDir()
 	passFile := filepath.Join(dir, "pass")
 	if err := os.WriteFile(passFile, []byte("s3cret\n"), 0o600); err != nil {

@@ -14,7 +14,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -278,18 +277,4 @@ func newTestServer(t testing.TB, cfg ServerConfig) (*Server, string) {
 		t.Fatal(err)
 	}
 	return s, startServer(t, s)
-}
-
-// requireTool finds an outside tool; without it the test is skipped, or
-// fails when CI=true.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (CI=true, so this is a failure): %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
 }

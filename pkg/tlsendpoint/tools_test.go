@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ca-toolkit/ca/internal/testtool"
 )
 
 // run runs an outside tool with a timeout and returns its combined output.
@@ -24,7 +26,7 @@ func run(t *testing.T, stdin string, name string, args ...string) (string, error
 }
 
 func TestCurl(t *testing.T) {
-	curl := requireTool(t, "curl")
+	curl := testtool.Require(t, "curl")
 	p := newTestPKI(t, "Home")
 	srvLeaf := p.issue(t, leafOptions{cn: "localhost", server: true})
 	alice := p.issue(t, leafOptions{cn: "alice", client: true})
@@ -59,7 +61,7 @@ func TestCurl(t *testing.T) {
 }
 
 func TestOpenSSLSClient(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testtool.Require(t, "openssl")
 	p := newTestPKI(t, "Home")
 	srvLeaf := p.issue(t, leafOptions{cn: "localhost", server: true})
 	alice := p.issue(t, leafOptions{cn: "alice", client: true})
