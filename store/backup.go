@@ -3,11 +3,12 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // ErrBackupTarget is returned by BackupFile for a target that exists, or
@@ -30,45 +31,17 @@ func (b *Bolt) BackupFile(path string) (int64, error) {
 	if err := CheckBackupTarget(path); err != nil {
 		return 0, err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return 0, fmt.Errorf("store: backup: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	fail := func(err error) (int64, error) {
-		tmp.Close()
+	var n int64
+	err := pem.WriteStream(pem.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
+		var err error
+		n, err = b.Backup(w)
+		return err
+	})
+	switch {
+	case errors.Is(err, pem.ErrExists), errors.Is(err, pem.ErrNotRegular):
+		return 0, fmt.Errorf("%w: %s appeared while the backup was written; name a new file", ErrBackupTarget, path)
+	case err != nil:
 		return 0, fmt.Errorf("store: backup to %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	n, err := b.Backup(tmp)
-	if err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("store: backup to %s: %w", path, err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return 0, fmt.Errorf("%w: %s appeared while the backup was written; name a new file", ErrBackupTarget, path)
-		}
-		return 0, fmt.Errorf("store: backup to %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return n, fmt.Errorf("store: backup: sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return n, fmt.Errorf("store: backup: sync %s: %w", dir, err)
 	}
 	return n, nil
 }

@@ -13,9 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WriteBatch writes files as WriteFiles does (temp file in the same
-// directory, one sync for the batch, rename, directory sync), in two
-// steps: first every file that may be replaced (certificates, chains), then,
+// WriteBatch writes files atomically (temp file in the same directory,
+// synced, renamed into place, directory synced), in two steps: first every file that may be replaced (certificates, chains), then,
 // once their directories are synced, every NoReplace file (keys). So
 // whatever instant the process dies at, a key on disk means the other files
 // of the batch were placed before it: a caller that writes NAME.crt and
@@ -53,9 +52,6 @@ func WriteBatch(files ...File) error {
 			}
 		}
 	}()
-	if len(ordered) == 1 {
-		return WriteFiles(ordered...)
-	}
 	// A few files are synced one by one (in parallel); many with one syncfs,
 	// which costs as much as the file system has unwritten data.
 	each := len(ordered) <= syncEachMax
@@ -126,6 +122,13 @@ func writeTempRaw(f File, sync bool) (string, error) {
 		}
 		if err != nil {
 			return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		if f.fill != nil {
+			if err := fillTemp(fd, f, sync); err != nil {
+				unix.Unlink(name)
+				return "", err
+			}
+			return name, nil
 		}
 		for data := f.Data; len(data) > 0; {
 			n, err := unix.Write(fd, data)
@@ -212,4 +215,21 @@ func place(files []File, temps []string) error {
 		}
 	}
 	return err
+}
+
+// fillTemp writes a WriteStream file's content into the temp file fd and
+// closes it.
+func fillTemp(fd int, f File, sync bool) error {
+	w := os.NewFile(uintptr(fd), f.Path)
+	err := f.fill(w)
+	if err == nil && sync {
+		err = w.Sync()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("pem: write %s: %w", f.Path, err)
+	}
+	return nil
 }

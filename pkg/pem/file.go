@@ -3,9 +3,9 @@ package pem
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,6 +26,8 @@ type File struct {
 	Data      []byte
 	Mode      fs.FileMode // 0 means 0644
 	NoReplace bool        // fail with ErrExists rather than replace an existing file (keys)
+
+	fill func(io.Writer) error // WriteStream's content, written instead of Data
 }
 
 // CheckWritable returns ErrExists when noReplace is set and path exists, and
@@ -58,93 +60,31 @@ func describeMode(m fs.FileMode) string {
 	return "special file"
 }
 
-// WriteFiles writes every file atomically: a temp file in the same directory,
-// synced, then renamed over the path (or linked to it, for NoReplace, so that
-// an existing file is never replaced), then each directory synced once. With
-// several files the data is synced with one syncfs for the batch. A reader
-// sees either the old file or the whole new one, never half of one. On error
-// the files already placed stay; the others are not created.
+// WriteFiles checks every path with CheckWritable (a directory, device or
+// symlink in the way is ErrNotRegular, an existing NoReplace file
+// ErrExists), then writes the files as WriteBatch does: each one
+// atomically (a temp file in the same directory, synced, renamed over the
+// path, or for NoReplace placed without ever replacing a file), keys after
+// the others, each directory synced. A reader sees either the old file or
+// the whole new one, never half of one. On error the files already placed
+// stay; the others are not created.
 func WriteFiles(files ...File) error {
 	for _, f := range files {
 		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
 			return err
 		}
 	}
-	temps := make([]string, 0, len(files))
-	defer func() {
-		for _, t := range temps {
-			os.Remove(t)
-		}
-	}()
-	for _, f := range files {
-		tmp, err := writeTemp(f, len(files) == 1)
-		if err != nil {
-			return err
-		}
-		temps = append(temps, tmp)
-	}
-	if len(files) > 1 {
-		if err := syncFS(filepath.Dir(files[0].Path)); err != nil {
-			return err
-		}
-	}
-	dirs := map[string]bool{}
-	for i, f := range files {
-		if f.NoReplace {
-			if err := os.Link(temps[i], f.Path); err != nil {
-				if errors.Is(err, fs.ErrExist) {
-					return fmt.Errorf("%w: %s", ErrExists, f.Path)
-				}
-				return fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
-		} else if err := os.Rename(temps[i], f.Path); err != nil {
-			return fmt.Errorf("pem: write %s: %w", f.Path, err)
-		}
-		dirs[filepath.Dir(f.Path)] = true
-	}
-	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
-			return err
-		}
-	}
-	return nil
+	return WriteBatch(files...)
 }
 
-func writeTemp(f File, sync bool) (string, error) {
-	mode := f.Mode
-	if mode == 0 {
-		mode = 0o644
+// WriteStream writes one file as WriteFiles does, its content written by
+// fill (a backup too large to hold in memory). Data of f is ignored.
+func WriteStream(f File, fill func(io.Writer) error) error {
+	if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+		return err
 	}
-	dir, base := filepath.Split(f.Path)
-	if dir == "" {
-		dir = "."
-	}
-	t, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-	}
-	name := t.Name()
-	fail := func(err error) (string, error) {
-		t.Close()
-		os.Remove(name)
-		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-	}
-	if err := t.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := t.Write(f.Data); err != nil {
-		return fail(err)
-	}
-	if sync {
-		if err := t.Sync(); err != nil {
-			return fail(err)
-		}
-	}
-	if err := t.Close(); err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-	}
-	return name, nil
+	f.fill = fill
+	return WriteBatch(f)
 }
 
 func syncDir(dir string) error {
