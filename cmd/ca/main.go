@@ -15,9 +15,21 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := newGlobals(os.Stdin, os.Stdout, os.Stderr, os.Environ())
-	err := newRootCmd(g).ExecuteContext(ctx)
+	err := run(ctx, g)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ca: %s\n", message(err))
 	}
+	stop()
 	os.Exit(exitCode(err))
+}
+
+// run executes the command line. A panic (bbolt panics on some damaged
+// files) becomes an error, exit 1, rather than a Go trace.
+func run(ctx context.Context, g *globals) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v (if the store is damaged, \"ca store check\" says so; restore it from a backup)", r)
+		}
+	}()
+	return newRootCmd(g).ExecuteContext(ctx)
 }
