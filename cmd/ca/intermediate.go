@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	"net"
@@ -113,17 +115,7 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err != nil {
 		return err
 	}
-	subject := o.dn.name()
-	pc := parent.Certificate().Subject
-	if len(subject.Organization) == 0 {
-		subject.Organization = pc.Organization
-	}
-	if len(subject.Country) == 0 {
-		subject.Country = pc.Country
-	}
-	if len(subject.Province) == 0 {
-		subject.Province = pc.Province
-	}
+	subject := inheritSubject(o.dn.name(), parent.Certificate().Subject)
 	if policy == nil {
 		policy = csr.DefaultPolicy(subject)
 	}
@@ -135,27 +127,57 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err != nil {
 		return err
 	}
-	// Stage the issuer directory, commit, then move it into place: the key
-	// exists before the record that needs it, and the directory appears whole.
-	issuersDir := filepath.Dir(dir)
-	stage, err := os.MkdirTemp(issuersDir, "."+o.name+".new-")
-	if err != nil {
-		return fmt.Errorf("stage issuer: %w", err)
-	}
-	defer os.RemoveAll(stage)
 	cfg := ca.CAConfig{
 		Subject: subject, Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
 	}
-	// The key goes into the staging directory before the commit, so a crash
-	// after the commit leaves it recoverable.
-	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
-	if err := pem.WriteFiles(keyFile); err != nil {
+	issued, err := g.placeIntermediate(ctx, parent, o.name, cfg, key, keyPEM, policy)
+	if err != nil {
 		return err
 	}
-	// The certificate's files go there too before the commit: after it only
-	// a rename is left, which needs no disk space.
+	c := issued.Cert
+	return g.render(intermediateResult{
+		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
+		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
+		Chain: filepath.Join(g.issuerDir(o.name), fileChain),
+	})
+}
+
+// inheritSubject fills O, C and ST of an intermediate's subject from its
+// parent's when they are not given, so that the default policy's "match"
+// rules hold down the chain.
+func inheritSubject(subject, parent pkix.Name) pkix.Name {
+	if len(subject.Organization) == 0 {
+		subject.Organization = parent.Organization
+	}
+	if len(subject.Country) == 0 {
+		subject.Country = parent.Country
+	}
+	if len(subject.Province) == 0 {
+		subject.Province = parent.Province
+	}
+	return subject
+}
+
+// placeIntermediate signs and records the intermediate name under parent
+// and puts its directory in place: the directory is staged beside its place
+// (the key first, then, just before the commit, the certificate, chain and
+// policy), and after the commit only a rename is left, which needs no disk
+// space. The directory appears whole or not at all.
+func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, name string, cfg ca.CAConfig,
+	key crypto.Signer, keyPEM []byte, policy *csr.Policy) (*ca.Issued, error) {
+	dir := g.issuerDir(name)
+	issuersDir := filepath.Dir(dir)
+	stage, err := os.MkdirTemp(issuersDir, "."+name+".new-")
+	if err != nil {
+		return nil, fmt.Errorf("stage issuer: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
+	if err := pem.WriteFiles(keyFile); err != nil {
+		return nil, err
+	}
 	cfg.Stage = func(issued *ca.Issued) error {
 		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
 		if err != nil {
@@ -164,24 +186,19 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		return pem.WriteFiles(files...)
 	}
 	g.crashPoint(ca.StageBeforeCommit)
-	issued, err := parent.CreateIntermediate(ctx, o.name, cfg, key.Public())
+	issued, err := parent.CreateIntermediate(ctx, name, cfg, key.Public())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g.crashPoint(ca.StageAfterCommit)
 	if err := os.Rename(stage, dir); err != nil {
-		return fmt.Errorf("move issuer %s into place: %w", o.name, err)
+		return nil, fmt.Errorf("move issuer %s into place: %w", name, err)
 	}
 	if err := syncDir(issuersDir); err != nil {
-		return err
+		return nil, err
 	}
 	g.crashPoint(ca.StageAfterWrite)
-	c := issued.Cert
-	return g.render(intermediateResult{
-		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
-		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
-		Chain: filepath.Join(dir, fileChain),
-	})
+	return issued, nil
 }
 
 type intermediateResult struct {
