@@ -32,7 +32,6 @@ func TestCrashRandomKill(t *testing.T) {
 	}
 	home := newTestHome(t)
 	out, reqs := t.TempDir(), t.TempDir()
-	withIssue := issueAvailable(t)
 	const rounds, procs = 20, 4
 	var csrs []string
 	for round := range rounds {
@@ -43,14 +42,14 @@ func TestCrashRandomKill(t *testing.T) {
 		var cmds []*exec.Cmd
 		var errs []*bytes.Buffer
 		for p := range procs {
-			// Intermediates, a signed CSR, and an issued key and certificate
-			// when "ca issue" is there: one certificate per process.
+			// Intermediates, a signed CSR, and an issued key and
+			// certificate: one certificate per process.
 			args := []string{"--lock-timeout", "1m", "intermediate", "create", "--name", fmt.Sprintf("r%dp%d", round, p),
 				"--cn", fmt.Sprintf("Round %d CA %d", round, p), "--no-passphrase"}
 			switch {
 			case p == 2:
 				args = []string{"--lock-timeout", "1m", "sign", "csr", csrs[round], "--issuer", "root", "--out-dir", out}
-			case p == 3 && withIssue:
+			case p == 3:
 				cn := fmt.Sprintf("r%d.example.com", round)
 				args = []string{"--lock-timeout", "1m", "issue", "--issuer", "root", "--cn", cn, "--dns", cn, "--no-passphrase", "--out-dir", out}
 			}
@@ -121,59 +120,47 @@ func TestCrashPoints(t *testing.T) {
 			checkAfterCrash(t, home, nil, 1)
 		})
 	}
-	for _, s := range stages {
-		t.Run("sign/"+string(s.stage), func(t *testing.T) {
-			home := newTestHome(t)
-			out := t.TempDir()
-			req := makeCSR(t, t.TempDir(), "a.example.com")
-			r := runCA(t, home, []string{"CA_TEST_CRASH=" + string(s.stage)}, "sign", "csr", req, "--out-dir", out)
-			if r.code != -1 {
-				t.Fatalf("exit %d, want death by SIGKILL at %s\n%s", r.code, s.stage, r.stderr)
-			}
-			checkAfterCrash(t, home, []string{out}, 1)
-			st := openRead(t, home)
-			n := 0
-			st.Certificates(context.Background(), ca.Query{}, func(*ca.CertRecord) error { n++; return nil })
-			st.Close()
-			if recorded := n == 2; recorded != s.want.recorded {
-				t.Errorf("certificate recorded: %v, want %v", recorded, s.want.recorded)
-			}
-			_, err := os.Stat(filepath.Join(out, "a.example.com.crt"))
-			if files := err == nil; files != s.want.files {
-				t.Errorf("certificate file written: %v, want %v", files, s.want.files)
-			}
-			if s.stage == ca.StageBeforeCommit {
-				// Nothing was recorded: signing the request again succeeds.
-				mustCA(t, home, nil, "sign", "csr", req, "--out-dir", out)
-				checkAfterCrash(t, home, []string{out}, 0)
-			}
-		})
+	// A leaf through the batch pipeline, from a CSR and with its own key.
+	leafCmds := []struct {
+		name string
+		args func(out string) []string
+	}{
+		{"sign", func(out string) []string {
+			return []string{"sign", "csr", makeCSR(t, t.TempDir(), "a.example.com"), "--out-dir", out}
+		}},
+		{"issue", func(out string) []string {
+			return []string{"issue", "--cn", "a.example.com", "--dns", "a.example.com", "--no-passphrase", "--out-dir", out}
+		}},
 	}
-	for _, s := range stages {
-		t.Run("issue/"+string(s.stage), func(t *testing.T) {
-			if !issueAvailable(t) {
-				t.Skip("ca issue is not implemented yet")
-			}
-			home := newTestHome(t)
-			out := t.TempDir()
-			r := runCA(t, home, []string{"CA_TEST_CRASH=" + string(s.stage)},
-				"issue", "--cn", "a.example.com", "--dns", "a.example.com", "--no-passphrase", "--out-dir", out)
-			if r.code != -1 {
-				t.Fatalf("exit %d, want death by SIGKILL at %s (does ca issue pass g.batchHook() as BatchConfig.Hook?)\n%s", r.code, s.stage, r.stderr)
-			}
-			checkAfterCrash(t, home, []string{out}, 1)
-			st := openRead(t, home)
-			n := 0
-			st.Certificates(context.Background(), ca.Query{}, func(*ca.CertRecord) error { n++; return nil })
-			st.Close()
-			if recorded := n == 2; recorded != s.want.recorded {
-				t.Errorf("certificate recorded: %v, want %v", recorded, s.want.recorded)
-			}
-			_, err := os.Stat(filepath.Join(out, "a.example.com.crt"))
-			if files := err == nil; files != s.want.files {
-				t.Errorf("certificate file written: %v, want %v", files, s.want.files)
-			}
-		})
+	for _, c := range leafCmds {
+		for _, s := range stages {
+			t.Run(c.name+"/"+string(s.stage), func(t *testing.T) {
+				home := newTestHome(t)
+				out := t.TempDir()
+				args := c.args(out)
+				r := runCA(t, home, []string{"CA_TEST_CRASH=" + string(s.stage)}, args...)
+				if r.code != -1 {
+					t.Fatalf("exit %d, want death by SIGKILL at %s (does ca %s pass g.batchHook() as BatchConfig.Hook?)\n%s", r.code, s.stage, c.name, r.stderr)
+				}
+				checkAfterCrash(t, home, []string{out}, 1)
+				st := openRead(t, home)
+				n := 0
+				st.Certificates(context.Background(), ca.Query{}, func(*ca.CertRecord) error { n++; return nil })
+				st.Close()
+				if recorded := n == 2; recorded != s.want.recorded {
+					t.Errorf("certificate recorded: %v, want %v", recorded, s.want.recorded)
+				}
+				_, err := os.Stat(filepath.Join(out, "a.example.com.crt"))
+				if files := err == nil; files != s.want.files {
+					t.Errorf("certificate file written: %v, want %v", files, s.want.files)
+				}
+				if c.name == "sign" && s.stage == ca.StageBeforeCommit {
+					// Nothing was recorded: signing the request again succeeds.
+					mustCA(t, home, nil, args...)
+					checkAfterCrash(t, home, []string{out}, 0)
+				}
+			})
+		}
 	}
 }
 
@@ -308,9 +295,6 @@ func checkAfterCrash(t *testing.T, home string, outDirs []string, killed int) ca
 func TestCrashManifest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill loop: not in -short")
-	}
-	if !issueAvailable(t) {
-		t.Skip("ca issue is not implemented yet")
 	}
 	home := newTestHome(t)
 	const rounds, rows = 8, 30

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,12 +106,6 @@ func TestDocExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", page, err)
 			}
-			if missing := placeholderCommands(blocks); len(missing) > 0 {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%s uses commands not implemented in this build: %s", page, strings.Join(missing, ", "))
-				}
-				t.Skipf("%s uses commands not implemented in this build: %s", page, strings.Join(missing, ", "))
-			}
 			runDocPage(t, page, blocks)
 		})
 	}
@@ -171,9 +164,6 @@ func runDocPage(t *testing.T, page string, blocks []docBlock) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	text := out.String()
-	if strings.Contains(text, "this command is not implemented yet") {
-		t.Skipf("%s uses a command not implemented in this build:\n%s", page, text)
-	}
 	if err != nil || !strings.HasSuffix(text, "@@done\n") {
 		line := "?"
 		if i := strings.LastIndex(text, "@@block "); i >= 0 {
@@ -185,28 +175,6 @@ func runDocPage(t *testing.T, page string, blocks []docBlock) {
 		t.Fatalf("%s left a process running: a page must stop what it starts", page)
 	}
 	t.Logf("%s: %d blocks ok", page, len(blocks))
-}
-
-// caCommand finds the top-level command of each "ca ..." call in a block.
-var caCommand = regexp.MustCompile(`(?m)(?:^|[\s$(|;&])ca\s+(?:(?:-o\s+\S+|--\S+=\S+)\s+)*([a-z][a-z0-9-]*)`)
-
-// placeholderCommands lists the commands the blocks call that are still
-// hidden placeholders in this build (before every command has landed).
-func placeholderCommands(blocks []docBlock) []string {
-	root := newRootCmd(newGlobals(nil, io.Discard, io.Discard, nil))
-	var out []string
-	for _, b := range blocks {
-		if b.noRun {
-			continue
-		}
-		for _, m := range caCommand.FindAllStringSubmatch(b.code, -1) {
-			c, _, err := root.Find([]string{m[1]})
-			if err == nil && c != root && c.Hidden && !slices.Contains(out, m[1]) {
-				out = append(out, m[1])
-			}
-		}
-	}
-	return out
 }
 
 func TestParseDocBlocks(t *testing.T) {
@@ -246,12 +214,6 @@ func TestDemo(t *testing.T) {
 	bin, err := exec.LookPath("ca")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if missing := placeholderCommands([]docBlock{{code: "ca csr ca sign ca revoke ca crl ca verify ca serve ca list"}}); len(missing) > 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the demo uses commands not implemented in this build: %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("the demo uses commands not implemented in this build: %s", strings.Join(missing, ", "))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

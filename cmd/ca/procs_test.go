@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -76,35 +75,6 @@ func newTestHome(t *testing.T, extra ...string) string {
 	home := filepath.Join(t.TempDir(), "pki")
 	mustCA(t, home, nil, append([]string{"init", "--cn", "Test Root", "--org", "Example", "--country", "DE", "--no-passphrase"}, extra...)...)
 	return home
-}
-
-var (
-	issueOnce sync.Once
-	issueOK   bool
-)
-
-// issueAvailable reports whether "ca issue" is implemented (not the
-// placeholder of a command still being written), trying it in a scratch home.
-func issueAvailable(t *testing.T) bool {
-	t.Helper()
-	issueOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ca-probe-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer os.RemoveAll(dir)
-		home := filepath.Join(dir, "pki")
-		mustCA(t, home, nil, "init", "--cn", "Probe Root", "--no-passphrase")
-		if r := runCA(t, home, nil, "issue"); strings.Contains(r.stderr, "not implemented yet") {
-			return
-		}
-		issueOK = true
-		r := runCA(t, home, nil, "issue", "--cn", "probe.example.com", "--dns", "probe.example.com", "--no-passphrase", "--out-dir", filepath.Join(dir, "out"))
-		if r.code != 0 {
-			t.Fatalf("ca issue in a scratch home: exit %d\n%s", r.code, r.stderr)
-		}
-	})
-	return issueOK
 }
 
 // digest lists every file under dir with its mode and content hash, like the

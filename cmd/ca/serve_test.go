@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -27,10 +25,8 @@ import (
 	"github.com/ca-toolkit/ca/store"
 )
 
-// Script commands of the serve and probe scripts. They make client and
-// server certificates through pkg/ca (so the scripts do not depend on "ca
-// issue"), and revoke or export CRLs with the real commands when they are
-// implemented, else through the store API.
+// Script commands of the serve and probe scripts: client and server
+// certificates, revocations and CRLs through the real commands.
 func init() {
 	// tlsleaf [-home DIR] [-issuer NAME] [-profile P] [-dns A,B] [-ip A,B]
 	// [-validity D] [-keypass FILE] CN PREFIX [VAR]: issues and records a
@@ -38,7 +34,7 @@ func init() {
 	// PREFIX.chain.pem (the leaf and its intermediates) and PREFIX.key
 	// (0600, encrypted with the first line of -keypass when given); sets
 	// VAR to the serial. Issuer keys open with $CA_PASSPHRASE_FILE. It runs
-	// "ca issue" when that command is implemented, else pkg/ca.
+	// "ca issue".
 	scriptCmds["tlsleaf"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		fs := flag.NewFlagSet("tlsleaf", flag.ContinueOnError)
 		home := fs.String("home", ts.Getenv("CA_HOME"), "")
@@ -52,26 +48,8 @@ func init() {
 		if neg || fs.NArg() < 2 || fs.NArg() > 3 {
 			ts.Fatalf("usage: tlsleaf [-home DIR] [-issuer NAME] [-profile P] [-dns A,B] [-ip A,B] [-validity D] [-keypass FILE] CN PREFIX [VAR]")
 		}
-		l := serveTestLeaf{
-			home: ts.MkAbs(*home), issuer: *issuer, profile: *profile, validity: *validity, cn: fs.Arg(0),
-			issuerPass: readFirstLine(ts, ts.Getenv("CA_PASSPHRASE_FILE")), keyPass: readFirstLine(ts, *keyPass),
-		}
-		if *dns != "" {
-			l.dns = strings.Split(*dns, ",")
-		}
-		if *ips != "" {
-			for _, s := range strings.Split(*ips, ",") {
-				l.ips = append(l.ips, net.ParseIP(s))
-			}
-		}
-		var serial string
-		if commandReady("issue") {
-			serial = issueWithCommand(ts, l, *dns, *ips, *keyPass, ts.MkAbs(fs.Arg(1)))
-		} else {
-			var err error
-			serial, err = l.issue(ts.MkAbs(fs.Arg(1)))
-			ts.Check(err)
-		}
+		l := serveTestLeaf{home: ts.MkAbs(*home), issuer: *issuer, profile: *profile, validity: *validity, cn: fs.Arg(0)}
+		serial := issueWithCommand(ts, l, *dns, *ips, *keyPass, ts.MkAbs(fs.Arg(1)))
 		if fs.NArg() == 3 {
 			ts.Setenv(fs.Arg(2), serial)
 		}
@@ -109,28 +87,16 @@ func init() {
 		time.Sleep(d)
 	}
 	// revokeserial SERIAL: revokes with "ca revoke --lock-timeout 3s" in its
-	// own process, or, while that command is not implemented, through the
-	// store API with the same lock timeout: either fails when another
-	// process (a running "ca serve") holds the store.
+	// own process, which fails when another process (a running "ca serve")
+	// holds the store.
 	scriptCmds["revokeserial"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {
 			ts.Fatalf("usage: revokeserial SERIAL")
 		}
-		if commandReady("revoke") {
-			ts.Check(ts.Exec("ca", "revoke", "--lock-timeout", "3s", args[0]))
-			return
-		}
-		ts.Logf("ca revoke is not implemented here: revoking through the store API")
-		s, err := ca.ParseSerial(args[0])
-		ts.Check(err)
-		ts.Check(withTestStore(ts.Getenv("CA_HOME"), func(st *store.Bolt) error {
-			_, err := ca.Revoke(context.Background(), st, []*big.Int{s}, ca.ReasonKeyCompromise, time.Time{}, time.Now())
-			return err
-		}))
+		ts.Check(ts.Exec("ca", "revoke", "--lock-timeout", "3s", args[0]))
 	}
 	// crlexport [-home DIR] ISSUER OUT: exports the issuer's next CRL to OUT
-	// (PEM) with "ca crl export", or through pkg/ca while that command is
-	// not implemented.
+	// (PEM) with "ca crl export".
 	scriptCmds["crlexport"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		fs := flag.NewFlagSet("crlexport", flag.ContinueOnError)
 		home := fs.String("home", ts.Getenv("CA_HOME"), "")
@@ -138,23 +104,7 @@ func init() {
 		if neg || fs.NArg() != 2 {
 			ts.Fatalf("usage: crlexport [-home DIR] ISSUER OUT")
 		}
-		dir, out := ts.MkAbs(*home), ts.MkAbs(fs.Arg(1))
-		if commandReady("crl", "export") {
-			ts.Check(ts.Exec("ca", "--home", dir, "crl", "export", "--issuer", fs.Arg(0), "--out", out))
-			return
-		}
-		ts.Logf("ca crl export is not implemented here: exporting through pkg/ca")
-		ts.Check(withTestStore(dir, func(st *store.Bolt) error {
-			iss, _, err := newTestIssuer(st, dir, fs.Arg(0), readFirstLine(ts, ts.Getenv("CA_PASSPHRASE_FILE")))
-			if err != nil {
-				return err
-			}
-			rec, err := iss.CreateCRL(context.Background(), ca.CRLOptions{})
-			if err != nil {
-				return err
-			}
-			return pem.WriteFiles(pem.File{Path: out, Data: pem.Encode(pem.TypeCRL, rec.DER)})
-		}))
+		ts.Check(ts.Exec("ca", "--home", ts.MkAbs(*home), "crl", "export", "--issuer", fs.Arg(0), "--out", ts.MkAbs(fs.Arg(1))))
 	}
 }
 
@@ -194,22 +144,6 @@ func issueWithCommand(ts *testscript.TestScript, l serveTestLeaf, dns, ips, keyP
 		ts.Check(os.Rename(from, prefix+to))
 	}
 	return res.Serial
-}
-
-// commandReady tells whether the command at path is implemented (the
-// placeholders of commands still to land are hidden).
-func commandReady(path ...string) bool {
-	root := newRootCmd(newGlobals(nil, io.Discard, io.Discard, nil))
-	c, _, err := root.Find(path)
-	return err == nil && c.Name() == path[len(path)-1] && !c.Hidden
-}
-
-func readFirstLine(ts *testscript.TestScript, path string) []byte {
-	if path == "" {
-		return nil
-	}
-	line, _, _ := strings.Cut(ts.ReadFile(path), "\n")
-	return []byte(line)
 }
 
 func withTestStore(home string, fn func(*store.Bolt) error) error {
