@@ -299,17 +299,32 @@ type loadedIssuer struct {
 	set     *issuerSet
 	policy  *csr.Policy
 	keyPass []byte // the passphrase that opened its key, nil when unencrypted
+	key     crypto.Signer
 }
 
 // Close releases the store.
 func (li *loadedIssuer) Close() error { return li.st.Close() }
 
-// loadIssuer resolves name (or the default issuer) with the store open
-// read-only, opens the issuer's key (which may prompt for its passphrase)
-// and policy with the store closed, and only then opens the store for
-// writing: a prompt or a slow KDF never holds the store's lock. The caller
-// closes the returned issuer.
+// loadIssuer resolves name (or the default issuer), opens its key and
+// policy (openIssuer), and only then opens the store for writing: a prompt
+// or a slow KDF never holds the store's lock. The caller closes the returned
+// issuer.
 func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
+	li, err := g.openIssuer(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := li.bind(g); err != nil {
+		return nil, err
+	}
+	return li, nil
+}
+
+// openIssuer resolves name (or the default issuer) with the store open
+// read-only for just that long, and opens the issuer's key (which may
+// prompt for its passphrase) and policy. The issuer cannot sign until bind
+// gives it the store.
+func (g *globals) openIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
 	set, err := g.readIssuerSet(ctx)
 	if err != nil {
 		return nil, err
@@ -326,17 +341,24 @@ func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, e
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
 	}
+	return &loadedIssuer{rec: rec, set: set, policy: policy, keyPass: pass, key: key}, nil
+}
+
+// bind opens the store for writing, waiting up to --lock-timeout, and makes
+// the issuer ready to sign into it.
+func (li *loadedIssuer) bind(g *globals) error {
 	st, err := g.openStore()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
-		Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name),
-		Signer: key, Store: st, Now: g.now, Policy: policy, IssuerKeys: set.publicKeys(),
+		Name: li.rec.Name, Cert: li.set.certs[li.rec.Name], Chain: li.set.parents(li.rec.Name),
+		Signer: li.key, Store: st, Now: g.now, Policy: li.policy, IssuerKeys: li.set.publicKeys(),
 	})
 	if err != nil {
 		st.Close()
-		return nil, err
+		return err
 	}
-	return &loadedIssuer{Issuer: iss, st: st, rec: rec, set: set, policy: policy, keyPass: pass}, nil
+	li.Issuer, li.st = iss, st
+	return nil
 }

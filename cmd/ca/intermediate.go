@@ -106,19 +106,19 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if parentName == "" {
 		parentName = theRoot
 	}
-	parent, err := g.loadIssuer(ctx, parentName)
+	parent, err := g.openIssuer(ctx, parentName)
 	if err != nil {
 		return err
 	}
-	defer parent.Close()
 	newPass, err := g.newKeyPassphrase(o.noPass, parent.keyPass, true)
 	if err != nil {
 		return err
 	}
-	subject := inheritSubject(o.dn.name(), parent.Certificate().Subject)
+	subject := inheritSubject(o.dn.name(), parent.set.certs[parent.rec.Name].Subject)
 	if policy == nil {
 		policy = csr.DefaultPolicy(subject)
 	}
+	// The new key and its KDF, before the store is locked.
 	key, err := pem.GenerateKey(kt)
 	if err != nil {
 		return err
@@ -127,6 +127,10 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err != nil {
 		return err
 	}
+	if err := parent.bind(g); err != nil {
+		return err
+	}
+	defer parent.Close()
 	cfg := ca.CAConfig{
 		Subject: subject, Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
