@@ -320,3 +320,17 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// parseRequest parses a DER request that must parse and turns it into a Request.
+func parseRequest(t testing.TB, der []byte) Request {
+	t.Helper()
+	c, err := ParseDER(der)
+	if err != nil {
+		t.Fatalf("ParseDER: %v", err)
+	}
+	r, err := RequestFromCSR(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -292,14 +292,7 @@ func TestDuplicateCN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ParseDER(der)
-	if err != nil {
-		t.Fatalf("ParseDER: %v", err)
-	}
-	r, err := RequestFromCSR(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := parseRequest(t, der)
 	j := mustPolicy(t, specPolicy).Judge(r, serverEnv())
 	checkFailures(t, j, []string{"subject CN/unique"})
 	var pe *PolicyError
@@ -324,14 +317,7 @@ func TestRequestedCATrue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ParseDER(der)
-	if err != nil {
-		t.Fatalf("ParseDER: %v", err)
-	}
-	r, err := RequestFromCSR(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := parseRequest(t, der)
 	j := mustPolicy(t, specPolicy).Judge(r, serverEnv())
 	checkFailures(t, j, []string{"extension/basicConstraints"})
 	if err := j.Err(); err == nil || !containsAll(err.Error(), "2.5.29.19", "basicConstraints", "CA:TRUE") {
