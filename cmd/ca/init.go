@@ -121,7 +121,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 		}
 		return fmt.Errorf("create home %s: %w", g.home, err)
 	}
-	if err := syncDir(parent); err != nil {
+	if err := pem.SyncDir(parent); err != nil {
 		return err
 	}
 	return g.render(initResult{
@@ -170,15 +170,6 @@ func checkName(name string) error {
 		return usageError{fmt.Errorf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", name)}
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // caFlags are the flags ca init and ca intermediate create share.

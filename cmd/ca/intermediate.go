@@ -198,7 +198,7 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 	if err := os.Rename(stage, dir); err != nil {
 		return nil, fmt.Errorf("move issuer %s into place: %w", name, err)
 	}
-	if err := syncDir(issuersDir); err != nil {
+	if err := pem.SyncDir(issuersDir); err != nil {
 		return nil, err
 	}
 	g.crashPoint(ca.StageAfterWrite)

@@ -1,10 +1,8 @@
 package ca
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -54,13 +52,22 @@ type BatchConfig struct {
 }
 
 // RunBatch prepares jobs in parallel workers and records them with group
-// commit: one writer takes every prepared certificate that is ready (up to
-// MaxBatch), records them in one store transaction, and only after the
-// commit writes their files, with one sync for the batch; files marked
-// NoReplace (keys) are placed after all the others (pem.WriteBatch). A job that fails
-// does not stop the others. RunBatch returns when jobs is closed and every
-// job is reported, or with the first store error (the jobs of that commit
-// and the ones after it are reported with it).
+// commit, in a pipeline of three stages:
+//
+//   - workers prepare jobs (keys, judging, signing), outside any transaction;
+//   - one writer takes every prepared certificate that is ready (up to
+//     MaxBatch) and records them in one store transaction; while the
+//     transaction commits, their files are written to temp files that no one
+//     sees (pem.Batch.Write);
+//   - one placer, once the commit has returned, syncs those files and gives
+//     them their names (pem.Batch.Place: keys after the others), while the
+//     writer records the next batch; it reports every job, in commit order.
+//
+// So a file appears under its name only after its certificate is recorded,
+// and a process killed in between leaves no file and no temp file. A job
+// that fails does not stop the others. RunBatch returns when jobs is closed
+// and every job is reported, or with the first store error (the jobs of that
+// commit and the ones after it are reported with it).
 func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	workers := cfg.Workers
 	if workers <= 0 {
@@ -80,7 +87,7 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	}
 
 	// Room for a whole commit: workers go on preparing while the writer
-	// commits and writes files.
+	// commits and the placer writes files.
 	ready := make(chan preparedJob, 2*maxBatch)
 	var stopped atomic.Bool
 	var wg sync.WaitGroup
@@ -105,10 +112,19 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	}
 	go func() { wg.Wait(); close(ready) }()
 
+	// One commit waits for the placer while the next one is recorded.
+	committed := make(chan *commitment, 1)
+	placed := make(chan struct{})
+	go func() {
+		defer close(placed)
+		for c := range committed {
+			c.finish(hook, report)
+		}
+	}()
+
 	var storeErr error
-	batch := make([]preparedJob, 0, maxBatch)
 	for p := range ready {
-		batch = append(batch[:0], p)
+		batch := []preparedJob{p}
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -121,21 +137,17 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 				break drain
 			}
 		}
-		if storeErr != nil {
-			for _, b := range batch {
-				err := storeErr
-				if b.err != nil && !errors.Is(b.err, errBatchStopped) {
-					err = b.err
-				}
-				report(Result{Index: b.job.Index, Err: err})
+		c := &commitment{batch: batch, storeErr: storeErr}
+		if storeErr == nil {
+			storeErr = c.record(ctx, cfg.Store, hook)
+			if storeErr != nil {
+				stopped.Store(true)
 			}
-			continue
 		}
-		storeErr = commit(ctx, cfg.Store, batch, hook, report)
-		if storeErr != nil {
-			stopped.Store(true)
-		}
+		committed <- c
 	}
+	close(committed)
+	<-placed
 	return storeErr
 }
 
@@ -148,91 +160,103 @@ type preparedJob struct {
 	err    error
 }
 
-// commit records the prepared certificates of one batch and then writes their files.
-func commit(ctx context.Context, st Store, batch []preparedJob, hook func(Stage), report func(Result)) error {
-	var ok []int
+// commitment is one group commit on its way through the writer and the placer.
+type commitment struct {
+	batch    []preparedJob
+	storeErr error      // a store error of this commit or an earlier one: every job fails with it
+	ok       []int      // the jobs of batch that were prepared, in order
+	recErrs  []error    // Record's error for each of ok
+	files    *pem.Batch // the files of the recorded jobs, written to temps
+	names    [][]string // the paths of each of ok's files
+	fileErr  []error    // an error making each of ok's files (their pem.File Set is their index in ok)
+}
+
+// record records the prepared certificates of the batch in one
+// transaction and, meanwhile, writes their files to temps.
+func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) error {
 	var issued []*Issued
-	for k, b := range batch {
+	var all []pem.File
+	for k, b := range c.batch {
 		if b.err != nil {
-			report(Result{Index: b.job.Index, Err: b.err})
 			continue
 		}
-		ok = append(ok, k)
+		n := len(c.ok)
+		c.ok = append(c.ok, k)
 		issued = append(issued, b.issued)
+		c.names = append(c.names, nil)
+		c.fileErr = append(c.fileErr, nil)
+		if b.job.Files == nil {
+			continue
+		}
+		fs, err := b.job.Files(b.issued)
+		if err != nil {
+			c.fileErr[n] = err
+			continue
+		}
+		for _, f := range fs {
+			f.Set = n
+			c.names[n] = append(c.names[n], f.Path)
+			all = append(all, f)
+		}
 	}
 	if len(issued) == 0 {
 		return nil
 	}
+	c.files = pem.NewBatch(all...)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		c.files.Write() // errors are the files', reported by finish
+	}()
 	hook(StageBeforeCommit)
-	errs, err := Record(ctx, st, issued)
-	if err != nil {
-		for _, k := range ok {
-			report(Result{Index: batch[k].job.Index, Err: err})
-		}
-		return err
+	c.recErrs, c.storeErr = Record(ctx, st, issued)
+	<-written
+	if c.storeErr != nil {
+		c.files.Close()
+		return c.storeErr
 	}
 	hook(StageAfterCommit)
-	// Files of the whole commit, written together with one sync.
-	var files []pem.File
-	names := make([][]string, len(ok))
-	fileErr := make([]error, len(ok))
-	for n, k := range ok {
-		if errs[n] != nil || batch[k].job.Files == nil {
-			continue
-		}
-		fs, err := batch[k].job.Files(issued[n])
-		if err != nil {
-			fileErr[n] = err
-			continue
-		}
-		for _, f := range fs {
-			names[n] = append(names[n], f.Path)
-		}
-		files = append(files, fs...)
-	}
-	var writeErr error
-	if len(files) > 0 {
-		writeErr = pem.WriteBatch(files...)
-		if writeErr != nil {
-			// Write one job at a time to know which ones failed.
-			for n, k := range ok {
-				if errs[n] == nil && fileErr[n] == nil && len(names[n]) > 0 {
-					fs, _ := batch[k].job.Files(issued[n])
-					fileErr[n] = writeMissing(fs)
-				}
-			}
-		}
-	}
-	hook(StageAfterWrite)
-	for n, k := range ok {
-		r := Result{Index: batch[k].job.Index, Issued: issued[n], Files: names[n]}
-		switch {
-		case errs[n] != nil:
-			r.Issued, r.Err = nil, errs[n]
-		case fileErr[n] != nil:
-			r.Err = &FileError{Serial: FormatSerial(issued[n].Record.Serial), Err: fileErr[n]}
-		}
-		report(r)
-	}
 	return nil
 }
 
-// writeMissing writes the files of one job after its batch failed to be
-// written whole: files already there with this job's content are kept;
-// others that may be replaced are written again; a NoReplace file (a key)
-// that holds something else is an error (pem.ErrExists), never replaced.
-func writeMissing(fs []pem.File) error {
-	var todo []pem.File
-	for _, f := range fs {
-		if data, err := os.ReadFile(f.Path); err == nil && bytes.Equal(data, f.Data) {
-			continue
+// finish places the files of a recorded commit and reports every job of it.
+func (c *commitment) finish(hook func(Stage), report func(Result)) {
+	for _, b := range c.batch {
+		switch {
+		case c.storeErr != nil && (b.err == nil || errors.Is(b.err, errBatchStopped)):
+			report(Result{Index: b.job.Index, Err: c.storeErr})
+		case b.err != nil:
+			report(Result{Index: b.job.Index, Err: b.err})
 		}
-		todo = append(todo, f)
 	}
-	if len(todo) == 0 {
-		return nil
+	if c.storeErr != nil || len(c.ok) == 0 {
+		return
 	}
-	return pem.WriteBatch(todo...)
+	// A job refused by Record (a serial already taken) gets no file.
+	for n, err := range c.recErrs {
+		if err != nil {
+			c.names[n] = nil
+			c.files.Skip(n)
+		}
+	}
+	c.files.Place() // errors are the files', reported below
+	c.files.Close()
+	hook(StageAfterWrite)
+	for n, k := range c.ok {
+		iss := c.batch[k].issued
+		r := Result{Index: c.batch[k].job.Index, Issued: iss, Files: c.names[n]}
+		err := c.fileErr[n]
+		if err == nil {
+			err = c.files.SetErr(n)
+		}
+		switch {
+		case c.recErrs[n] != nil:
+			r.Issued, r.Err = nil, c.recErrs[n]
+		case err != nil:
+			r.Err = &FileError{Serial: FormatSerial(iss.Record.Serial), Err: err}
+		}
+		report(r)
+	}
 }
 
 // FileError reports a certificate that was recorded but whose files could

@@ -3,7 +3,6 @@ package pem
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,212 +12,411 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WriteBatch writes files atomically (temp file in the same directory,
-// synced, renamed into place, directory synced), in two steps: first every file that may be replaced (certificates, chains), then,
-// once their directories are synced, every NoReplace file (keys). So
-// whatever instant the process dies at, a key on disk means the other files
-// of the batch were placed before it: a caller that writes NAME.crt and
-// NAME.key together can take an existing NAME.key as proof that NAME.crt is
-// whole.
-//
-// It is meant for many files at once (a group commit of "ca issue"): the
-// data of all of them is synced with one syncfs (a batch of up to 16 files
-// is synced file by file, cheaper on a busy file system), each directory is synced
-// once per step, and the files are created and placed by several goroutines,
-// so that the file system's waits overlap. Nothing is checked up front
-// (the caller has, and a link never replaces, a rename never follows a
-// symlink): a key that exists fails its link with ErrExists, and a failed
-// rename or link is explained as CheckWritable does (ErrNotRegular for a
-// directory in the way). On error the files already placed stay; the
-// others are not created.
+// WriteBatch writes files atomically, as a Batch does (Write, then Place),
+// and returns the errors of the files that could not be written or placed.
+// On error the files already placed stay; a file whose data could not be
+// written is not placed, nor are the other files of its Set.
 func WriteBatch(files ...File) error {
-	if len(files) == 0 {
-		return nil
-	}
-	var first, last []File
-	for _, f := range files {
-		if f.NoReplace {
-			last = append(last, f)
-		} else {
-			first = append(first, f)
-		}
-	}
-	ordered := append(first, last...)
-	temps := make([]string, len(ordered))
-	defer func() {
-		for _, t := range temps {
-			if t != "" {
-				os.Remove(t)
-			}
-		}
-	}()
-	// A few files are synced one by one (in parallel); many with one syncfs,
-	// which costs as much as the file system has unwritten data.
-	each := len(ordered) <= syncEachMax
-	err := parallel(len(ordered), func(i int) error {
-		f := ordered[i]
-		tmp, err := writeTempRaw(f, each)
-		temps[i] = tmp
-		return err
-	})
-	if err != nil {
+	b := NewBatch(files...)
+	defer b.Close()
+	if err := b.Write(); err != nil {
 		return err
 	}
-	if !each {
-		if err := syncFS(filepath.Dir(ordered[0].Path)); err != nil {
-			return err
-		}
-	}
-	if err := place(first, temps[:len(first)]); err != nil {
-		return err
-	}
-	return place(last, temps[len(first):])
+	return b.Place()
 }
 
-// syncEachMax is the largest batch whose files are synced one by one.
+// Batch is files written in two steps, so that the writing can go on while
+// something else is made durable (a store transaction) and the names
+// appear only after it:
+//
+//   - Write puts each file's data in a temp file that no one sees: an
+//     O_TMPFILE inode without a name, which the kernel drops if the process
+//     dies, so nothing is left to clean (where the file system cannot, a
+//     hidden temp file next to the target). A few files (up to 16) are
+//     synced one by one here, in parallel.
+//   - Place syncs the data of many files with one syncfs, then gives each
+//     file its name (link, or rename over a file that may be replaced),
+//     in two steps: first every file that may be replaced (certificates,
+//     chains), then, once their directories are synced, every NoReplace
+//     file (keys), never replacing anything: a key that exists is
+//     ErrExists. A key on disk thus means the other files of its Set were
+//     placed before it: a caller that writes NAME.crt and NAME.key together
+//     can take an existing NAME.key as proof that NAME.crt is whole.
+//
+// A file whose data could not be written is not placed, nor is any other
+// file of its Set. Nothing is checked up front (the caller has, with
+// CheckWritable; a link never replaces and a rename never follows a
+// symlink); a failed placing is explained as CheckWritable does
+// (ErrNotRegular for a directory in the way). Close releases what was not
+// placed. A Batch is used by one goroutine at a time.
+type Batch struct {
+	files []File
+	temps []temp
+	errs  []error
+	dirs  map[string]int // open directories, by path
+	each  bool           // synced file by file in Write, else with one syncfs in Place
+}
+
+// temp is where one file's data waits for its name.
+type temp struct {
+	fd   int    // an open O_TMPFILE inode, or -1
+	name string // a named temp file in the target's directory, or ""
+}
+
+// syncEachMax is the largest batch whose files are synced one by one:
+// below it, parallel fsyncs cost less than a syncfs on a busy file system.
 const syncEachMax = 16
 
 // batchWriters is how many goroutines create and place the files of a
 // batch: the kernel's waits (inode allocation, directory blocks) overlap.
 const batchWriters = 8
 
-// parallel runs fn(0..n-1) on up to batchWriters goroutines and returns
-// the errors joined.
-func parallel(n int, fn func(i int) error) error {
+// errSetFailed marks a file not placed because another file of its Set
+// failed, or because its Set was skipped.
+var errSetFailed = errors.New("pem: not placed with its set")
+
+// NewBatch returns a Batch of files; nothing is written until Write.
+func NewBatch(files ...File) *Batch {
+	b := &Batch{files: files, temps: make([]temp, len(files)), errs: make([]error, len(files)),
+		dirs: map[string]int{}, each: len(files) <= syncEachMax}
+	for i := range b.temps {
+		b.temps[i].fd = -1
+	}
+	return b
+}
+
+// Write writes every file's data to its temp file and returns the errors of
+// those it could not write.
+func (b *Batch) Write() error {
+	for i, f := range b.files {
+		dir := filepath.Dir(f.Path)
+		if _, ok := b.dirs[dir]; ok {
+			continue
+		}
+		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.errs[i] = fmt.Errorf("pem: write %s: %w", f.Path, err)
+			fd = -1
+		}
+		b.dirs[dir] = fd
+	}
+	anon := tmpfileUsable() && len(b.files) <= anonMax()
+	for _, f := range b.files {
+		anon = anon && f.fill == nil // a stream is written through an *os.File, which may close its fd
+	}
+	parallel(len(b.files), func(i int) {
+		if b.errs[i] == nil && b.dirs[filepath.Dir(b.files[i].Path)] >= 0 {
+			b.errs[i] = b.writeTemp(i, anon)
+		} else if b.errs[i] == nil {
+			b.errs[i] = fmt.Errorf("pem: write %s: cannot open its directory", b.files[i].Path)
+		}
+	})
+	return b.err()
+}
+
+// Place syncs the data written by Write and gives each file its name, as
+// described on Batch, and returns the errors of the files it could not
+// place (the others are in place).
+func (b *Batch) Place() error {
+	if !b.each {
+		synced := map[uint64]bool{} // syncfs flushes a whole file system: once each
+		for dir, fd := range b.dirs {
+			var st unix.Stat_t
+			if fd < 0 || unix.Fstat(fd, &st) == nil && synced[st.Dev] {
+				continue
+			}
+			synced[st.Dev] = true
+			if err := unix.Syncfs(fd); err != nil {
+				err = fmt.Errorf("pem: sync %s: %w", dir, err)
+				for i := range b.errs {
+					if b.errs[i] == nil {
+						b.errs[i] = err
+					}
+				}
+				return b.err()
+			}
+		}
+	}
+	b.placeStep(false)
+	b.placeStep(true)
+	return b.err()
+}
+
+// Skip keeps the files of a Set from being placed (call it before Place).
+func (b *Batch) Skip(set int) {
+	for i, f := range b.files {
+		if f.Set == set && b.errs[i] == nil {
+			b.errs[i] = errSetFailed
+		}
+	}
+}
+
+// SetErr returns why the files of a Set were not all written or placed, or nil.
+func (b *Batch) SetErr(set int) error {
+	for i, f := range b.files {
+		if f.Set == set && b.errs[i] != nil && b.errs[i] != errSetFailed {
+			return b.errs[i]
+		}
+	}
+	return nil
+}
+
+// Close releases the temp files that were not placed (an O_TMPFILE inode
+// goes with its last descriptor) and the directories.
+func (b *Batch) Close() {
+	for i, t := range b.temps {
+		if t.fd >= 0 {
+			unix.Close(t.fd)
+		}
+		if t.name != "" {
+			if dfd := b.dirs[filepath.Dir(b.files[i].Path)]; dfd >= 0 {
+				unix.Unlinkat(dfd, t.name, 0)
+			}
+		}
+		b.temps[i] = temp{fd: -1}
+	}
+	for dir, fd := range b.dirs {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		delete(b.dirs, dir)
+	}
+}
+
+// err joins the errors of the files, each cause once.
+func (b *Batch) err() error {
+	var errs []error
+	for _, err := range b.errs {
+		if err != nil && err != errSetFailed {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// placeStep places the files of one step (keys: the NoReplace ones) whose
+// Set has no error so far, then syncs their directories.
+func (b *Batch) placeStep(keys bool) {
+	failed := map[int]bool{}
+	for i, err := range b.errs {
+		if err != nil {
+			failed[b.files[i].Set] = true
+		}
+	}
+	var todo []int
+	for i, f := range b.files {
+		switch {
+		case f.NoReplace != keys || b.errs[i] != nil:
+		case failed[f.Set]:
+			b.errs[i] = errSetFailed
+		default:
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	parallel(len(todo), func(k int) { b.errs[todo[k]] = b.place(todo[k]) })
+	synced := map[string]bool{}
+	for _, i := range todo {
+		dir := filepath.Dir(b.files[i].Path)
+		if b.errs[i] != nil || synced[dir] {
+			continue
+		}
+		synced[dir] = true
+		if err := unix.Fsync(b.dirs[dir]); err != nil {
+			err = fmt.Errorf("pem: sync %s: %w", dir, err)
+			for _, j := range todo {
+				if filepath.Dir(b.files[j].Path) == dir && b.errs[j] == nil {
+					b.errs[j] = err
+				}
+			}
+		}
+	}
+}
+
+// writeTemp writes file i's data to a temp file: an O_TMPFILE inode when
+// anon, else a hidden file named after the target. The mode is given at
+// creation, where the umask can only narrow it.
+func (b *Batch) writeTemp(i int, anon bool) error {
+	f := b.files[i]
+	dfd := b.dirs[filepath.Dir(f.Path)]
+	mode := uint32(f.Mode.Perm())
+	if mode == 0 {
+		mode = 0o644
+	}
+	if anon {
+		fd, err := unix.Openat(dfd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, mode)
+		if err == nil {
+			b.temps[i].fd = fd
+			if err := writeAll(fd, f.Data); err != nil {
+				return fmt.Errorf("pem: write %s: %w", f.Path, err)
+			}
+			if b.each {
+				if err := unix.Fsync(fd); err != nil {
+					return fmt.Errorf("pem: write %s: %w", f.Path, err)
+				}
+			}
+			return nil
+		}
+		if !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		// This file system has no O_TMPFILE: a named temp file, as below.
+	}
+	base := filepath.Base(f.Path)
+	for try := 0; ; try++ {
+		name := tempName(base)
+		fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, mode)
+		if err == unix.EEXIST && try < 100 {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		b.temps[i].name = name
+		if f.fill != nil {
+			return fillTemp(fd, f, true)
+		}
+		err = writeAll(fd, f.Data)
+		if err == nil && b.each {
+			err = unix.Fsync(fd)
+		}
+		if cerr := unix.Close(fd); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("pem: write %s: %w", f.Path, err)
+		}
+		return nil
+	}
+}
+
+func writeAll(fd int, data []byte) error {
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// tempName is a hidden name next to base, for a temp file.
+func tempName(base string) string {
+	return "." + base + ".tmp" + strconv.FormatUint(uint64(rand.Uint32()), 36)
+}
+
+// place gives file i its name. A file that may be replaced is linked in
+// (or, over an existing file, linked under a temp name and renamed over
+// it); a NoReplace file is linked, which never replaces. A named temp is
+// renamed (renameat2 RENAME_NOREPLACE for NoReplace).
+func (b *Batch) place(i int) error {
+	f := b.files[i]
+	t := &b.temps[i]
+	dfd := b.dirs[filepath.Dir(f.Path)]
+	base := filepath.Base(f.Path)
+	var err error
+	if t.fd >= 0 {
+		err = linkFD(t.fd, dfd, base)
+		if errors.Is(err, unix.EEXIST) && !f.NoReplace {
+			name := tempName(base)
+			if err = linkFD(t.fd, dfd, name); err == nil {
+				if err = unix.Renameat(dfd, name, dfd, base); err != nil {
+					unix.Unlinkat(dfd, name, 0)
+				}
+			}
+		}
+		if err == nil {
+			unix.Close(t.fd)
+			t.fd = -1
+		}
+	} else {
+		err = renameTemp(dfd, t.name, base, f.NoReplace)
+		if err == nil {
+			t.name = ""
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if cerr := CheckWritable(f.Path, f.NoReplace); cerr != nil {
+		return cerr // a key in the way, or a directory or device: say so
+	}
+	return fmt.Errorf("pem: write %s: %w", f.Path, err)
+}
+
+// linkFD gives the O_TMPFILE inode fd the name base in the directory dfd,
+// through /proc/self/fd (linkat with AT_EMPTY_PATH needs a capability
+// before Linux 6.10).
+func linkFD(fd, dfd int, base string) error {
+	return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dfd, base, unix.AT_SYMLINK_FOLLOW)
+}
+
+// renameTemp renames the temp file name to base in the directory dfd;
+// for noReplace, without replacing a file (renameat2 RENAME_NOREPLACE, or
+// where the file system cannot, link and unlink).
+func renameTemp(dfd int, name, base string, noReplace bool) error {
+	if !noReplace {
+		return unix.Renameat(dfd, name, dfd, base)
+	}
+	err := unix.Renameat2(dfd, name, dfd, base, unix.RENAME_NOREPLACE)
+	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP) {
+		return err
+	}
+	if err := unix.Linkat(dfd, name, dfd, base, 0); err != nil {
+		return err
+	}
+	unix.Unlinkat(dfd, name, 0) // the file stays under its own name
+	return nil
+}
+
+// tmpfileUsable reports whether O_TMPFILE inodes can be linked here: it
+// needs /proc (see linkFD).
+var tmpfileUsable = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/fd")
+	return err == nil
+})
+
+// anonMax is how many O_TMPFILE inodes a batch may hold open (each one is a
+// descriptor until it is placed): half the process's descriptor limit; a
+// larger batch uses named temp files.
+var anonMax = sync.OnceValue(func() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
+		return 1 << 19
+	}
+	return int(lim.Cur / 2)
+})
+
+// parallel runs fn(0..n-1) on up to batchWriters goroutines.
+func parallel(n int, fn func(i int)) {
 	workers := min(batchWriters, n)
-	errs := make([]error, workers)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				if err := fn(i); err != nil {
-					errs[w] = err
-					return
-				}
+				fn(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
 }
 
-// writeTempRaw writes f's data to a new temp file next to it with plain
-// system calls (no poller registration, no chmod: the mode is given at
-// creation, where the umask can only narrow it). The data is synced only
-// with sync; otherwise the caller syncs the batch.
-func writeTempRaw(f File, sync bool) (string, error) {
-	mode := f.Mode
-	if mode == 0 {
-		mode = 0o644
-	}
-	dir, base := filepath.Split(f.Path)
-	for try := 0; ; try++ {
-		name := filepath.Join(dir, "."+base+".tmp"+strconv.FormatUint(uint64(rand.Uint32()), 36))
-		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, uint32(mode.Perm()))
-		if err == unix.EEXIST && try < 100 {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-		}
-		if f.fill != nil {
-			if err := fillTemp(fd, f, sync); err != nil {
-				unix.Unlink(name)
-				return "", err
-			}
-			return name, nil
-		}
-		for data := f.Data; len(data) > 0; {
-			n, err := unix.Write(fd, data)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				unix.Close(fd)
-				unix.Unlink(name)
-				return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
-			data = data[n:]
-		}
-		if sync {
-			if err := unix.Fsync(fd); err != nil {
-				unix.Close(fd)
-				unix.Unlink(name)
-				return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
-		}
-		if err := unix.Close(fd); err != nil {
-			unix.Unlink(name)
-			return "", fmt.Errorf("pem: write %s: %w", f.Path, err)
-		}
-		return name, nil
-	}
-}
-
-// place renames each temp file to its path (for NoReplace, without
-// replacing: renameat2 RENAME_NOREPLACE, else link and unlink), then
-// syncs each directory once. A placed temp is set to "" (nothing to remove).
-func place(files []File, temps []string) error {
-	if len(files) == 0 {
-		return nil
-	}
-	err := parallel(len(files), func(i int) error {
-		f := files[i]
-		if f.NoReplace {
-			// rename(2) that fails rather than replace: one step, where
-			// link + unlink takes two.
-			err := unix.Renameat2(unix.AT_FDCWD, temps[i], unix.AT_FDCWD, f.Path, unix.RENAME_NOREPLACE)
-			switch {
-			case err == nil:
-				temps[i] = ""
-				return nil
-			case errors.Is(err, unix.EEXIST):
-				if cerr := CheckWritable(f.Path, true); cerr != nil {
-					return cerr
-				}
-				return fmt.Errorf("%w: %s", ErrExists, f.Path)
-			case !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP):
-				return fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
-			// The file system cannot: link, then remove the temp name.
-			if err := os.Link(temps[i], f.Path); err != nil {
-				if errors.Is(err, fs.ErrExist) {
-					if cerr := CheckWritable(f.Path, true); cerr != nil {
-						return cerr
-					}
-					return fmt.Errorf("%w: %s", ErrExists, f.Path)
-				}
-				return fmt.Errorf("pem: write %s: %w", f.Path, err)
-			}
-			os.Remove(temps[i]) // the key stays under its own name
-			temps[i] = ""
-			return nil
-		}
-		if err := os.Rename(temps[i], f.Path); err != nil {
-			if cerr := CheckWritable(f.Path, false); cerr != nil {
-				return cerr // a directory or device in the way, say so
-			}
-			return fmt.Errorf("pem: write %s: %w", f.Path, err)
-		}
-		temps[i] = ""
-		return nil
-	})
-	dirs := map[string]bool{}
-	for _, f := range files {
-		dirs[filepath.Dir(f.Path)] = true
-	}
-	for dir := range dirs {
-		if serr := syncDir(dir); serr != nil && err == nil {
-			err = serr
-		}
-	}
-	return err
-}
-
-// fillTemp writes a WriteStream file's content into the temp file fd and
-// closes it.
+// fillTemp writes a WriteStream file's content into the temp file fd,
+// syncs it when sync is set, and closes it.
 func fillTemp(fd int, f File, sync bool) error {
 	w := os.NewFile(uintptr(fd), f.Path)
 	err := f.fill(w)

@@ -6,8 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 var (
@@ -26,6 +24,10 @@ type File struct {
 	Data      []byte
 	Mode      fs.FileMode // 0 means 0644
 	NoReplace bool        // fail with ErrExists rather than replace an existing file (keys)
+	// Set groups the files of one holder in a Batch: none of them is placed
+	// when one could not be written, and its NoReplace file (the key) only
+	// once the others are placed.
+	Set int
 
 	fill func(io.Writer) error // WriteStream's content, written instead of Data
 }
@@ -87,26 +89,14 @@ func WriteStream(f File, fill func(io.Writer) error) error {
 	return WriteBatch(f)
 }
 
-func syncDir(dir string) error {
+// SyncDir syncs a directory, making the names created or removed in it durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("pem: sync %s: %w", dir, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("pem: sync %s: %w", dir, err)
-	}
-	return nil
-}
-
-// syncFS flushes the whole file system holding dir: one sync for a batch of files.
-func syncFS(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("pem: sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := unix.Syncfs(int(d.Fd())); err != nil {
 		return fmt.Errorf("pem: sync %s: %w", dir, err)
 	}
 	return nil
