@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -350,12 +351,25 @@ func (b *Batch) place(i int) error {
 	return fmt.Errorf("pem: write %s: %w", f.Path, err)
 }
 
-// linkFD gives the O_TMPFILE inode fd the name base in the directory dfd,
-// through /proc/self/fd (linkat with AT_EMPTY_PATH needs a capability
-// before Linux 6.10).
+// linkFD gives the O_TMPFILE inode fd the name base in the directory dfd:
+// linkat with AT_EMPTY_PATH, or, where that needs a capability the process
+// lacks (before Linux 6.10), through /proc/self/fd.
 func linkFD(fd, dfd int, base string) error {
-	return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dfd, base, unix.AT_SYMLINK_FOLLOW)
+	if !linkViaProc.Load() {
+		err := unix.Linkat(fd, "", dfd, base, unix.AT_EMPTY_PATH)
+		if err != unix.ENOENT && err != unix.EPERM {
+			return err
+		}
+	}
+	err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dfd, base, unix.AT_SYMLINK_FOLLOW)
+	if err == nil {
+		linkViaProc.Store(true)
+	}
+	return err
 }
+
+// linkViaProc is set once a link through /proc worked where AT_EMPTY_PATH did not.
+var linkViaProc atomic.Bool
 
 // renameTemp renames the temp file name to base in the directory dfd;
 // for noReplace, without replacing a file (renameat2 RENAME_NOREPLACE, or
