@@ -265,15 +265,20 @@ func (s *issuerSet) pools() (roots, inter *x509.CertPool) {
 	return roots, inter
 }
 
-// readIssuerKey reads and opens the named issuer's key; an encrypted key
-// takes the passphrase from the global sources.
-func (g *globals) readIssuerKey(name string) (crypto.Signer, []byte, error) {
-	path := filepath.Join(g.issuerDir(name), fileKey)
-	data, err := pem.ReadKeyFile(path)
+// readIssuerKeyFile reads the named issuer's key file, not opening it yet.
+func (g *globals) readIssuerKeyFile(name string) ([]byte, error) {
+	data, err := pem.ReadKeyFile(filepath.Join(g.issuerDir(name), fileKey))
 	if err != nil {
-		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
+		return nil, fmt.Errorf("issuer %s: %w", name, err)
 	}
+	return data, nil
+}
+
+// openIssuerKey opens the named issuer's key from its file's data.
+func (g *globals) openIssuerKey(name string, data []byte) (crypto.Signer, []byte, error) {
+	path := filepath.Join(g.issuerDir(name), fileKey)
 	var pass []byte
+	var err error
 	if pem.IsEncryptedKey(data) {
 		pass, err = g.passphrase(fmt.Sprintf("passphrase for issuer %s: ", name))
 		if err != nil {
@@ -300,21 +305,44 @@ type loadedIssuer struct {
 	policy  *csr.Policy
 	keyPass []byte // the passphrase that opened its key, nil when unencrypted
 	key     crypto.Signer
+	keyData []byte // the key file, until open opens it
 }
 
 // Close releases the store.
 func (li *loadedIssuer) Close() error { return li.st.Close() }
 
 // loadIssuer resolves name (or the default issuer), opens its key and
-// policy (openIssuer), and only then opens the store for writing: a prompt
-// or a slow KDF never holds the store's lock. The caller closes the returned
-// issuer.
+// policy, and opens the store for writing; the caller closes the returned
+// issuer. A prompt or a slow KDF never holds the store's lock: an encrypted
+// key is opened with the store closed, which is then opened again (bind);
+// an unencrypted one, the common case in scripts, is opened with the store
+// held, which stays open: one open of the store, not two.
 func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
-	li, err := g.openIssuer(ctx, name)
+	st, err := g.openStore()
 	if err != nil {
 		return nil, err
 	}
-	if err := li.bind(g); err != nil {
+	li, err := g.findIssuer(ctx, st, name)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if pem.IsEncryptedKey(li.keyData) {
+		st.Close()
+		if err := li.open(g); err != nil {
+			return nil, err
+		}
+		if err := li.bind(g); err != nil {
+			return nil, err
+		}
+		return li, nil
+	}
+	if err := li.open(g); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := li.bindStore(g, st); err != nil {
+		st.Close()
 		return nil, err
 	}
 	return li, nil
@@ -325,7 +353,25 @@ func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, e
 // prompt for its passphrase) and policy. The issuer cannot sign until bind
 // gives it the store.
 func (g *globals) openIssuer(ctx context.Context, name string) (*loadedIssuer, error) {
-	set, err := g.readIssuerSet(ctx)
+	st, err := g.openStoreRead()
+	if err != nil {
+		return nil, err
+	}
+	li, err := g.findIssuer(ctx, st, name)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	if err := li.open(g); err != nil {
+		return nil, err
+	}
+	return li, nil
+}
+
+// findIssuer resolves name (or the default issuer) among the issuers of st
+// and reads its key file; open opens the key.
+func (g *globals) findIssuer(ctx context.Context, st ca.Store, name string) (*loadedIssuer, error) {
+	set, err := loadIssuerSet(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -333,15 +379,27 @@ func (g *globals) openIssuer(ctx context.Context, name string) (*loadedIssuer, e
 	if err != nil {
 		return nil, err
 	}
-	key, pass, err := g.readIssuerKey(rec.Name)
+	data, err := g.readIssuerKeyFile(rec.Name)
 	if err != nil {
 		return nil, err
 	}
-	policy, err := readPolicy(filepath.Join(g.issuerDir(rec.Name), filePolicy))
+	return &loadedIssuer{rec: rec, set: set, keyData: data}, nil
+}
+
+// open opens the issuer's key (an encrypted one takes the passphrase from
+// the global sources, which may prompt) and its policy.
+func (li *loadedIssuer) open(g *globals) error {
+	var err error
+	li.key, li.keyPass, err = g.openIssuerKey(li.rec.Name, li.keyData)
 	if err != nil {
-		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
+		return err
 	}
-	return &loadedIssuer{rec: rec, set: set, policy: policy, keyPass: pass, key: key}, nil
+	li.keyData = nil
+	li.policy, err = readPolicy(filepath.Join(g.issuerDir(li.rec.Name), filePolicy))
+	if err != nil {
+		return fmt.Errorf("issuer %s: %w", li.rec.Name, err)
+	}
+	return nil
 }
 
 // bind opens the store for writing, waiting up to --lock-timeout, and makes
@@ -351,12 +409,20 @@ func (li *loadedIssuer) bind(g *globals) error {
 	if err != nil {
 		return err
 	}
+	if err := li.bindStore(g, st); err != nil {
+		st.Close()
+		return err
+	}
+	return nil
+}
+
+// bindStore makes the issuer ready to sign into st, open for writing.
+func (li *loadedIssuer) bindStore(g *globals, st *store.Bolt) error {
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: li.rec.Name, Cert: li.set.certs[li.rec.Name], Chain: li.set.parents(li.rec.Name),
 		Signer: li.key, Store: st, Now: g.now, Policy: li.policy, IssuerKeys: li.set.publicKeys(),
 	})
 	if err != nil {
-		st.Close()
 		return err
 	}
 	li.Issuer, li.st = iss, st

@@ -72,7 +72,9 @@ func newBenchEnv(b *testing.B) *benchEnv {
 		dir = d
 	}
 	bin := filepath.Join(dir, "ca")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as "make build" does
+	out, err := build.CombinedOutput()
 	if err != nil {
 		b.Fatalf("build ca: %v\n%s", err, out)
 	}

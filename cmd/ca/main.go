@@ -31,5 +31,5 @@ func run(ctx context.Context, g *globals) (err error) {
 			err = fmt.Errorf("internal error: %v (if the store is damaged, \"ca store check\" says so; restore it from a backup)", r)
 		}
 	}()
-	return newRootCmd(g).ExecuteContext(ctx)
+	return newRootCmdFor(g, os.Args[1:]).ExecuteContext(ctx)
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -84,7 +85,7 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	// Executing into the response can only fail on a write error, which
 	// the client has already seen.
-	_ = indexTemplate.Execute(w, s.handshakeInfo(r.TLS))
+	_ = indexTemplate().Execute(w, s.handshakeInfo(r.TLS))
 }
 
 func (s *Server) serveHandshakeJSON(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +130,9 @@ func (s *Server) serveCRL(w http.ResponseWriter, r *http.Request) {
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{"time": formatTime}).Parse(`<!DOCTYPE html>
+// indexTemplate is parsed on first use, not at every start of the ca binary.
+var indexTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Funcs(template.FuncMap{"time": formatTime}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -169,3 +172,4 @@ td.time { white-space: nowrap; }
 </body>
 </html>
 `))
+})
