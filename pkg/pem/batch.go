@@ -389,12 +389,15 @@ func renameTemp(dfd int, name, base string, noReplace bool) error {
 	return nil
 }
 
-// tmpfileUsable reports whether O_TMPFILE inodes can be linked here: it
-// needs /proc (see linkFD).
-var tmpfileUsable = sync.OnceValue(func() bool {
+// tmpfileUsable reports whether O_TMPFILE inodes can be linked here; a
+// variable, so that tests can take the named-temp path.
+var tmpfileUsable = sync.OnceValue(procFDs)
+
+// procFDs reports whether /proc/self/fd is there (linkFD may need it).
+func procFDs() bool {
 	_, err := os.Stat("/proc/self/fd")
 	return err == nil
-})
+}
 
 // anonMax is how many O_TMPFILE inodes a batch may hold open (each one is a
 // descriptor until it is placed): half the process's descriptor limit; a

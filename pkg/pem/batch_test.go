@@ -3,9 +3,11 @@ package pem
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -101,4 +103,132 @@ func TestWriteBatchKeysLast(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dir, "n19.crt")); string(data) != "c" {
 		t.Errorf("n19.crt = %q, want the certificate", data)
 	}
+}
+
+// batchModes runs fn with each way a Batch can hold its files before
+// placing them: O_TMPFILE inodes linked with AT_EMPTY_PATH, the same linked
+// through /proc/self/fd, and named temp files (a file system without
+// O_TMPFILE).
+func batchModes(t *testing.T, fn func(t *testing.T)) {
+	if !tmpfileUsable() {
+		t.Log("no /proc here: only named temp files are tested")
+	}
+	restore := func() {
+		linkViaProc.Store(false)
+		tmpfileUsable = sync.OnceValue(procFDs)
+	}
+	defer restore()
+	t.Run("tmpfile", fn)
+	linkViaProc.Store(true)
+	t.Run("tmpfile via proc", fn)
+	linkViaProc.Store(false)
+	tmpfileUsable = func() bool { return false }
+	t.Run("named temp", fn)
+}
+
+// TestBatchModes: whichever way the files wait, nothing is seen in the
+// directory before Place (not even a temp file, where O_TMPFILE is at
+// hand), every file has its data and mode after it, a certificate replaces
+// the one there, a key never does, and Close leaves no temp file.
+func TestBatchModes(t *testing.T) {
+	batchModes(t, func(t *testing.T) {
+		dir := t.TempDir()
+		old := filepath.Join(dir, "old.crt")
+		oldKey := filepath.Join(dir, "old.key")
+		os.WriteFile(old, []byte("old crt"), 0o644)
+		os.WriteFile(oldKey, []byte("old key"), 0o600)
+		var files []File
+		for i := range 30 { // more than syncEachMax: synced with syncfs
+			base := filepath.Join(dir, fmt.Sprintf("dev-%02d", i))
+			files = append(files,
+				File{Path: base + ".key", Data: []byte("key " + base), Mode: 0o600, NoReplace: true, Set: i},
+				File{Path: base + ".crt", Data: []byte("crt " + base), Set: i})
+		}
+		files = append(files, File{Path: old, Data: []byte("new crt"), Set: 30},
+			File{Path: oldKey, Data: []byte("new key"), Mode: 0o600, NoReplace: true, Set: 31})
+		b := NewBatch(files...)
+		if err := b.Write(); err != nil {
+			t.Fatal(err)
+		}
+		if tmpfileUsable() {
+			if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+				t.Errorf("%d entries before Place, want the 2 there before: %v", len(entries), entries)
+			}
+		}
+		err := b.Place()
+		b.Close()
+		if !errors.Is(err, ErrExists) {
+			t.Fatalf("err = %v, want ErrExists for old.key", err)
+		}
+		for i, f := range files[:60] {
+			data, err := os.ReadFile(f.Path)
+			if err != nil || string(data) != string(f.Data) {
+				t.Fatalf("%s: %q, %v", f.Path, data, err)
+			}
+			fi, _ := os.Stat(f.Path)
+			if want := map[bool]os.FileMode{true: 0o600, false: 0o644}[f.NoReplace]; fi.Mode().Perm()&^want != 0 {
+				t.Errorf("%s has mode %v, want at most %v", f.Path, fi.Mode().Perm(), want)
+			}
+			if b.SetErr(f.Set) != nil {
+				t.Errorf("file %d: SetErr = %v", i, b.SetErr(f.Set))
+			}
+		}
+		if data, _ := os.ReadFile(old); string(data) != "new crt" {
+			t.Errorf("old.crt = %q, want it replaced", data)
+		}
+		if data, _ := os.ReadFile(oldKey); string(data) != "old key" {
+			t.Errorf("old.key = %q, want it kept", data)
+		}
+		if !errors.Is(b.SetErr(31), ErrExists) {
+			t.Errorf("SetErr(31) = %v, want ErrExists", b.SetErr(31))
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 62 {
+			t.Errorf("%d entries, want 62 (temp files left?)", len(entries))
+		}
+	})
+}
+
+// TestBatchSets: a file that cannot be written keeps every file of its Set
+// from its place, and only those; Skip does the same without an error; a
+// Batch closed before Place leaves nothing.
+func TestBatchSets(t *testing.T) {
+	batchModes(t, func(t *testing.T) {
+		dir := t.TempDir()
+		f := func(name string, set int, key bool) File {
+			return File{Path: filepath.Join(dir, name), Data: []byte(name), NoReplace: key, Mode: map[bool]os.FileMode{true: 0o600}[key], Set: set}
+		}
+		b := NewBatch(
+			f("a.crt", 0, false), f("a.key", 0, true),
+			f("b.crt", 1, false), File{Path: filepath.Join(dir, "missing", "b.chain.pem"), Data: []byte("x"), Set: 1}, f("b.key", 1, true),
+			f("c.crt", 2, false), f("c.key", 2, true),
+		)
+		if err := b.Write(); err == nil {
+			t.Fatal("Write into a missing directory did not fail")
+		}
+		b.Skip(2)
+		if err := b.Place(); err == nil {
+			t.Fatal("Place did not report the missing directory")
+		}
+		b.Close()
+		for name, want := range map[string]bool{"a.crt": true, "a.key": true, "b.crt": false, "b.key": false, "c.crt": false, "c.key": false} {
+			if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != want {
+				t.Errorf("%s exists: %v, want %v", name, err == nil, want)
+			}
+		}
+		if b.SetErr(0) != nil || b.SetErr(2) != nil || !errors.Is(b.SetErr(1), fs.ErrNotExist) {
+			t.Errorf("SetErr = %v, %v, %v; want nil, ErrNotExist, nil", b.SetErr(0), b.SetErr(1), b.SetErr(2))
+		}
+
+		closed := NewBatch(f("d.crt", 0, false), f("d.key", 0, true))
+		if err := closed.Write(); err != nil {
+			t.Fatal(err)
+		}
+		closed.Close()
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "d.") || strings.Contains(e.Name(), ".tmp") {
+				t.Errorf("%s left by a Batch closed before Place", e.Name())
+			}
+		}
+	})
 }
