@@ -270,6 +270,11 @@ func checkAfterCrash(t *testing.T, home string, outDirs []string, killed int) ca
 		}
 	}
 	for _, dir := range outDirs {
+		// Files wait for their names as O_TMPFILE inodes, which die with
+		// the process: a kill leaves no temp file.
+		if tmps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp*")); len(tmps) > 0 {
+			t.Errorf("temp files left in %s: %v", dir, tmps)
+		}
 		crts, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
 		for _, crt := range crts {
 			checkFile(crt, strings.TrimSuffix(crt, ".crt")+".key", x509.ExtKeyUsageAny)
