@@ -56,6 +56,7 @@ type Batch struct {
 	errs  []error
 	dirs  map[string]int // open directories, by path
 	each  bool           // synced file by file in Write, else with one syncfs in Place
+	anon  int            // descriptors reserved for O_TMPFILE inodes (reserveAnon)
 }
 
 // temp is where one file's data waits for its name.
@@ -101,9 +102,14 @@ func (b *Batch) Write() error {
 		}
 		b.dirs[dir] = fd
 	}
-	anon := tmpfileUsable() && len(b.files) <= anonMax()
+	anon := tmpfileUsable()
 	for _, f := range b.files {
 		anon = anon && f.fill == nil // a stream is written through an *os.File, which may close its fd
+	}
+	if anon && reserveAnon(len(b.files)) {
+		b.anon = len(b.files)
+	} else {
+		anon = false
 	}
 	parallel(len(b.files), func(i int) {
 		if b.errs[i] == nil && b.dirs[filepath.Dir(b.files[i].Path)] >= 0 {
@@ -182,6 +188,8 @@ func (b *Batch) Close() {
 		}
 		delete(b.dirs, dir)
 	}
+	anonInUse.Add(-int64(b.anon))
+	b.anon = 0
 }
 
 // err joins the errors of the files, each cause once.
@@ -399,16 +407,33 @@ func procFDs() bool {
 	return err == nil
 }
 
-// anonMax is how many O_TMPFILE inodes a batch may hold open (each one is a
-// descriptor until it is placed): half the process's descriptor limit; a
-// larger batch uses named temp files.
-var anonMax = sync.OnceValue(func() int {
+// anonMax is how many O_TMPFILE inodes the batches of a process may hold
+// open at once (each one is a descriptor until it is placed): half the
+// process's descriptor limit. A batch that would go over it uses named temp
+// files.
+var anonMax = sync.OnceValue(func() int64 {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
 		return 1 << 19
 	}
-	return int(lim.Cur / 2)
+	return int64(lim.Cur / 2)
 })
+
+// anonInUse counts the descriptors the open batches have reserved.
+var anonInUse atomic.Int64
+
+// reserveAnon reserves n descriptors for O_TMPFILE inodes, if there is room.
+func reserveAnon(n int) bool {
+	for {
+		cur := anonInUse.Load()
+		if cur+int64(n) > anonMax() {
+			return false
+		}
+		if anonInUse.CompareAndSwap(cur, cur+int64(n)) {
+			return true
+		}
+	}
+}
 
 // parallel runs fn(0..n-1) on up to batchWriters goroutines.
 func parallel(n int, fn func(i int)) {
