@@ -112,8 +112,9 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	}
 	go func() { wg.Wait(); close(ready) }()
 
-	// One commit waits for the placer while the next one is recorded.
-	committed := make(chan *commitment, 1)
+	// The placer places one commit while the writer records the next, which
+	// then waits for it: at most two commits are recorded without files.
+	committed := make(chan *commitment)
 	placed := make(chan struct{})
 	go func() {
 		defer close(placed)
