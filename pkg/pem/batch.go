@@ -90,17 +90,19 @@ func NewBatch(files ...File) *Batch {
 // Write writes every file's data to its temp file and returns the errors of
 // those it could not write.
 func (b *Batch) Write() error {
+	dirErrs := map[string]error{}
 	for i, f := range b.files {
 		dir := filepath.Dir(f.Path)
-		if _, ok := b.dirs[dir]; ok {
-			continue
+		if _, ok := b.dirs[dir]; !ok {
+			fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				fd, dirErrs[dir] = -1, err
+			}
+			b.dirs[dir] = fd
 		}
-		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
+		if err := dirErrs[dir]; err != nil {
 			b.errs[i] = fmt.Errorf("pem: write %s: %w", f.Path, err)
-			fd = -1
 		}
-		b.dirs[dir] = fd
 	}
 	anon := tmpfileUsable()
 	for _, f := range b.files {
@@ -112,10 +114,8 @@ func (b *Batch) Write() error {
 		anon = false
 	}
 	parallel(len(b.files), func(i int) {
-		if b.errs[i] == nil && b.dirs[filepath.Dir(b.files[i].Path)] >= 0 {
+		if b.errs[i] == nil {
 			b.errs[i] = b.writeTemp(i, anon)
-		} else if b.errs[i] == nil {
-			b.errs[i] = fmt.Errorf("pem: write %s: cannot open its directory", b.files[i].Path)
 		}
 	})
 	return b.err()
@@ -140,7 +140,7 @@ func (b *Batch) Place() error {
 						b.errs[i] = err
 					}
 				}
-				return b.err()
+				return err // the cause of every file's error, once
 			}
 		}
 	}
@@ -192,7 +192,7 @@ func (b *Batch) Close() {
 	b.anon = 0
 }
 
-// err joins the errors of the files, each cause once.
+// err joins the errors of the files.
 func (b *Batch) err() error {
 	var errs []error
 	for _, err := range b.errs {
