@@ -12,7 +12,9 @@ import (
 
 // Job is one certificate of a batch. Prepare runs in a worker, outside any
 // store transaction (key generation, judging, signing); Files names the files
-// to write for the certificate once it is recorded.
+// to write for the certificate (from the writer, or from the placer for a
+// certificate signed again under a new serial: calls for different jobs may
+// run at once).
 type Job struct {
 	Index   int
 	Prepare func() (*Issued, error)
@@ -47,7 +49,8 @@ type BatchConfig struct {
 	// OnResult is called for each job, from one goroutine, in commit order.
 	OnResult func(Result)
 	// Hook, when set, is called at each Stage of each commit (tests use it to
-	// crash the process at a chosen instant).
+	// crash the process at a chosen instant), from the writer and the placer:
+	// it must be safe for concurrent use.
 	Hook func(Stage)
 }
 
@@ -64,7 +67,10 @@ type BatchConfig struct {
 //     writer records the next batch; it reports every job, in commit order.
 //
 // So a file appears under its name only after its certificate is recorded,
-// and a process killed in between leaves no file and no temp file. A job
+// and a process killed in between leaves no file (and no temp file, where
+// the files wait as O_TMPFILE inodes; see pem.Batch). A certificate whose
+// serial was taken, signed again by Record under a new one, gets its files
+// written anew by the placer. A job
 // that fails does not stop the others. RunBatch returns when jobs is closed
 // and every job is reported, or with the first store error (the jobs of that
 // commit and the ones after it are reported with it).
@@ -170,6 +176,7 @@ type commitment struct {
 	files    *pem.Batch // the files of the recorded jobs, written to temps
 	names    [][]string // the paths of each of ok's files
 	fileErr  []error    // an error making each of ok's files (their pem.File Set is their index in ok)
+	resigned []int      // the indexes in ok whose certificate Record signed again: their files are stale
 }
 
 // record records the prepared certificates of the batch in one
@@ -216,6 +223,12 @@ func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) err
 		c.files.Close()
 		return c.storeErr
 	}
+	for n, k := range c.ok {
+		if issued[n] != c.batch[k].issued {
+			c.batch[k].issued = issued[n]
+			c.resigned = append(c.resigned, n)
+		}
+	}
 	hook(StageAfterCommit)
 	return nil
 }
@@ -233,15 +246,19 @@ func (c *commitment) finish(hook func(Stage), report func(Result)) {
 	if c.storeErr != nil || len(c.ok) == 0 {
 		return
 	}
-	// A job refused by Record (a serial already taken) gets no file.
+	// A job refused by Record gets no file; one it signed again gets new ones.
 	for n, err := range c.recErrs {
 		if err != nil {
 			c.names[n] = nil
 			c.files.Skip(n)
 		}
 	}
+	for _, n := range c.resigned {
+		c.files.Skip(n)
+	}
 	c.files.Place() // errors are the files', reported below
 	c.files.Close()
+	c.rewrite()
 	hook(StageAfterWrite)
 	for n, k := range c.ok {
 		iss := c.batch[k].issued
@@ -257,6 +274,42 @@ func (c *commitment) finish(hook func(Stage), report func(Result)) {
 			r.Err = &FileError{Serial: FormatSerial(iss.Record.Serial), Err: err}
 		}
 		report(r)
+	}
+}
+
+// rewrite writes the files of the certificates Record signed again under a
+// new serial: the ones written during the commit hold the certificate
+// whose serial was taken, which is not recorded.
+func (c *commitment) rewrite() {
+	var all []pem.File
+	for _, n := range c.resigned {
+		c.names[n] = nil
+		if c.recErrs[n] != nil || c.batch[c.ok[n]].job.Files == nil {
+			continue
+		}
+		b := c.batch[c.ok[n]]
+		fs, err := b.job.Files(b.issued)
+		if err != nil {
+			c.fileErr[n] = err
+			continue
+		}
+		for _, f := range fs {
+			f.Set = n
+			c.names[n] = append(c.names[n], f.Path)
+			all = append(all, f)
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	again := pem.NewBatch(all...)
+	defer again.Close()
+	again.Write()
+	again.Place()
+	for _, n := range c.resigned {
+		if c.fileErr[n] == nil {
+			c.fileErr[n] = again.SetErr(n)
+		}
 	}
 }
 

@@ -48,8 +48,10 @@ func WriteBatch(files ...File) error {
 // file of its Set. Nothing is checked up front (the caller has, with
 // CheckWritable; a link never replaces and a rename never follows a
 // symlink); a failed placing is explained as CheckWritable does
-// (ErrNotRegular for a directory in the way). Close releases what was not
-// placed. A Batch is used by one goroutine at a time.
+// (ErrNotRegular for a directory in the way). A directory that cannot be
+// synced fails the files placed in it: their names are there, but may not
+// survive a crash. Close releases what was not placed. A Batch is used by
+// one goroutine at a time.
 type Batch struct {
 	files []File
 	temps []temp
