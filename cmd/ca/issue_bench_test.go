@@ -485,12 +485,36 @@ openssl ca -batch -config "$1/ca.cnf" -in "$1/i.csr" -out "$1/i.crt" 2>/dev/null
 	b.ReportMetric(float64(median(sslIssue).Microseconds())/1e3, "openssl_req+ca_ms")
 	b.ReportMetric(median(issue).Seconds()/median(sslIssue).Seconds(), "issue_ratio")
 	b.ReportMetric(float64(median(sslSign).Microseconds())/1e3, "openssl_ca_ms")
-	var sign []time.Duration
+	var sign, floor []time.Duration
+	minsign := e.buildMinsign()
+	iss := filepath.Join(home, "issuers", "issuing")
 	for i := range benchOneShotRuns {
 		sign = append(sign, e.signCSROnce(home, csrPath, i))
+		out := filepath.Join(e.dir, fmt.Sprintf("minsign-%d.crt", i))
+		floor = append(floor, timed(func() {
+			if out, err := exec.Command(minsign, filepath.Join(iss, fileCert), filepath.Join(iss, fileKey), csrPath,
+				filepath.Join(e.dir, "minsign.db"), out).CombinedOutput(); err != nil {
+				b.Fatalf("minsign: %v\n%s", err, out)
+			}
+		}))
 	}
 	b.ReportMetric(float64(median(sign).Microseconds())/1e3, "ca_sign_ms")
 	b.ReportMetric(median(sign).Seconds()/median(sslSign).Seconds(), "ratio")
+	b.ReportMetric(float64(median(floor).Microseconds())/1e3, "go_floor_ms")
+	b.ReportMetric(median(floor).Seconds()/median(sslSign).Seconds(), "go_floor_ratio")
+}
+
+// buildMinsign builds testdata/minsign, the floor of a durable one-shot
+// signer in Go (no policy, no command line), static as ca is.
+func (e *benchEnv) buildMinsign() string {
+	e.b.Helper()
+	bin := filepath.Join(e.dir, "minsign")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/minsign")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		e.b.Fatalf("build minsign: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // fillStore records n real certificates signed by the home's "issuing"
