@@ -193,19 +193,7 @@ func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) err
 		issued = append(issued, b.issued)
 		c.names = append(c.names, nil)
 		c.fileErr = append(c.fileErr, nil)
-		if b.job.Files == nil {
-			continue
-		}
-		fs, err := b.job.Files(b.issued)
-		if err != nil {
-			c.fileErr[n] = err
-			continue
-		}
-		for _, f := range fs {
-			f.Set = n
-			c.names[n] = append(c.names[n], f.Path)
-			all = append(all, f)
-		}
+		all = c.jobFiles(n, all)
 	}
 	if len(issued) == 0 {
 		return nil
@@ -284,19 +272,8 @@ func (c *commitment) rewrite() {
 	var all []pem.File
 	for _, n := range c.resigned {
 		c.names[n] = nil
-		if c.recErrs[n] != nil || c.batch[c.ok[n]].job.Files == nil {
-			continue
-		}
-		b := c.batch[c.ok[n]]
-		fs, err := b.job.Files(b.issued)
-		if err != nil {
-			c.fileErr[n] = err
-			continue
-		}
-		for _, f := range fs {
-			f.Set = n
-			c.names[n] = append(c.names[n], f.Path)
-			all = append(all, f)
+		if c.recErrs[n] == nil {
+			all = c.jobFiles(n, all)
 		}
 	}
 	if len(all) == 0 {
@@ -311,6 +288,26 @@ func (c *commitment) rewrite() {
 			c.fileErr[n] = again.SetErr(n)
 		}
 	}
+}
+
+// jobFiles appends to all the files of the nth prepared job (their Set is
+// n), noting their paths, or why they could not be made.
+func (c *commitment) jobFiles(n int, all []pem.File) []pem.File {
+	b := c.batch[c.ok[n]]
+	if b.job.Files == nil {
+		return all
+	}
+	fs, err := b.job.Files(b.issued)
+	if err != nil {
+		c.fileErr[n] = err
+		return all
+	}
+	for _, f := range fs {
+		f.Set = n
+		c.names[n] = append(c.names[n], f.Path)
+		all = append(all, f)
+	}
+	return all
 }
 
 // FileError reports a certificate that was recorded but whose files could
