@@ -110,8 +110,8 @@ func FileName(cn string) string {
 // ProvisionFiles returns the files of a provisioned certificate in dir,
 // named after name (see FileName): name.crt (the leaf), name.chain.pem (the
 // leaf and intermediates, not the root) and name.key (mode 0600, never
-// replaced). Written with pem.WriteBatch, the key is placed last, so an
-// existing name.key means the other two are whole.
+// replaced). Written as one Set of a pem.Batch, the key is placed last, so
+// an existing name.key means the other two are whole.
 func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []pem.File {
 	leaf := pem.Encode(pem.TypeCertificate, cert.Raw)
 	chain := append([]byte(nil), leaf...)

@@ -65,11 +65,11 @@ func describeMode(m fs.FileMode) string {
 // WriteFiles checks every path with CheckWritable (a directory, device or
 // symlink in the way is ErrNotRegular, an existing NoReplace file
 // ErrExists), then writes the files as WriteBatch does: each one
-// atomically (a temp file in the same directory, synced, renamed over the
-// path, or for NoReplace placed without ever replacing a file), keys after
-// the others, each directory synced. A reader sees either the old file or
-// the whole new one, never half of one. On error the files already placed
-// stay; the others are not created.
+// atomically (a temp file without a name, or a hidden one in the same
+// directory, synced, then linked or renamed into place; for NoReplace placed
+// without ever replacing a file), keys after the others, each directory
+// synced. A reader sees either the old file or the whole new one, never half
+// of one. On error the files already placed stay; the others are not created.
 func WriteFiles(files ...File) error {
 	for _, f := range files {
 		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
