@@ -31,13 +31,10 @@ staticcheck:
 lint: vet staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 
-# fuzz runs every fuzz target for FUZZTIME (CI: FUZZTIME=10s).
+# fuzz runs every fuzz target for FUZZTIME (CI: FUZZTIME=10s); see
+# scripts/fuzz.sh for the one retry it allows.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
-	done
+	./scripts/fuzz.sh $(FUZZTIME) $(GO)
 
 # bench runs every benchmark once (BENCHTIME=1x): each measures ca against a
 # baseline in the same run and reports the ratio (docs/provisioning.md). The
