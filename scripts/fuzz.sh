@@ -15,12 +15,14 @@ trap 'rm -f "$log"' EXIT
 # only_deadline: the log of a failed run shows the coordinator's race and
 # nothing else: no input written, no panic, no failure message of a test.
 only_deadline() {
-  grep -q 'context deadline exceeded' "$log" &&
-    ! grep -qE 'Failing input written|panic:|^[[:space:]]+[^[:space:]]+_test\.go:[0-9]+:' "$log"
+  grep -qx '    context deadline exceeded' "$log" &&
+    ! grep -qE 'Failing input written|panic:|^[[:space:]]+[^[:space:]]+_test\.go:[0-9]+:|^[[:space:]]+--- FAIL: Fuzz[^ ]*/' "$log"
 }
 
-for pkg in $("$go" list ./...); do
-  for f in $("$go" test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+pkgs=$("$go" list ./...) # a failure here (or below) ends the run: set -e
+for pkg in $pkgs; do
+  list=$("$go" test -list '^Fuzz' "$pkg") # a package whose tests do not compile fails here
+  for f in $(grep '^Fuzz' <<<"$list" || true); do
     for try in 1 2; do
       echo "== $pkg $f"
       if "$go" test -run '^$' -fuzz "^$f\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | tee "$log"; then

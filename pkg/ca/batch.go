@@ -44,7 +44,11 @@ type BatchConfig struct {
 	Store Store
 	// Workers prepare jobs in parallel; 0 means runtime.NumCPU().
 	Workers int
-	// MaxBatch caps how many certificates one transaction records; 0 means 4096.
+	// MaxBatch caps how many certificates one transaction records; 0 means
+	// 1024: large enough that the store's fsyncs are shared widely, small
+	// enough that the files of two commits in flight (three a certificate)
+	// wait as O_TMPFILE inodes within a common descriptor limit (see
+	// pem.Batch).
 	MaxBatch int
 	// OnResult is called for each job, from one goroutine, in commit order.
 	OnResult func(Result)
@@ -81,7 +85,7 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 	}
 	maxBatch := cfg.MaxBatch
 	if maxBatch <= 0 {
-		maxBatch = 4096
+		maxBatch = 1024
 	}
 	report := cfg.OnResult
 	if report == nil {
