@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -28,9 +26,6 @@ func (e *existsError) Is(target error) bool { return target == ca.ErrExists }
 // all, and an existing path (of any kind) is never replaced
 // (ErrBackupTarget). It returns the size of the copy.
 func (b *Bolt) BackupFile(path string) (int64, error) {
-	if err := CheckBackupTarget(path); err != nil {
-		return 0, err
-	}
 	var n int64
 	err := pem.WriteStream(pem.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
 		var err error
@@ -39,36 +34,9 @@ func (b *Bolt) BackupFile(path string) (int64, error) {
 	})
 	switch {
 	case errors.Is(err, pem.ErrExists), errors.Is(err, pem.ErrNotRegular):
-		return 0, fmt.Errorf("%w: %s appeared while the backup was written; name a new file", ErrBackupTarget, path)
+		return 0, fmt.Errorf("%w: %w", ErrBackupTarget, err) // checked before the copy starts
 	case err != nil:
 		return 0, fmt.Errorf("store: backup to %s: %w", path, err)
 	}
 	return n, nil
-}
-
-// CheckBackupTarget returns ErrBackupTarget when path exists, whatever it
-// is; commands call it before waiting for the store.
-func CheckBackupTarget(path string) error {
-	fi, err := os.Lstat(path)
-	if err == nil {
-		return fmt.Errorf("%w: %s is a %s; name a new file (a backup never replaces one)", ErrBackupTarget, path, kindOf(fi.Mode()))
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("store: backup: %w", err)
-	}
-	return nil
-}
-
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return "file that exists"
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeSymlink != 0:
-		return "symlink"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
