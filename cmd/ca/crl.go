@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -96,22 +94,6 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		return fmt.Errorf("CRL %d of %s is recorded, but writing it failed (export again): %w", rec.Number, rec.Issuer, err)
 	}
 	return g.render(newCRLExportInfo(rec, o.out, g.now()))
-}
-
-// checkOut refuses an --out that could not be written, before any work: a
-// directory, symlink or device (exit 2) or a file in a missing directory
-// (exit 4). "-" is stdout.
-func checkOut(out string) error {
-	if out == "-" {
-		return nil
-	}
-	if err := pem.CheckWritable(out, false); err != nil {
-		return usageError{err}
-	}
-	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: directory %s of --out %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), out)
-	}
-	return nil
 }
 
 type crlStatusOptions struct {

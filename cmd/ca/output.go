@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
@@ -52,3 +56,19 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 var noArgs = usageArgs(cobra.NoArgs)
+
+// checkOut refuses an --out that could not be written, before any work: a
+// directory, symlink or device (exit 2) or a file in a missing directory
+// (exit 4). "-" is stdout.
+func checkOut(out string) error {
+	if out == "-" {
+		return nil
+	}
+	if err := pem.CheckWritable(out, false); err != nil {
+		return usageError{err}
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: directory %s of --out %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), out)
+	}
+	return nil
+}
