@@ -256,7 +256,7 @@ func goBaseline(b *testing.B, n int, dir string) (wall, cpu time.Duration) {
 						return
 					}
 					if dir != "" {
-						writeBaselineFiles(b, filepath.Join(dir, name), key, der, caDER)
+						writeBaselineFiles(b, dir, name, key, der, caCert)
 					}
 				}
 			}()
@@ -276,24 +276,20 @@ func goBaseline(b *testing.B, n int, dir string) (wall, cpu time.Duration) {
 	return wall, processCPU(b) - cpu0
 }
 
-// writeBaselineFiles writes base.key, base.crt and base.chain.pem.
-func writeBaselineFiles(b *testing.B, base string, key *ecdsa.PrivateKey, der, caDER []byte) {
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+// writeBaselineFiles writes name's three files into dir, encoded as ca
+// encodes them (ca.ProvisionFiles), each created in place.
+func writeBaselineFiles(b *testing.B, dir, name string, key *ecdsa.PrivateKey, der []byte, caCert *x509.Certificate) {
+	keyPEM, err := pem.MarshalPrivateKey(key, nil)
 	if err != nil {
 		b.Error(err)
 		return
 	}
-	leaf := pem.Encode(pem.TypeCertificate, der)
-	for _, f := range []struct {
-		path string
-		data []byte
-		mode os.FileMode
-	}{
-		{base + ".crt", leaf, 0o644},
-		{base + ".chain.pem", append(leaf, pem.Encode(pem.TypeCertificate, caDER)...), 0o644},
-		{base + ".key", pem.Encode(pem.TypePrivateKey, keyDER), 0o600},
-	} {
-		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
+	for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{Raw: der}, []*x509.Certificate{caCert}, keyPEM) {
+		mode := f.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		if err := os.WriteFile(f.Path, f.Data, mode); err != nil {
 			b.Error(err)
 			return
 		}
