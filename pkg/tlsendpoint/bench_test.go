@@ -12,14 +12,14 @@ import (
 )
 
 // serveHandshakes accepts connections on a loopback listener, completes
-// the handshake with cfg, writes one byte (so that a TLS 1.3 client learns
-// the verdict and receives its tickets) and closes. It returns the address
-// and a stop function.
-func serveHandshakes(b *testing.B, cfg *tls.Config) (string, func()) {
-	b.Helper()
+// the handshake with cfg, writes reply (so that a TLS 1.3 client learns the
+// verdict and receives its tickets) and closes. It returns the address and
+// a stop function.
+func serveHandshakes(tb testing.TB, cfg *tls.Config, reply []byte) (string, func()) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -33,7 +33,7 @@ func serveHandshakes(b *testing.B, cfg *tls.Config) (string, func()) {
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				tc := tls.Server(c, cfg)
 				if tc.Handshake() == nil {
-					tc.Write([]byte{1})
+					tc.Write(reply)
 					tc.Close()
 				}
 			})
@@ -86,7 +86,7 @@ func BenchmarkHandshake(b *testing.B) {
 	}
 	for _, c := range configs {
 		b.Run(c.name, func(b *testing.B) {
-			addr, stop := serveHandshakes(b, c.cfg)
+			addr, stop := serveHandshakes(b, c.cfg, []byte{1})
 			defer stop()
 			for _, mode := range []string{"full", "resumed"} {
 				b.Run(mode, func(b *testing.B) {

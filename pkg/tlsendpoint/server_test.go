@@ -314,34 +314,10 @@ func TestResumedSessionRevoked(t *testing.T) {
 				defer mu.Unlock()
 				return calls[len(calls)-1]
 			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var wg sync.WaitGroup
-			defer wg.Wait()
-			defer ln.Close()
-			wg.Go(func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					wg.Go(func() {
-						defer c.Close()
-						c.SetDeadline(time.Now().Add(5 * time.Second))
-						tc := tls.Server(c, cfg)
-						if tc.Handshake() != nil {
-							return
-						}
-						io.WriteString(tc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-						tc.Close()
-					})
-				}
-			})
+			addr, stop := serveHandshakes(t, cfg, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+			defer stop()
 			ccfg := clientConfig(p, v.v, client.chain)
 			ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
-			addr := ln.Addr().String()
 			if _, cs, err := fetch(addr, ccfg, "/"); err != nil || cs.DidResume {
 				t.Fatalf("first connection: resumed %v, %v", cs.DidResume, err)
 			}
