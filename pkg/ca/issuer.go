@@ -95,9 +95,6 @@ func (i *Issuer) Chain() []*x509.Certificate {
 // Signer returns the issuer's signer.
 func (i *Issuer) Signer() crypto.Signer { return i.signer }
 
-// Store returns the issuer's store.
-func (i *Issuer) Store() Store { return i.store }
-
 // Now returns the issuer's clock reading.
 func (i *Issuer) Now() time.Time { return i.now() }
 
