@@ -221,19 +221,38 @@ func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.Cert
 
 // putCert records one certificate if its serial is new (ca.ErrSerialExists otherwise).
 func putCert(tx *bolt.Tx, c *ca.CertRecord) error {
-	key, err := serialKey(c.Serial)
+	e, err := encodeCert(c)
 	if err != nil {
 		return err
 	}
+	return putEncoded(tx, c, e)
+}
+
+// encodedCert is a certificate record as the store keeps it: encoded
+// before the transaction that records it, so that the transaction only
+// checks and puts.
+type encodedCert struct{ key, value []byte }
+
+func encodeCert(c *ca.CertRecord) (encodedCert, error) {
+	key, err := serialKey(c.Serial)
+	if err != nil {
+		return encodedCert{}, err
+	}
+	v, err := json.Marshal(certJSON{Issuer: c.Issuer, Subject: c.Subject, SANs: c.SANs, NotBefore: c.NotBefore, NotAfter: c.NotAfter, Profile: c.Profile, DER: c.DER})
+	if err != nil {
+		return encodedCert{}, err
+	}
+	return encodedCert{key, v}, nil
+}
+
+// putEncoded records c, encoded as e, if its serial is new.
+func putEncoded(tx *bolt.Tx, c *ca.CertRecord, e encodedCert) error {
+	key := e.key
 	certs := tx.Bucket(bucketCerts)
 	if certs.Get(key) != nil {
 		return ca.ErrSerialExists
 	}
-	v, err := json.Marshal(certJSON{Issuer: c.Issuer, Subject: c.Subject, SANs: c.SANs, NotBefore: c.NotBefore, NotAfter: c.NotAfter, Profile: c.Profile, DER: c.DER})
-	if err != nil {
-		return err
-	}
-	if err := certs.Put(key, v); err != nil {
+	if err := certs.Put(key, e.value); err != nil {
 		return err
 	}
 	byIssuer, err := tx.Bucket(bucketByIssuer).CreateBucketIfNotExists([]byte(c.Issuer))
@@ -296,11 +315,18 @@ func (b *Bolt) Issuers(ctx context.Context) ([]ca.IssuerRecord, error) {
 // AddCertificates implements ca.Store.
 func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]error, error) {
 	errs := make([]error, len(certs))
+	encoded := make([]encodedCert, len(certs))
+	for i, c := range certs {
+		var err error
+		if encoded[i], err = encodeCert(c); err != nil {
+			return nil, err
+		}
+	}
 	err := b.update(ctx, func(tx *bolt.Tx) error {
 		var serials []string
 		issuer := ""
 		for i, c := range certs {
-			errs[i] = putCert(tx, c)
+			errs[i] = putEncoded(tx, c, encoded[i])
 			if errs[i] != nil && !errors.Is(errs[i], ca.ErrSerialExists) {
 				return errs[i]
 			}
