@@ -243,18 +243,7 @@ func (g *globals) exportPassword() ([]byte, error) {
 	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
 		return p, err
 	}
-	p, err := g.prompt("password for the PKCS#12 file: ")
-	if err != nil {
-		return nil, err
-	}
-	again, err := g.prompt("again: ")
-	if err != nil {
-		return nil, err
-	}
-	if string(again) != string(p) {
-		return nil, usageError{errors.New("the passwords differ")}
-	}
-	return p, nil
+	return g.promptNew("password for the PKCS#12 file: ", "passwords", "")
 }
 
 type exportChainOptions struct {

@@ -300,16 +300,26 @@ func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
 	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
 		return p, err
 	}
-	p, err := g.prompt("passphrase for the new key: ")
+	return g.promptNew("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
+}
+
+// promptNew asks for a new secret twice on the terminal; what names it
+// when the two differ (a usage error); hint, when set, follows the error of
+// the first prompt (no terminal, say).
+func (g *globals) promptNew(prompt, what, hint string) ([]byte, error) {
+	p, err := g.prompt(prompt)
+	if err != nil && hint != "" {
+		return nil, fmt.Errorf("%w, %s", err, hint)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w, or --no-passphrase for an unencrypted key", err)
+		return nil, err
 	}
 	again, err := g.prompt("again: ")
 	if err != nil {
 		return nil, err
 	}
 	if string(again) != string(p) {
-		return nil, usageError{errors.New("the passphrases differ")}
+		return nil, usageError{fmt.Errorf("the %s differ", what)}
 	}
 	return p, nil
 }
