@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -78,4 +83,56 @@ func helpOf(t *testing.T, path []string, full bool) string {
 		t.Fatalf("ca %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String()
+}
+
+// TestStartupInitAllocations: what every ca process does before main, the
+// package initialisers of its dependencies, stays small, as the Go runtime
+// reports it (GODEBUG=inittrace=1) for "ca version" built as "make build"
+// builds it. A one-shot "ca sign csr" pays for every initialiser in the
+// binary; tablewriter v1.1.x, for one, allocates a 663 KB width cache at
+// init that only "ca list" could use (docs/decisions.md). Bytes, not time:
+// the runtime counts them exactly, whatever the machine's load.
+func TestStartupInitAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the ca binary")
+	}
+	const perPackage, total = 96 << 10, 256 << 10
+	bin := filepath.Join(t.TempDir(), "ca")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build ca: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ca version: %v\n%s", err, stderr.String())
+	}
+	// init github.com/olekukonko/errors @1.7 ms, 0.072 ms clock, 65936 bytes, 332 allocs
+	trace := stderr.String()
+	sum, inits := 0, 0
+	sc := bufio.NewScanner(strings.NewReader(trace))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 11 || f[0] != "init" || f[8] != "bytes," {
+			continue
+		}
+		n, err := strconv.Atoi(f[7])
+		if err != nil {
+			t.Fatalf("inittrace line %q: %v", sc.Text(), err)
+		}
+		inits++
+		sum += n
+		if n > perPackage {
+			t.Errorf("package %s allocates %d bytes at init, more than %d: every ca process pays for it", f[1], n, perPackage)
+		}
+	}
+	if inits < 50 {
+		t.Fatalf("read %d package inits from GODEBUG=inittrace=1, want the binary's (>= 50):\n%s", inits, trace)
+	}
+	if sum > total {
+		t.Errorf("the package inits allocate %d bytes in all, more than %d", sum, total)
+	}
 }
