@@ -145,18 +145,20 @@ func issuerValues(c *x509.Certificate) map[string][]string {
 	if c == nil {
 		return out
 	}
-	var seq pkix.RDNSequence
-	if len(c.RawSubject) == 0 {
-		seq = c.Subject.ToRDNSequence()
-	} else if rest, err := asn1.Unmarshal(c.RawSubject, &seq); err != nil || len(rest) != 0 {
-		seq = c.Subject.ToRDNSequence()
+	// A parsed certificate's Subject.Names holds every attribute of its
+	// subject, in order, as x509.ParseCertificate read it from RawSubject:
+	// no second parse per request. A certificate built by hand has only
+	// the fields of Subject.
+	atvs := c.Subject.Names
+	if len(atvs) == 0 {
+		for _, rdn := range c.Subject.ToRDNSequence() {
+			atvs = append(atvs, rdn...)
+		}
 	}
-	for _, rdn := range seq {
-		for _, atv := range rdn {
-			if s, ok := atv.Value.(string); ok {
-				name := attrNameOf(atv.Type)
-				out[name] = append(out[name], s)
-			}
+	for _, atv := range atvs {
+		if s, ok := atv.Value.(string); ok {
+			name := attrNameOf(atv.Type)
+			out[name] = append(out[name], s)
 		}
 	}
 	return out
