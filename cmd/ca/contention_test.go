@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/x509"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -168,6 +174,82 @@ func TestParallelSigners(t *testing.T) {
 	if want := 1 + n + leaves; sum.Records != want {
 		t.Errorf("%d audit records, want %d (one per change)", sum.Records, want)
 	}
+}
+
+// TestIssueSameNameRace: two "ca issue" of one name into one directory,
+// both past their first check of the files while the store is held: one
+// writes its key and certificate, the other is refused (exit 5) once it
+// holds the store, before it signs; the files on disk belong together.
+func TestIssueSameNameRace(t *testing.T) {
+	home := newTestHome(t)
+	out := t.TempDir()
+	held, err := store.Open(filepath.Join(home, "ca.db"), store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type run struct {
+		code   int
+		stderr *bytes.Buffer
+	}
+	runs := make(chan run, 2)
+	for range 2 {
+		cmd, _, errb := caCmd(t, home, nil, "--lock-timeout", "1m", "issue", "--cn", "a.example.com", "--dns", "a.example.com",
+			"--no-passphrase", "--out-dir", out)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			err := cmd.Wait()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			runs <- run{code, errb}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond) // both are waiting for the store
+	held.Close()
+	codes := map[int]int{}
+	for range 2 {
+		r := <-runs
+		codes[r.code]++
+		if r.code == exitConflict && !strings.Contains(r.stderr.String(), "a.example.com.") {
+			t.Errorf("the refused run does not name the file in its way: %s", r.stderr)
+		}
+	}
+	if codes[0] != 1 || codes[exitConflict] != 1 {
+		t.Fatalf("exit codes %v, want one 0 and one %d", codes, exitConflict)
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(out, "a.example.com.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pem.ParsePrivateKey(keyPEM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.example.com.crt", "a.example.com.chain.pem"} {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(cert.PublicKey) {
+			t.Errorf("%s holds a certificate for another key than a.example.com.key", name)
+		}
+	}
+	// The refused run signed nothing: the store holds the root and one leaf.
+	if r := mustCA(t, home, nil, "-o", "json", "list"); strings.Count(r.stdout, `"serial"`) != 2 {
+		t.Errorf("ca list shows %d certificates, want 2 (the root and one leaf):\n%s", strings.Count(r.stdout, `"serial"`), r.stdout)
+	}
+	storeCheck(t, home)
 }
 
 // TestBackupUnderWrites takes backups while other processes keep signing:

@@ -98,16 +98,27 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 		dir = "."
 	}
 	name := ca.FileName(o.dn.cn)
-	for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
-		if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
-			return err
+	files := func() error {
+		for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
+			if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
+				return err
+			}
 		}
+		return nil
+	}
+	if err := files(); err != nil {
+		return err
 	}
 	run, err := g.startIssue(ctx, o, dir, pass)
 	if err != nil {
 		return err
 	}
 	defer run.close()
+	// Again with the store held: another "ca issue" of the same name may
+	// have written its files while this one waited for the store.
+	if err := files(); err != nil {
+		return err
+	}
 	var res ca.Result
 	err = run.batch(ctx, 1, func(jobs chan<- ca.Job) { jobs <- run.job(0, req, name) }, func(r ca.Result) { res = r })
 	if err == nil {

@@ -45,9 +45,11 @@ func WriteBatch(files ...File) error {
 //     can take an existing NAME.key as proof that NAME.crt is whole.
 //
 // A file whose data could not be written is not placed, nor is any other
-// file of its Set. Nothing is checked up front (the caller has, with
-// CheckWritable; a link never replaces and a rename never follows a
-// symlink); a failed placing is explained as CheckWritable does
+// file of its Set; nor is a Set whose NoReplace file's name is taken when
+// Place starts (a key another process placed after the caller's check
+// keeps the certificate it came with). Beyond that nothing is checked up
+// front (the caller has, with CheckWritable; a link never replaces and a
+// rename never follows a symlink); a failed placing is explained as CheckWritable does
 // (ErrNotRegular for a directory in the way). A directory that cannot be
 // synced fails the files placed in it: their names are there, but may not
 // survive a crash. Close releases what was not placed. A Batch is used by
@@ -146,9 +148,26 @@ func (b *Batch) Place() error {
 			}
 		}
 	}
+	b.claimed()
 	b.placeStep(false)
 	b.placeStep(true)
 	return b.err()
+}
+
+// claimed fails, before anything is placed, each NoReplace file whose name
+// is already taken, and so its whole Set: a key that appeared since the
+// caller's check (another process's) keeps its certificate, never
+// replaced by one that does not match it.
+func (b *Batch) claimed() {
+	for i, f := range b.files {
+		if !f.NoReplace || b.errs[i] != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstatat(b.dirs[filepath.Dir(f.Path)], filepath.Base(f.Path), &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
+			b.errs[i] = CheckWritable(f.Path, true)
+		}
+	}
 }
 
 // Skip keeps the files of a Set from being placed (call it before Place).

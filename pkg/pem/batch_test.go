@@ -236,6 +236,43 @@ func TestBatchSets(t *testing.T) {
 	})
 }
 
+// TestBatchKeyTakenMeanwhile: a key that another process placed after the
+// caller's check (between Write and Place) keeps the certificate it came
+// with: no file of the Set is placed, and SetErr says the key exists.
+func TestBatchKeyTakenMeanwhile(t *testing.T) {
+	batchModes(t, func(t *testing.T) {
+		dir := t.TempDir()
+		path := func(name string) string { return filepath.Join(dir, name) }
+		b := NewBatch(
+			File{Path: path("a.crt"), Data: []byte("ours"), Set: 0},
+			File{Path: path("a.chain.pem"), Data: []byte("ours"), Set: 0},
+			File{Path: path("a.key"), Data: []byte("ours"), NoReplace: true, Mode: 0o600, Set: 0},
+			File{Path: path("b.crt"), Data: []byte("ours"), Set: 1},
+			File{Path: path("b.key"), Data: []byte("ours"), NoReplace: true, Mode: 0o600, Set: 1},
+		)
+		defer b.Close()
+		if err := b.Write(); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"a.crt", "a.chain.pem", "a.key"} {
+			if err := os.WriteFile(path(name), []byte("theirs"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Place(); !errors.Is(err, ErrExists) {
+			t.Errorf("Place = %v, want ErrExists", err)
+		}
+		if err := b.SetErr(0); !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "a.key") {
+			t.Errorf("SetErr(0) = %v, want ErrExists for a.key", err)
+		}
+		for name, want := range map[string]string{"a.crt": "theirs", "a.chain.pem": "theirs", "a.key": "theirs", "b.crt": "ours", "b.key": "ours"} {
+			if got, err := os.ReadFile(path(name)); err != nil || string(got) != want {
+				t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+			}
+		}
+	})
+}
+
 // TestBatchDescriptorBudget: a batch that would take the O_TMPFILE inodes
 // held open over the budget waits in named temp files instead, and Close
 // gives back what a batch reserved.
