@@ -252,6 +252,50 @@ func TestIssueSameNameRace(t *testing.T) {
 	storeCheck(t, home)
 }
 
+// TestIntermediateKeptWhenPlaceTaken: when the directory of a new
+// intermediate cannot be put in place after its commit (here: made by
+// someone else while the command waited for the store), the staged
+// directory, holding the only copy of its key, is kept; the message says
+// where, and moving it into place gives a working issuer.
+func TestIntermediateKeptWhenPlaceTaken(t *testing.T) {
+	home := newTestHome(t)
+	held, err := store.Open(filepath.Join(home, "ca.db"), store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, _, errb := caCmd(t, home, nil, "--lock-timeout", "1m", "intermediate", "create", "--name", "sub", "--cn", "Sub CA", "--no-passphrase")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // waiting for the store
+	dir := filepath.Join(home, "issuers", "sub")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	held.Close()
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("intermediate create: %v, want exit 1\n%s", err, errb)
+	}
+	stages, _ := filepath.Glob(filepath.Join(home, "issuers", ".sub.new-*"))
+	if len(stages) != 1 {
+		t.Fatalf("staging directories %v, want one", stages)
+	}
+	for _, want := range []string{"issuer sub is recorded", stages[0]} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr %q does not say %q", errb, want)
+		}
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(stages[0], dir); err != nil {
+		t.Fatal(err)
+	}
+	storeCheck(t, home)
+	mustCA(t, home, nil, "issue", "--issuer", "sub", "--cn", "a.example.com", "--dns", "a.example.com", "--no-passphrase", "--out-dir", t.TempDir())
+}
+
 // TestBackupUnderWrites takes backups while other processes keep signing:
 // every backup is a consistent store (it opens, passes the check, and its
 // audit chain is a prefix of the live one).

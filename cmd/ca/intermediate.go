@@ -177,7 +177,12 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 	if err != nil {
 		return nil, fmt.Errorf("stage issuer: %w", err)
 	}
-	defer os.RemoveAll(stage)
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(stage)
+		}
+	}()
 	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
 	if err := pem.WriteFiles(keyFile); err != nil {
 		return nil, err
@@ -194,9 +199,13 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 	if err != nil {
 		return nil, err
 	}
+	// Recorded: the stage holds the only copy of the new key and is kept
+	// whatever happens next.
+	committed = true
 	g.crashPoint(ca.StageAfterCommit)
 	if err := os.Rename(stage, dir); err != nil {
-		return nil, fmt.Errorf("move issuer %s into place: %w", name, err)
+		return nil, fmt.Errorf("issuer %s is recorded (serial %s) but its directory could not be put in place: %v; "+
+			"its key and certificate are in %s: move it to %s once that is free", name, ca.FormatSerial(issued.Cert.SerialNumber), err, stage, dir)
 	}
 	if err := pem.SyncDir(issuersDir); err != nil {
 		return nil, err
