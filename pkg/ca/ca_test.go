@@ -1,6 +1,7 @@
 package ca_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -157,6 +158,38 @@ func TestSignProfiles(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAuthorityKeyIDWithIssuersName: a certificate whose subject is its
+// issuer's name still names the issuer's key (Go's x509 leaves the AKI out
+// then), so it lints clean and no verifier takes it for self-signed.
+func TestAuthorityKeyIDWithIssuersName(t *testing.T) {
+	st := openStore(t)
+	root := newRoot(t, st, pem.ECDSAP256)
+	inter := newIntermediate(t, root, st, pem.ECDSAP256, ca.CAConfig{})
+	key, err := pem.GenerateKey(pem.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := root.CreateIntermediate(context.Background(), "twin",
+		ca.CAConfig{Subject: root.Certificate().Subject, Validity: 365 * 24 * time.Hour}, key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := inter.SignRequest(context.Background(), request(t, pem.ECDSAP256, inter.Certificate().Subject.CommonName),
+		ca.SignOptions{Profile: ca.ProfileClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cert   *x509.Certificate
+		issuer *ca.Issuer
+	}{{twin.Cert, root}, {leaf.Cert, inter}} {
+		if !bytes.Equal(c.cert.AuthorityKeyId, c.issuer.Certificate().SubjectKeyId) {
+			t.Errorf("%s: AKI %x, want the issuer's SKI %x", c.cert.Subject, c.cert.AuthorityKeyId, c.issuer.Certificate().SubjectKeyId)
+		}
+		linttest.Certificate(t, c.cert.Raw)
 	}
 }
 

@@ -158,6 +158,9 @@ func (i *Issuer) sign(tmpl *x509.Certificate, pub crypto.PublicKey, validity tim
 		return nil, err
 	}
 	tmpl.SerialNumber = serial
+	// Go copies the issuer's key identifier only when the subject differs
+	// from the issuer's name; RFC 5280, 4.2.1.1 wants it always.
+	tmpl.AuthorityKeyId = i.cert.SubjectKeyId
 	der, err := x509.CreateCertificate(nil, tmpl, i.cert, pub, i.signer)
 	if err != nil {
 		return nil, fmt.Errorf("ca: sign: %w", err)
