@@ -131,6 +131,9 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		return err
 	}
 	defer parent.Close()
+	if err := parent.CheckNotRevoked(ctx); err != nil {
+		return err
+	}
 	cfg := ca.CAConfig{
 		Subject: subject, Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,

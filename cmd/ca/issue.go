@@ -185,6 +185,10 @@ func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, p
 	if err != nil {
 		return nil, err
 	}
+	if err := iss.CheckNotRevoked(ctx); err != nil {
+		iss.Close()
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		iss.Close()
 		return nil, fmt.Errorf("create --out-dir: %w", err)

@@ -330,6 +330,9 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 	}
 	defer li.Close()
 	if o.certFile == "" {
+		if err := li.CheckNotRevoked(ctx); err != nil {
+			return err
+		}
 		if s.cert, err = issueServeCert(ctx, li, o, sf, validitySet); err != nil {
 			return err
 		}

@@ -213,6 +213,9 @@ func (b *signBatch) run(ctx context.Context) error {
 		return err
 	}
 	defer b.li.Close()
+	if err := b.li.CheckNotRevoked(ctx); err != nil {
+		return err
+	}
 	st := b.li.st
 	bar := b.g.progress(len(b.inputs), "signing")
 	jobs := make(chan ca.Job)

@@ -2,7 +2,9 @@ package ca
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // RevokedSerials returns every serial revoked in st, across all its
@@ -25,4 +27,31 @@ func RevokedSerials(ctx context.Context, st Store) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckNotRevoked refuses (ErrRefused) when the issuer's certificate, or
+// one of its parents', is revoked in its store: a CA whose key may be
+// compromised issues nothing more, and what it would issue could not
+// verify anyway. Commands that sign certificates call it with the store
+// held for writing; a revoked CA still signs its CRLs.
+func (i *Issuer) CheckNotRevoked(ctx context.Context) error {
+	issuer := i.name
+	for k, c := range i.Chain() {
+		rec, err := i.store.Certificate(ctx, c.SerialNumber)
+		if errors.Is(err, ErrNotFound) {
+			continue // a certificate the store does not hold cannot be revoked in it
+		}
+		if err != nil {
+			return fmt.Errorf("ca: reading issuer %s's certificate: %w", issuer, err)
+		}
+		if r := rec.Revocation; r != nil {
+			whose := "issuer " + issuer
+			if k > 0 {
+				whose = fmt.Sprintf("issuer %s's parent %s (serial %s)", issuer, c.Subject, FormatSerial(c.SerialNumber))
+			}
+			return fmt.Errorf("%w: %s was revoked on %s (reason %s): it signs nothing more; create a new intermediate under a good issuer",
+				ErrRefused, whose, r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)
+		}
+	}
+	return nil
 }
