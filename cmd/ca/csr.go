@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -110,6 +111,9 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 
 // template checks the names given on the command line.
 func (o *csrCreateOptions) template() (csr.Template, error) {
+	if err := o.dn.check(); err != nil {
+		return csr.Template{}, err
+	}
 	ips, uris, err := o.sans.parse()
 	if err != nil {
 		return csr.Template{}, err
@@ -124,7 +128,7 @@ func (o *csrCreateOptions) checkOutputs() error {
 	switch {
 	case o.keyOut == "-":
 		return usageError{errors.New("--key-out must name a file: a private key never goes to stdout")}
-	case o.keyOut == o.out:
+	case filepath.Clean(o.keyOut) == filepath.Clean(o.out):
 		return usageError{errors.New("--key-out and --out name the same file")}
 	}
 	if err := pem.CheckWritable(o.keyOut, true); err != nil {

@@ -54,6 +54,9 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.dn.check(); err != nil {
+		return err
+	}
 	subject := o.dn.name()
 	if policy == nil {
 		policy = csr.DefaultPolicy(subject)

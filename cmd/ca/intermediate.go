@@ -89,6 +89,9 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err != nil {
 		return err
 	}
+	if err := o.dn.check(); err != nil {
+		return err
+	}
 	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
 	if err != nil {
 		return err

@@ -104,8 +104,13 @@ func decodeFile(g *globals, path string) (texter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if blockType != pem.TypeCRL && len(der) > pem.MaxSize {
-		return nil, fmt.Errorf("%s: %w (%d bytes; certificates and CSRs are limited to %d)", path, pem.ErrTooLarge, len(der), pem.MaxSize)
+	// The input, not only its DER, is bounded: 1 MiB but for a CRL.
+	tooLarge := fmt.Errorf("%s: %w (%d bytes; certificates and CSRs are limited to %d)", path, pem.ErrTooLarge, len(data), pem.MaxSize)
+	if len(data) <= pem.MaxSize {
+		tooLarge = nil
+	}
+	if tooLarge != nil && blockType != pem.TypeCRL && blockType != "" {
+		return nil, tooLarge
 	}
 	switch blockType {
 	case pem.TypeCertificate:
@@ -116,14 +121,17 @@ func decodeFile(g *globals, path string) (texter, error) {
 		return parseCRLInfo(path, der)
 	}
 	// DER: try each kind.
+	if _, err := x509.ParseRevocationList(der); err == nil {
+		return parseCRLInfo(path, der)
+	}
+	if tooLarge != nil {
+		return nil, tooLarge
+	}
 	if c, err := x509.ParseCertificate(der); err == nil {
 		return newCertInfo(c), nil
 	}
 	if _, err := x509.ParseCertificateRequest(der); err == nil {
 		return parseCSRInfo(path, der)
-	}
-	if _, err := x509.ParseRevocationList(der); err == nil {
-		return parseCRLInfo(path, der)
 	}
 	return nil, fmt.Errorf("%w: %s is DER but not a certificate, CSR or CRL", pem.ErrMalformed, path)
 }
