@@ -91,7 +91,12 @@ func runAuditList(g *globals, o *auditListOptions) error {
 			return err
 		}
 	}
-	f.action = o.action
+	switch o.action {
+	case "", "add-issuer", "issue", "revoke", "crl":
+		f.action = o.action
+	default:
+		return usageError{fmt.Errorf("--action %q: use add-issuer, issue, revoke or crl", o.action)}
+	}
 	if o.serial != "" {
 		s, err := ca.ParseSerial(o.serial)
 		if err != nil {
