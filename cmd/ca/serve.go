@@ -69,7 +69,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
   ca serve --addr 127.0.0.1:0 --tls-min 1.3 -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServe(cmd.Context(), g, o, cmd.Flags().Changed("validity"))
+			return runServe(cmd.Context(), g, o)
 		},
 	}
 	f := cmd.Flags()
@@ -82,7 +82,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once connections are accepted (removed on exit)")
-	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (when not given, cut to the issuer's end)")
+	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
 }
@@ -130,7 +130,7 @@ func (o *serveOptions) check() (*serveFlags, error) {
 	return &sf, nil
 }
 
-func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool) error {
+func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	sf, err := o.check()
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, validitySet bool
 		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
 	}
 	defer ln.Close()
-	setup, err := g.prepareServe(ctx, o, sf, validitySet)
+	setup, err := g.prepareServe(ctx, o, sf)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ type serveSetup struct {
 // prepareServe reads the home, then (when it must issue the server
 // certificate or export a first CRL) opens the store for writing; the store
 // is closed again before it returns.
-func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFlags, validitySet bool) (*serveSetup, error) {
+func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFlags) (*serveSetup, error) {
 	var own tls.Certificate
 	if o.certFile != "" {
 		var err error
@@ -279,7 +279,7 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 	s.caPEM = pem.Encode(pem.TypeCertificate, set.certs[root.Name].Raw)
 
 	if o.certFile == "" || !hasCRL {
-		if err := g.issueForServe(ctx, o, sf, validitySet, s, hasCRL); err != nil {
+		if err := g.issueForServe(ctx, o, sf, s, hasCRL); err != nil {
 			return nil, err
 		}
 		hasCRL = s.warning == ""
@@ -319,7 +319,7 @@ func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
 // and records the server certificate; it exports the issuer's first CRL
 // when there is none. With --cert, an issuer key that cannot be opened is
 // no error: /crl is then 404 and s.warning says why.
-func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, validitySet bool, s *serveSetup, hasCRL bool) error {
+func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
 	li, err := g.loadIssuer(ctx, s.issuer)
 	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
@@ -333,7 +333,7 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 		if err := li.CheckNotRevoked(ctx); err != nil {
 			return err
 		}
-		if s.cert, err = issueServeCert(ctx, li, o, sf, validitySet); err != nil {
+		if s.cert, err = issueServeCert(ctx, li, o, sf); err != nil {
 			return err
 		}
 	}
@@ -347,11 +347,8 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 
 // issueServeCert issues and records serve's own server certificate with a
 // new key that never leaves memory.
-func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *serveFlags, validitySet bool) (tls.Certificate, error) {
-	validity := sf.validity
-	if left := li.Certificate().NotAfter.Sub(li.Now()).Truncate(time.Second); !validitySet && left < validity {
-		validity = left // the default never outlives the issuer; an explicit --validity is refused instead
-	}
+func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
+	validity := sf.validity // past the issuer's end it is refused (exit 3), as for every certificate
 	key, err := pem.GenerateKey(sf.keyType)
 	if err != nil {
 		return tls.Certificate{}, err
