@@ -136,6 +136,7 @@ func runProbe(ctx context.Context, g *globals, o *probeOptions, addr string) err
 	if err != nil {
 		return err
 	}
+	rc.roots = cfg.RootCAs
 	cfg.CheckRevocation = rc.check
 	res, err := tlsendpoint.Probe(ctx, cfg)
 	if err != nil {
@@ -209,6 +210,7 @@ type revocationCheck struct {
 	crlDER  []byte // --crl FILE
 	crlURL  string // --crl URL
 	crlName string
+	roots   *x509.CertPool // for a CRL fetched over HTTPS: the probe's roots (nil: the system's)
 	source  string
 }
 
@@ -231,7 +233,7 @@ func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
 
 func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certificate) (tlsendpoint.Revocation, error) {
 	if rc.home {
-		rev, known, err := rc.fromStore(ctx, leaf, issuer)
+		rev, known, err := rc.fromStore(ctx, leaf)
 		if known || err != nil {
 			return rev, err
 		}
@@ -252,7 +254,7 @@ func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certifi
 	if url != "" {
 		rc.source = "CRL " + url
 		var err error
-		if der, err = tlsendpoint.FetchCRL(ctx, url); err != nil {
+		if der, err = tlsendpoint.FetchCRL(ctx, url, rc.roots); err != nil {
 			return tlsendpoint.RevocationUnchecked, err
 		}
 	}
@@ -264,8 +266,8 @@ func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certifi
 
 // fromStore looks leaf up in the home's store; known is false when the
 // store did not record this very certificate. The leaf is revoked also when
-// its issuer, recorded in the store, is.
-func (rc *revocationCheck) fromStore(ctx context.Context, leaf, issuer *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
+// its issuer, or any issuer above it, is revoked in the store.
+func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
 	st, err := rc.g.openStoreRead()
 	if err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
@@ -289,8 +291,15 @@ func (rc *revocationCheck) fromStore(ctx context.Context, leaf, issuer *x509.Cer
 	if rec.Revocation != nil {
 		return tlsendpoint.RevocationRevoked, true, nil
 	}
-	if issuer != nil {
-		if irec, err := lookup(issuer); err != nil || (irec != nil && irec.Revocation != nil) {
+	set, err := loadIssuerSet(ctx, st)
+	if err != nil {
+		return tlsendpoint.RevocationUnchecked, false, err
+	}
+	for _, c := range append([]*x509.Certificate{set.certs[rec.Issuer]}, set.parents(rec.Issuer)...) {
+		if c == nil {
+			continue
+		}
+		if irec, err := lookup(c); err != nil || (irec != nil && irec.Revocation != nil) {
 			return tlsendpoint.RevocationRevoked, true, err
 		}
 	}

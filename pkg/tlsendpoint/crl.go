@@ -1,6 +1,7 @@
 package tlsendpoint
 
 import (
+	"crypto/tls"
 	"bytes"
 	"context"
 	"crypto/x509"
@@ -67,15 +68,16 @@ func CheckCRL(crlDER []byte, leaf, issuer *x509.Certificate, now time.Time) (Rev
 	return RevocationGood, nil
 }
 
-// FetchCRL downloads a CRL with an HTTP or HTTPS GET (system roots for
-// HTTPS) and returns its DER. The body may be DER or PEM ("X509 CRL"
+// FetchCRL downloads a CRL with an HTTP or HTTPS GET and returns its DER.
+// An HTTPS server is verified against roots (nil: the system's), so that
+// the CRL of a server that a private root vouches for can be fetched. The body may be DER or PEM ("X509 CRL"
 // block); bodies over 256 MiB and statuses other than 200 are errors. It
 // does not parse or verify the CRL: CheckCRL does.
-func FetchCRL(ctx context.Context, rawURL string) ([]byte, error) {
-	return fetchCRL(ctx, rawURL, maxCRLSize)
+func FetchCRL(ctx context.Context, rawURL string, roots *x509.CertPool) ([]byte, error) {
+	return fetchCRL(ctx, rawURL, roots, maxCRLSize)
 }
 
-func fetchCRL(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
+func fetchCRL(ctx context.Context, rawURL string, roots *x509.CertPool, limit int64) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: CRL URL %q: %w", rawURL, err)
@@ -87,7 +89,11 @@ func fetchCRL(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: fetching the CRL %s: %w", rawURL, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if roots != nil {
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: fetching the CRL: %w", err)
 	}

@@ -263,17 +263,18 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 		}
 	}
 
+	// The server's certificate is checked before the first read, which may
+	// be the server refusing ours: its revocation is known either way.
+	rev, revErr := checkRevocation(ctx, cfg.CheckRevocation, leaf, issuer, cfg.RootCAs, now())
+	res.Revocation = rev
 	err = exchange(ctx, conn, target, cs.NegotiatedProtocol)
 	conn.Close()
 	if isRefusal(err, requested) {
 		res.fail("first read", err, requested)
 		return res, nil
 	}
-
-	rev, err := checkRevocation(ctx, cfg.CheckRevocation, leaf, issuer, now())
-	res.Revocation = rev
-	if err != nil {
-		res.Error = "revocation check: " + err.Error()
+	if revErr != nil {
+		res.Error = "revocation check: " + revErr.Error()
 	}
 
 	if cfg.Resume {
@@ -500,7 +501,8 @@ func isRefusal(err error, certRequested bool) bool {
 }
 
 // checkRevocation runs the configured check or the default one.
-func checkRevocation(ctx context.Context, check func(context.Context, *x509.Certificate, *x509.Certificate) (Revocation, error), leaf, issuer *x509.Certificate, now time.Time) (Revocation, error) {
+func checkRevocation(ctx context.Context, check func(context.Context, *x509.Certificate, *x509.Certificate) (Revocation, error),
+	leaf, issuer *x509.Certificate, roots *x509.CertPool, now time.Time) (Revocation, error) {
 	if check != nil {
 		r, err := check(ctx, leaf, issuer)
 		if err != nil {
@@ -515,7 +517,7 @@ func checkRevocation(ctx context.Context, check func(context.Context, *x509.Cert
 		if issuer == nil {
 			return RevocationUnchecked, errors.New("tlsendpoint: the server sent no issuer to check its CRL with")
 		}
-		der, err := FetchCRL(ctx, u)
+		der, err := FetchCRL(ctx, u, roots)
 		if err != nil {
 			return RevocationUnchecked, err
 		}

@@ -335,24 +335,37 @@ func TestFetchCRL(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	for _, path := range []string{"/der", "/pem"} {
-		got, err := FetchCRL(ctx, srv.URL+path)
+		got, err := FetchCRL(ctx, srv.URL+path, nil)
 		if err != nil || !bytes.Equal(got, der) {
 			t.Errorf("FetchCRL(%s): %d bytes, %v", path, len(got), err)
 		}
 	}
 	for path, want := range map[string]string{"/missing": "404", "/cert-pem": "X509 CRL"} {
-		if _, err := FetchCRL(ctx, srv.URL+path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := FetchCRL(ctx, srv.URL+path, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("FetchCRL(%s): %v, want an error mentioning %q", path, err, want)
 		}
 	}
 	// The size limit, lowered: with and without a Content-Length.
-	if _, err := fetchCRL(ctx, srv.URL+"/der", int64(len(der)-1)); err == nil || !strings.Contains(err.Error(), "larger") {
+	if _, err := fetchCRL(ctx, srv.URL+"/der", nil, int64(len(der)-1)); err == nil || !strings.Contains(err.Error(), "larger") {
 		t.Errorf("fetchCRL over the limit: %v", err)
 	}
-	if _, err := fetchCRL(ctx, srv.URL+"/chunked", 1000); err == nil || !strings.Contains(err.Error(), "larger") {
+	if _, err := fetchCRL(ctx, srv.URL+"/chunked", nil, 1000); err == nil || !strings.Contains(err.Error(), "larger") {
 		t.Errorf("fetchCRL over the limit, chunked: %v", err)
 	}
-	if _, err := FetchCRL(ctx, "ldap://example.com/cn=crl"); err == nil {
+	if _, err := FetchCRL(ctx, "ldap://example.com/cn=crl", nil); err == nil {
 		t.Errorf("FetchCRL(ldap://) succeeded")
+	}
+
+	// HTTPS from a server a private root vouches for: verified against the
+	// roots given, not only the system's.
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(der) }))
+	defer tlsSrv.Close()
+	if _, err := FetchCRL(ctx, tlsSrv.URL, nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("FetchCRL over HTTPS with the system's roots: %v, want a certificate error", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(tlsSrv.Certificate())
+	if got, err := FetchCRL(ctx, tlsSrv.URL, roots); err != nil || !bytes.Equal(got, der) {
+		t.Errorf("FetchCRL over HTTPS with its root: %d bytes, %v", len(got), err)
 	}
 }
