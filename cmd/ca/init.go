@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -61,7 +62,8 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if policy == nil {
 		policy = csr.DefaultPolicy(subject)
 	}
-	if err := checkNewHome(g.home); err != nil {
+	existing, err := checkNewHome(g.home)
+	if err != nil {
 		return err
 	}
 	pass, err := g.newPassphrase(o.noPass)
@@ -82,12 +84,18 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	}
 
 	// Build the whole home beside its place, then rename it in: a failure
-	// half-way leaves no half-made home.
+	// half-way leaves no half-made home. An existing empty home (a mount
+	// point, a directory made by configuration management) is kept: the
+	// home is built inside it and its two entries moved in, ca.db last.
 	parent := filepath.Dir(filepath.Clean(g.home))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", parent, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(g.home)+".init-")
+	stageIn := parent
+	if existing {
+		stageIn = g.home
+	}
+	tmp, err := os.MkdirTemp(stageIn, "."+filepath.Base(g.home)+".init-")
 	if err != nil {
 		return fmt.Errorf("create home: %w", err)
 	}
@@ -118,14 +126,26 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err := pem.WriteFiles(files...); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, g.home); err != nil {
-		if errors.Is(err, fs.ErrExist) || errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, g.home)
+	// The names in the staged directories are made durable before they
+	// move, so that the home never appears without ca.db or its root.
+	for _, d := range []string{filepath.Join(tmp, "issuers"), tmp} {
+		if err := pem.SyncDir(d); err != nil {
+			return err
 		}
-		return fmt.Errorf("create home %s: %w", g.home, err)
 	}
-	if err := pem.SyncDir(parent); err != nil {
-		return err
+	if existing {
+		err = moveHomeInto(tmp, g.home)
+	} else {
+		err = os.Rename(tmp, g.home)
+		if err == nil {
+			err = pem.SyncDir(parent)
+		}
+	}
+	if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
+		return fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, g.home)
+	}
+	if err != nil {
+		return fmt.Errorf("create home %s: %w", g.home, err)
 	}
 	return g.render(initResult{
 		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
@@ -150,21 +170,40 @@ func (r initResult) text(w io.Writer) {
 		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
 }
 
-// checkNewHome refuses a home that exists and is not an empty directory.
-func checkNewHome(home string) error {
+// checkNewHome refuses a home that exists and is not an empty directory;
+// existing says it is one.
+func checkNewHome(home string) (existing bool, err error) {
 	entries, err := os.ReadDir(home)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return false, nil
 	case err != nil:
 		if _, serr := os.Stat(home); serr == nil {
-			return fmt.Errorf("%w: %s exists and is not an empty directory; nothing changed", ca.ErrExists, home)
+			return false, fmt.Errorf("%w: %s exists and is not an empty directory; nothing changed", ca.ErrExists, home)
 		}
-		return fmt.Errorf("check home: %w", err)
+		return false, fmt.Errorf("check home: %w", err)
 	case len(entries) > 0:
-		return fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, home)
+		return false, fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, home)
 	}
-	return nil
+	return true, nil
+}
+
+// moveHomeInto moves the staged home's issuers directory, then its ca.db,
+// into the existing empty directory home, neither replacing anything, and
+// syncs home. Interrupted between the two, home holds issuers/ without
+// ca.db, which no command takes for a home; init refuses it as not empty.
+func moveHomeInto(stage, home string) error {
+	move := func(name, from, to string) error {
+		return unix.Renameat2(unix.AT_FDCWD, filepath.Join(from, name), unix.AT_FDCWD, filepath.Join(to, name), unix.RENAME_NOREPLACE)
+	}
+	if err := move("issuers", stage, home); err != nil {
+		return err
+	}
+	if err := move("ca.db", stage, home); err != nil {
+		move("issuers", home, stage) // best effort: leave home as it was
+		return err
+	}
+	return pem.SyncDir(home)
 }
 
 // checkName refuses an issuer name that cannot be a directory name.
