@@ -109,9 +109,6 @@ func (b *Batch) Write() error {
 		}
 	}
 	anon := tmpfileUsable()
-	for _, f := range b.files {
-		anon = anon && f.fill == nil // a stream is written through an *os.File, which may close its fd
-	}
 	if anon && reserveAnon(len(b.files)) {
 		b.anon = len(b.files)
 	} else {
@@ -279,6 +276,15 @@ func (b *Batch) writeTemp(i int, anon bool) error {
 		fd, err := unix.Openat(dfd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, mode)
 		if err == nil {
 			b.temps[i].fd = fd
+			if f.fill != nil {
+				// A stream is written through an *os.File, which closes its
+				// descriptor: give it a copy and keep fd for the link.
+				dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+				if err != nil {
+					return fmt.Errorf("pem: write %s: %w", f.Path, err)
+				}
+				return fillTemp(dup, f, true)
+			}
 			if err := writeAll(fd, f.Data); err != nil {
 				return fmt.Errorf("pem: write %s: %w", f.Path, err)
 			}

@@ -1,8 +1,10 @@
 package pem
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -189,6 +191,40 @@ func TestBatchModes(t *testing.T) {
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 62 {
 			t.Errorf("%d entries, want 62 (temp files left?)", len(entries))
+		}
+	})
+}
+
+// TestWriteStream: a streamed file (a backup) waits as a nameless inode
+// where O_TMPFILE is at hand, so that a process killed while it copies
+// leaves nothing behind; it has its data and mode once written.
+func TestWriteStream(t *testing.T) {
+	batchModes(t, func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "backup.db")
+		data := bytes.Repeat([]byte("store page "), 100_000)
+		err := WriteStream(File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
+			if _, err := w.Write(data[:len(data)/2]); err != nil {
+				return err
+			}
+			if entries, _ := os.ReadDir(dir); tmpfileUsable() && len(entries) != 0 {
+				t.Errorf("while the stream is written, the directory holds %v; want nothing", entries)
+			}
+			_, err := w.Write(data[len(data)/2:])
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("backup.db: %d bytes, %v; want %d", len(got), err, len(data))
+		}
+		if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Errorf("entries %v, want backup.db alone", entries)
 		}
 	})
 }
