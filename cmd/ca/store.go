@@ -198,6 +198,15 @@ func homeWarnings(g *globals, issuers []string) []string {
 				filepath.Join(dir, e.Name())))
 		}
 	}
+	// An interrupted "ca init" of this home, or of the empty directory it
+	// was made in, leaves its hidden staging directory (with a root key).
+	base := "." + filepath.Base(filepath.Clean(g.home)) + ".init-"
+	for _, d := range []string{filepath.Dir(filepath.Clean(g.home)), g.home} {
+		stale, _ := filepath.Glob(filepath.Join(d, base+"*"))
+		for _, p := range stale {
+			warnings = append(warnings, fmt.Sprintf("%s is the staging directory of an interrupted \"ca init\" (it holds a root key this home does not use); remove it", p))
+		}
+	}
 	for _, name := range issuers {
 		if _, err := os.Stat(filepath.Join(g.issuerDir(name), fileCert)); err != nil {
 			warnings = append(warnings, fmt.Sprintf("issuer %s is recorded but %s is missing (an interrupted command; see the staging directories above)", name, filepath.Join(g.issuerDir(name), fileCert)))
