@@ -8,6 +8,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -55,7 +56,9 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens with a shared lock; writes fail.
 	ReadOnly bool
-	// Create makes a new store; without it a missing file is ca.ErrNotFound.
+	// Create makes a new store in a missing, empty or empty bbolt file;
+	// without it a missing file is ca.ErrNotFound and a file that is not a
+	// ca store (an empty one too) is ErrCorrupt, never written.
 	Create bool
 	// Actor is written into the audit record of every change.
 	Actor ca.Actor
@@ -75,9 +78,16 @@ type Bolt struct {
 
 var _ ca.Store = (*Bolt)(nil)
 
+// errEmptyFile is what Open's file opener returns for an empty file when
+// it may not create a store; Open reports it as ErrCorrupt.
+var errEmptyFile = errors.New("empty file")
+
 // Open opens the bbolt store at path, waiting up to opts.Timeout for the file
-// lock (ErrLocked after that). The file is created (mode 0600) only with
-// opts.Create; otherwise a missing file is ca.ErrNotFound.
+// lock (ErrLocked after that). The file is created (mode 0600), and a store
+// laid out in it, only with opts.Create, and only in a missing, empty (0
+// bytes) or empty bbolt file. Otherwise a missing file is ca.ErrNotFound, and
+// a file that is not a ca store (empty, not bbolt, or without the schema
+// version) is ErrCorrupt and left as it is.
 func Open(path string, opts Options) (*Bolt, error) {
 	if !opts.Create {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -90,11 +100,31 @@ func Open(path string, opts Options) (*Bolt, error) {
 	}
 	// bbolt gives up one poll interval (50ms) before its timeout; add it back
 	// so that a process waits at least --lock-timeout.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout + 50*time.Millisecond, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
+	bopts := &bolt.Options{Timeout: timeout + 50*time.Millisecond, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync}
+	if !opts.Create {
+		// bbolt creates a missing file and writes a new database into an
+		// empty one as it opens it: refuse both before it can.
+		bopts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
+			if err != nil {
+				return nil, err
+			}
+			if fi, err := f.Stat(); err != nil || fi.Size() == 0 {
+				f.Close()
+				return nil, cmp.Or(err, errEmptyFile)
+			}
+			return f, nil
+		}
 	}
-	if err != nil {
+	db, err := bolt.Open(path, 0o600, bopts)
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
+	case errors.Is(err, errEmptyFile):
+		return nil, fmt.Errorf("%w: %s is empty (0 bytes), not a ca store; restore it from a backup (see docs/operations.md)", ErrCorrupt, path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("store: open %s: %w (%w: not a ca store, or a damaged one); restore it from a backup (see docs/operations.md)", path, err, ErrCorrupt)
+	case err != nil:
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	now := opts.Now
@@ -102,33 +132,35 @@ func Open(path string, opts Options) (*Bolt, error) {
 		now = time.Now
 	}
 	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
-	if err := b.safely(func() error { return b.init(opts.ReadOnly) }); err != nil {
+	if err := b.safely(func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return b, nil
 }
 
-func (b *Bolt) init(readOnly bool) error {
+// init checks the schema version; with create, it first lays out a new
+// store in a file that holds no buckets yet.
+func (b *Bolt) init(create bool) error {
 	check := func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
-			return fmt.Errorf("%w: %s has no schema version; is it a ca store?", ErrCorrupt, b.path)
+			return fmt.Errorf("%w: %s has no schema version: it is not a ca store, or it is damaged; restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path)
 		}
 		if v := meta.Get(keySchema); string(v) != fmt.Sprint(SchemaVersion) {
 			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d", ErrCorrupt, b.path, v, SchemaVersion)
 		}
 		return nil
 	}
-	if readOnly {
-		return b.db.View(check)
-	}
-	if err := b.db.View(check); err == nil {
-		return nil
+	if err := b.db.View(check); err == nil || !create {
+		return err
 	}
 	return b.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMeta) != nil {
 			return check(tx)
+		}
+		if name, _ := tx.Cursor().First(); name != nil {
+			return fmt.Errorf("%w: %s holds bucket %q but no schema version: it is another program's bbolt file, not a ca store; choose another home", ErrCorrupt, b.path, name)
 		}
 		for _, name := range topBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -98,6 +99,57 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"certificate record garbled", "does not decode", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCerts).Put(key(11), []byte("{"))
 		}},
+		{"revocations deleted", "the revocation of 0a (audit record 3) is missing from the store", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRevoked).DeleteBucket([]byte("root"))
+		}},
+		{"certificate and its index entries deleted", "certificate 0b (audit record 2) is missing from the store", func(tx *bolt.Tx) error {
+			var c certJSON
+			if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key(11)), &c); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketExpiry).Delete(expiryKey(c.NotAfter, key(11))); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketByIssuer).Bucket([]byte("root")).Delete(key(11)); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketCerts).Delete(key(11))
+		}},
+		{"revoked certificate, its revocation and index entries deleted", "certificate 0a (audit record 2) is missing from the store", func(tx *bolt.Tx) error {
+			var c certJSON
+			if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key(10)), &c); err != nil {
+				return err
+			}
+			for _, err := range []error{
+				tx.Bucket(bucketRevoked).Bucket([]byte("root")).Delete(key(10)),
+				tx.Bucket(bucketExpiry).Delete(expiryKey(c.NotAfter, key(10))),
+				tx.Bucket(bucketByIssuer).Bucket([]byte("root")).Delete(key(10)),
+				tx.Bucket(bucketCerts).Delete(key(10)),
+			} {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"issuer deleted", "issuer root (audit record 1) is missing from the store", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIssuers).Delete([]byte("root"))
+		}},
+		{"CRLs deleted", "issuer root has 0 CRLs but 3 crl audit records", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCRLs).DeleteBucket([]byte("root"))
+		}},
+		{"certificate DER garbled", "certificate 0b: its DER does not parse", editCert(key(11), func(c *certJSON) { c.DER[0] ^= 0xff })},
+		{"certificate DER truncated", "certificate 0b: its DER does not parse", editCert(key(11), func(c *certJSON) { c.DER = c.DER[:len(c.DER)/2] })},
+		{"certificate DER of another serial", "certificate 0b: its DER holds serial 0a", func(tx *bolt.Tx) error {
+			var other certJSON
+			if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key(10)), &other); err != nil {
+				return err
+			}
+			return editCert(key(11), func(c *certJSON) { c.DER = other.DER })(tx)
+		}},
+		{"certificate notAfter edited", "certificate 0b: its record says it expires at", func(tx *bolt.Tx) error {
+			return editCert(key(11), func(c *certJSON) { c.NotAfter = c.NotAfter.Add(24 * time.Hour) })(tx)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,6 +178,177 @@ func TestCheckFindsDamage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editCert returns a damage that rewrites the record of the certificate under
+// key, leaving its index entries as they are.
+func editCert(key []byte, edit func(*certJSON)) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		var c certJSON
+		if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key), &c); err != nil {
+			return err
+		}
+		c.DER = bytes.Clone(c.DER)
+		edit(&c)
+		v, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCerts).Put(key, v)
+	}
+}
+
+// TestVerifyAuditFindsDeletions deletes what the audit log names, one kind
+// at a time: VerifyAudit fails with ca.ErrVerify naming it, as Check does.
+func TestVerifyAuditFindsDeletions(t *testing.T) {
+	key := func(n int64) []byte { k, _ := ca.SerialKey(big.NewInt(n)); return k }
+	cases := []struct {
+		name, want string
+		damage     func(tx *bolt.Tx) error
+	}{
+		{"revocations", "the revocation of 0a (audit record 3) is missing from the store", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRevoked).DeleteBucket([]byte("root"))
+		}},
+		{"certificate", "certificate 0b (audit record 2) is missing from the store", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCerts).Delete(key(11))
+		}},
+		{"issuer", "issuer root (audit record 1) is missing from the store", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIssuers).Delete([]byte("root"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ca.db")
+			filledStore(t, path).Close()
+			damage(t, path, c.damage)
+			st, err := Open(path, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if _, err := st.VerifyAudit(""); !errors.Is(err, ca.ErrVerify) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("VerifyAudit = %v, want ca.ErrVerify saying %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestCheckManyDeletions: past ten, deletions are counted, not listed.
+func TestCheckManyDeletions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ca.db")
+	st := filledStore(t, path)
+	s := &suite{t: t, st: st, ctx: context.Background()}
+	var certs []*ca.CertRecord
+	for i := range 15 {
+		certs = append(certs, s.cert(int64(100+i), "root", "more", time.Now().Add(time.Hour)))
+	}
+	s.add(certs...)
+	st.Close()
+	damage(t, path, func(tx *bolt.Tx) error {
+		for i := range 15 {
+			k, _ := ca.SerialKey(big.NewInt(int64(100 + i)))
+			if err := tx.Bucket(bucketCerts).Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	st, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	all := fmt.Sprint(st.Check())
+	for _, want := range []string{"certificate 64 (audit record 7) is missing", "certificate 6d (audit record 7) is missing", "5 more audited records are missing from the store"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Check = %s, want a problem saying %q", all, want)
+		}
+	}
+	if strings.Contains(all, "certificate 6e (audit record 7)") {
+		t.Errorf("Check = %s, lists more than ten deletions", all)
+	}
+}
+
+// damage applies fn to the bbolt file at path directly, as an intruder or a
+// stray tool would.
+func damage(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenRefusesNonStore: a file that is not a ca store (empty, another
+// program's bbolt file, an empty bbolt file, not bbolt at all) is refused
+// as ErrCorrupt by every open without Create, and left byte for byte as it was.
+func TestOpenRefusesNonStore(t *testing.T) {
+	bboltFile := func(t *testing.T, fn func(tx *bolt.Tx) error) []byte {
+		path := filepath.Join(t.TempDir(), "other.db")
+		damage(t, path, fn)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	cases := []struct {
+		name, want string
+		data       func(t *testing.T) []byte
+	}{
+		{"empty file", "is empty (0 bytes), not a ca store", func(*testing.T) []byte { return []byte{} }},
+		{"empty bbolt file", "has no schema version", func(t *testing.T) []byte { return bboltFile(t, func(*bolt.Tx) error { return nil }) }},
+		{"another program's bbolt file", "has no schema version", func(t *testing.T) []byte {
+			return bboltFile(t, func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("settings"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte("k"), []byte("v"))
+			})
+		}},
+		{"not bbolt", "invalid database", func(*testing.T) []byte { return bytes.Repeat([]byte("not a database\n"), 1024) }},
+	}
+	for _, c := range cases {
+		for _, opts := range []Options{{}, {ReadOnly: true}} {
+			t.Run(fmt.Sprintf("%s/readOnly=%t", c.name, opts.ReadOnly), func(t *testing.T) {
+				want := c.data(t)
+				path := filepath.Join(t.TempDir(), "ca.db")
+				if err := os.WriteFile(path, want, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				opts.Timeout = time.Second
+				st, err := Open(path, opts)
+				if err == nil {
+					st.Close()
+				}
+				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("Open = %v, want ErrCorrupt saying %q", err, c.want)
+				}
+				if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+					t.Errorf("Open changed the file: %d bytes, was %d", len(got), len(want))
+				}
+			})
+		}
+	}
+	t.Run("create in an empty file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "ca.db")
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := Open(path, Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if p := st.Check(); len(p) > 0 {
+			t.Error(p)
+		}
+	})
 }
 
 // TestBackupFile copies a store and refuses every existing target.

@@ -157,21 +157,23 @@ func init() {
 }
 
 func init() {
-	// mkrecords N: records N certificates of the root straight in the store
-	// (records only, one transaction), to give list and crl export volume.
+	// mkrecords N: records N certificates signed by the root straight in the
+	// store (one transaction, no files), to give list and crl export volume.
 	scriptCmds["mkrecords"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		n, err := strconv.Atoi(args[0])
 		ts.Check(err)
-		st, err := store.Open(filepath.Join(ts.Getenv("CA_HOME"), "ca.db"), store.Options{Timeout: 5 * time.Second, NoSync: true})
+		iss, st, err := openTestIssuer(ts.Getenv("CA_HOME"), "", "root", store.Options{NoSync: true})
 		ts.Check(err)
 		defer st.Close()
-		now := time.Now().UTC().Truncate(time.Second)
+		leafKey, err := pem.GenerateKey(pem.ECDSAP256)
+		ts.Check(err)
 		recs := make([]*ca.CertRecord, n)
 		for i := range recs {
-			s, err := ca.NewSerial()
+			name := fmt.Sprintf("bulk%d.example.com", i)
+			issued, err := iss.Sign(ca.Request{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name}, PublicKey: leafKey.Public(),
+				Profile: ca.ProfileDevice, Validity: 24 * time.Hour})
 			ts.Check(err)
-			recs[i] = &ca.CertRecord{Serial: s, Issuer: "root", Subject: fmt.Sprintf("CN=bulk%d.example.com", i), SANs: []string{fmt.Sprintf("bulk%d.example.com", i)},
-				NotBefore: now, NotAfter: now.Add(24 * time.Hour), Profile: "device", DER: []byte{0x30, 0}}
+			recs[i] = issued.Record
 		}
 		_, err = st.AddCertificates(context.Background(), recs)
 		ts.Check(err)
@@ -204,40 +206,11 @@ func readTestCert(ts *testscript.TestScript, file string) *x509.Certificate {
 
 // issueTestLeaf signs and records one leaf with the home's issuer.
 func issueTestLeaf(home, now, issuerName, profile, validity, cn, out string) (string, error) {
-	ctx := context.Background()
-	clock := time.Now
-	if now != "" {
-		t, err := time.Parse(time.RFC3339, now)
-		if err != nil {
-			return "", err
-		}
-		clock = func() time.Time { return t }
-	}
-	st, err := store.Open(filepath.Join(home, "ca.db"), store.Options{Timeout: 5 * time.Second, Actor: ca.Actor{Command: "mkleaf"}})
+	iss, st, err := openTestIssuer(home, now, issuerName, store.Options{})
 	if err != nil {
 		return "", err
 	}
 	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
-	if err != nil {
-		return "", err
-	}
-	rec, err := set.resolve(issuerName)
-	if err != nil {
-		return "", err
-	}
-	keyPEM, err := pem.ReadKeyFile(filepath.Join(home, "issuers", rec.Name, fileKey))
-	if err != nil {
-		return "", err
-	}
-	key, err := pem.ParsePrivateKey(keyPEM, nil)
-	if err != nil {
-		return "", err
-	}
-	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st, Now: clock})
-	if err != nil {
-		return "", err
-	}
 	p, err := ca.LookupProfile(profile)
 	if err != nil {
 		return "", err
@@ -250,7 +223,7 @@ func issueTestLeaf(home, now, issuerName, profile, validity, cn, out string) (st
 	if err != nil {
 		return "", err
 	}
-	issued, err := iss.Issue(ctx, ca.Request{Subject: pkix.Name{CommonName: cn}, PublicKey: leafKey.Public(), DNSNames: []string{cn}, Profile: p, Validity: d})
+	issued, err := iss.Issue(context.Background(), ca.Request{Subject: pkix.Name{CommonName: cn}, PublicKey: leafKey.Public(), DNSNames: []string{cn}, Profile: p, Validity: d})
 	if err != nil {
 		return "", err
 	}
@@ -258,6 +231,48 @@ func issueTestLeaf(home, now, issuerName, profile, validity, cn, out string) (st
 		return "", err
 	}
 	return ca.FormatSerial(issued.Cert.SerialNumber), nil
+}
+
+// openTestIssuer opens the store of home (with opts) and the issuer named
+// (or the default one) with its unencrypted key, at now (RFC 3339) when set.
+func openTestIssuer(home, now, issuerName string, opts store.Options) (*ca.Issuer, *store.Bolt, error) {
+	clock := time.Now
+	if now != "" {
+		t, err := time.Parse(time.RFC3339, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		clock = func() time.Time { return t }
+	}
+	opts.Timeout, opts.Actor = 5*time.Second, ca.Actor{Command: "mkleaf"}
+	st, err := store.Open(filepath.Join(home, "ca.db"), opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := func() (*ca.Issuer, error) {
+		set, err := loadIssuerSet(context.Background(), st)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := set.resolve(issuerName)
+		if err != nil {
+			return nil, err
+		}
+		keyPEM, err := pem.ReadKeyFile(filepath.Join(home, "issuers", rec.Name, fileKey))
+		if err != nil {
+			return nil, err
+		}
+		key, err := pem.ParsePrivateKey(keyPEM, nil)
+		if err != nil {
+			return nil, err
+		}
+		return ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st, Now: clock})
+	}()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return iss, st, nil
 }
 
 // listJSONFields are the fields SPEC.md promises in ca list -o json.
