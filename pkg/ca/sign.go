@@ -30,7 +30,9 @@ func (o SignOptions) resolve() (*Profile, time.Duration) {
 
 // Judge applies the issuer's policy, the profile and the validity to r and
 // lists every rule with its result, ending with "validity issuerNotAfter"
-// (the certificate would not outlive the issuer); nothing is signed.
+// (the certificate would not outlive the issuer); nothing is signed. The
+// name constraints of the issuer and of every CA above it (its chain) are
+// enforced.
 func (i *Issuer) Judge(r csr.Request, o SignOptions) csr.Judgement {
 	p, v := o.resolve()
 	j := i.policy.Judge(r, csr.Env{
@@ -41,6 +43,7 @@ func (i *Issuer) Judge(r csr.Request, o SignOptions) csr.Judgement {
 		CNMustBeSAN: p.CNMustBeSAN(),
 		Validity:    v,
 		Issuer:      i.cert,
+		Chain:       i.chain,
 		IssuerKeys:  i.issuerKeys,
 	})
 	j.Checks = append(j.Checks, i.judgeNotAfter(v))

@@ -1,6 +1,7 @@
 package csr
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -66,7 +67,41 @@ func listConstraints(l []string) string {
 	return strings.Join(q, ", ")
 }
 
-// hasDNSConstraints and friends report whether issuer constrains a name type.
+// constrainer is a CA certificate whose name constraints a certificate
+// issued under the issuer must satisfy, and how messages name it.
+type constrainer struct {
+	cert *x509.Certificate
+	name string // "the issuer", or `CA "Example Root" (above the issuer)`
+}
+
+// constrainers lists env's issuer and the CAs above it up to the root:
+// verifiers apply the name constraints of every CA certificate in the path
+// to the leaf (RFC 5280, 6.1.3 (b) and 6.1.4 (g)), not only its issuer's.
+// Nil certificates, and the issuer repeated at the head of env.Chain, are
+// left out.
+func constrainers(env Env) []constrainer {
+	var out []constrainer
+	if env.Issuer != nil {
+		out = append(out, constrainer{cert: env.Issuer, name: "the issuer"})
+	}
+	for _, c := range env.Chain {
+		if c == nil || c == env.Issuer || (env.Issuer != nil && len(c.Raw) > 0 && bytes.Equal(c.Raw, env.Issuer.Raw)) {
+			continue
+		}
+		out = append(out, constrainer{cert: c, name: fmt.Sprintf("CA %q (above the issuer)", caName(c))})
+	}
+	return out
+}
+
+// caName names a CA certificate for messages: its CN, else its subject.
+func caName(c *x509.Certificate) string {
+	if c.Subject.CommonName != "" {
+		return c.Subject.CommonName
+	}
+	return c.Subject.String()
+}
+
+// hasDNSConstraints and friends report whether c constrains a name type.
 func hasDNSConstraints(c *x509.Certificate) bool {
 	return c != nil && (len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0)
 }
@@ -83,8 +118,9 @@ func hasURIConstraints(c *x509.Certificate) bool {
 	return c != nil && (len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0)
 }
 
-// dnsConstraintProblem says why a valid DNS name breaks c's constraints, or "".
-func dnsConstraintProblem(c *x509.Certificate, name string) string {
+// dnsConstraintProblem says why a valid DNS name breaks the constraints of
+// c (named who in the message), or "".
+func dnsConstraintProblem(c *x509.Certificate, who, name string) string {
 	if len(c.PermittedDNSDomains) > 0 {
 		ok := false
 		for _, p := range c.PermittedDNSDomains {
@@ -94,19 +130,20 @@ func dnsConstraintProblem(c *x509.Certificate, name string) string {
 			}
 		}
 		if !ok {
-			return "outside the issuer's permitted DNS domains " + listConstraints(c.PermittedDNSDomains)
+			return fmt.Sprintf("outside the permitted DNS domains %s of %s", listConstraints(c.PermittedDNSDomains), who)
 		}
 	}
 	for _, e := range c.ExcludedDNSDomains {
 		if dnsExcludedMatch(name, e) {
-			return fmt.Sprintf("inside the issuer's excluded DNS domain %q", e)
+			return fmt.Sprintf("inside the excluded DNS domain %q of %s", e, who)
 		}
 	}
 	return ""
 }
 
-// ipConstraintProblem says why a valid IP breaks c's constraints, or "".
-func ipConstraintProblem(c *x509.Certificate, ip net.IP) string {
+// ipConstraintProblem says why a valid IP breaks the constraints of c
+// (named who in the message), or "".
+func ipConstraintProblem(c *x509.Certificate, who string, ip net.IP) string {
 	if len(c.PermittedIPRanges) > 0 {
 		ok := false
 		for _, n := range c.PermittedIPRanges {
@@ -116,27 +153,46 @@ func ipConstraintProblem(c *x509.Certificate, ip net.IP) string {
 			}
 		}
 		if !ok {
-			return "outside the issuer's permitted IP ranges " + listNets(c.PermittedIPRanges)
+			return fmt.Sprintf("outside the permitted IP ranges %s of %s", listNets(c.PermittedIPRanges), who)
 		}
 	}
 	for _, n := range c.ExcludedIPRanges {
 		if ipNetContains(n, ip) {
-			return fmt.Sprintf("inside the issuer's excluded IP range %s", netString(n))
+			return fmt.Sprintf("inside the excluded IP range %s of %s", netString(n), who)
 		}
 	}
 	return ""
 }
 
-// ipNetContains is n.Contains(ip) that is safe on a nil or malformed n and
-// keeps IPv4 and IPv6 apart as crypto/x509 does.
+// ipNetContains reports whether the IP SAN ip, as crypto/x509 writes it in
+// a certificate, is within the constraint n, as crypto/x509 writes it in
+// the issuer's: the way verifiers (crypto/x509, OpenSSL) compare them,
+// IPv4 with IPv4 and IPv6 with IPv6. x509.CreateCertificate writes an IP
+// SAN that has an IPv4 form (an IPv4-mapped IPv6 address included) as 4
+// bytes, and a constraint as n.IP.Mask(n.Mask) followed by n.Mask, so an
+// IPv4-mapped network with a 4-byte mask becomes an IPv4 constraint while
+// one with a 16-byte mask stays IPv6 and matches no IPv4 SAN. It is safe on
+// a nil or malformed n.
 func ipNetContains(n *net.IPNet, ip net.IP) bool {
-	if n == nil || len(n.IP) != len(n.Mask) || (len(n.IP) != net.IPv4len && len(n.IP) != net.IPv6len) {
+	if n == nil {
 		return false
 	}
-	if (len(n.IP) == net.IPv4len) != (len(ip) == net.IPv4len) {
+	network, mask := n.IP, n.Mask
+	if len(network) == net.IPv6len && len(mask) == net.IPv4len {
+		network = network.To4()
+	}
+	if v4 := ip.To4(); v4 != nil {
+		ip = v4
+	}
+	if len(network) != len(mask) || len(ip) != len(network) || (len(ip) != net.IPv4len && len(ip) != net.IPv6len) {
 		return false
 	}
-	return n.Contains(ip)
+	for i := range ip {
+		if ip[i]&mask[i] != network[i]&mask[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func netString(n *net.IPNet) string {
@@ -154,8 +210,9 @@ func listNets(l []*net.IPNet) string {
 	return strings.Join(q, ", ")
 }
 
-// emailConstraintProblem says why a valid address breaks c's constraints, or "".
-func emailConstraintProblem(c *x509.Certificate, addr string) string {
+// emailConstraintProblem says why a valid address breaks the constraints
+// of c (named who in the message), or "".
+func emailConstraintProblem(c *x509.Certificate, who, addr string) string {
 	if len(c.PermittedEmailAddresses) > 0 {
 		ok := false
 		for _, p := range c.PermittedEmailAddresses {
@@ -165,26 +222,27 @@ func emailConstraintProblem(c *x509.Certificate, addr string) string {
 			}
 		}
 		if !ok {
-			return "outside the issuer's permitted email constraints " + listConstraints(c.PermittedEmailAddresses)
+			return fmt.Sprintf("outside the permitted email constraints %s of %s", listConstraints(c.PermittedEmailAddresses), who)
 		}
 	}
 	for _, e := range c.ExcludedEmailAddresses {
 		if emailConstraintMatch(addr, e) {
-			return fmt.Sprintf("inside the issuer's excluded email constraint %q", e)
+			return fmt.Sprintf("inside the excluded email constraint %q of %s", e, who)
 		}
 	}
 	return ""
 }
 
-// uriConstraintProblem says why a valid URI breaks c's constraints, or "".
-func uriConstraintProblem(c *x509.Certificate, u *url.URL) string {
+// uriConstraintProblem says why a valid URI breaks the constraints of c
+// (named who in the message), or "".
+func uriConstraintProblem(c *x509.Certificate, who string, u *url.URL) string {
 	host := strings.ToLower(u.Host)
 	if host == "" {
-		return "has no host, so it cannot satisfy the issuer's URI name constraints"
+		return "has no host, so it cannot satisfy the URI name constraints of " + who
 	}
 	host = strings.ToLower(u.Hostname())
 	if _, err := netip.ParseAddr(host); err == nil || strings.HasPrefix(u.Host, "[") {
-		return "has an IP host, so it cannot satisfy the issuer's URI name constraints"
+		return "has an IP host, so it cannot satisfy the URI name constraints of " + who
 	}
 	if len(c.PermittedURIDomains) > 0 {
 		ok := false
@@ -195,13 +253,41 @@ func uriConstraintProblem(c *x509.Certificate, u *url.URL) string {
 			}
 		}
 		if !ok {
-			return "has a host outside the issuer's permitted URI domains " + listConstraints(c.PermittedURIDomains)
+			return fmt.Sprintf("has a host outside the permitted URI domains %s of %s", listConstraints(c.PermittedURIDomains), who)
 		}
 	}
 	for _, e := range c.ExcludedURIDomains {
 		if dnsConstraintMatch(host, e) {
-			return fmt.Sprintf("has a host inside the issuer's excluded URI domain %q", e)
+			return fmt.Sprintf("has a host inside the excluded URI domain %q of %s", e, who)
 		}
 	}
 	return ""
+}
+
+// cnLooksLikeHostname reports whether OpenSSL takes the CN cn for a DNS
+// name: when a leaf has no DNS SAN, OpenSSL checks such a CN against the
+// DNS name constraints of the CAs above it (NAME_CONSTRAINTS_check_CN and
+// its cn2dnsid). Letters, digits, '_', and '-' and '.' that are neither
+// first nor last, with at least one '.' that has no '.' or '-' on either
+// side: "www.example.com", "a_b.example.com" and "10.0.0.1" do, "alice",
+// "Alice Smith" and "example.com." do not.
+func cnLooksLikeHostname(cn string) bool {
+	cn = strings.TrimRight(cn, "\x00")
+	dotted := false
+	for i := 0; i < len(cn); i++ {
+		c := cn[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+			continue
+		case i == 0 || i == len(cn)-1:
+			return false
+		case c == '-':
+			continue
+		case c == '.' && cn[i+1] != '.' && cn[i-1] != '-' && cn[i+1] != '-':
+			dotted = true
+		default:
+			return false
+		}
+	}
+	return dotted
 }

@@ -36,6 +36,11 @@ type Env struct {
 	// compares with, and its name constraints are enforced. Nil means an
 	// issuer with an empty subject and no constraints.
 	Issuer *x509.Certificate
+	// Chain is the issuer's parents up to the root, nearest first (empty
+	// for a root); the issuer itself may lead it, as in ca.Issuer.Chain.
+	// Their name constraints are enforced too, as verifiers enforce those
+	// of every CA in the path.
+	Chain []*x509.Certificate
 	// IssuerKeys are the public keys of all the home's issuers: a request
 	// carrying one of them is refused.
 	IssuerKeys []crypto.PublicKey
@@ -108,6 +113,7 @@ func (p *Policy) Judge(r Request, env Env) Judgement {
 		return Judgement{Checks: j.checks}
 	}
 	p.judgeSubject(&j, r, env)
+	p.judgeSubjectNames(&j, r, env)
 	p.judgeSANs(&j, r, env)
 	p.judgeProfile(&j, r, env)
 	p.judgeKey(&j, r, env)
@@ -353,6 +359,7 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		j.fail("san", "sanType", o, "only DNS, IP, email and URI names are taken; remove this name from the request")
 	}
 
+	cs := constrainers(env)
 	for _, name := range r.DNSNames {
 		field := "san " + sanDNS
 		if rule, reason := hostnameCheck(name, true); reason != "" {
@@ -361,8 +368,10 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		}
 		j.pass(field, "hostname", name, "a valid hostname")
 		p.judgeSANPolicy(j, sanDNS, name, func(e string) bool { return dnsPatternMatch(e, name) }, nil)
-		if hasDNSConstraints(env.Issuer) {
-			judgeConstraint(j, field, name, dnsConstraintProblem(env.Issuer, name))
+		for _, c := range cs {
+			if hasDNSConstraints(c.cert) {
+				judgeConstraint(j, field, name, c.name, dnsConstraintProblem(c.cert, c.name, name))
+			}
 		}
 	}
 	for _, ip := range r.IPAddresses {
@@ -374,8 +383,10 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		}
 		j.pass(field, "address", value, "a valid IP address")
 		p.judgeSANPolicy(j, sanIP, value, nil, ip)
-		if hasIPConstraints(env.Issuer) {
-			judgeConstraint(j, field, value, ipConstraintProblem(env.Issuer, ip))
+		for _, c := range cs {
+			if hasIPConstraints(c.cert) {
+				judgeConstraint(j, field, value, c.name, ipConstraintProblem(c.cert, c.name, ip))
+			}
 		}
 	}
 	for _, addr := range r.EmailAddresses {
@@ -387,8 +398,10 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		j.pass(field, "addrSpec", addr, "a valid address")
 		domain := emailDomain(addr)
 		p.judgeSANPolicy(j, sanEmail, addr, func(e string) bool { return strings.EqualFold(e, domain) }, nil)
-		if hasEmailConstraints(env.Issuer) {
-			judgeConstraint(j, field, addr, emailConstraintProblem(env.Issuer, addr))
+		for _, c := range cs {
+			if hasEmailConstraints(c.cert) {
+				judgeConstraint(j, field, addr, c.name, emailConstraintProblem(c.cert, c.name, addr))
+			}
 		}
 	}
 	for _, u := range r.URIs {
@@ -403,17 +416,72 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		}
 		j.pass(field, "uri", value, "an absolute URI")
 		p.judgeSANPolicy(j, sanURI, value, func(e string) bool { return uriPatternMatch(e, value) }, nil)
-		if hasURIConstraints(env.Issuer) {
-			judgeConstraint(j, field, value, uriConstraintProblem(env.Issuer, u))
+		for _, c := range cs {
+			if hasURIConstraints(c.cert) {
+				judgeConstraint(j, field, value, c.name, uriConstraintProblem(c.cert, c.name, u))
+			}
 		}
 	}
 }
 
-func judgeConstraint(j *judgement, field, value, problem string) {
+// judgeConstraint records the nameConstraints check of value against the
+// constraints of the CA named who; problem is "" when value is within them.
+func judgeConstraint(j *judgement, field, value, who, problem string) {
 	if problem != "" {
 		j.fail(field, "nameConstraints", value, problem)
 	} else {
-		j.pass(field, "nameConstraints", value, "within the issuer's name constraints")
+		j.pass(field, "nameConstraints", value, "within the name constraints of "+who)
+	}
+}
+
+// judgeSubjectNames applies the rules that hold for the subject as a
+// whole, as the certificate would carry it (after the policy's drops):
+// RFC 5280, 4.1.2.6 wants a subject or a SAN (zlint
+// e_subject_empty_without_san); and without a DNS SAN, OpenSSL checks a CN
+// that looks like a hostname against the DNS name constraints of every CA
+// above the certificate, so such a CN must be within them.
+func (p *Policy) judgeSubjectNames(j *judgement, r Request, env Env) {
+	subject := p.Subject(r)
+	sans := len(r.DNSNames) + len(r.IPAddresses) + len(r.EmailAddresses) + len(r.URIs)
+	switch n := len(subject.ToRDNSequence()); {
+	case n > 0:
+		j.pass("subject", "subjectOrSAN", subject.String(), fmt.Sprintf("%d attributes in the certificate's subject", n))
+	case sans > 0:
+		j.pass("subject", "subjectOrSAN", "", "empty, but the request has SANs (then marked critical)")
+	default:
+		reason := "the subject is empty and the request has no SAN, so the certificate would name no one (RFC 5280, 4.1.2.6); give a subject field such as CN, or a SAN"
+		if len(r.Subject) > 0 {
+			reason = "the certificate's subject would be empty (every field of the request is empty or dropped by the policy) and the request has no SAN, so it would name no one (RFC 5280, 4.1.2.6); give a subject field the policy names (such as CN), or a SAN"
+		}
+		j.fail("subject", "subjectOrSAN", "", reason)
+	}
+
+	if len(r.DNSNames) > 0 {
+		return
+	}
+	var dnsCs []constrainer
+	for _, c := range constrainers(env) {
+		if hasDNSConstraints(c.cert) {
+			dnsCs = append(dnsCs, c)
+		}
+	}
+	if len(dnsCs) == 0 {
+		return
+	}
+	// The CNs the certificate would carry: a CN the policy drops is not checked.
+	for _, atv := range subject.Names {
+		cn, ok := atv.Value.(string)
+		if !ok || attrNameOf(atv.Type) != "CN" || !cnLooksLikeHostname(cn) {
+			continue
+		}
+		for _, c := range dnsCs {
+			problem := dnsConstraintProblem(c.cert, c.name, cn)
+			if problem != "" {
+				problem = "the CN looks like a hostname and the request has no DNS SAN, so verifiers such as OpenSSL check it as a DNS name: it is " +
+					problem + "; use a CN within them or one that is not a hostname, or add a DNS SAN within them"
+			}
+			judgeConstraint(j, "subject CN", cn, c.name, problem)
+		}
 	}
 }
 
