@@ -114,6 +114,9 @@ func (o *csrCreateOptions) template() (csr.Template, error) {
 	if err := o.dn.check(); err != nil {
 		return csr.Template{}, err
 	}
+	if err := o.sans.checkNames(); err != nil {
+		return csr.Template{}, err
+	}
 	ips, uris, err := o.sans.parse()
 	if err != nil {
 		return csr.Template{}, err

@@ -111,6 +111,23 @@ func (s *sanFlags) parse() ([]net.IP, []*url.URL, error) {
 	return ips, uris, nil
 }
 
+// checkNames refuses (exit 2) a --dns or --email that no CA of this
+// toolkit would sign, for commands that make requests rather than judge
+// them (csr create).
+func (s *sanFlags) checkNames() error {
+	for _, v := range s.dns {
+		if p := csr.DNSNameProblem(v, true); p != "" {
+			return usageError{fmt.Errorf("--dns %q %s", v, p)}
+		}
+	}
+	for _, v := range s.emails {
+		if p := csr.EmailProblem(v); p != "" {
+			return usageError{fmt.Errorf("--email %q %s", v, p)}
+		}
+	}
+	return nil
+}
+
 // issuerFiles are the files of one issuer directory, written together; the
 // key is left out when keyPEM is nil (written before, on its own).
 func issuerFiles(dir string, cert *x509.Certificate, chain []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]pem.File, error) {

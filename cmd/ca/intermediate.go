@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -72,6 +73,24 @@ Its validity never passes the parent's (exit 3).`,
 	return cmd
 }
 
+// checkDNSConstraints refuses (exit 2) a --permit-dns or --exclude-dns that
+// is not a DNS name, or one with a leading "." (subdomains only, RFC 5280,
+// 4.2.1.10): a wildcard or a misspelt domain would make a CA that signs
+// nothing or that verifiers reject.
+func checkDNSConstraints(permit, exclude []string) error {
+	for _, v := range permit {
+		if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
+			return usageError{fmt.Errorf("--permit-dns %q %s", v, p)}
+		}
+	}
+	for _, v := range exclude {
+		if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
+			return usageError{fmt.Errorf("--exclude-dns %q %s", v, p)}
+		}
+	}
+	return nil
+}
+
 func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 	var out []*net.IPNet
 	for _, s := range list {
@@ -90,6 +109,9 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		return err
 	}
 	if err := o.dn.check(); err != nil {
+		return err
+	}
+	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
 		return err
 	}
 	permitIP, err := parseCIDRs("permit-ip", o.permitIP)

@@ -28,6 +28,13 @@ func hostnameProblem(name string, wildcard bool) string {
 	return reason
 }
 
+// DNSNameProblem says why name is not an acceptable DNS name, or "" when
+// it is: the judge's rules for DNS SANs, for the command line's own checks.
+func DNSNameProblem(name string, wildcard bool) string { return hostnameProblem(name, wildcard) }
+
+// EmailProblem says why addr is not an acceptable email SAN, or "".
+func EmailProblem(addr string) string { return emailProblem(addr) }
+
 // hostnameCheck is hostnameProblem that also names the broken rule:
 // "wildcard" for a misplaced wildcard, else "hostname". The rule is ""
 // when the name is acceptable.
