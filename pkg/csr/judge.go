@@ -125,6 +125,7 @@ func (p *Policy) Judge(r Request, env Env) Judgement {
 // subjectAttr is the values of one attribute type in a subject.
 type subjectAttr struct {
 	name   string
+	oid    asn1.ObjectIdentifier
 	values []any
 }
 
@@ -135,7 +136,7 @@ func collectAttrs(seq pkix.RDNSequence) (order []string, attrs map[string]*subje
 			name := attrNameOf(atv.Type)
 			a := attrs[name]
 			if a == nil {
-				a = &subjectAttr{name: name}
+				a = &subjectAttr{name: name, oid: atv.Type}
 				attrs[name] = a
 				order = append(order, name)
 			}
@@ -216,6 +217,9 @@ func (p *Policy) judgeSubject(j *judgement, r Request, env Env) {
 					j.pass(field, "maxLength", s, fmt.Sprintf("%d characters, at most %d", n, f.maxLength))
 				}
 			}
+			if a.oid.Equal(oidEmailAddress) {
+				judgeEmailInSAN(j, s, r.EmailAddresses)
+			}
 		}
 	}
 	for _, name := range order {
@@ -278,7 +282,8 @@ func (p *Policy) judgeFieldRule(j *judgement, f *fieldPolicy, a *subjectAttr, is
 
 // judgeAttrForm applies the rules that hold for every attribute whatever
 // the policy says: once per DN, a string without control characters,
-// within RFC 5280's upper bound, and C as two upper-case letters.
+// ASCII for the IA5String types (emailAddress, domainComponent), within
+// RFC 5280's upper bound, and C as two upper-case letters.
 func judgeAttrForm(j *judgement, a *subjectAttr) {
 	field := "subject " + a.name
 	if len(a.values) > 1 {
@@ -303,6 +308,13 @@ func judgeAttrForm(j *judgement, a *subjectAttr) {
 		} else {
 			j.pass(field, "printable", s, "no control characters")
 		}
+		if ia5Attr(a.oid) {
+			if isASCII(s) {
+				j.pass(field, "ia5String", s, "ASCII, encoded as an IA5String")
+			} else {
+				j.fail(field, "ia5String", s, fmt.Sprintf("contains non-ASCII characters, but %s is an IA5String (ASCII only); write it in ASCII (A-labels for domain names)", a.name))
+			}
+		}
 		if a.name == "C" {
 			if len(s) == 2 && isUpper(s[0]) && isUpper(s[1]) {
 				j.pass(field, "country", s, "two upper-case letters")
@@ -319,7 +331,35 @@ func judgeAttrForm(j *judgement, a *subjectAttr) {
 	}
 }
 
+// judgeEmailInSAN applies RFC 5280, 4.1.2.6 to a subject emailAddress the
+// certificate would carry: it must also be an email SAN, exactly as
+// written (zlint e_subj_email_not_in_san compares them as strings).
+func judgeEmailInSAN(j *judgement, addr string, sans []string) {
+	const field = "subject emailAddress"
+	if slices.Contains(sans, addr) {
+		j.pass(field, "emailInSAN", addr, "also an email SAN")
+		return
+	}
+	reason := "not among the request's email SANs; an address in the subject must also be an email SAN (RFC 5280, 4.1.2.6): add it as an email SAN, or remove it from the subject"
+	for _, san := range sans {
+		if strings.EqualFold(san, addr) {
+			reason = fmt.Sprintf("not among the request's email SANs as written (the SAN is %q); an address in the subject must also be an email SAN, letter for letter (RFC 5280, 4.1.2.6): write both alike", san)
+			break
+		}
+	}
+	j.fail(field, "emailInSAN", addr, reason)
+}
+
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // controlProblem says why s is not acceptable text in a DN, or "".
 func controlProblem(s string) string {
@@ -415,6 +455,12 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 			continue
 		}
 		j.pass(field, "uri", value, "an absolute URI")
+		ok, reason := uriHostCheck(value)
+		if !ok {
+			j.fail(field, "uriHost", value, "the URI "+reason)
+			continue
+		}
+		j.pass(field, "uriHost", value, reason)
 		p.judgeSANPolicy(j, sanURI, value, func(e string) bool { return uriPatternMatch(e, value) }, nil)
 		for _, c := range cs {
 			if hasURIConstraints(c.cert) {

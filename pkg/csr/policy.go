@@ -718,8 +718,12 @@ func fillSlice(dst *[]string, from []string) {
 
 // Subject returns the subject to put in the certificate for r: r's
 // attributes, less those the policy does not name when its unlisted rule is
-// "drop". Attribute types pkix.Name has no field for go in ExtraNames. Call
-// it after Judge has passed r.
+// "drop". Attribute types pkix.Name has no field for go in ExtraNames;
+// emailAddress and domainComponent values go there as asn1.RawValue
+// IA5Strings, the type RFC 5280 (Appendix A) and RFC 4519 (2.4) give them,
+// since crypto/x509 would encode a string as a PrintableString or a
+// UTF8String. Call it after Judge has passed r (which refuses non-ASCII
+// values of those types).
 func (p *Policy) Subject(r Request) pkix.Name {
 	var kept pkix.RDNSequence
 	var extra []pkix.AttributeTypeAndValue
@@ -732,6 +736,9 @@ func (p *Policy) Subject(r Request) pkix.Name {
 			}
 			set = append(set, atv)
 			if !pkixField(atv.Type) {
+				if s, ok := atv.Value.(string); ok && ia5Attr(atv.Type) {
+					atv.Value = asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagIA5String, Bytes: []byte(s)}
+				}
 				extra = append(extra, atv)
 			}
 		}
@@ -743,6 +750,17 @@ func (p *Policy) Subject(r Request) pkix.Name {
 	n.FillFromRDNSequence(&kept)
 	n.ExtraNames = extra
 	return n
+}
+
+// Attribute types whose values are IA5Strings.
+var (
+	oidEmailAddress    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}       // RFC 5280, Appendix A
+	oidDomainComponent = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25} // RFC 4519, 2.4
+)
+
+// ia5Attr reports whether values of the attribute type are IA5Strings.
+func ia5Attr(oid asn1.ObjectIdentifier) bool {
+	return oid.Equal(oidEmailAddress) || oid.Equal(oidDomainComponent)
 }
 
 // pkixField reports whether pkix.Name has a field for the attribute type.
