@@ -612,9 +612,12 @@ func (p *Policy) judgeProfile(j *judgement, r Request, env Env) {
 					continue
 				}
 				cn := valueString(atv.Value)
-				if cnInSANs(cn, r) {
+				switch san := caseOnlySAN(cn, r); {
+				case cnInSANs(cn, r):
 					j.pass("subject CN", "cnInSAN", cn, "among the SANs")
-				} else {
+				case san != "":
+					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("differs from the SAN %q only in letter case; write the CN exactly as the SAN", san))
+				default:
 					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("a %s certificate's CN must also be one of its DNS or IP SANs; add it as a SAN", profileName(env.Profile)))
 				}
 			}
@@ -622,11 +625,11 @@ func (p *Policy) judgeProfile(j *judgement, r Request, env Env) {
 	}
 }
 
+// cnInSANs reports whether cn is, letter for letter, one of r's DNS SANs,
+// or one of its IP SANs (the BR lint e_subject_common_name_not_exactly_from_san).
 func cnInSANs(cn string, r Request) bool {
-	for _, d := range r.DNSNames {
-		if strings.EqualFold(d, cn) {
-			return true
-		}
+	if slices.Contains(r.DNSNames, cn) {
+		return true
 	}
 	if a, err := netip.ParseAddr(cn); err == nil {
 		for _, ip := range r.IPAddresses {
@@ -636,6 +639,16 @@ func cnInSANs(cn string, r Request) bool {
 		}
 	}
 	return false
+}
+
+// caseOnlySAN returns the DNS SAN that cn equals but for letter case, or "".
+func caseOnlySAN(cn string, r Request) string {
+	for _, d := range r.DNSNames {
+		if strings.EqualFold(d, cn) {
+			return d
+		}
+	}
+	return ""
 }
 
 // keyValue names a key for messages.

@@ -74,7 +74,7 @@ func TestJudgeSubject(t *testing.T) {
 		{name: "CN missing", mutate: setSubject(cDE, oEx), want: []string{"subject CN/supplied"}},
 		{name: "CN empty", mutate: setSubject(cDE, oEx, rdn(oidCN, " ")),
 			want: []string{"subject CN/supplied", "subject CN/pattern", "subject CN/cnInSAN"}},
-		{name: "CN breaks pattern", mutate: setSubject(cDE, oEx, rdn(oidCN, "WWW.example.com")), want: []string{"subject CN/pattern"}},
+		{name: "CN breaks pattern", mutate: setSubject(cDE, oEx, rdn(oidCN, "WWW.example.com")), want: []string{"subject CN/cnInSAN", "subject CN/pattern"}},
 		{name: "CN too long", mutate: func(_ *testing.T, r *Request, _ *Env) {
 			r.Subject = pkix.RDNSequence{cDE, oEx, rdn(oidCN, long)}
 			r.DNSNames = []string{long}
