@@ -38,8 +38,12 @@ func (i *Issuer) CheckNotRevoked(ctx context.Context) error {
 	issuer := i.name
 	for k, c := range i.Chain() {
 		rec, err := i.store.Certificate(ctx, c.SerialNumber)
+		if errors.Is(err, ErrNotFound) && k > 0 {
+			continue // a parent the store does not hold (an outside root) cannot be revoked in it
+		}
 		if errors.Is(err, ErrNotFound) {
-			continue // a certificate the store does not hold cannot be revoked in it
+			return fmt.Errorf("ca: issuer %s's own certificate (serial %s) is not recorded in the store, so its revocation cannot be known; run \"ca store check\"",
+				issuer, FormatSerial(c.SerialNumber))
 		}
 		if err != nil {
 			return fmt.Errorf("ca: reading issuer %s's certificate: %w", issuer, err)
@@ -47,7 +51,7 @@ func (i *Issuer) CheckNotRevoked(ctx context.Context) error {
 		if r := rec.Revocation; r != nil {
 			whose := "issuer " + issuer
 			if k > 0 {
-				whose = fmt.Sprintf("issuer %s's parent %s (serial %s)", issuer, c.Subject, FormatSerial(c.SerialNumber))
+				whose = fmt.Sprintf("%s (serial %s), above issuer %s,", c.Subject, FormatSerial(c.SerialNumber), issuer)
 			}
 			return fmt.Errorf("%w: %s was revoked on %s (reason %s): it signs nothing more; create a new intermediate under a good issuer",
 				ErrRefused, whose, r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)

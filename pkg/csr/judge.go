@@ -616,7 +616,7 @@ func (p *Policy) judgeProfile(j *judgement, r Request, env Env) {
 				case cnInSANs(cn, r):
 					j.pass("subject CN", "cnInSAN", cn, "among the SANs")
 				case san != "":
-					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("differs from the SAN %q only in letter case; write the CN exactly as the SAN", san))
+					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("names the SAN %q in another spelling; write the CN exactly as the SAN", san))
 				default:
 					j.fail("subject CN", "cnInSAN", cn, fmt.Sprintf("a %s certificate's CN must also be one of its DNS or IP SANs; add it as a SAN", profileName(env.Profile)))
 				}
@@ -631,21 +631,36 @@ func cnInSANs(cn string, r Request) bool {
 	if slices.Contains(r.DNSNames, cn) {
 		return true
 	}
-	if a, err := netip.ParseAddr(cn); err == nil {
-		for _, ip := range r.IPAddresses {
-			if b, ok := netip.AddrFromSlice(ip); ok && b.Unmap() == a.Unmap() {
-				return true
-			}
+	for _, ip := range r.IPAddresses {
+		if cn == sanIPText(ip) {
+			return true
 		}
 	}
 	return false
 }
 
-// caseOnlySAN returns the DNS SAN that cn equals but for letter case, or "".
+// sanIPText is an IP SAN as the certificate carries it and verifiers print
+// it: an IPv4 (or IPv4-mapped) address in dotted form, IPv6 in RFC 5952 form.
+func sanIPText(ip net.IP) string {
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.String()
+}
+
+// caseOnlySAN returns the SAN that cn names in another spelling (a DNS
+// name but for letter case, an IP address written otherwise), or "".
 func caseOnlySAN(cn string, r Request) string {
 	for _, d := range r.DNSNames {
 		if strings.EqualFold(d, cn) {
 			return d
+		}
+	}
+	if a, err := netip.ParseAddr(cn); err == nil {
+		for _, ip := range r.IPAddresses {
+			if b, ok := netip.AddrFromSlice(ip); ok && b.Unmap() == a.Unmap() {
+				return sanIPText(ip)
+			}
 		}
 	}
 	return ""

@@ -293,6 +293,32 @@ func TestJudgeProfile(t *testing.T) {
 	})
 }
 
+// TestCNExactlyFromSAN: a CN that names an IP SAN must spell it as the
+// certificate carries it (BR lint e_subject_common_name_not_exactly_from_san),
+// and the refusal says how.
+func TestCNExactlyFromSAN(t *testing.T) {
+	for _, c := range []struct {
+		cn, ip string
+		in     bool
+		hint   string
+	}{
+		{"2001:db8::1", "2001:db8::1", true, ""},
+		{"2001:DB8::1", "2001:db8::1", false, "2001:db8::1"},
+		{"2001:db8:0::1", "2001:db8::1", false, "2001:db8::1"},
+		{"10.0.0.1", "::ffff:10.0.0.1", true, ""},
+		{"::ffff:10.0.0.1", "::ffff:10.0.0.1", false, "10.0.0.1"},
+		{"10.0.0.2", "10.0.0.1", false, ""},
+	} {
+		r := Request{IPAddresses: []net.IP{net.ParseIP(c.ip)}}
+		if got := cnInSANs(c.cn, r); got != c.in {
+			t.Errorf("cnInSANs(%q, IP %s) = %v, want %v", c.cn, c.ip, got, c.in)
+		}
+		if got := caseOnlySAN(c.cn, r); !c.in && got != c.hint {
+			t.Errorf("caseOnlySAN(%q, IP %s) = %q, want %q", c.cn, c.ip, got, c.hint)
+		}
+	}
+}
+
 func TestJudgeKey(t *testing.T) {
 	key := func(k crypto.PublicKey) func(*testing.T, *Request, *Env) {
 		return func(_ *testing.T, r *Request, _ *Env) { r.PublicKey = k }

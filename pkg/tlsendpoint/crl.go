@@ -68,13 +68,43 @@ func CheckCRL(crlDER []byte, leaf, issuer *x509.Certificate, now time.Time) (Rev
 	return RevocationGood, nil
 }
 
-// FetchCRL downloads a CRL with an HTTP or HTTPS GET and returns its DER.
-// An HTTPS server is verified against roots (nil: the system's), so that
-// the CRL of a server that a private root vouches for can be fetched. The body may be DER or PEM ("X509 CRL"
+// FetchCRL downloads a CRL with an HTTP or HTTPS GET (through the proxy
+// the environment names, as http.DefaultClient) and returns its DER. An
+// HTTPS server is verified against the system's roots and roots, so that
+// the CRL of a server that a private root vouches for can be fetched too. The body may be DER or PEM ("X509 CRL"
 // block); bodies over 256 MiB and statuses other than 200 are errors. It
 // does not parse or verify the CRL: CheckCRL does.
 func FetchCRL(ctx context.Context, rawURL string, roots *x509.CertPool) ([]byte, error) {
 	return fetchCRL(ctx, rawURL, roots, maxCRLSize)
+}
+
+// crlClient is http.DefaultClient, trusting roots as well as the system's.
+func crlClient(roots *x509.CertPool) *http.Client {
+	if roots == nil {
+		return http.DefaultClient
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{
+		// Verified in VerifyConnection, against either pool: a CertPool
+		// cannot be merged with the system's.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tlsendpoint: the CRL server sent no certificate")
+			}
+			opts := x509.VerifyOptions{DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+			for _, c := range cs.PeerCertificates[1:] {
+				opts.Intermediates.AddCert(c)
+			}
+			if _, err := cs.PeerCertificates[0].Verify(opts); err == nil {
+				return nil // the system's roots
+			}
+			opts.Roots = roots
+			_, err := cs.PeerCertificates[0].Verify(opts)
+			return err
+		},
+	}
+	return &http.Client{Transport: t}
 }
 
 func fetchCRL(ctx context.Context, rawURL string, roots *x509.CertPool, limit int64) ([]byte, error) {
@@ -89,11 +119,7 @@ func fetchCRL(ctx context.Context, rawURL string, roots *x509.CertPool, limit in
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: fetching the CRL %s: %w", rawURL, err)
 	}
-	client := http.DefaultClient
-	if roots != nil {
-		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	}
-	resp, err := client.Do(req)
+	resp, err := crlClient(roots).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("tlsendpoint: fetching the CRL: %w", err)
 	}

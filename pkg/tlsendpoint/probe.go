@@ -267,14 +267,14 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 	// be the server refusing ours: its revocation is known either way.
 	rev, revErr := checkRevocation(ctx, cfg.CheckRevocation, leaf, issuer, cfg.RootCAs, now())
 	res.Revocation = rev
+	if revErr != nil {
+		res.Error = "revocation check: " + revErr.Error()
+	}
 	err = exchange(ctx, conn, target, cs.NegotiatedProtocol)
 	conn.Close()
 	if isRefusal(err, requested) {
 		res.fail("first read", err, requested)
 		return res, nil
-	}
-	if revErr != nil {
-		res.Error = "revocation check: " + revErr.Error()
 	}
 
 	if cfg.Resume {
