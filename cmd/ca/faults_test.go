@@ -236,6 +236,53 @@ func TestFullDisk(t *testing.T) {
 	storeCheck(t, home)
 }
 
+// TestFullOutDir: certificates whose files cannot be written (their
+// directory on a full or a read-only file system) are not recorded: exit 1,
+// "no space left" or "read-only", the store as it was, no file left.
+func TestFullOutDir(t *testing.T) {
+	needRoot(t, "the full out-dir test mounts tiny tmpfs file systems")
+	home := newTestHome(t)
+	manifest := filepath.Join(t.TempDir(), "m.csv")
+	if err := os.WriteFile(manifest, []byte("cn,dns\na.example.com,a.example.com\nb.example.com,b.example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csrFile := makeCSR(t, t.TempDir(), "c.example.com")
+	for _, c := range []struct{ opts, want string }{{"size=64k", "no space left on device"}, {"ro,size=64k", "read-only file system"}} {
+		mnt := filepath.Join(t.TempDir(), "mnt")
+		if err := os.Mkdir(mnt, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", c.opts, "tmpfs", mnt).CombinedOutput(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("mount tmpfs: %v: %s", err, out)
+			}
+			t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+		if !strings.HasPrefix(c.opts, "ro") {
+			fill(t, filepath.Join(mnt, "filler"), 0)
+		}
+		before := logicalDigest(t, home)
+		for _, args := range [][]string{
+			{"issue", "--cn", "a.example.com", "--dns", "a.example.com", "--no-passphrase", "--out-dir", mnt},
+			{"issue", "--manifest", manifest, "--no-passphrase", "--out-dir", mnt},
+			{"sign", "csr", csrFile, "--out-dir", mnt},
+		} {
+			r := runCA(t, home, nil, args...)
+			if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, c.want) || !strings.Contains(r.stdout+r.stderr, "not recorded") {
+				t.Errorf("%s, %s: exit %d, want %d saying %q and that nothing was recorded\n%s%s", c.opts, args[0], r.code, exitFailed, c.want, r.stdout, r.stderr)
+			}
+			if after := logicalDigest(t, home); after != before {
+				t.Errorf("%s, ca %s recorded something:\nbefore:\n%s\nafter:\n%s", c.opts, strings.Join(args[:2], " "), before, after)
+			}
+			if m, _ := filepath.Glob(filepath.Join(mnt, "*.*")); len(m) > 0 {
+				t.Errorf("%s, ca %s left %v", c.opts, strings.Join(args[:2], " "), m)
+			}
+		}
+		storeCheck(t, home)
+	}
+}
+
 // fill rewrites filler so that about free bytes stay free on its file system.
 func fill(t *testing.T, filler string, free int) {
 	t.Helper()

@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -183,10 +184,11 @@ type commitment struct {
 	resigned []int      // the indexes in ok whose certificate Record signed again: their files are stale
 }
 
-// record records the prepared certificates of the batch in one
-// transaction and, meanwhile, writes their files to temps.
+// record writes the files of the prepared certificates of the batch to
+// temps, then records in one transaction those whose files could be
+// written, while the files are synced: a full disk or a read-only
+// directory fails its jobs before anything is recorded (SPEC.md, Bad input).
 func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) error {
-	var issued []*Issued
 	var all []pem.File
 	for k, b := range c.batch {
 		if b.err != nil {
@@ -194,30 +196,51 @@ func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) err
 		}
 		n := len(c.ok)
 		c.ok = append(c.ok, k)
-		issued = append(issued, b.issued)
 		c.names = append(c.names, nil)
 		c.fileErr = append(c.fileErr, nil)
 		all = c.jobFiles(n, all)
 	}
+	if len(c.ok) == 0 {
+		return nil
+	}
+	c.recErrs = make([]error, len(c.ok))
+	c.files = pem.NewBatch(all...)
+	c.files.Write() // errors are the files': their jobs are not recorded
+	var issued []*Issued
+	var recorded []int // the index in ok of each of issued
+	for n, k := range c.ok {
+		err := c.fileErr[n]
+		if err == nil {
+			err = c.files.SetErr(n)
+		}
+		if err != nil {
+			c.recErrs[n] = fmt.Errorf("%w; the certificate was not recorded", err)
+			c.files.Skip(n)
+			continue
+		}
+		issued = append(issued, c.batch[k].issued)
+		recorded = append(recorded, n)
+	}
 	if len(issued) == 0 {
 		return nil
 	}
-	c.files = pem.NewBatch(all...)
-	written := make(chan struct{})
+	synced := make(chan struct{})
 	go func() {
-		defer close(written)
-		c.files.Write() // errors are the files', reported by finish
+		defer close(synced)
+		c.files.Sync() // errors are the files', reported by finish
 	}()
 	hook(StageBeforeCommit)
-	c.recErrs, c.storeErr = Record(ctx, st, issued)
-	<-written
-	if c.storeErr != nil {
+	errs, err := Record(ctx, st, issued)
+	<-synced
+	if err != nil {
+		c.storeErr = err
 		c.files.Close()
-		return c.storeErr
+		return err
 	}
-	for n, k := range c.ok {
-		if issued[n] != c.batch[k].issued {
-			c.batch[k].issued = issued[n]
+	for j, n := range recorded {
+		c.recErrs[n] = errs[j]
+		if k := c.ok[n]; issued[j] != c.batch[k].issued {
+			c.batch[k].issued = issued[j]
 			c.resigned = append(c.resigned, n)
 		}
 	}

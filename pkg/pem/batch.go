@@ -23,6 +23,9 @@ func WriteBatch(files ...File) error {
 	if err := b.Write(); err != nil {
 		return err
 	}
+	if err := b.Sync(); err != nil {
+		return err
+	}
 	return b.Place()
 }
 
@@ -33,8 +36,10 @@ func WriteBatch(files ...File) error {
 //   - Write puts each file's data in a temp file that no one sees: an
 //     O_TMPFILE inode without a name, which the kernel drops if the process
 //     dies, so nothing is left to clean (where the file system cannot, a
-//     hidden temp file next to the target). A few files (up to 16) are
-//     synced one by one here, in parallel.
+//     hidden temp file next to the target). A full disk or a read-only
+//     directory shows here, before the caller commits anything.
+//   - Sync syncs a few files (up to 16) one by one, in parallel; it may run
+//     while the caller commits.
 //   - Place syncs the data of many files with one syncfs, then gives each
 //     file its name (link, or rename over a file that may be replaced),
 //     in two steps: first every file that may be replaced (certificates,
@@ -55,18 +60,20 @@ func WriteBatch(files ...File) error {
 // survive a crash. Close releases what was not placed. A Batch is used by
 // one goroutine at a time.
 type Batch struct {
-	files []File
-	temps []temp
-	errs  []error
-	dirs  map[string]int // open directories, by path
-	each  bool           // synced file by file in Write, else with one syncfs in Place
-	anon  int            // descriptors reserved for O_TMPFILE inodes (reserveAnon)
+	files  []File
+	temps  []temp
+	errs   []error
+	dirs   map[string]int // open directories, by path
+	each   bool           // synced file by file in Sync, else with one syncfs in Place
+	anon   int            // descriptors reserved for O_TMPFILE inodes (reserveAnon)
+	synced bool           // Sync has run
 }
 
 // temp is where one file's data waits for its name.
 type temp struct {
 	fd   int    // an open O_TMPFILE inode, or -1
 	name string // a named temp file in the target's directory, or ""
+	open int    // the named temp file's descriptor, kept for Sync in a small batch, or -1
 }
 
 // syncEachMax is the largest batch whose files are synced one by one:
@@ -86,13 +93,13 @@ func NewBatch(files ...File) *Batch {
 	b := &Batch{files: files, temps: make([]temp, len(files)), errs: make([]error, len(files)),
 		dirs: map[string]int{}, each: len(files) <= syncEachMax}
 	for i := range b.temps {
-		b.temps[i].fd = -1
+		b.temps[i] = temp{fd: -1, open: -1}
 	}
 	return b
 }
 
-// Write writes every file's data to its temp file and returns the errors of
-// those it could not write.
+// Write writes every file's data to its temp file, unsynced (but a
+// stream's), and returns the errors of those it could not write.
 func (b *Batch) Write() error {
 	dirErrs := map[string]error{}
 	for i, f := range b.files {
@@ -122,10 +129,39 @@ func (b *Batch) Write() error {
 	return b.err()
 }
 
-// Place syncs the data written by Write and gives each file its name, as
+// Sync syncs the files of a small batch one by one, in parallel (a large
+// one is synced with one syncfs in Place), and returns the errors of those
+// it could not sync.
+func (b *Batch) Sync() error {
+	if !b.each || b.synced {
+		return b.err()
+	}
+	b.synced = true
+	parallel(len(b.files), func(i int) {
+		t := &b.temps[i]
+		fd := t.fd
+		if fd < 0 {
+			fd = t.open
+		}
+		if b.errs[i] != nil || fd < 0 {
+			return // failed, or a stream (synced as it was written)
+		}
+		if err := unix.Fsync(fd); err != nil {
+			b.errs[i] = fmt.Errorf("pem: write %s: %w", b.files[i].Path, err)
+		}
+		if t.open >= 0 {
+			unix.Close(t.open)
+			t.open = -1
+		}
+	})
+	return b.err()
+}
+
+// Place syncs the data written by Write (unless Sync did) and gives each file its name, as
 // described on Batch, and returns the errors of the files it could not
 // place (the others are in place).
 func (b *Batch) Place() error {
+	b.Sync() // for a small batch, unless the caller did; its errors stay in b.errs
 	if !b.each {
 		synced := map[uint64]bool{} // syncfs flushes a whole file system: once each
 		for dir, fd := range b.dirs {
@@ -193,12 +229,15 @@ func (b *Batch) Close() {
 		if t.fd >= 0 {
 			unix.Close(t.fd)
 		}
+		if t.open >= 0 {
+			unix.Close(t.open)
+		}
 		if t.name != "" {
 			if dfd := b.dirs[filepath.Dir(b.files[i].Path)]; dfd >= 0 {
 				unix.Unlinkat(dfd, t.name, 0)
 			}
 		}
-		b.temps[i] = temp{fd: -1}
+		b.temps[i] = temp{fd: -1, open: -1}
 	}
 	for dir, fd := range b.dirs {
 		if fd >= 0 {
@@ -288,11 +327,6 @@ func (b *Batch) writeTemp(i int, anon bool) error {
 			if err := writeAll(fd, f.Data); err != nil {
 				return fmt.Errorf("pem: write %s: %w", f.Path, err)
 			}
-			if b.each {
-				if err := unix.Fsync(fd); err != nil {
-					return fmt.Errorf("pem: write %s: %w", f.Path, err)
-				}
-			}
 			return nil
 		}
 		if !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EINVAL) {
@@ -316,7 +350,8 @@ func (b *Batch) writeTemp(i int, anon bool) error {
 		}
 		err = writeAll(fd, f.Data)
 		if err == nil && b.each {
-			err = unix.Fsync(fd)
+			b.temps[i].open = fd // synced and closed by Sync
+			return nil
 		}
 		if cerr := unix.Close(fd); err == nil {
 			err = cerr
