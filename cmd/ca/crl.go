@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -77,20 +78,43 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		return err
 	}
 	defer iss.Close()
-	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired})
+	encode := func(rec *ca.CRLRecord) []byte {
+		if o.der {
+			return rec.DER
+		}
+		return pem.Encode(pem.TypeCRL, rec.DER)
+	}
+	// The file's data are written (and synced) before the CRL is recorded:
+	// a full disk or a read-only directory costs no CRL number.
+	var file *pem.Batch
+	defer func() {
+		if file != nil {
+			file.Close()
+		}
+	}()
+	stage := func(rec *ca.CRLRecord) error {
+		if o.out == "-" {
+			return nil
+		}
+		if file != nil {
+			file.Close() // a retry under a new number
+		}
+		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec)})
+		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
+			return fmt.Errorf("%w; the CRL was not recorded", err)
+		}
+		return nil
+	}
+	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Stage: stage})
 	if err != nil {
 		return err
 	}
 	iss.Close()
-	data := rec.DER
-	if !o.der {
-		data = pem.Encode(pem.TypeCRL, rec.DER)
-	}
 	if o.out == "-" {
-		_, err := g.stdout.Write(data)
+		_, err := g.stdout.Write(encode(rec))
 		return err
 	}
-	if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+	if err := file.Place(); err != nil {
 		return fmt.Errorf("CRL %d of %s is recorded, but writing it failed (export again): %w", rec.Number, rec.Issuer, err)
 	}
 	return g.render(newCRLExportInfo(rec, o.out, g.now()))

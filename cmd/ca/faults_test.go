@@ -236,9 +236,9 @@ func TestFullDisk(t *testing.T) {
 	storeCheck(t, home)
 }
 
-// TestFullOutDir: certificates whose files cannot be written (their
-// directory on a full or a read-only file system) are not recorded: exit 1,
-// "no space left" or "read-only", the store as it was, no file left.
+// TestFullOutDir: certificates (and a CRL) whose files cannot be written
+// (their directory on a full or a read-only file system) are not recorded:
+// exit 1, "no space left" or "read-only", the store as it was, no file left.
 func TestFullOutDir(t *testing.T) {
 	needRoot(t, "the full out-dir test mounts tiny tmpfs file systems")
 	home := newTestHome(t)
@@ -267,6 +267,7 @@ func TestFullOutDir(t *testing.T) {
 			{"issue", "--cn", "a.example.com", "--dns", "a.example.com", "--no-passphrase", "--out-dir", mnt},
 			{"issue", "--manifest", manifest, "--no-passphrase", "--out-dir", mnt},
 			{"sign", "csr", csrFile, "--out-dir", mnt},
+			{"crl", "export", "--out", filepath.Join(mnt, "root.crl")},
 		} {
 			r := runCA(t, home, nil, args...)
 			if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, c.want) || !strings.Contains(r.stdout+r.stderr, "not recorded") {

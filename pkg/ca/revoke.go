@@ -87,6 +87,11 @@ type CRLOptions struct {
 	NextUpdate time.Duration
 	// IncludeExpired keeps entries of expired certificates for ever.
 	IncludeExpired bool
+	// Stage, when set, is given the signed CRL before it is recorded (and
+	// again for each retry under a new number); an error records nothing.
+	// The caller writes the CRL's file there, so that a full disk costs no
+	// CRL number.
+	Stage func(*CRLRecord) error
 }
 
 // CreateCRL signs the issuer's next CRL and records it: CRL number one above
@@ -107,6 +112,11 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
 		if err != nil {
 			return nil, err
+		}
+		if opts.Stage != nil {
+			if err := opts.Stage(rec); err != nil {
+				return nil, err
+			}
 		}
 		err = i.store.AddCRL(ctx, rec)
 		if errors.Is(err, ErrCRLNumber) && round < maxResign {
