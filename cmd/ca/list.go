@@ -69,7 +69,8 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 	}
 	keep := func(r *ca.CertRecord) bool {
 		s := r.Status(now)
-		return (o.status == "all" || s == o.status) && (o.expiring == "" || s != ca.StatusExpired)
+		// --expiring-within is the renewal list: valid now (not revoked, not expired).
+		return (o.status == "all" || s == o.status) && (o.expiring == "" || s == ca.StatusValid)
 	}
 	spool, err := os.CreateTemp("", "ca-list-*")
 	if err != nil {
