@@ -104,16 +104,19 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 		}
 		v.Chain = append(v.Chain, link)
 	}
+	// Expired or not yet valid: said after the revocation, which weighs more
+	// (a revoked certificate that has since expired is still one whose key
+	// may be compromised), as CertRecord.Status says it.
+	var outside string
+	var outsideDetail string
 	switch {
 	case now.After(cert.NotAfter):
-		v.Status, v.Detail = VerifyExpired, fmt.Sprintf("certificate %s expired at %s", FormatSerial(cert.SerialNumber), cert.NotAfter.UTC().Format(time.RFC3339))
-		return v, nil
+		outside, outsideDetail = VerifyExpired, fmt.Sprintf("certificate %s expired at %s", FormatSerial(cert.SerialNumber), cert.NotAfter.UTC().Format(time.RFC3339))
 	case now.Before(cert.NotBefore):
-		v.Status, v.Detail = VerifyNotYetValid, fmt.Sprintf("certificate %s is not valid before %s", FormatSerial(cert.SerialNumber), cert.NotBefore.UTC().Format(time.RFC3339))
-		return v, nil
+		outside, outsideDetail = VerifyNotYetValid, fmt.Sprintf("certificate %s is not valid before %s", FormatSerial(cert.SerialNumber), cert.NotBefore.UTC().Format(time.RFC3339))
 	}
 	// The direct issuer: the next certificate up, or the root itself.
-	if direct := names[string(chain[min(1, len(chain)-1)].Raw)]; opts.Issuer != "" && direct != opts.Issuer {
+	if direct := names[string(chain[min(1, len(chain)-1)].Raw)]; outside == "" && opts.Issuer != "" && direct != opts.Issuer {
 		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s was issued by %s, not by --issuer %s", v.Chain[0].Serial, direct, opts.Issuer)
 		return v, nil
 	}
@@ -121,6 +124,9 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	for k, c := range chain[:max(len(chain)-1, 1)] {
 		rec, err := st.Certificate(ctx, c.SerialNumber)
 		if errors.Is(err, ErrNotFound) || err == nil && !bytes.Equal(rec.DER, c.Raw) {
+			if outside != "" {
+				break
+			}
 			v.Status, v.Detail = VerifyUnknown, fmt.Sprintf("certificate %s chains to this home's root, but the store has no record of it, so its revocation state is unknown", FormatSerial(c.SerialNumber))
 			return v, nil
 		}
@@ -136,6 +142,10 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 			v.Detail = fmt.Sprintf("%s %s was revoked at %s, reason %s", what, FormatSerial(c.SerialNumber), r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)
 			return v, nil
 		}
+	}
+	if outside != "" {
+		v.Status, v.Detail = outside, outsideDetail
+		return v, nil
 	}
 	v.Status = VerifyGood
 	return v, nil
