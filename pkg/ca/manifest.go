@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bufio"
 	"crypto/x509/pkix"
 	"encoding/csv"
 	"errors"
@@ -59,7 +60,13 @@ type ManifestReader struct {
 // ManifestColumns (naming it), a column named twice, or a header without
 // the cn column.
 func NewManifestReader(r io.Reader) (*ManifestReader, error) {
-	cr := csv.NewReader(r)
+	// A byte order mark from a spreadsheet goes before the CSV reader sees
+	// it: before a quoted header it would be a bare quote.
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -75,9 +82,6 @@ func NewManifestReader(r io.Reader) (*ManifestReader, error) {
 	m := &ManifestReader{r: cr, cols: make([]string, len(header))}
 	seen := map[string]bool{}
 	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF") // a byte order mark from a spreadsheet
-		}
 		name := strings.ToLower(strings.TrimSpace(h))
 		if !knownColumn(name) {
 			return nil, fmt.Errorf("%w: manifest line 1: unknown column %q (the columns are %s)", ErrUsage, h, strings.Join(ManifestColumns, ","))

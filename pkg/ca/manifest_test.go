@@ -20,6 +20,8 @@ func TestManifestHeader(t *testing.T) {
 		{"all columns", "cn,dns,ip,email,uri,profile,validity,o,ou,l,st,c\n", ""},
 		{"case and spaces", " CN , DNS\n", ""},
 		{"byte order mark", "\uFEFFcn,dns\n", ""},
+		{"byte order mark, quoted header", "\uFEFF\"cn\",\"dns\"\r\n\"a.example.com\",\"a.example.com\"\r\n", ""},
+		{"a byte order mark only first", "cn,\uFEFFdns\n", "unknown column"},
 		{"unknown column", "cn,serial\n", `unknown column "serial"`},
 		{"twice", "cn,dns,DNS\n", `column "dns" is named twice`},
 		{"no cn", "dns,ip\n", "no cn column"},
