@@ -8,8 +8,10 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -213,6 +215,13 @@ func (s *issueSummary) report(r ca.Result) {
 func (s *issueSummary) text(w io.Writer) {
 	fmt.Fprintf(w, "issued %d, skipped %d, failed %d\n", s.Issued, s.Skipped, s.Failed)
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "  line %d (%s): exit %d: %s\n", f.Line, f.CN, f.ExitCode, f.Error)
+		// One line per row: a CN with control characters quoted (a cell
+		// could otherwise clear the screen or forge lines), a reason over
+		// several lines joined.
+		cn := f.CN
+		if strings.ContainsFunc(cn, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			cn = strconv.Quote(cn)
+		}
+		fmt.Fprintf(w, "  line %d (%s): exit %d: %s\n", f.Line, cn, f.ExitCode, strings.ReplaceAll(f.Error, "\n", "; "))
 	}
 }
