@@ -123,8 +123,14 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 		return err
 	}
 	dir := g.issuerDir(o.name)
-	if _, err := os.Lstat(dir); err == nil {
-		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, o.name, dir)
+	dirFree := func() error {
+		if _, err := os.Lstat(dir); err == nil {
+			return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, o.name, dir)
+		}
+		return nil
+	}
+	if err := dirFree(); err != nil {
+		return err
 	}
 
 	parentName := o.parent
@@ -157,6 +163,11 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	}
 	defer parent.Close()
 	if err := parent.CheckNotRevoked(ctx); err != nil {
+		return err
+	}
+	// Again with the store held: the directory may have appeared while
+	// this command waited for it.
+	if err := dirFree(); err != nil {
 		return err
 	}
 	cfg := ca.CAConfig{
