@@ -194,7 +194,7 @@ func checkNewHome(home string) (existing bool, err error) {
 // ca.db, which no command takes for a home; init refuses it as not empty.
 func moveHomeInto(stage, home string) error {
 	move := func(name, from, to string) error {
-		return unix.Renameat2(unix.AT_FDCWD, filepath.Join(from, name), unix.AT_FDCWD, filepath.Join(to, name), unix.RENAME_NOREPLACE)
+		return pem.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
 	}
 	if err := move("issuers", stage, home); err != nil {
 		return err

@@ -448,14 +448,42 @@ func renameTemp(dfd int, name, base string, noReplace bool) error {
 	if !noReplace {
 		return unix.Renameat(dfd, name, dfd, base)
 	}
-	err := unix.Renameat2(dfd, name, dfd, base, unix.RENAME_NOREPLACE)
+	return renameNoReplaceAt(dfd, name, dfd, base)
+}
+
+// RenameNoReplace renames oldpath to newpath and never replaces anything
+// there (an error that matches fs.ErrExist), also where the file system
+// has no RENAME_NOREPLACE (NFS).
+func RenameNoReplace(oldpath, newpath string) error {
+	return renameNoReplaceAt(unix.AT_FDCWD, oldpath, unix.AT_FDCWD, newpath)
+}
+
+// renameat2 is unix.Renameat2; a variable, so that tests can take the path
+// of a file system without RENAME_NOREPLACE.
+var renameat2 = unix.Renameat2
+
+func renameNoReplaceAt(olddfd int, oldname string, newdfd int, newname string) error {
+	err := renameat2(olddfd, oldname, newdfd, newname, unix.RENAME_NOREPLACE)
 	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP) {
 		return err
 	}
-	if err := unix.Linkat(dfd, name, dfd, base, 0); err != nil {
+	// No RENAME_NOREPLACE here: a file is linked, which never replaces,
+	// and its old name removed; a directory, which cannot be linked, is
+	// renamed only where nothing is.
+	var st unix.Stat_t
+	if err := unix.Fstatat(olddfd, oldname, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
-	unix.Unlinkat(dfd, name, 0) // the file stays under its own name
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if unix.Fstatat(newdfd, newname, &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
+			return unix.EEXIST
+		}
+		return unix.Renameat(olddfd, oldname, newdfd, newname)
+	}
+	if err := unix.Linkat(olddfd, oldname, newdfd, newname, 0); err != nil {
+		return err
+	}
+	unix.Unlinkat(olddfd, oldname, 0) // the file stays under its own name
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestWriteBatch(t *testing.T) {
@@ -347,5 +349,49 @@ func TestBatchDescriptorBudget(t *testing.T) {
 		if data, err := os.ReadFile(filepath.Join(dir, name)); err != nil || len(data) != 1 {
 			t.Errorf("%s: %q, %v", name, data, err)
 		}
+	}
+}
+
+// TestRenameNoReplace: a file or a directory is renamed where nothing is,
+// and never over what is there, with RENAME_NOREPLACE and on a file system
+// without it (NFS answers EINVAL), where a file is linked and a directory
+// renamed after a look.
+func TestRenameNoReplace(t *testing.T) {
+	for _, native := range []bool{true, false} {
+		t.Run(map[bool]string{true: "renameat2", false: "no RENAME_NOREPLACE"}[native], func(t *testing.T) {
+			if !native {
+				renameat2 = func(int, string, int, string, uint) error { return unix.EINVAL }
+				defer func() { renameat2 = unix.Renameat2 }()
+			}
+			dir := t.TempDir()
+			path := func(name string) string { return filepath.Join(dir, name) }
+			os.WriteFile(path("a"), []byte("a"), 0o600)
+			os.WriteFile(path("taken"), []byte("taken"), 0o600)
+			os.Mkdir(path("d"), 0o700)
+			os.Mkdir(path("takendir"), 0o700)
+			if err := RenameNoReplace(path("a"), path("taken")); !errors.Is(err, fs.ErrExist) {
+				t.Errorf("file over a file: %v, want ErrExist", err)
+			}
+			if err := RenameNoReplace(path("d"), path("takendir")); !errors.Is(err, fs.ErrExist) {
+				t.Errorf("directory over a directory: %v, want ErrExist", err)
+			}
+			if err := RenameNoReplace(path("a"), path("b")); err != nil {
+				t.Errorf("file: %v", err)
+			}
+			if err := RenameNoReplace(path("d"), path("e")); err != nil {
+				t.Errorf("directory: %v", err)
+			}
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if got := strings.Join(names, " "); got != "b e taken takendir" {
+				t.Errorf("entries %q, want \"b e taken takendir\"", got)
+			}
+			if data, _ := os.ReadFile(path("taken")); string(data) != "taken" {
+				t.Errorf("taken = %q", data)
+			}
+		})
 	}
 }
