@@ -183,6 +183,13 @@ func checkNewHome(home string) (existing bool, err error) {
 		}
 		return false, fmt.Errorf("check home: %w", err)
 	case len(entries) > 0:
+		stale := "." + filepath.Base(filepath.Clean(home)) + ".init-"
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), stale) {
+				return false, fmt.Errorf("%w: home %s holds %s, left by an interrupted \"ca init\" (with a root key nothing uses): remove it, and anything else in %s, then run init again",
+					ca.ErrExists, home, filepath.Join(home, e.Name()), home)
+			}
+		}
 		return false, fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, home)
 	}
 	return true, nil

@@ -52,7 +52,16 @@ the default policy's "match" rules hold down the chain. Name constraints
 Its validity never passes the parent's (exit 3).`,
 		Example: `  ca intermediate create --name issuing --cn "Example Issuing CA" --permit-dns example.com`,
 		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runIntermediateCreate(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// An empty value ("$VAR" unset) would make a CA without the
+			// constraint asked for: refuse it rather than drop it.
+			for _, name := range []string{"permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"} {
+				if v, _ := cmd.Flags().GetStringSlice(name); cmd.Flags().Changed(name) && len(v) == 0 {
+					return usageError{fmt.Errorf("--%s is empty; give a name, or leave the flag out", name)}
+				}
+			}
+			return runIntermediateCreate(cmd.Context(), g, o)
+		},
 	}
 	o.dn.register(cmd, "common name of the intermediate (required)")
 	f := cmd.Flags()
