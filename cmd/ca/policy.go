@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -138,6 +139,11 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		}
 		o.issuer = iss.Name()
 		checks = append(checks, judgeChecks(iss.Judge(in.req, so))...)
+		c, err := g.revocationCheck(ctx, iss)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, c)
 	}
 	res := policyCheckResult{Input: in.label(), Issuer: o.issuer, Profile: so.Profile.Name(),
 		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: checks}
@@ -155,6 +161,25 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", in.label(), failed, len(checks))}
 	}
 	return nil
+}
+
+// revocationCheck is the check that the issuer (and every issuer above
+// it) is not revoked, which ca sign csr makes before it signs.
+func (g *globals) revocationCheck(ctx context.Context, iss *ca.Issuer) (policyCheck, error) {
+	st, err := g.openStoreRead()
+	if err != nil {
+		return policyCheck{}, err
+	}
+	defer st.Close()
+	c := policyCheck{Field: "issuer", Rule: "notRevoked", Value: iss.Name(), Pass: true, Reason: "neither it nor an issuer above it is revoked"}
+	err = ca.CheckNotRevoked(ctx, st, iss.Name(), iss.Chain())
+	switch {
+	case errors.Is(err, ca.ErrRefused):
+		c.Pass, c.Reason = false, strings.TrimPrefix(err.Error(), ca.ErrRefused.Error()+": ")
+	case err != nil:
+		return policyCheck{}, err
+	}
+	return c, nil
 }
 
 // parseChecks turns the reading of a request into checks: the signature

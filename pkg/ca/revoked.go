@@ -2,6 +2,7 @@ package ca
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -35,9 +36,15 @@ func RevokedSerials(ctx context.Context, st Store) (map[string]bool, error) {
 // verify anyway. Commands that sign certificates call it with the store
 // held for writing; a revoked CA still signs its CRLs.
 func (i *Issuer) CheckNotRevoked(ctx context.Context) error {
-	issuer := i.name
-	for k, c := range i.Chain() {
-		rec, err := i.store.Certificate(ctx, c.SerialNumber)
+	return CheckNotRevoked(ctx, i.store, i.name, i.Chain())
+}
+
+// CheckNotRevoked is Issuer.CheckNotRevoked for the issuer of that name
+// whose certificate and parents are chain, looked up in st (for a judge,
+// which has no store of its own).
+func CheckNotRevoked(ctx context.Context, st Store, issuer string, chain []*x509.Certificate) error {
+	for k, c := range chain {
+		rec, err := st.Certificate(ctx, c.SerialNumber)
 		if errors.Is(err, ErrNotFound) && k > 0 {
 			continue // a parent the store does not hold (an outside root) cannot be revoked in it
 		}
