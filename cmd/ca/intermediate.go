@@ -87,14 +87,14 @@ Its validity never passes the parent's (exit 3).`,
 // 4.2.1.10): a wildcard or a misspelt domain would make a CA that signs
 // nothing or that verifiers reject.
 func checkDNSConstraints(permit, exclude []string) error {
-	for _, v := range permit {
-		if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
-			return usageError{fmt.Errorf("--permit-dns %q %s", v, p)}
-		}
-	}
-	for _, v := range exclude {
-		if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
-			return usageError{fmt.Errorf("--exclude-dns %q %s", v, p)}
+	for _, flag := range []struct {
+		name string
+		list []string
+	}{{"permit-dns", permit}, {"exclude-dns", exclude}} {
+		for _, v := range flag.list {
+			if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
+				return usageError{fmt.Errorf("--%s %q %s", flag.name, v, p)}
+			}
 		}
 	}
 	return nil
