@@ -156,12 +156,20 @@ func encodeChain(certs []*x509.Certificate) []byte {
 
 // readPolicy reads a --policy file.
 func readPolicy(path string) (*csr.Policy, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
+	defer f.Close()
+	data, err := pem.ReadAll(f, maxPolicySize)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", path, err)
+	}
 	return csr.ParsePolicy(data)
 }
+
+// maxPolicySize bounds a policy.json (a real one is a few KiB).
+const maxPolicySize = 1 << 20
 
 // issuerSet is the home's issuers as the store records them.
 type issuerSet struct {

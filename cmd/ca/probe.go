@@ -220,9 +220,14 @@ func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
 	case strings.HasPrefix(crl, "http://"), strings.HasPrefix(crl, "https://"):
 		rc.crlURL = crl
 	case crl != "":
-		data, err := os.ReadFile(crl)
+		f, err := os.Open(crl)
 		if err != nil {
 			return nil, fmt.Errorf("read CRL: %w", err)
+		}
+		data, err := pem.ReadAll(f, pem.MaxCRLSize)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--crl %s: %w", crl, err)
 		}
 		if rc.crlDER, _, err = pem.Decode(data, pem.MaxCRLSize, pem.TypeCRL); err != nil {
 			return nil, fmt.Errorf("--crl %s: %w", crl, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -252,17 +253,37 @@ func (g *globals) keyPassphrase() ([]byte, bool, error) {
 	return g.passphraseFrom(g.keyPassphraseFile, "CA_KEY_PASSPHRASE_FILE", "")
 }
 
+// maxPassphraseLine bounds the first line of a passphrase file.
+const maxPassphraseLine = 4096
+
+// firstLine reads the first line of a passphrase file, as openssl's file:
+// does: no further (a FIFO need not be closed), and at most
+// maxPassphraseLine bytes (not /dev/zero into memory).
+func firstLine(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("read passphrase file: %w", err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, maxPassphraseLine).ReadSlice('\n')
+	switch {
+	case errors.Is(err, bufio.ErrBufferFull):
+		return "", usageError{fmt.Errorf("passphrase file %s: its first line is over %d bytes", file, maxPassphraseLine)}
+	case err != nil && !errors.Is(err, io.EOF):
+		return "", fmt.Errorf("read passphrase file: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"), nil
+}
+
 func (g *globals) passphraseFrom(file, fileEnv, valueEnv string) ([]byte, bool, error) {
 	if file == "" {
 		file = g.env[fileEnv]
 	}
 	if file != "" {
-		data, err := os.ReadFile(file)
+		line, err := firstLine(file)
 		if err != nil {
-			return nil, false, fmt.Errorf("read passphrase file: %w", err)
+			return nil, false, err
 		}
-		line, _, _ := strings.Cut(string(data), "\n")
-		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
 			return nil, false, usageError{fmt.Errorf("passphrase file %s is empty", file)}
 		}

@@ -66,7 +66,7 @@ func NewManifestReader(r io.Reader) (*ManifestReader, error) {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&lineLimit{r: br, max: MaxManifestLine})
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -96,6 +96,30 @@ func NewManifestReader(r io.Reader) (*ManifestReader, error) {
 		return nil, fmt.Errorf("%w: manifest line 1: no cn column (the first row names the columns: %s)", ErrUsage, strings.Join(ManifestColumns, ","))
 	}
 	return m, nil
+}
+
+// MaxManifestLine bounds one line of a manifest: it is streamed, and an
+// endless line (/dev/zero) must not fill memory.
+const MaxManifestLine = 1 << 20
+
+// lineLimit fails a read once a line runs over max bytes.
+type lineLimit struct {
+	r        io.Reader
+	max, run int
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return i, fmt.Errorf("%w: a manifest line is over %d bytes", ErrUsage, l.max)
+		}
+	}
+	return n, err
 }
 
 func knownColumn(name string) bool {

@@ -27,6 +27,7 @@ func TestManifestHeader(t *testing.T) {
 		{"no cn", "dns,ip\n", "no cn column"},
 		{"empty", "", "manifest is empty"},
 		{"bad quotes", "cn,\"dns\n", "manifest line 1"},
+		{"endless line", strings.Repeat("x", MaxManifestLine+1), "a manifest line is over"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
