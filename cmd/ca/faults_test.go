@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // needRoot skips a test that needs root (to change users or mount), but
@@ -332,4 +333,37 @@ func logicalDigest(t *testing.T, home string) string {
 		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n") + fmt.Sprintf("\nstore %+v audit %d %s", counts, sum.Records, sum.Head)
+}
+
+// TestSecondSignalEndsStuckRead: a command stuck reading a FIFO that never
+// closes cannot heed the first Ctrl-C (it cancels between steps); the
+// second ends the process, as the default action does.
+func TestSecondSignalEndsStuckRead(t *testing.T) {
+	home := newTestHome(t)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	// Hold the FIFO open for writing, so that the reader blocks in read.
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cmd, _, _ := caCmd(t, home, nil, "show", fifo)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(300 * time.Millisecond) // reading
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second): // generous: behaviour, not speed
+		cmd.Process.Kill()
+		t.Fatal("ca show on a FIFO still runs after two SIGINTs")
+	}
 }

@@ -14,6 +14,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels ctx, which every command heeds between its
+	// steps; a second one, for a process stuck in a read (a FIFO that never
+	// closes), ends it as the default action does.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	g := newGlobals(os.Stdin, os.Stdout, os.Stderr, os.Environ())
 	err := run(ctx, g)
 	if err != nil {
