@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -150,7 +151,13 @@ hash, and names the hash of the record before it, with no gap. With --anchor
 that hash must still be in the chain. Exit 6 when any of this fails.`,
 		Example: `  ca audit verify --anchor "$(cat audit-head.txt)"`,
 		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runAuditVerify(g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// "$(cat lost-file)" must not turn into a verify without anchor.
+			if cmd.Flags().Changed("anchor") && strings.TrimSpace(o.anchor) == "" {
+				return usageError{errors.New(`--anchor is empty; give the head hash ("ca audit head" prints it), or leave the flag out`)}
+			}
+			return runAuditVerify(g, o)
+		},
 	}
 	cmd.Flags().StringVar(&o.anchor, "anchor", "", "a head hash kept elsewhere that must be in the chain")
 	return cmd

@@ -70,7 +70,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	if err != nil || next <= 0 {
 		return usageError{fmt.Errorf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d (%v)", o.nextUpdate, err)}
 	}
-	if err := checkOut(o.out); err != nil {
+	if err := checkOut("--out", o.out); err != nil {
 		return err
 	}
 	iss, err := g.loadIssuer(ctx, o.issuer)

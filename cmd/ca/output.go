@@ -57,10 +57,10 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 
 var noArgs = usageArgs(cobra.NoArgs)
 
-// checkOut refuses an --out that could not be written, before any work: a
-// directory, symlink or device (exit 2) or a file in a missing directory
-// (exit 4). "-" is stdout.
-func checkOut(out string) error {
+// checkOut refuses a file flag (--out) that could not be written, before
+// any work: a directory, symlink or device (exit 2) or a file in a missing
+// directory (exit 4). "-" is stdout.
+func checkOut(flag, out string) error {
 	if out == "-" {
 		return nil
 	}
@@ -68,7 +68,7 @@ func checkOut(out string) error {
 		return usageError{err}
 	}
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: directory %s of --out %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), out)
+		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
 	}
 	return nil
 }

@@ -137,8 +137,9 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	}
 	if o.readyFile != "" {
 		os.Remove(o.readyFile) // a stale file would say "ready" too early
-		if err := pem.CheckWritable(o.readyFile, false); err != nil {
-			return fmt.Errorf("serve: ready file: %w", err)
+		// Its directory too: serve records its certificate before it writes it.
+		if err := checkOut("--ready-file", o.readyFile); err != nil {
+			return err
 		}
 	}
 	// Listen first: a busy port fails before anything is recorded.

@@ -139,7 +139,7 @@ func (o *signOptions) check(args []string) (ca.SignOptions, error) {
 		return so, usageError{fmt.Errorf("%d requests need --out-dir DIR for their certificates", len(args))}
 	}
 	if o.out != "" {
-		if err := checkOut(o.out); err != nil {
+		if err := checkOut("--out", o.out); err != nil {
 			return so, err
 		}
 	}

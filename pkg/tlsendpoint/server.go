@@ -264,7 +264,16 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		ClientAuth:       tlsClientAuth,
 		VerifyConnection: s.verifyConnection,
 		NextProtos:       []string{"h2", "http/1.1"},
-		Time:             s.now,
+		// TLS 1.2: forward-secret AEAD suites only, as HTTP/2 requires
+		// (RFC 9113, 9.2.2; Go's defaults add CBC with SHA-1, on which an
+		// h2 client gets no page). TLS 1.3 suites are not configurable.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+		Time: s.now,
 		// Session tickets (TLS 1.2 and 1.3) are on: SessionTicketsDisabled
 		// stays false and the ticket keys rotate automatically.
 	}

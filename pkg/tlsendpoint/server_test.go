@@ -517,3 +517,34 @@ func TestResumption(t *testing.T) {
 		}
 	}
 }
+
+// TestCipherSuites: a TLS 1.2 client that offers only CBC suites is
+// refused at the handshake (HTTP/2 forbids them, and an h2 client would
+// get no page), and one that offers an ECDHE AEAD suite gets the page over
+// h2.
+func TestCipherSuites(t *testing.T) {
+	p := newTestPKI(t, "Home")
+	srvLeaf := p.issue(t, leafOptions{cn: "localhost", server: true})
+	_, addr := newTestServer(t, ServerConfig{Certificate: srvLeaf.chain, Roots: p.roots, Intermediates: p.inters})
+	cfg := clientConfig(p, tls.VersionTLS12)
+	cfg.ServerName = "localhost"
+	cfg.MaxVersion = tls.VersionTLS12
+	cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}
+	if _, _, err := fetch(addr, cfg, "/handshake.json"); err == nil {
+		t.Error("a TLS 1.2 client offering only CBC suites got the page")
+	}
+	cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}
+	if _, _, err := fetch(addr, cfg, "/handshake.json"); err != nil {
+		t.Errorf("a TLS 1.2 client offering GCM: %v", err)
+	}
+	// And an h2 client over TLS 1.2 gets its page.
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true}}
+	resp, err := client.Get("https://" + addr + "/handshake.json")
+	if err != nil {
+		t.Fatalf("h2 over TLS 1.2: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 2 {
+		t.Errorf("h2 over TLS 1.2: %s over %s, want 200 over HTTP/2", resp.Status, resp.Proto)
+	}
+}
