@@ -8,10 +8,8 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -218,10 +216,6 @@ func (s *issueSummary) text(w io.Writer) {
 		// One line per row: a CN with control characters quoted (a cell
 		// could otherwise clear the screen or forge lines), a reason over
 		// several lines joined.
-		cn := f.CN
-		if strings.ContainsFunc(cn, func(r rune) bool { return !unicode.IsPrint(r) }) {
-			cn = strconv.Quote(cn)
-		}
-		fmt.Fprintf(w, "  line %d (%s): exit %d: %s\n", f.Line, cn, f.ExitCode, strings.ReplaceAll(f.Error, "\n", "; "))
+		fmt.Fprintf(w, "  line %d (%s): exit %d: %s\n", f.Line, printable(f.CN), f.ExitCode, printable(strings.ReplaceAll(f.Error, "\n", "; ")))
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -71,4 +74,14 @@ func checkOut(flag, out string) error {
 		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
 	}
 	return nil
+}
+
+// printable returns s as it is, or quoted (strconv.Quote) when it holds a
+// control or other non-printable character: text from a certificate or a
+// manifest cell could otherwise clear the screen or forge output lines.
+func printable(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
 }

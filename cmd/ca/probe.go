@@ -341,10 +341,10 @@ func (r probeReport) text(w io.Writer) {
 		}
 	}
 	if len(r.PeerChain) > 0 {
-		fmt.Fprintf(w, "  chain       %s\n", chain)
+		fmt.Fprintf(w, "  chain       %s\n", printable(chain))
 	}
 	for i, c := range r.PeerChain {
-		fmt.Fprintf(w, "    %d %s\n      issuer %s, serial %s, notAfter %s\n", i, c.Subject, c.Issuer, c.Serial, c.NotAfter.Format(time.RFC3339))
+		fmt.Fprintf(w, "    %d %s\n      issuer %s, serial %s, notAfter %s\n", i, printable(c.Subject), printable(c.Issuer), c.Serial, c.NotAfter.Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  revocation  %s", r.Revocation)
 	if r.source != "none" {
@@ -360,7 +360,7 @@ func (r probeReport) text(w io.Writer) {
 		fmt.Fprintln(w, "  client      the server refused our client certificate")
 	}
 	if r.Error != "" {
-		fmt.Fprintf(w, "  error       %s\n", r.Error)
+		fmt.Fprintf(w, "  error       %s\n", printable(r.Error))
 	}
 	fmt.Fprintf(w, "  outcome     %s\n", r.Outcome())
 }
