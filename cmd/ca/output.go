@@ -38,10 +38,23 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
+// maxCell is the widest cell of a table, in runes: a table pads every row
+// to its widest cell, so one hostile value (a 200,000-character attribute
+// in a CSR under "ca policy check") would otherwise multiply the output by
+// the number of rows. JSON output carries the whole value.
+const maxCell = 200
+
 // table writes a tablewriter table of rows under header.
 func table(w io.Writer, header []string, rows [][]string) error {
 	t := tablewriter.NewTable(w)
 	t.Header(header)
+	for _, row := range rows {
+		for i, cell := range row {
+			if r := []rune(cell); len(r) > maxCell {
+				row[i] = string(r[:maxCell-1]) + "…"
+			}
+		}
+	}
 	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
