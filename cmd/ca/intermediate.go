@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -284,6 +285,9 @@ func (r intermediateResult) text(w io.Writer) {
 // issuer's own passphrase; nil with --no-passphrase. Without either, a usage
 // error: device keys never silently share the CA's passphrase.
 func (g *globals) newKeyPassphrase(noPass bool, issuerPass []byte, fallback bool) ([]byte, error) {
+	if noPass && g.keyPassphraseFile != "" {
+		return nil, usageError{errors.New("--key-passphrase-file and --no-passphrase contradict each other: encrypt the new key, or not")}
+	}
 	if noPass {
 		return nil, nil
 	}

@@ -315,6 +315,9 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 // newPassphrase returns the passphrase for a new key of ca init or ca csr
 // create: the passphrase sources, or a prompt asked twice; nil with noPass.
 func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
+	if noPass && g.passphraseFile != "" {
+		return nil, usageError{errors.New("--passphrase-file and --no-passphrase contradict each other: encrypt the new key, or not")}
+	}
 	if noPass {
 		return nil, nil
 	}
