@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,22 @@ func TestOpenSSLKeys(t *testing.T) {
 				t.Errorf("openssl's %s key: %v", name, err)
 			}
 		})
+	}
+	// A PRF the decrypter does not read is said as such, with the way out,
+	// not as a wrong passphrase.
+	for _, prf := range []string{"hmacWithSHA384", "hmacWithSHA512"} {
+		out := filepath.Join(dir, prf+".pem")
+		cmd := exec.Command("openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-v2prf", prf, "-in", plain, "-out", out, "-passout", "pass:secret")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParsePrivateKey(data, []byte("secret"))
+		if errors.Is(err, ErrWrongPassphrase) || err == nil || !strings.Contains(err.Error(), "PRF") || !strings.Contains(err.Error(), "re-encrypt") {
+			t.Errorf("openssl's %s key: %v, want it named as unsupported", prf, err)
+		}
 	}
 }

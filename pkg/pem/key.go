@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/youmark/pkcs8"
@@ -223,7 +224,7 @@ func checkKDF(params []byte) error {
 		var p struct {
 			Salt       asn1.RawValue
 			Iterations *big.Int
-			Rest       asn1.RawValue `asn1:"optional"`
+			Rest       asn1.RawValue `asn1:"optional"` // keyLength, or the PRF
 			PRF        asn1.RawValue `asn1:"optional"`
 		}
 		if _, err := asn1.Unmarshal(kdf, &p); err != nil {
@@ -232,6 +233,41 @@ func checkKDF(params []byte) error {
 		if p.Iterations.Sign() <= 0 || p.Iterations.Cmp(big.NewInt(maxPBKDF2Iteration)) > 0 {
 			return bad(fmt.Sprintf("PBKDF2 with %s iterations (at most %d)", p.Iterations, maxPBKDF2Iteration))
 		}
+		// keyLength (optional, an INTEGER) and the PRF (a SEQUENCE; default
+		// hmacWithSHA1): what the decrypter reads is SHA-1 or SHA-256 and no
+		// keyLength. Anything else is said as such, not as a wrong passphrase.
+		prf := p.Rest
+		if prf.Tag == asn1.TagInteger && prf.Class == asn1.ClassUniversal {
+			return bad("PBKDF2 parameters with a keyLength field are not supported" + reencrypt)
+		}
+		if len(prf.FullBytes) > 0 {
+			var ai pkix.AlgorithmIdentifier
+			if _, err := asn1.Unmarshal(prf.FullBytes, &ai); err != nil {
+				return bad("malformed PBKDF2 parameters")
+			}
+			if !ai.Algorithm.Equal(oidHMACWithSHA1) && !ai.Algorithm.Equal(oidHMACWithSHA256) {
+				return bad(fmt.Sprintf("the PBKDF2 PRF %v is not supported (hmacWithSHA1 or hmacWithSHA256)%s", ai.Algorithm, reencrypt))
+			}
+		}
+	default:
+		return bad(fmt.Sprintf("key derivation %v is not supported (scrypt or PBKDF2)%s", pbes2.KDF.Algorithm, reencrypt))
+	}
+	if !slices.ContainsFunc(supportedCiphers, pbes2.Enc.Algorithm.Equal) {
+		return bad(fmt.Sprintf("the cipher %v is not supported (AES-CBC, AES-GCM or 3DES)%s", pbes2.Enc.Algorithm, reencrypt))
 	}
 	return nil
 }
+
+// reencrypt says how to make a key this toolkit opens.
+const reencrypt = "; re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256"
+
+var (
+	oidHMACWithSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
+	oidHMACWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}
+	// supportedCiphers are the PBES2 ciphers the decrypter (youmark/pkcs8) reads.
+	supportedCiphers = []asn1.ObjectIdentifier{
+		{2, 16, 840, 1, 101, 3, 4, 1, 2}, {2, 16, 840, 1, 101, 3, 4, 1, 22}, {2, 16, 840, 1, 101, 3, 4, 1, 42}, // AES-CBC
+		{2, 16, 840, 1, 101, 3, 4, 1, 6}, {2, 16, 840, 1, 101, 3, 4, 1, 26}, {2, 16, 840, 1, 101, 3, 4, 1, 46}, // AES-GCM
+		{1, 2, 840, 113549, 3, 7}, // DES-EDE3-CBC
+	}
+)
