@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // errSkipped marks a manifest row whose key file exists: done by an earlier run.
@@ -36,7 +39,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, def ca.K
 		return err
 	}
 	defer run.close()
-	done, err := keyNames(o.outDir)
+	done, err := rowsOnDisk(o.outDir)
 	if err != nil {
 		return err
 	}
@@ -85,7 +88,7 @@ func (g *globals) openManifest(path string) (io.ReadCloser, int64, error) {
 // feedManifest reads the rows and sends a job for each: rows that do not
 // parse, repeat an earlier row's NAME or are already done become jobs that
 // only report so. It returns the error that ended the reading early, if any.
-func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def ca.KeyRequest, done map[string]bool, sum *issueSummary, jobs chan<- ca.Job) error {
+func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def ca.KeyRequest, done map[string]error, sum *issueSummary, jobs chan<- ca.Job) error {
 	names := map[string]int{} // NAME -> line of its first row
 	for index := 0; ; index++ {
 		row, err := mr.Next()
@@ -113,7 +116,7 @@ func (r *issueRun) feedManifest(ctx context.Context, mr *ca.ManifestReader, def 
 }
 
 // rowJob is the job of one parsed row.
-func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, names map[string]int, done map[string]bool) ca.Job {
+func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, names map[string]int, done map[string]error) ca.Job {
 	req, err := row.KeyRequest(def)
 	if err != nil {
 		return failedJob(index, err)
@@ -123,31 +126,36 @@ func (r *issueRun) rowJob(index int, row *ca.ManifestRow, def ca.KeyRequest, nam
 		return failedJob(index, fmt.Errorf("%w: file name %q is taken by line %d (NAME is the CN with characters outside A-Za-z0-9._- replaced by _)", ca.ErrExists, name, first))
 	}
 	names[name] = row.Line
-	if done[name] {
-		return failedJob(index, errSkipped)
+	if err, ok := done[name]; ok {
+		return failedJob(index, cmp.Or(err, errSkipped))
 	}
 	return r.job(index, req, name)
 }
 
-// keyNames returns the NAMEs of the NAME.key files in dir: the rows done
-// by an earlier run. One listing costs less than a lookup per row.
-func keyNames(dir string) (map[string]bool, error) {
-	f, err := os.Open(dir)
+// rowsOnDisk lists dir once (cheaper than a lookup per row) for what an
+// earlier run left: NAME maps to nil when NAME.key is a regular file (the
+// row is done), or to the error of a NAME.crt, NAME.chain.pem or NAME.key
+// that is no regular file (a symlink, dangling or not, a FIFO, a
+// directory), which the row must not write through or take for done.
+func rowsOnDisk(dir string) (map[string]error, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list --out-dir: %w", err)
 	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, fmt.Errorf("list --out-dir: %w", err)
-	}
-	done := make(map[string]bool, len(names)/3)
-	for _, n := range names {
-		if base, ok := strings.CutSuffix(n, ".key"); ok {
-			done[base] = true
+	rows := make(map[string]error, len(entries)/3)
+	for _, e := range entries {
+		for _, ext := range []string{".key", ".crt", ".chain.pem"} {
+			base, ok := strings.CutSuffix(e.Name(), ext)
+			switch {
+			case !ok || base == "":
+			case !e.Type().IsRegular():
+				rows[base] = pem.CheckWritable(filepath.Join(dir, e.Name()), ext == ".key")
+			case ext == ".key" && rows[base] == nil:
+				rows[base] = nil
+			}
 		}
 	}
-	return done, nil
+	return rows, nil
 }
 
 // rowInfo is what the summary says of a row.
