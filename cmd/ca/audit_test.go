@@ -253,4 +253,14 @@ func TestAuditEveryChange(t *testing.T) {
 	if r := runCA(t, home, nil, "audit", "list", "--since", "yesterday"); r.code != exitUsage {
 		t.Errorf("--since yesterday: exit %d, want %d", r.code, exitUsage)
 	}
+	// A key left unencrypted says so in its record; where the passphrase
+	// came from does not.
+	mustCA(t, home, nil, "--passphrase-file", pass, "intermediate", "create", "--name", "plain", "--cn", "Plain CA", "--no-passphrase")
+	r = mustCA(t, home, nil, "-o", "json", "audit", "list", "--action", "add-issuer")
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil || len(recs) == 0 {
+		t.Fatalf("audit list: %v\n%s", err, r.stdout)
+	}
+	if args := strings.Join(recs[len(recs)-1].Args, " "); !strings.Contains(args, "--no-passphrase=true") || strings.Contains(args, pass) {
+		t.Errorf("args of intermediate create --no-passphrase: %q, want --no-passphrase=true and no passphrase file", args)
+	}
 }

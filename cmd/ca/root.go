@@ -196,8 +196,10 @@ func (g *globals) setup(cmd *cobra.Command) error {
 		g.home = "pki"
 	}
 	g.command = cmd.CommandPath()
+	// The audit log keeps the flags but where a passphrase comes from
+	// (--no-passphrase stays: it says a key was left unencrypted).
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !strings.Contains(f.Name, "passphrase") {
+		if !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase" {
 			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
 		}
 	})
