@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -168,6 +169,15 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	start := serveStart{
 		URL: serveURL(ln.Addr(), o.addr, leaf), CAFile: setup.caFile, Serial: ca.FormatSerial(leaf.SerialNumber),
 		ClientAuth: sf.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.issuer, NotAfter: leaf.NotAfter.UTC(),
+	}
+	// A --cert that does not name the host of the URL: clients that check
+	// names (curl, browsers, probe) refuse it; say how to reach it.
+	if u, err := url.Parse(start.URL); err == nil && leaf.VerifyHostname(u.Hostname()) != nil {
+		hint := "connect with a name or address it certifies"
+		if len(leaf.DNSNames) > 0 {
+			hint = fmt.Sprintf("connect with a name it certifies, e.g. curl --resolve %s:%s:%s https://%[1]s:%[2]s/", leaf.DNSNames[0], u.Port(), u.Hostname())
+		}
+		fmt.Fprintf(g.stderr, "ca: serve: warning: the certificate does not name %s; %s\n", u.Hostname(), hint)
 	}
 	if err := start.announce(g, o.readyFile); err != nil {
 		return err
