@@ -3,8 +3,10 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,7 +70,11 @@ stdout carries only the CRL.`,
 func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	next, err := csr.ParseDuration(o.nextUpdate)
 	if err != nil || next <= 0 {
-		return usageError{fmt.Errorf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d (%v)", o.nextUpdate, err)}
+		msg := fmt.Sprintf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d", o.nextUpdate)
+		if err != nil {
+			msg += " (" + strings.TrimPrefix(err.Error(), "csr: ") + ")"
+		}
+		return usageError{errors.New(msg)}
 	}
 	if err := checkOut("--out", o.out); err != nil {
 		return err
