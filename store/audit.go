@@ -163,13 +163,15 @@ func (b *Bolt) Check() []error {
 	return problems
 }
 
+// restore is what every problem of a damaged store tells the user to do.
+const restore = "restore the store from a backup (see docs/operations.md)"
+
 // checkCert checks one certificate record, under key k: it decodes, its DER
 // parses (x509.ParseCertificate, as "ca show" and "ca verify" do) and holds
 // the serial of its key and the notAfter of its record, and both indexes
 // hold it. It returns false when an index entry of the certificate is
 // missing or the record does not decode.
 func checkCert(tx *bolt.Tx, k, v []byte, add func(format string, args ...any)) bool {
-	const restore = "restore the store from a backup (see docs/operations.md)"
 	serial := ca.FormatSerial(new(big.Int).SetBytes(k))
 	var c certJSON
 	if err := json.Unmarshal(v, &c); err != nil {
@@ -464,7 +466,6 @@ func auditCoverage(tx *bolt.Tx) []string {
 	if unlogged > 10 {
 		problems = append(problems, fmt.Sprintf("%d more changes have no audit record", unlogged-10))
 	}
-	const restore = "restore the store from a backup (see docs/operations.md)"
 	for _, s := range order {
 		a := serials[s]
 		if a.issueSeq != 0 && !a.haveCert {

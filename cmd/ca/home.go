@@ -51,9 +51,8 @@ func (d *dnFlags) register(cmd *cobra.Command, cnUsage string) {
 // a CA certificate or request made from it would not lint clean. (A leaf's
 // subject is judged by the policy, which says the same with exit 3.)
 func (d *dnFlags) check() error {
-	c := d.country
-	if c != "" && (len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z') {
-		return usageError{fmt.Errorf("--country %q: give the two-letter upper-case ISO 3166 code, e.g. DE", c)}
+	if d.country != "" && !csr.IsCountryCode(d.country) {
+		return usageError{fmt.Errorf("--country %q: give the two-letter upper-case ISO 3166 code, e.g. DE", d.country)}
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if existing {
 		stageIn = g.home
 	}
-	tmp, err := os.MkdirTemp(stageIn, "."+filepath.Base(g.home)+".init-")
+	tmp, err := os.MkdirTemp(stageIn, initStagePrefix(g.home))
 	if err != nil {
 		return fmt.Errorf("create home: %w", err)
 	}
@@ -183,9 +183,8 @@ func checkNewHome(home string) (existing bool, err error) {
 		}
 		return false, fmt.Errorf("check home: %w", err)
 	case len(entries) > 0:
-		stale := "." + filepath.Base(filepath.Clean(home)) + ".init-"
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), stale) {
+			if strings.HasPrefix(e.Name(), initStagePrefix(home)) {
 				return false, fmt.Errorf("%w: home %s holds %s, left by an interrupted \"ca init\" (with a root key nothing uses): remove it, and anything else in %s, then run init again",
 					ca.ErrExists, home, filepath.Join(home, e.Name()), home)
 			}
@@ -193,6 +192,12 @@ func checkNewHome(home string) (existing bool, err error) {
 		return false, fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, home)
 	}
 	return true, nil
+}
+
+// initStagePrefix begins the name of the hidden directory init builds the
+// home in: beside the home, or inside an existing empty one.
+func initStagePrefix(home string) string {
+	return "." + filepath.Base(filepath.Clean(home)) + ".init-"
 }
 
 // moveHomeInto moves the staged home's issuers directory, then its ca.db,

@@ -201,9 +201,8 @@ func homeWarnings(g *globals, issuers []string) []string {
 	}
 	// An interrupted "ca init" of this home, or of the empty directory it
 	// was made in, leaves its hidden staging directory (with a root key).
-	base := "." + filepath.Base(filepath.Clean(g.home)) + ".init-"
 	for _, d := range []string{filepath.Dir(filepath.Clean(g.home)), g.home} {
-		stale, _ := filepath.Glob(filepath.Join(d, base+"*"))
+		stale, _ := filepath.Glob(filepath.Join(d, initStagePrefix(g.home)+"*"))
 		for _, p := range stale {
 			warnings = append(warnings, fmt.Sprintf("%s is the staging directory of an interrupted \"ca init\" (it holds a root key this home does not use); remove it", p))
 		}

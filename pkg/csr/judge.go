@@ -112,9 +112,10 @@ func (p *Policy) Judge(r Request, env Env) Judgement {
 		j.fail("policy", "present", "", "there is no policy to judge the request by")
 		return Judgement{Checks: j.checks}
 	}
+	cs := constrainers(env)
 	p.judgeSubject(&j, r, env)
-	p.judgeSubjectNames(&j, r, env)
-	p.judgeSANs(&j, r, env)
+	p.judgeSubjectNames(&j, r, cs)
+	p.judgeSANs(&j, r, env, cs)
 	p.judgeProfile(&j, r, env)
 	p.judgeKey(&j, r, env)
 	p.judgeValidity(&j, env)
@@ -316,7 +317,7 @@ func judgeAttrForm(j *judgement, a *subjectAttr) {
 			}
 		}
 		if a.name == "C" {
-			if len(s) == 2 && isUpper(s[0]) && isUpper(s[1]) {
+			if IsCountryCode(s) {
 				j.pass(field, "country", s, "two upper-case letters")
 			} else {
 				j.fail(field, "country", s, "must be a two-letter upper-case ISO 3166 country code, e.g. DE")
@@ -350,6 +351,10 @@ func judgeEmailInSAN(j *judgement, addr string, sans []string) {
 	j.fail(field, "emailInSAN", addr, reason)
 }
 
+// IsCountryCode reports whether s has the form of an ISO 3166 country
+// code as a certificate's C carries it: two upper-case letters.
+func IsCountryCode(s string) bool { return len(s) == 2 && isUpper(s[0]) && isUpper(s[1]) }
+
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 func isASCII(s string) bool {
@@ -377,7 +382,7 @@ func controlProblem(s string) string {
 	return ""
 }
 
-func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
+func (p *Policy) judgeSANs(j *judgement, r Request, env Env, cs []constrainer) {
 	limit := env.MaxSANs
 	if limit <= 0 {
 		limit = MaxSANs
@@ -399,7 +404,6 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env) {
 		j.fail("san", "sanType", o, "only DNS, IP, email and URI names are taken; remove this name from the request")
 	}
 
-	cs := constrainers(env)
 	for _, name := range r.DNSNames {
 		field := "san " + sanDNS
 		if rule, reason := hostnameCheck(name, true); reason != "" {
@@ -486,7 +490,7 @@ func judgeConstraint(j *judgement, field, value, who, problem string) {
 // e_subject_empty_without_san); and without a DNS SAN, OpenSSL checks a CN
 // that looks like a hostname against the DNS name constraints of every CA
 // above the certificate, so such a CN must be within them.
-func (p *Policy) judgeSubjectNames(j *judgement, r Request, env Env) {
+func (p *Policy) judgeSubjectNames(j *judgement, r Request, cs []constrainer) {
 	subject := p.Subject(r)
 	sans := len(r.DNSNames) + len(r.IPAddresses) + len(r.EmailAddresses) + len(r.URIs)
 	switch n := len(subject.ToRDNSequence()); {
@@ -506,7 +510,7 @@ func (p *Policy) judgeSubjectNames(j *judgement, r Request, env Env) {
 		return
 	}
 	var dnsCs []constrainer
-	for _, c := range constrainers(env) {
+	for _, c := range cs {
 		if hasDNSConstraints(c.cert) {
 			dnsCs = append(dnsCs, c)
 		}
@@ -612,7 +616,7 @@ func (p *Policy) judgeProfile(j *judgement, r Request, env Env) {
 					continue
 				}
 				cn := valueString(atv.Value)
-				switch san := caseOnlySAN(cn, r); {
+				switch san := otherSpellingSAN(cn, r); {
 				case cnInSANs(cn, r):
 					j.pass("subject CN", "cnInSAN", cn, "among the SANs")
 				case san != "":
@@ -632,25 +636,16 @@ func cnInSANs(cn string, r Request) bool {
 		return true
 	}
 	for _, ip := range r.IPAddresses {
-		if cn == sanIPText(ip) {
+		if cn == ipString(ip) { // as the certificate carries it: IPv4-mapped in dotted form, IPv6 in RFC 5952 form
 			return true
 		}
 	}
 	return false
 }
 
-// sanIPText is an IP SAN as the certificate carries it and verifiers print
-// it: an IPv4 (or IPv4-mapped) address in dotted form, IPv6 in RFC 5952 form.
-func sanIPText(ip net.IP) string {
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	return ip.String()
-}
-
-// caseOnlySAN returns the SAN that cn names in another spelling (a DNS
+// otherSpellingSAN returns the SAN that cn names in another spelling (a DNS
 // name but for letter case, an IP address written otherwise), or "".
-func caseOnlySAN(cn string, r Request) string {
+func otherSpellingSAN(cn string, r Request) string {
 	for _, d := range r.DNSNames {
 		if strings.EqualFold(d, cn) {
 			return d
@@ -659,7 +654,7 @@ func caseOnlySAN(cn string, r Request) string {
 	if a, err := netip.ParseAddr(cn); err == nil {
 		for _, ip := range r.IPAddresses {
 			if b, ok := netip.AddrFromSlice(ip); ok && b.Unmap() == a.Unmap() {
-				return sanIPText(ip)
+				return ipString(ip)
 			}
 		}
 	}

@@ -313,8 +313,8 @@ func TestCNExactlyFromSAN(t *testing.T) {
 		if got := cnInSANs(c.cn, r); got != c.in {
 			t.Errorf("cnInSANs(%q, IP %s) = %v, want %v", c.cn, c.ip, got, c.in)
 		}
-		if got := caseOnlySAN(c.cn, r); !c.in && got != c.hint {
-			t.Errorf("caseOnlySAN(%q, IP %s) = %q, want %q", c.cn, c.ip, got, c.hint)
+		if got := otherSpellingSAN(c.cn, r); !c.in && got != c.hint {
+			t.Errorf("otherSpellingSAN(%q, IP %s) = %q, want %q", c.cn, c.ip, got, c.hint)
 		}
 	}
 }

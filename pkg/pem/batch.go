@@ -23,9 +23,6 @@ func WriteBatch(files ...File) error {
 	if err := b.Write(); err != nil {
 		return err
 	}
-	if err := b.Sync(); err != nil {
-		return err
-	}
 	return b.Place()
 }
 
