@@ -14,6 +14,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 func newCRLCmd(g *globals) *cobra.Command {
@@ -92,7 +93,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	}
 	// The file's data are written (and synced) before the CRL is recorded:
 	// a full disk or a read-only directory costs no CRL number.
-	var file *pem.Batch
+	var file *place.Batch
 	defer func() {
 		if file != nil {
 			file.Close()
@@ -105,7 +106,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		if file != nil {
 			file.Close() // a retry under a new number
 		}
-		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec)})
+		file = place.NewBatch(place.File{Path: o.out, Data: encode(rec)})
 		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
 			return fmt.Errorf("%w; the CRL was not recorded", err)
 		}

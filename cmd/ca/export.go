@@ -14,6 +14,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -71,7 +72,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 		return usageError{errors.New("name the certificate by SERIAL or by --cert FILE (one of them)")}
 	}
 	if o.out != "-" {
-		if err := pem.CheckWritable(o.out, true); err != nil {
+		if err := place.CheckWritable(o.out, true); err != nil {
 			return err
 		}
 	}
@@ -99,7 +100,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 		_, err := g.stdout.Write(pfx)
 		return err
 	}
-	if err := pem.WriteFiles(pem.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
+	if err := place.WriteFiles(place.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
 		return err
 	}
 	return g.render(exportResult{
@@ -271,7 +272,7 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
 	if o.out != "-" {
-		if err := pem.CheckWritable(o.out, false); err != nil {
+		if err := place.CheckWritable(o.out, false); err != nil {
 			return err
 		}
 	}
@@ -281,7 +282,7 @@ func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args
 	}
 	data := encodeChain(append([]*x509.Certificate{cert}, chain...))
 	if o.out != "-" {
-		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+		if err := place.WriteFiles(place.File{Path: o.out, Data: data}); err != nil {
 			return err
 		}
 		data = nil

@@ -20,6 +20,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -129,18 +130,18 @@ func (s *sanFlags) checkNames() error {
 
 // issuerFiles are the files of one issuer directory, written together; the
 // key is left out when keyPEM is nil (written before, on its own).
-func issuerFiles(dir string, cert *x509.Certificate, chain []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]pem.File, error) {
+func issuerFiles(dir string, cert *x509.Certificate, chain []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]place.File, error) {
 	pol, err := json.MarshalIndent(policy, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode policy: %w", err)
 	}
-	files := []pem.File{
+	files := []place.File{
 		{Path: filepath.Join(dir, fileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw)},
 		{Path: filepath.Join(dir, fileChain), Data: encodeChain(append([]*x509.Certificate{cert}, chain...))},
 		{Path: filepath.Join(dir, filePolicy), Data: append(pol, '\n')},
 	}
 	if keyPEM != nil {
-		files = append(files, pem.File{Path: filepath.Join(dir, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
+		files = append(files, place.File{Path: filepath.Join(dir, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
 	}
 	return files, nil
 }

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -123,13 +123,13 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := place.WriteFiles(files...); err != nil {
 		return err
 	}
 	// The names in the staged directories are made durable before they
 	// move, so that the home never appears without ca.db or its root.
 	for _, d := range []string{filepath.Join(tmp, "issuers"), tmp} {
-		if err := pem.SyncDir(d); err != nil {
+		if err := place.SyncDir(d); err != nil {
 			return err
 		}
 	}
@@ -138,10 +138,10 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	} else {
 		err = os.Rename(tmp, g.home)
 		if err == nil {
-			err = pem.SyncDir(parent)
+			err = place.SyncDir(parent)
 		}
 	}
-	if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
+	if errors.Is(err, fs.ErrExist) { // ENOTEMPTY matches it too
 		return fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, g.home)
 	}
 	if err != nil {
@@ -206,7 +206,7 @@ func initStagePrefix(home string) string {
 // ca.db, which no command takes for a home; init refuses it as not empty.
 func moveHomeInto(stage, home string) error {
 	move := func(name, from, to string) error {
-		return pem.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
+		return place.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
 	}
 	if err := move("issuers", stage, home); err != nil {
 		return err
@@ -215,7 +215,7 @@ func moveHomeInto(stage, home string) error {
 		move("issuers", home, stage) // best effort: leave home as it was
 		return err
 	}
-	return pem.SyncDir(home)
+	return place.SyncDir(home)
 }
 
 // checkName refuses an issuer name that cannot be a directory name.

@@ -18,6 +18,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 type intermediateOptions struct {
@@ -232,8 +233,8 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 			os.RemoveAll(stage)
 		}
 	}()
-	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
-	if err := pem.WriteFiles(keyFile); err != nil {
+	keyFile := place.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
+	if err := place.WriteFiles(keyFile); err != nil {
 		return nil, err
 	}
 	cfg.Stage = func(issued *ca.Issued) error {
@@ -241,7 +242,7 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 		if err != nil {
 			return err
 		}
-		return pem.WriteFiles(files...)
+		return place.WriteFiles(files...)
 	}
 	g.crashPoint(ca.StageBeforeCommit)
 	issued, err := parent.CreateIntermediate(ctx, name, cfg, key.Public())
@@ -256,7 +257,7 @@ func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, n
 		return nil, fmt.Errorf("issuer %s is recorded (serial %s) but its directory could not be put in place: %v; "+
 			"its key and certificate are in %s: move it to %s once that is free", name, ca.FormatSerial(issued.Cert.SerialNumber), err, stage, dir)
 	}
-	if err := pem.SyncDir(issuersDir); err != nil {
+	if err := place.SyncDir(issuersDir); err != nil {
 		return nil, err
 	}
 	g.crashPoint(ca.StageAfterWrite)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 type issueOptions struct {
@@ -100,7 +101,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	name := ca.FileName(o.dn.cn)
 	files := func() error {
 		for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
-			if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
+			if err := place.CheckWritable(f.Path, f.NoReplace); err != nil {
 				return err
 			}
 		}
@@ -210,7 +211,7 @@ func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
 			keyPEM = p.KeyPEM
 			return p.Issued, nil
 		},
-		Files: func(iss *ca.Issued) ([]pem.File, error) {
+		Files: func(iss *ca.Issued) ([]ca.File, error) {
 			return ca.ProvisionFiles(r.dir, name, iss.Cert, r.inter, keyPEM), nil
 		},
 	}
@@ -228,7 +229,7 @@ func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.J
 		defer close(jobs)
 		feed(jobs)
 	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
+	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Placer: placer{}, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
 }
 
 type issueResult struct {

@@ -16,7 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // errSkipped marks a manifest row whose key file exists: done by an earlier run.
@@ -149,7 +149,7 @@ func rowsOnDisk(dir string) (map[string]error, error) {
 			switch {
 			case !ok || base == "":
 			case !e.Type().IsRegular():
-				rows[base] = pem.CheckWritable(filepath.Join(dir, e.Name()), ext == ".key")
+				rows[base] = place.CheckWritable(filepath.Join(dir, e.Name()), ext == ".key")
 			case ext == ".key" && rows[base] == nil:
 				rows[base] = nil
 			}

@@ -11,7 +11,7 @@ import (
 	"unicode"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
@@ -80,7 +80,7 @@ func checkOut(flag, out string) error {
 	if out == "-" {
 		return nil
 	}
-	if err := pem.CheckWritable(out, false); err != nil {
+	if err := place.CheckWritable(out, false); err != nil {
 		return usageError{err}
 	}
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {

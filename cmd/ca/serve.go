@@ -21,6 +21,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -203,7 +204,7 @@ type serveStart struct {
 // one text line or, with -o json, one JSON line.
 func (s serveStart) announce(g *globals, readyFile string) error {
 	if readyFile != "" {
-		if err := pem.WriteFiles(pem.File{Path: readyFile, Data: []byte(s.URL + "\n")}); err != nil {
+		if err := place.WriteFiles(place.File{Path: readyFile, Data: []byte(s.URL + "\n")}); err != nil {
 			return fmt.Errorf("serve: ready file: %w", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // preReadBudget is how many bytes of requests "ca sign csr" reads and
@@ -199,7 +200,7 @@ func (b *signBatch) checkTargets() {
 			continue
 		}
 		seen[path] = in.label()
-		if err := pem.CheckWritable(path, true); err != nil {
+		if err := place.CheckWritable(path, true); err != nil {
 			in.err = err
 		}
 	}
@@ -225,7 +226,7 @@ func (b *signBatch) run(ctx context.Context) error {
 			jobs <- ca.Job{Index: i, Prepare: b.prepare(i), Files: b.files(i)}
 		}
 	}()
-	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, Hook: b.g.batchHook(), OnResult: func(r ca.Result) {
+	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, Placer: placer{}, Hook: b.g.batchHook(), OnResult: func(r ca.Result) {
 		b.items[r.Index] = b.result(r)
 		if bar != nil {
 			bar.Add(1)
@@ -264,8 +265,8 @@ func (b *signBatch) prepare(i int) func() (*ca.Issued, error) {
 
 // files names the file of a recorded certificate: --out, or NAME.crt in
 // --out-dir (the serial for stdin); none when it goes to stdout.
-func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
-	return func(iss *ca.Issued) ([]pem.File, error) {
+func (b *signBatch) files(i int) func(*ca.Issued) ([]ca.File, error) {
+	return func(iss *ca.Issued) ([]ca.File, error) {
 		path, noReplace := b.o.out, false
 		if b.o.outDir != "" {
 			path, noReplace = b.targets[i], true
@@ -279,7 +280,7 @@ func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
 		if path == "" {
 			return nil, nil
 		}
-		return []pem.File{{Path: path, Data: b.certPEM(iss), NoReplace: noReplace}}, nil
+		return []ca.File{{Path: path, Data: b.certPEM(iss), NoReplace: noReplace}}, nil
 	}
 }
 

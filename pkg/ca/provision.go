@@ -110,16 +110,16 @@ func FileName(cn string) string {
 // ProvisionFiles returns the files of a provisioned certificate in dir,
 // named after name (see FileName): name.crt (the leaf), name.chain.pem (the
 // leaf and intermediates, not the root) and name.key (mode 0600, never
-// replaced). Written as one Set of a pem.Batch, the key is placed last, so
-// an existing name.key means the other two are whole.
-func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []pem.File {
+// replaced). Placed as the files of one job (see Placer), the key is placed
+// last, so an existing name.key means the other two are whole.
+func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []File {
 	leaf := pem.Encode(pem.TypeCertificate, cert.Raw)
 	chain := append([]byte(nil), leaf...)
 	for _, c := range intermediates {
 		chain = append(chain, pem.Encode(pem.TypeCertificate, c.Raw)...)
 	}
 	base := filepath.Join(dir, name)
-	return []pem.File{
+	return []File{
 		{Path: base + ".crt", Data: leaf},
 		{Path: base + ".chain.pem", Data: chain},
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},

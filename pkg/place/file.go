@@ -1,4 +1,4 @@
-package pem
+package place
 
 import (
 	"errors"
@@ -10,20 +10,22 @@ import (
 
 var (
 	// ErrExists is returned when a file that must be new already exists.
-	ErrExists = errors.New("pem: file already exists")
+	ErrExists = errors.New("place: file already exists")
 	// ErrNotRegular is returned for an output path that names a directory,
 	// a device, a symlink or anything else that is not a regular file.
-	ErrNotRegular = errors.New("pem: not a regular file")
-	// ErrKeyPermissions is returned for a key file readable by group or others.
-	ErrKeyPermissions = errors.New("pem: key file is readable by group or others")
+	ErrNotRegular = errors.New("place: not a regular file")
 )
 
-// File is one file for WriteFiles.
+// File is one file for WriteFiles or a Batch.
 type File struct {
-	Path      string
-	Data      []byte
-	Mode      fs.FileMode // 0 means 0644
-	NoReplace bool        // fail with ErrExists rather than replace an existing file (keys)
+	Path string
+	Data []byte
+	// Mode is the file's permission bits (0 means 0644), given at creation
+	// so that the umask can only narrow them. Windows has no such modes: a
+	// file whose Mode gives nothing to group and others (a key, 0600) is
+	// created there with an access list that lets only its owner in.
+	Mode      fs.FileMode
+	NoReplace bool // fail with ErrExists rather than replace an existing file (keys)
 	// Set groups the files of one holder in a Batch: none of them is placed
 	// when one could not be written, and its NoReplace file (the key) only
 	// once the others are placed.
@@ -41,7 +43,7 @@ func CheckWritable(path string, noReplace bool) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
-		return fmt.Errorf("pem: check %s: %w", path, err)
+		return fmt.Errorf("place: check %s: %w", path, err)
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%w: %s is a %s; name a new file", ErrNotRegular, path, describeMode(fi.Mode()))
 	case noReplace:
@@ -89,33 +91,17 @@ func WriteStream(f File, fill func(io.Writer) error) error {
 	return WriteBatch(f)
 }
 
-// SyncDir syncs a directory, making the names created or removed in it durable.
+// SyncDir syncs a directory, making the names created or removed in it
+// durable (on Windows, where a directory cannot be synced, it only checks
+// that dir is there: a rename there is made durable by the rename itself).
 func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := openDir(dir)
 	if err != nil {
-		return fmt.Errorf("pem: sync %s: %w", dir, err)
+		return fmt.Errorf("place: sync %s: %w", dir, err)
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("pem: sync %s: %w", dir, err)
+	defer d.close()
+	if err := d.sync(); err != nil {
+		return fmt.Errorf("place: sync %s: %w", dir, err)
 	}
 	return nil
-}
-
-// ReadKeyFile reads a private key file, refusing one that group or others can
-// read (ErrKeyPermissions) or one over MaxSize.
-func ReadKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("pem: read key: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("pem: read key: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrKeyPermissions, path, fi.Mode().Perm(), path)
-	}
-	return ReadAll(f, MaxSize)
 }
