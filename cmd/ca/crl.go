@@ -79,7 +79,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
@@ -161,16 +161,16 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 			return err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return err
 	}
-	iss, err := set.resolve(o.issuer)
+	iss, err := set.Resolve(o.issuer)
 	if err != nil {
 		return err
 	}
