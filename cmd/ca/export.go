@@ -83,7 +83,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+	if !pem.SamePublicKey(key.Public(), cert.PublicKey) {
 		return fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
 			ca.ErrRefused, o.keyFile, ca.FormatSerial(cert.SerialNumber), cert.Subject)
 	}
@@ -133,10 +133,8 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, r := range set.Records() {
-			if cert.CheckSignatureFrom(set.Certificate(r.Name)) == nil {
-				return cert, set.Intermediates(r.Name), nil
-			}
+		if r := set.SignerOf(cert); r != nil {
+			return cert, set.Intermediates(r.Name), nil
 		}
 		return nil, nil, fmt.Errorf("%w: no issuer of this home signed %s; export it without --chain", ca.ErrNotFound, certFile)
 	}

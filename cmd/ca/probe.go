@@ -300,7 +300,7 @@ func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate
 	if err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
 	}
-	for _, c := range append([]*x509.Certificate{set.Certificate(rec.Issuer)}, set.Parents(rec.Issuer)...) {
+	for _, c := range set.Chain(rec.Issuer) {
 		if c == nil {
 			continue
 		}

@@ -358,10 +358,8 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 // home's issuer that signed --cert, else the default issuer.
 func serveIssuer(set *ca.Hierarchy, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
 	if name == "" && leaf != nil {
-		for _, r := range set.Records() {
-			if leaf.CheckSignatureFrom(set.Certificate(r.Name)) == nil {
-				return set.Get(r.Name)
-			}
+		if r := set.SignerOf(leaf); r != nil {
+			return r, nil
 		}
 	}
 	return set.Resolve(name)
@@ -418,8 +416,7 @@ func issueServeCert(ctx context.Context, li *home.Issuer, o *serveOptions, sf *s
 		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
 	}
 	out := tls.Certificate{PrivateKey: key, Leaf: issued.Cert, Certificate: [][]byte{issued.Cert.Raw}}
-	chain := li.Chain() // the issuer up to the root; the root is not sent
-	for _, c := range chain[:len(chain)-1] {
+	for _, c := range li.Intermediates() { // the root is not sent
 		out.Certificate = append(out.Certificate, c.Raw)
 	}
 	return out, nil

@@ -288,8 +288,7 @@ func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
 func (b *signBatch) certPEM(iss *ca.Issued) []byte {
 	out := pem.Encode(pem.TypeCertificate, iss.Cert.Raw)
 	if b.o.chain {
-		chain := b.li.Chain()
-		out = append(out, ca.EncodeChain(chain[:len(chain)-1])...)
+		out = append(out, ca.EncodeChain(b.li.Intermediates())...)
 	}
 	return out
 }
