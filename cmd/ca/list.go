@@ -109,7 +109,7 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	}
 	w := bufio.NewWriter(spool)
 	sep := "[\n"
-	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
+	lost, err := ca.Certificates(ctx, st, q, func(r *ca.CertRecord) error {
 		if !keep(r) {
 			return nil
 		}
@@ -129,6 +129,9 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	})
 	if err != nil {
 		return err
+	}
+	for _, m := range lost {
+		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
 	}
 	if sep == "[\n" {
 		w.WriteString("[]\n")

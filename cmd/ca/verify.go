@@ -78,6 +78,15 @@ type verifyResult struct {
 	Detail     string         `json:"detail"`
 	Chain      []ca.ChainLink `json:"chain"`
 	Revocation *revokeRow     `json:"revocation"`
+	// RevokedOnCRL names the CRL that lists the certificate when the store
+	// has lost its revocation record (null otherwise).
+	RevokedOnCRL *crlRef `json:"revokedOnCRL"`
+}
+
+// crlRef names one CRL of the home.
+type crlRef struct {
+	Issuer string `json:"issuer"`
+	Number uint64 `json:"number"`
 }
 
 func newVerifyResult(file string, v *ca.Verification) *verifyResult {
@@ -88,6 +97,9 @@ func newVerifyResult(file string, v *ca.Verification) *verifyResult {
 	if v.Revoked != nil {
 		row := newRevokeResult([]ca.Revocation{*v.Revoked})[0]
 		r.Revocation = &row
+	}
+	if on := v.RevokedOn; on != nil {
+		r.RevokedOnCRL = &crlRef{Issuer: on.Issuer, Number: on.CRLNumber.Uint64()}
 	}
 	return r
 }
