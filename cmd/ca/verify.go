@@ -24,7 +24,9 @@ relying party that trusts the home's root would, and with what only the home
 knows: it must chain to the root through the home's issuers (any extended key
 usage; name constraints apply), be valid now, be recorded in the store, and
 neither it nor an intermediate of its chain may be revoked. With --issuer,
-NAME must have signed it directly.
+NAME must have signed it directly. A certificate that its issuer's last CRL
+lists is revoked even when the store has lost the record of its revocation
+(the detail names the CRL, JSON gives revokedOnCRL).
 
 Exit 0 and "OK" when good; exit 6 with the reason otherwise (expired, not yet
 valid, revoked with its reason and date, untrusted: no chain to the root,
