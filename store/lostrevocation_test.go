@@ -41,7 +41,7 @@ func (f *fixture) editStore(t *testing.T, edit func(tx *bolt.Tx) error) {
 // TestLostRevocation deletes a revocation record from a real bbolt store
 // after a CRL listed it: CreateCRL refuses and records nothing (with and
 // without IncludeExpired), MissingRevocations names it, Certificates still
-// gives it as revoked. The command line's view is crl_lost_revocation.txtar.
+// gives it as revoked and RevokedSerials (serve's revocation set) holds it. The command line's view is crl_lost_revocation.txtar.
 func TestLostRevocation(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, true)
@@ -72,6 +72,9 @@ func TestLostRevocation(t *testing.T) {
 	missing, err := ca.MissingRevocations(ctx, f.st)
 	if err != nil || len(missing) != 1 || missing[0].Serial.Cmp(lost) != 0 || missing[0].Reason != revs[2].Reason || missing[0].Source() != "CRL 1 of issuer root" {
 		t.Fatalf("MissingRevocations = %+v, %v", missing, err)
+	}
+	if set, err := ca.RevokedSerials(ctx, f.st); err != nil || !set[ca.FormatSerial(lost)] || len(set) != 5 {
+		t.Fatalf("RevokedSerials = %v, %v; want all 5, %s among them", set, err, ca.FormatSerial(lost))
 	}
 	revoked := 0
 	if _, err := ca.Certificates(ctx, f.st, ca.Query{}, func(r *ca.CertRecord) error {
