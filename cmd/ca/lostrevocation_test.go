@@ -52,4 +52,24 @@ func init() {
 			return revoked.Bucket(from).Delete(key)
 		}))
 	}
+	// crlflip ISSUER: flips the last byte (in the signature) of the DER of
+	// ISSUER's last CRL record in the home's store, with bbolt itself.
+	scriptCmds["crlflip"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: crlflip ISSUER")
+		}
+		db, err := bolt.Open(filepath.Join(ts.Getenv("CA_HOME"), "ca.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+		ts.Check(err)
+		defer db.Close()
+		ts.Check(db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("crls")).Bucket([]byte(args[0]))
+			if b == nil {
+				return fmt.Errorf("issuer %s has no CRLs", args[0])
+			}
+			k, v := b.Cursor().Last()
+			v = bytes.Clone(v)
+			v[len(v)-1] ^= 1
+			return b.Put(bytes.Clone(k), v)
+		}))
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/crl"
@@ -50,15 +49,20 @@ func SignedLastCRL(ctx context.Context, st Store, issuer string, cert *x509.Cert
 		return nil, nil, err
 	}
 	list, err := crl.Parse(rec.DER, cert)
-	if err == nil && (list.Number.Cmp(rec.Number) != 0 || !list.ThisUpdate.Equal(rec.ThisUpdate)) {
-		err = fmt.Errorf("the record says number %s of %s, the signed CRL number %s of %s", rec.Number, rec.ThisUpdate.UTC().Format(time.RFC3339),
+	var why string
+	switch {
+	case errors.Is(err, crl.ErrSignature):
+		why = "its signature does not verify under the issuer's key"
+	case err != nil:
+		why = "its DER is not a CRL"
+	case list.Number.Cmp(rec.Number) != 0 || !list.ThisUpdate.Equal(rec.ThisUpdate):
+		why = fmt.Sprintf("the record says number %s of %s, the signed CRL number %s of %s", rec.Number, rec.ThisUpdate.UTC().Format(time.RFC3339),
 			list.Number, list.ThisUpdate.UTC().Format(time.RFC3339))
+	default:
+		return rec, list, nil
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: the last CRL of issuer %s (number %s) in the store is not one the issuer signed (%s), so what it revoked cannot be known; run \"ca store check\" and restore the store from a backup (see docs/operations.md)",
-			ErrDamaged, issuer, rec.Number, strings.TrimPrefix(err.Error(), "crl: "))
-	}
-	return rec, list, nil
+	return nil, nil, fmt.Errorf("%w: the last CRL of issuer %s (number %s) in the store is not one the issuer signed (%s), so what it revoked cannot be known; run \"ca store check\" and restore the store from a backup (see docs/operations.md)",
+		ErrDamaged, issuer, rec.Number, why)
 }
 
 // RevokedOnLastCRL returns the entry of serial on the last CRL of the named

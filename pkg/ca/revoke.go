@@ -242,13 +242,13 @@ func (e *LostRevocationsError) Error() string {
 	if len(names) > 10 {
 		names = append(names[:10:10], fmt.Sprintf("and %d more", len(e.Serials)-10))
 	}
-	what := "serial " + names[0] + ", whose revocation record is"
+	what, them := "serial "+names[0]+", whose revocation record is", "it would un-revoke a certificate"
 	if len(e.Serials) > 1 {
-		what = "serials " + strings.Join(names, ", ") + ", whose revocation records are"
+		what, them = "serials "+strings.Join(names, ", ")+", whose revocation records are", "them would un-revoke certificates"
 	}
-	return fmt.Sprintf("%v: CRL %s of issuer %s lists %s missing from the store; a CRL without them would un-revoke certificates that must stay listed "+
+	return fmt.Sprintf("%v: CRL %s of issuer %s lists %s missing from the store; a CRL without %s that must stay listed "+
 		"(RFC 5280, 3.3: an entry leaves only after one CRL issued after its certificate expired), so no CRL was exported; "+
-		"run \"ca store check\" and restore the store from a backup (see docs/operations.md)", ErrDamaged, e.CRLNumber, e.Issuer, what)
+		"run \"ca store check\" and restore the store from a backup (see docs/operations.md)", ErrDamaged, e.CRLNumber, e.Issuer, what, them)
 }
 
 // Is makes the error match ErrDamaged.
