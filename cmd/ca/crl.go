@@ -66,7 +66,7 @@ stdout carries only the CRL.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
-	f.StringVar(&o.out, "out", "-", "file to write the CRL to; - is stdout")
+	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
 	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
@@ -82,10 +82,10 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		}
 		return usageError{errors.New(msg)}
 	}
-	if err := checkOut("--out", o.out); err != nil {
+	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		if file != nil {
 			file.Close() // a retry under a new number
 		}
-		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec)})
+		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec), Kind: pem.KindCRL})
 		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
 			return fmt.Errorf("%w; the CRL was not recorded", err)
 		}
@@ -167,16 +167,16 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 			return err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return err
 	}
-	iss, err := set.resolve(o.issuer)
+	iss, err := set.Resolve(o.issuer)
 	if err != nil {
 		return err
 	}

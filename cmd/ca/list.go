@@ -100,7 +100,7 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 // at a time, so memory stays flat however many certificates there are; the
 // text table keeps only its short rows.
 func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRecord) bool, spool io.Writer, rows *[][]string, now time.Time) error {
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}

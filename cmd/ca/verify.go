@@ -46,7 +46,7 @@ func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) e
 	if err != nil {
 		return err
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
