@@ -74,6 +74,7 @@ var commands = []struct {
 	{"sign", newSignCmd},
 	{"policy", newPolicyCmd},
 	{"issue", newIssueCmd},
+	{"renew", newRenewCmd},
 	{"revoke", newRevokeCmd},
 	{"crl", newCRLCmd},
 	{"list", newListCmd},

@@ -66,6 +66,7 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 	if err != nil {
 		return nil, err
 	}
+	iss.Record.KeyHeld = true
 	return &Provisioned{Issued: iss, KeyPEM: keyPEM}, nil
 }
 
