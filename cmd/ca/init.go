@@ -218,14 +218,6 @@ func moveHomeInto(stage, home string) error {
 	return pem.SyncDir(home)
 }
 
-// checkName refuses an issuer name that cannot be a directory name.
-func checkName(name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
-		return usageError{fmt.Errorf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", name)}
-	}
-	return nil
-}
-
 // caFlags are the flags ca init and ca intermediate create share.
 type caFlags struct {
 	dn         dnFlags
@@ -247,7 +239,7 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 	if err != nil {
 		return "", 0, nil, err
 	}
-	if err := checkName(c.name); err != nil {
+	if err := ca.CheckIssuerName(c.name); err != nil {
 		return "", 0, nil, err
 	}
 	if c.policyFile == "" {

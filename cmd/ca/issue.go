@@ -137,6 +137,9 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 
 // defaults checks the flags that apply to every certificate.
 func (o *issueOptions) defaults() (ca.KeyRequest, error) {
+	if err := o.dn.checkText(); err != nil {
+		return ca.KeyRequest{}, err
+	}
 	kt, err := pem.ParseKeyType(o.keyType)
 	if err != nil {
 		return ca.KeyRequest{}, err

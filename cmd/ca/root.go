@@ -195,6 +195,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.home == "" {
 		g.home = "pki"
 	}
+	if err := checkIssuerNames(cmd); err != nil {
+		return err
+	}
 	g.command = cmd.CommandPath()
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
@@ -204,6 +207,23 @@ func (g *globals) setup(cmd *cobra.Command) error {
 		}
 	})
 	g.args = append(g.args, cmd.Flags().Args()...)
+	return nil
+}
+
+// issuerNameFlags are the flags that name an issuer, in every command that
+// has them: --issuer, --parent, and --name (init, intermediate create).
+var issuerNameFlags = []string{"issuer", "parent", "name"}
+
+// checkIssuerNames refuses (exit 2) an issuer name flag that no issuer can
+// have (ca.CheckIssuerName), before the command does anything.
+func checkIssuerNames(cmd *cobra.Command) error {
+	for _, name := range issuerNameFlags {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			if err := ca.CheckIssuerName(f.Value.String()); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -170,6 +170,16 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		}
 		ts.Setenv(args[1], fmt.Sprint(v))
 	},
+	// setq VAR GOSTRING: sets VAR to the Go string literal GOSTRING
+	// unquoted ("a\nb"), for arguments holding control characters.
+	"setq": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: setq VAR GOSTRING")
+		}
+		v, err := strconv.Unquote(args[1])
+		ts.Check(err)
+		ts.Setenv(args[0], v)
+	},
 	// waitfile FILE: waits up to 20s for FILE to exist.
 	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 		deadline := time.Now().Add(20 * time.Second)

@@ -153,7 +153,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	errLog := log.New(g.stderr, "ca: serve: ", 0)
+	errLog := log.New(logLines{g.stderr}, "ca: serve: ", 0)
 	if setup.warning != "" {
 		errLog.Print(setup.warning)
 	}
@@ -177,7 +177,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		if len(leaf.DNSNames) > 0 {
 			hint = fmt.Sprintf("connect with a name it certifies, e.g. curl --resolve %s:%s:%s https://%[1]s:%[2]s/", leaf.DNSNames[0], u.Port(), u.Hostname())
 		}
-		fmt.Fprintf(g.stderr, "ca: serve: warning: the certificate does not name %s; %s\n", u.Hostname(), hint)
+		errLog.Printf("warning: the certificate does not name %s; %s", u.Hostname(), hint)
 	}
 	if err := start.announce(g, o.readyFile); err != nil {
 		return err
