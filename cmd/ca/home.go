@@ -338,6 +338,9 @@ func (g *globals) openIssuerKey(name string, data []byte) (crypto.Signer, []byte
 		}
 	}
 	key, err := pem.ParsePrivateKey(data, pass)
+	if err != nil {
+		clear(pass)
+	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
 		return nil, nil, fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
 	}
@@ -384,6 +387,7 @@ func (g *globals) loadIssuer(ctx context.Context, name string) (*loadedIssuer, e
 		if err := li.open(g); err != nil {
 			return nil, err
 		}
+		li.forgetPassphrase()
 		if err := li.bind(g); err != nil {
 			return nil, err
 		}
@@ -452,6 +456,13 @@ func (li *loadedIssuer) open(g *globals) error {
 		return fmt.Errorf("issuer %s: %w", li.rec.Name, err)
 	}
 	return nil
+}
+
+// forgetPassphrase clears the passphrase that opened the key, once no new
+// key is to be encrypted with it.
+func (li *loadedIssuer) forgetPassphrase() {
+	clear(li.keyPass)
+	li.keyPass = nil
 }
 
 // bind opens the store for writing, waiting up to --lock-timeout, and makes

@@ -78,7 +78,8 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, g.kdfCost)
+	clear(pass) // the KDF is done
 	if err != nil {
 		return err
 	}

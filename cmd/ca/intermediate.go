@@ -164,7 +164,9 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	if err != nil {
 		return err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, newPass)
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, newPass, g.kdfCost)
+	clear(newPass) // the KDF is done; newPass may be the parent's, which is not needed again
+	clear(parent.keyPass)
 	if err != nil {
 		return err
 	}
@@ -292,10 +294,16 @@ func (g *globals) newKeyPassphrase(noPass bool, issuerPass []byte, fallback bool
 		return nil, nil
 	}
 	p, ok, err := g.keyPassphrase()
-	if ok || err != nil {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return p, checkNewPassphrase(p)
 	}
 	if fallback && issuerPass != nil {
+		if pem.CheckNewPassphrase(issuerPass) != nil {
+			return nil, usageError{fmt.Errorf("the issuer's passphrase is under %d characters, too short for a new key: give the new key its own with --key-passphrase-file FILE", pem.MinPassphrase)}
+		}
 		return issuerPass, nil
 	}
 	if fallback {

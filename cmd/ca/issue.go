@@ -79,6 +79,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	def.KDFCost = g.kdfCost
 	if o.manifest != "" && o.outDir == "" {
 		return usageError{errors.New("--manifest needs --out-dir DIR")}
 	}
@@ -86,6 +87,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	if o.manifest != "" {
 		return runIssueManifest(ctx, g, o, def, pass)
 	}

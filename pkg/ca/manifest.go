@@ -238,6 +238,7 @@ func (r *ManifestRow) KeyRequest(def KeyRequest) (KeyRequest, error) {
 		KeyType:        def.KeyType,
 		Profile:        def.Profile,
 		Validity:       def.Validity,
+		KDFCost:        def.KDFCost,
 	}
 	set := func(dst *[]string, v string) {
 		if v != "" {
