@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -317,6 +318,38 @@ func (s *issuerSet) pools() (roots, inter *x509.CertPool) {
 	return roots, inter
 }
 
+// checkIssuerCert refuses (exit 1) an issuer whose cert.pem is not the
+// certificate the store records for it (ca.ErrFileMismatch), naming "ca
+// store check"; a missing cert.pem is left to store check's warnings.
+func (g *globals) checkIssuerCert(rec *ca.IssuerRecord) error {
+	if err := g.issuerCertProblem(rec); err != nil {
+		return fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
+	}
+	return nil
+}
+
+// issuerCertProblem says how the issuer's cert.pem differs from its record
+// (ca.ErrFileMismatch, naming the file), or nil.
+func (g *globals) issuerCertProblem(rec *ca.IssuerRecord) error {
+	path := filepath.Join(g.issuerDir(rec.Name), fileCert)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("issuer %s: %w", rec.Name, err)
+	}
+	defer f.Close()
+	data, err := pem.ReadAll(f, pem.MaxSize)
+	if err == nil {
+		err = rec.CheckCertFile(data)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%s)", err, path)
+	}
+	return nil
+}
+
 // readIssuerKeyFile reads the named issuer's key file, not opening it yet.
 func (g *globals) readIssuerKeyFile(name string) ([]byte, error) {
 	data, err := pem.ReadKeyFile(filepath.Join(g.issuerDir(name), fileKey))
@@ -433,6 +466,9 @@ func (g *globals) findIssuer(ctx context.Context, st ca.Store, name string) (*lo
 	}
 	rec, err := set.resolve(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.checkIssuerCert(rec); err != nil {
 		return nil, err
 	}
 	data, err := g.readIssuerKeyFile(rec.Name)

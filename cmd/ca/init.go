@@ -42,7 +42,7 @@ and a failure half-way leaves no home behind.`,
 	f := cmd.Flags()
 	f.StringVar(&o.name, "name", "root", "the root's name in the home")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
-	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid")
+	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid"+durationUnits)
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")

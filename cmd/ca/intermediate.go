@@ -69,7 +69,7 @@ Its validity never passes the parent's (exit 3).`,
 	f.StringVar(&o.name, "name", "", "the intermediate's name in the home (required)")
 	f.StringVar(&o.parent, "parent", "", "the issuer that signs it (default: the root)")
 	f.IntVar(&o.pathLen, "path-len", 0, "path length constraint (-1: none)")
-	f.StringVar(&o.validity, "validity", "5y", "how long it is valid")
+	f.StringVar(&o.validity, "validity", "5y", "how long it is valid"+durationUnits)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type")
 	f.StringSliceVar(&o.permitDNS, "permit-dns", nil, "permitted DNS subtree (repeatable)")
 	f.StringSliceVar(&o.excludeDNS, "exclude-dns", nil, "excluded DNS subtree (repeatable)")

@@ -33,7 +33,8 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
-	kdfCost           int // log2 of scrypt's N for new encrypted keys
+	kdfCost           int  // log2 of scrypt's N for new encrypted keys
+	warnedWritable    bool // warnWritable has run
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -123,7 +124,7 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
-	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait)")
+	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 
 	only := ""
 	if len(args) > 0 {
@@ -262,12 +263,38 @@ func (g *globals) issuerDir(name string) string { return filepath.Join(g.home, "
 
 // openStore opens the home's store for writing, waiting up to --lock-timeout.
 func (g *globals) openStore() (*store.Bolt, error) {
+	g.warnWritable()
 	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), Actor: g.actor()})
 }
 
 // openStoreRead opens the home's store with a shared lock.
 func (g *globals) openStoreRead() (*store.Bolt, error) {
+	g.warnWritable()
 	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), ReadOnly: true})
+}
+
+// writableWarnings names the home, its issuers directory and its store when
+// group or others may write them, as ssh warns of such key files: whoever
+// can write them can replace the CA's records or files.
+func (g *globals) writableWarnings() []string {
+	var out []string
+	for _, p := range []string{g.home, filepath.Join(g.home, "issuers"), g.dbPath()} {
+		if mode, bad := pem.WritableByOthers(p); bad {
+			out = append(out, fmt.Sprintf("%s is writable by group or others (mode %04o); chmod go-w %[1]s", p, mode))
+		}
+	}
+	return out
+}
+
+// warnWritable prints writableWarnings once per process.
+func (g *globals) warnWritable() {
+	if g.warnedWritable {
+		return
+	}
+	g.warnedWritable = true
+	for _, w := range g.writableWarnings() {
+		fmt.Fprintf(g.stderr, "ca: warning: %s\n", w)
+	}
 }
 
 // storeTimeout is --lock-timeout for store.Open, where 0 would mean the
@@ -399,6 +426,10 @@ func (g *globals) promptNew(prompt, what, hint string) ([]byte, error) {
 	}
 	return p, nil
 }
+
+// durationUnits ends the help of every flag that takes a duration: "1m" is
+// a minute, which someone thinking of months would not guess.
+const durationUnits = "; units s, m (minutes, not months), h, d, y"
 
 // parseDuration reads a --validity-like flag value.
 func parseDuration(flag, v string) (time.Duration, error) {

@@ -83,7 +83,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once connections are accepted (removed on exit)")
-	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)")
+	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)"+durationUnits)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
 }
@@ -287,6 +287,9 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
 	}
 	s.caFile = filepath.Join(g.issuerDir(root.Name), fileCert)
+	if err := g.checkIssuerCert(root); err != nil { // the file serve tells clients to trust
+		return nil, err
+	}
 	s.caPEM = pem.Encode(pem.TypeCertificate, set.certs[root.Name].Raw)
 
 	if o.certFile == "" || !hasCRL {

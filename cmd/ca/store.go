@@ -146,6 +146,7 @@ func (r checkResult) text(w io.Writer) {
 }
 
 func runStoreCheck(ctx context.Context, g *globals) error {
+	g.warnedWritable = true // its report lists them
 	st, err := g.openStoreRead()
 	if err != nil {
 		return err
@@ -163,10 +164,13 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 		}
 		for _, iss := range issuers {
 			names = append(names, iss.Name)
+			if err := g.issuerCertProblem(&iss); err != nil {
+				r.Problems = append(r.Problems, message(err))
+			}
 		}
 	}
 	st.Close()
-	r.Warnings = homeWarnings(g, names)
+	r.Warnings = append(homeWarnings(g, names), g.writableWarnings()...)
 	r.OK = len(r.Problems) == 0
 	if err := g.render(r); err != nil {
 		return err
