@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,10 +15,10 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -34,7 +33,7 @@ type globals struct {
 	keyPassphraseFile string
 	lockTimeout       time.Duration
 	kdfCost           int  // log2 of scrypt's N for new encrypted keys
-	warnedWritable    bool // warnWritable has run
+	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -44,6 +43,7 @@ type globals struct {
 
 	command string   // "ca sign csr", for the audit log
 	args    []string // the command line without secrets
+	homeLib *home.Home
 }
 
 func newGlobals(stdin io.Reader, stdout, stderr io.Writer, environ []string) *globals {
@@ -256,52 +256,6 @@ func (g *globals) setKDFCost(cmd *cobra.Command) error {
 }
 
 func (g *globals) json() bool { return g.output == "json" }
-
-// paths of the home layout (SPEC.md, "The home").
-func (g *globals) dbPath() string               { return filepath.Join(g.home, "ca.db") }
-func (g *globals) issuerDir(name string) string { return filepath.Join(g.home, "issuers", name) }
-
-// openStore opens the home's store for writing, waiting up to --lock-timeout.
-func (g *globals) openStore() (*store.Bolt, error) {
-	g.warnWritable()
-	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), Actor: g.actor()})
-}
-
-// openStoreRead opens the home's store with a shared lock.
-func (g *globals) openStoreRead() (*store.Bolt, error) {
-	g.warnWritable()
-	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), ReadOnly: true})
-}
-
-// writableWarnings names the home, its issuers directory and its store when
-// group or others may write them, as ssh warns of such key files: whoever
-// can write them can replace the CA's records or files.
-func (g *globals) writableWarnings() []string {
-	var out []string
-	for _, p := range []string{g.home, filepath.Join(g.home, "issuers"), g.dbPath()} {
-		if mode, bad := pem.WritableByOthers(p); bad {
-			out = append(out, fmt.Sprintf("%s is writable by group or others (mode %04o); chmod go-w %[1]s", p, mode))
-		}
-	}
-	return out
-}
-
-// warnWritable prints writableWarnings once per process.
-func (g *globals) warnWritable() {
-	if g.warnedWritable {
-		return
-	}
-	g.warnedWritable = true
-	for _, w := range g.writableWarnings() {
-		fmt.Fprintf(g.stderr, "ca: warning: %s\n", w)
-	}
-}
-
-// storeTimeout is --lock-timeout for store.Open, where 0 would mean the
-// default: "--lock-timeout 0" means do not wait (one try).
-func (g *globals) storeTimeout() time.Duration {
-	return max(g.lockTimeout, time.Nanosecond)
-}
 
 func (g *globals) actor() ca.Actor {
 	name := "unknown"
