@@ -113,6 +113,6 @@ func (r *verifyResult) text(w io.Writer) {
 		if l.Issuer != "" {
 			by = ", issued by " + l.Issuer
 		}
-		fmt.Fprintf(w, "%*s%s (serial %s%s)\n", 2*i+2, "", l.Subject, l.Serial, by)
+		fmt.Fprintf(w, "%*s%s (serial %s%s)\n", 2*i+2, "", printable(l.Subject), l.Serial, by)
 	}
 }
