@@ -7,7 +7,7 @@ import (
 )
 
 // TestDependencyDirection keeps the layout of STYLE.md true: pkg/ca never
-// imports store; pkg/csr, pkg/crl and pkg/pem import only pkg/pem, the
+// imports store; pkg/csr, pkg/crl, pkg/pem and pkg/verify import only pkg/pem, the
 // standard library and golang.org/x (and the small crypto libraries pkg/pem
 // wraps); nothing under pkg/ or store/ imports cmd/ or cobra.
 func TestDependencyDirection(t *testing.T) {
@@ -16,7 +16,7 @@ func TestDependencyDirection(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/ca-toolkit/ca/"
-	leaf := map[string]bool{mod + "pkg/csr": true, mod + "pkg/crl": true, mod + "pkg/pem": true}
+	leaf := map[string]bool{mod + "pkg/csr": true, mod + "pkg/crl": true, mod + "pkg/pem": true, mod + "pkg/verify": true}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, "|")
 		for _, imp := range strings.Fields(imports) {

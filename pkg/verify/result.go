@@ -170,23 +170,26 @@ func goReason(err error, chain []*x509.Certificate) Reason {
 	switch {
 	case errors.As(err, &cie):
 		rule, ref := invalidRule(cie.Reason)
-		r := reason(chain, 0, rule, ref, "%v", err)
+		r := reason(chain, 0, rule, ref, "%s", goText(err))
 		if cie.Cert != nil && cie.Cert != chain[0] {
 			r.Certificate, r.Subject, r.Serial = -1, cie.Cert.Subject.String(), formatSerial(cie.Cert)
 			r.Detail = "in the chain: " + r.Detail
 		}
 		return r
 	case errors.As(err, &uae):
-		return reason(chain, 0, "untrusted", "RFC 5280, 6.1", "no path to the given roots: %v", err)
+		return reason(chain, 0, "untrusted", "RFC 5280, 6.1", "no path to the given roots: %s", goText(err))
 	case errors.As(err, &he):
-		return reason(chain, 0, "name-mismatch", "RFC 6125, 6", "%v", err)
+		return reason(chain, 0, "name-mismatch", "RFC 6125, 6", "%s", goText(err))
 	case errors.As(err, &ia):
-		return reason(chain, 0, "signature-algorithm", "RFC 9155; RFC 6151", "%v", err)
+		return reason(chain, 0, "signature-algorithm", "RFC 9155; RFC 6151", "%s", goText(err))
 	case errors.As(err, new(x509.UnhandledCriticalExtension)):
-		return reason(chain, 0, "unknown-critical-extension", "RFC 5280, 4.2", "%v", err)
+		return reason(chain, 0, "unknown-critical-extension", "RFC 5280, 4.2", "%s", goText(err))
 	}
-	return reason(chain, 0, "path", "RFC 5280, 6.1", "%v", err)
+	return reason(chain, 0, "path", "RFC 5280, 6.1", "%s", goText(err))
 }
+
+// goText is crypto/x509's message without its package prefix.
+func goText(err error) string { return strings.TrimPrefix(err.Error(), "x509: ") }
 
 func invalidRule(r x509.InvalidReason) (rule, ref string) {
 	switch r {
@@ -212,7 +215,7 @@ func checkName(chain []*x509.Certificate, o *Options) []Reason {
 	switch {
 	case o.DNSName != "":
 		if err := leaf.VerifyHostname(o.DNSName); err != nil {
-			return []Reason{reason(chain, 0, "name-mismatch", "RFC 6125, 6.4", "%v", err)}
+			return []Reason{reason(chain, 0, "name-mismatch", "RFC 6125, 6.4", "%s", goText(err))}
 		}
 	case o.IP != nil:
 		if err := leaf.VerifyHostname(o.IP.String()); err != nil || !hasIP(leaf, o.IP) {

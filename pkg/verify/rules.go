@@ -32,15 +32,13 @@ var (
 
 // criticality lists the extensions whose criticality RFC 5280 fixes with a
 // MUST, whatever the certificate (basic and name constraints are judged with
-// the CA rules).
+// the CA rules; crypto/x509 refuses to parse a critical AKI, SKI or AIA).
 var criticality = []struct {
 	oid      asn1.ObjectIdentifier
 	name     string
 	critical bool
 	ref      string
 }{
-	{oidAKI, "aki", false, "RFC 5280, 4.2.1.1"},
-	{oidSKI, "ski", false, "RFC 5280, 4.2.1.2"},
 	{oidPolicyConstr, "policy-constraints", true, "RFC 5280, 4.2.1.11"},
 	{oidInhibitAnyPolicy, "inhibit-any-policy", true, "RFC 5280, 4.2.1.14"},
 	{oidFreshestCRL, "freshest-crl", false, "RFC 5280, 4.2.1.15"},
@@ -140,7 +138,8 @@ func checkKeyIDs(chain []*x509.Certificate, i int, built bool) []Reason {
 
 // checkCA: basic constraints, key usage and name constraints
 // (RFC 5280, 4.2.1.3, 4.2.1.9, 4.2.1.10). issuerPos says that the
-// certificate signed the one before it in the chain.
+// certificate signed the one before it in the chain. (An issuer whose
+// keyUsage lacks keyCertSign is refused by crypto/x509 itself.)
 func checkCA(chain []*x509.Certificate, i int, issuerPos bool) []Reason {
 	c := chain[i]
 	isCA := c.BasicConstraintsValid && c.IsCA
@@ -148,6 +147,7 @@ func checkCA(chain []*x509.Certificate, i int, issuerPos bool) []Reason {
 	_, hasKU := findExt(c, oidKeyUsage)
 	var out []Reason
 	add := func(rule, ref, detail string) { out = append(out, reason(chain, i, rule, ref, "%s", detail)) }
+	// crypto/x509 lets a version 1 root sign; RFC 5280 does not.
 	if issuerPos && !isCA {
 		add("bc-not-ca", "RFC 5280, 4.2.1.9", "it signed a certificate of the chain but has no basicConstraints with cA TRUE")
 	}
@@ -166,9 +166,6 @@ func checkCA(chain []*x509.Certificate, i int, issuerPos bool) []Reason {
 	}
 	if hasKU && c.KeyUsage == 0 {
 		add("ku-empty", "RFC 5280, 4.2.1.3", "a keyUsage extension must assert at least one bit")
-	}
-	if issuerPos && hasKU && c.KeyUsage&x509.KeyUsageCertSign == 0 {
-		add("ku-no-keycertsign", "RFC 5280, 4.2.1.3", "it signed a certificate of the chain but its keyUsage does not assert keyCertSign")
 	}
 	if ncCrit, ok := findExt(c, oidNameConstraints); ok {
 		if !isCA {
