@@ -189,7 +189,7 @@ func goReason(err error, chain []*x509.Certificate) Reason {
 }
 
 // goText is crypto/x509's message without its package prefix.
-func goText(err error) string { return strings.TrimPrefix(err.Error(), "x509: ") }
+func goText(err error) string { return strings.ReplaceAll(err.Error(), "x509: ", "") }
 
 func invalidRule(r x509.InvalidReason) (rule, ref string) {
 	switch r {
