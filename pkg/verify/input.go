@@ -137,7 +137,7 @@ func VerifyFile(data []byte, opts Options) (*Result, error) {
 			return nil, err
 		}
 		return &Result{Chain: []Link{}, Reasons: []Reason{{Rule: "malformed", Ref: "RFC 5280, 4.1", Certificate: -1,
-			Detail: fmt.Sprintf("certificate %d of the file breaks the encoding rules: %v", pe.Index, pe.Err)}}}, nil
+			Detail: fmt.Sprintf("certificate %d of the file breaks the encoding rules: %s", pe.Index, goText(pe.Err))}}}, nil
 	}
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func (r Reason) String() string {
 	case r.CRL != "":
 		who = "CRL " + r.CRL
 	default:
-		who = "chain"
+		who = "file"
 	}
 	return fmt.Sprintf("%s: %s [%s]: %s", who, r.Rule, r.Ref, r.Detail)
 }
