@@ -60,7 +60,7 @@ stdout carries only the CRL.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
-	f.StringVar(&o.out, "out", "-", "file to write the CRL to; - is stdout")
+	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
 	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
@@ -76,7 +76,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		}
 		return usageError{errors.New(msg)}
 	}
-	if err := checkOut("--out", o.out); err != nil {
+	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
 	iss, err := g.loadIssuer(ctx, o.issuer)
@@ -105,7 +105,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		if file != nil {
 			file.Close() // a retry under a new number
 		}
-		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec)})
+		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec), Kind: pem.KindCRL})
 		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
 			return fmt.Errorf("%w; the CRL was not recorded", err)
 		}

@@ -265,13 +265,13 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 			return runExportChain(cmd.Context(), g, o, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.out, "out", "-", "the file to write, - for stdout")
+	cmd.Flags().StringVar(&o.out, "out", "-", "the file to write (replaces only a certificate file), - for stdout")
 	return cmd
 }
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
 	if o.out != "-" {
-		if err := pem.CheckWritable(o.out, false); err != nil {
+		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
 			return err
 		}
 	}
@@ -281,7 +281,7 @@ func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args
 	}
 	data := encodeChain(append([]*x509.Certificate{cert}, chain...))
 	if o.out != "-" {
-		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data, Kind: pem.KindCertificate}); err != nil {
 			return err
 		}
 		data = nil

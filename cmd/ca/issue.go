@@ -99,12 +99,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	name := ca.FileName(o.dn.cn)
 	files := func() error {
-		for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
-			if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
-				return err
-			}
-		}
-		return nil
+		return g.checkFiles("--out-dir", ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil)...)
 	}
 	if err := files(); err != nil {
 		return err

@@ -123,7 +123,7 @@ func (r policyShowResult) text(w io.Writer) {
 }
 
 func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg string) error {
-	so, err := (&signOptions{profile: o.profile, validity: o.validity}).check([]string{arg})
+	so, err := (&signOptions{profile: o.profile, validity: o.validity}).check(g, []string{arg})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -82,7 +83,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
-	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once connections are accepted (removed on exit)")
+	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")
 	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
@@ -132,16 +133,12 @@ func (o *serveOptions) check() (*serveFlags, error) {
 }
 
 func runServe(ctx context.Context, g *globals, o *serveOptions) error {
+	if err := checkReadyFile(o.readyFile); err != nil {
+		return err
+	}
 	sf, err := o.check()
 	if err != nil {
 		return err
-	}
-	if o.readyFile != "" {
-		os.Remove(o.readyFile) // a stale file would say "ready" too early
-		// Its directory too: serve records its certificate before it writes it.
-		if err := checkOut("--ready-file", o.readyFile); err != nil {
-			return err
-		}
 	}
 	// Listen first: a busy port fails before anything is recorded.
 	ln, err := net.Listen("tcp", o.addr)
@@ -179,13 +176,58 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		}
 		fmt.Fprintf(g.stderr, "ca: serve: warning: the certificate does not name %s; %s\n", u.Hostname(), hint)
 	}
-	if err := start.announce(g, o.readyFile); err != nil {
+	ready, err := start.announce(g, o.readyFile)
+	defer ready.remove()
+	if err != nil {
 		return err
 	}
-	if o.readyFile != "" {
-		defer os.Remove(o.readyFile)
-	}
 	return srv.Serve(ctx, ln)
+}
+
+// checkReadyFile refuses, before anything else, a --ready-file that exists
+// (exit 5: serve never replaces or removes a file it did not write, and a
+// stale one would say "ready" too early) or whose directory is missing (exit
+// 4: serve records its certificate before it writes the file).
+func checkReadyFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%w: --ready-file %s exists; serve creates it only when absent: remove it or name another", ca.ErrExists, path)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: directory %s of --ready-file %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(path), path)
+	}
+	return nil
+}
+
+// readyFile is the --ready-file serve wrote: what it holds and which file
+// it is, so that serve removes it at exit only if it is still that file.
+type readyFile struct {
+	path string
+	data []byte
+	info os.FileInfo
+}
+
+// remove deletes the ready file when it is still the one serve wrote, with
+// what serve wrote in it; anything put in its place since stays.
+func (r *readyFile) remove() {
+	if r == nil {
+		return
+	}
+	fi, err := os.Lstat(r.path)
+	if err != nil || !os.SameFile(fi, r.info) {
+		return
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return
+	}
+	data, err := pem.ReadAll(f, len(r.data))
+	f.Close()
+	if err == nil && bytes.Equal(data, r.data) {
+		os.Remove(r.path)
+	}
 }
 
 // serveStart is the line serve prints when it is ready.
@@ -199,24 +241,31 @@ type serveStart struct {
 	NotAfter   time.Time `json:"notAfter"`
 }
 
-// announce writes the URL to the ready file (atomically) and prints s as
-// one text line or, with -o json, one JSON line.
-func (s serveStart) announce(g *globals, readyFile string) error {
-	if readyFile != "" {
-		if err := pem.WriteFiles(pem.File{Path: readyFile, Data: []byte(s.URL + "\n")}); err != nil {
-			return fmt.Errorf("serve: ready file: %w", err)
+// announce writes the URL to the ready file (atomically, never over a
+// file) and prints s as one text line or, with -o json, one JSON line.
+func (s serveStart) announce(g *globals, path string) (*readyFile, error) {
+	var ready *readyFile
+	if path != "" {
+		data := []byte(s.URL + "\n")
+		if err := pem.WriteFiles(pem.File{Path: path, Data: data, NoReplace: true}); err != nil {
+			return nil, fmt.Errorf("serve: ready file: %w", err)
 		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return nil, fmt.Errorf("serve: ready file: %w", err)
+		}
+		ready = &readyFile{path: path, data: data, info: fi}
 	}
 	if g.json() {
 		b, err := json.Marshal(s)
 		if err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+			return ready, fmt.Errorf("write JSON: %w", err)
 		}
 		_, err = fmt.Fprintf(g.stdout, "%s\n", b)
-		return err
+		return ready, err
 	}
 	_, err := fmt.Fprintf(g.stdout, "serving %s (CA: %s)\n", s.URL, s.CAFile)
-	return err
+	return ready, err
 }
 
 // serveURL is the URL to reach ln: its real port, and the host of --addr

@@ -120,8 +120,8 @@ func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x
 	}
 	base := filepath.Join(dir, name)
 	return []pem.File{
-		{Path: base + ".crt", Data: leaf},
-		{Path: base + ".chain.pem", Data: chain},
+		{Path: base + ".crt", Data: leaf, Kind: pem.KindCertificate},
+		{Path: base + ".chain.pem", Data: chain, Kind: pem.KindCertificate},
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},
 	}
 }
