@@ -113,14 +113,15 @@ func runVerifyRoots(g *globals, o *verifyOptions, file string) error {
 			return err
 		}
 	}
-	if !res.Good() {
-		lines := make([]string, len(res.Reasons))
-		for i, r := range res.Reasons {
-			lines[i] = "  " + r.String()
-		}
-		return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: not good:\n%s", file, strings.Join(lines, "\n"))}
+	if res.Good() {
+		return nil
 	}
-	return nil
+	// One line a reason, each starting "ca: " as every diagnostic does.
+	last := len(res.Reasons) - 1
+	for _, r := range res.Reasons[:last] {
+		fmt.Fprintf(g.stderr, "ca: %s: not good: %s\n", file, printable(r.String()))
+	}
+	return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: not good: %s", file, printable(res.Reasons[last].String()))}
 }
 
 // strictOptions reads the files and values of the --roots mode.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -144,14 +145,17 @@ func links(chain []*x509.Certificate) []Link {
 	return out
 }
 
+// formatSerial writes a serial as the toolkit does everywhere: lower-case
+// hex of the minimal big-endian octets ("00" for zero, "-" before a
+// negative one).
 func formatSerial(c *x509.Certificate) string {
-	if c.SerialNumber == nil {
-		return ""
+	switch {
+	case c.SerialNumber == nil || c.SerialNumber.Sign() == 0:
+		return "00"
+	case c.SerialNumber.Sign() < 0:
+		return "-" + hex.EncodeToString(new(big.Int).Neg(c.SerialNumber).Bytes())
 	}
-	if c.SerialNumber.Sign() < 0 {
-		return "-" + fmt.Sprintf("%x", new(big.Int).Neg(c.SerialNumber))
-	}
-	return fmt.Sprintf("%x", c.SerialNumber)
+	return hex.EncodeToString(c.SerialNumber.Bytes())
 }
 
 // reason makes a Reason about certificate i of chain.
