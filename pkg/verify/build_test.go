@@ -295,7 +295,9 @@ func mustDER(v any) []byte {
 	return der
 }
 
-func generateKey(c elliptic.Curve) (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(c, rand.Reader) }
+func generateKey(c elliptic.Curve) (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(c, rand.Reader)
+}
 
 var randReader = rand.Reader
 

@@ -22,7 +22,6 @@ var (
 	oidReasonCode     = asn1.ObjectIdentifier{2, 5, 29, 21}
 	oidHoldInstr      = asn1.ObjectIdentifier{2, 5, 29, 23}
 	oidInvalidityDate = asn1.ObjectIdentifier{2, 5, 29, 24}
-	oidCertIssuer     = asn1.ObjectIdentifier{2, 5, 29, 29}
 )
 
 // CRL is one parsed CRL and the name it is reported by (its file).

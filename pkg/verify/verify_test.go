@@ -92,7 +92,7 @@ var certCases = []verifyCase{
 	{name: "serial-too-long", want: "serial-too-long", spec: spec{leafTBS: func(t *tbsCert) { t.Serial = asn1.RawValue{FullBytes: mustDER(new(big.Int).Lsh(big.NewInt(1), 160))} }}},
 	{name: "sia-critical", want: "sia-critical", spec: spec{leafTBS: func(t *tbsCert) {
 		t.Extensions = setExt(t.Extensions, oidSIA, true, []byte{0x30, 0x00})
-	}}},	{name: "policy-constraints-not-critical", want: "policy-constraints-not-critical", spec: spec{rootTBS: func(t *tbsCert) {
+	}}}, {name: "policy-constraints-not-critical", want: "policy-constraints-not-critical", spec: spec{rootTBS: func(t *tbsCert) {
 		t.Extensions = setExt(t.Extensions, oidPolicyConstr, false, []byte{0x30, 0x03, 0x81, 0x01, 0x05})
 	}}},
 	{name: "signature-algorithm SHA-1", want: "signature-algorithm", spec: spec{leafWeak: true}},
@@ -132,7 +132,9 @@ var crlCases = []verifyCase{
 	}},
 	{name: "good: revoked by a CRL of an unrelated but given root", opts: func(p *testPKI, o *Options) {
 		o.Roots = append(o.Roots, otherRoot(p).cert)
-	}, crls: func(t *testing.T, p *testPKI) []*CRL { return []*CRL{crl(t, otherRoot(p), crlSpec{serials: []int64{3}})} }},
+	}, crls: func(t *testing.T, p *testPKI) []*CRL {
+		return []*CRL{crl(t, otherRoot(p), crlSpec{serials: []int64{3}})}
+	}},
 	{name: "good: distribution point matches", spec: spec{leaf: func(c *x509.Certificate) { c.CRLDistributionPoints = []string{"http://example.com/a.crl"} }},
 		crls: func(t *testing.T, p *testPKI) []*CRL {
 			return []*CRL{crl(t, p.inter, crlSpec{ext: ext(oidIDP, true, idpURI("http://example.com/a.crl"))})}
