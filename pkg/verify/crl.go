@@ -144,9 +144,17 @@ func checkCRLExtensions(c *CRL) []Reason {
 	return append(out, checkEntryExtensions(c)...)
 }
 
+// checkEntryExtensions: no unknown critical extension on an entry (5.3) and
+// no serial listed twice.
 func checkEntryExtensions(c *CRL) []Reason {
 	known := []asn1.ObjectIdentifier{oidReasonCode, oidHoldInstr, oidInvalidityDate}
+	seen := make(map[string]bool, len(c.List.RevokedCertificateEntries))
 	for _, e := range c.List.RevokedCertificateEntries {
+		k := e.SerialNumber.String()
+		if seen[k] {
+			return []Reason{crlReason(c, "crl-duplicate-entry", "RFC 5280, 5.1.2.6", "serial %x is listed twice", e.SerialNumber)}
+		}
+		seen[k] = true
 		for _, x := range e.Extensions {
 			if x.Critical && !slices.ContainsFunc(known, x.Id.Equal) {
 				return []Reason{crlReason(c, "crl-entry-unknown-critical-extension", "RFC 5280, 5.3",

@@ -22,17 +22,19 @@ var (
 	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
 	oidNameConstraints  = asn1.ObjectIdentifier{2, 5, 29, 30}
 	oidAKI              = asn1.ObjectIdentifier{2, 5, 29, 35}
+	oidEKU              = asn1.ObjectIdentifier{2, 5, 29, 37}
 	oidPolicyConstr     = asn1.ObjectIdentifier{2, 5, 29, 36}
 	oidInhibitAnyPolicy = asn1.ObjectIdentifier{2, 5, 29, 54}
 	oidFreshestCRL      = asn1.ObjectIdentifier{2, 5, 29, 46}
-	oidSubjectDirAttrs  = asn1.ObjectIdentifier{2, 5, 29, 9}
 	oidAIA              = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}
-	oidSIA              = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 11}
 )
 
-// criticality lists the extensions whose criticality RFC 5280 fixes with a
-// MUST, whatever the certificate (basic and name constraints are judged with
-// the CA rules; crypto/x509 refuses to parse a critical AKI, SKI or AIA).
+// criticality lists the extensions that RFC 5280 says MUST be critical and
+// that crypto/x509 handles (so accepts when they are not). Basic and name
+// constraints are judged with the CA rules. The other way round needs no
+// rule: crypto/x509 refuses to parse a critical AKI, SKI or AIA, and fails a
+// critical extension it does not handle (SIA, freshest CRL, subject
+// directory attributes).
 var criticality = []struct {
 	oid      asn1.ObjectIdentifier
 	name     string
@@ -41,10 +43,6 @@ var criticality = []struct {
 }{
 	{oidPolicyConstr, "policy-constraints", true, "RFC 5280, 4.2.1.11"},
 	{oidInhibitAnyPolicy, "inhibit-any-policy", true, "RFC 5280, 4.2.1.14"},
-	{oidFreshestCRL, "freshest-crl", false, "RFC 5280, 4.2.1.15"},
-	{oidSubjectDirAttrs, "subject-directory-attributes", false, "RFC 5280, 4.2.1.8"},
-	{oidAIA, "aia", false, "RFC 5280, 4.2.2.1"},
-	{oidSIA, "sia", false, "RFC 5280, 4.2.2.2"},
 }
 
 // findExt returns the extension of c with id oid.
@@ -91,6 +89,9 @@ func checkEncoding(chain []*x509.Certificate, i int) []Reason {
 	case c.SerialNumber.BitLen()/8+1 > 20:
 		out = append(out, reason(chain, i, "serial-too-long", "RFC 5280, 4.1.2.2", "the serial number takes %d octets, more than 20", c.SerialNumber.BitLen()/8+1))
 	}
+	if _, ok := findExt(c, oidEKU); ok && len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		out = append(out, reason(chain, i, "eku-empty", "RFC 5280, 4.2.1.12", "an extendedKeyUsage extension must name at least one purpose"))
+	}
 	if c.Version != 3 && len(c.Extensions) > 0 {
 		out = append(out, reason(chain, i, "version", "RFC 5280, 4.1.2.1", "a certificate with extensions must be version 3, not %d", c.Version))
 	}
@@ -117,6 +118,9 @@ func selfSigned(c *x509.Certificate) bool {
 }
 
 // checkKeyIDs: subject and authority key identifiers (RFC 5280, 4.2.1.1-2).
+// A trust anchor may lack an AKI even when it is not self-signed (a
+// cross-signed CA given as a root): RFC 5280, 6.1.1 (d) takes the anchor as
+// input, not as a certificate of the path.
 func checkKeyIDs(chain []*x509.Certificate, i int, built bool) []Reason {
 	c := chain[i]
 	var out []Reason
@@ -124,8 +128,12 @@ func checkKeyIDs(chain []*x509.Certificate, i int, built bool) []Reason {
 		out = append(out, reason(chain, i, "ski-missing", "RFC 5280, 4.2.1.2", "a CA certificate must have a subject key identifier"))
 	}
 	self := selfSigned(c)
+	_, hasAKI := findExt(c, oidAKI)
+	anchor := built && i == len(chain)-1
 	switch {
-	case len(c.AuthorityKeyId) == 0 && !self:
+	case hasAKI && len(c.AuthorityKeyId) == 0:
+		out = append(out, reason(chain, i, "aki-missing", "RFC 5280, 4.2.1.1", "the authority key identifier has no keyIdentifier"))
+	case !hasAKI && !self && !anchor:
 		out = append(out, reason(chain, i, "aki-missing", "RFC 5280, 4.2.1.1", "a certificate that is not self-signed must have an authority key identifier with a keyIdentifier"))
 	case len(c.AuthorityKeyId) > 0 && self && len(c.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId):
 		out = append(out, reason(chain, i, "aki-mismatch", "RFC 5280, 4.2.1.1", "the self-signed certificate's authority key identifier %x differs from its subject key identifier %x", c.AuthorityKeyId, c.SubjectKeyId))
@@ -237,6 +245,10 @@ func checkAlgorithms(chain []*x509.Certificate, i int, built bool) []Reason {
 func checkWildcards(chain []*x509.Certificate) []Reason {
 	var out []Reason
 	for _, n := range chain[0].DNSNames {
+		if !validDNSName(strings.TrimPrefix(n, "*.")) {
+			out = append(out, reason(chain, 0, "san-dns-invalid", "RFC 5280, 4.2.1.6", "DNS name %q is not in the preferred name syntax (letters, digits and hyphens in non-empty labels)", n))
+			continue
+		}
 		if !strings.Contains(n, "*") {
 			continue
 		}
@@ -282,4 +294,29 @@ func checkPurpose(chain []*x509.Certificate, p Purpose) []Reason {
 		out = append(out, reason(chain, i, "eku-purpose", "RFC 5280, 4.2.1.12", "%s", detail))
 	}
 	return out
+}
+
+// validDNSName: the preferred name syntax of RFC 1034, 3.5, as RFC 5280,
+// 4.2.1.6 requires for dNSName (with RFC 1123's leading digits): labels of 1
+// to 63 letters, digits and hyphens, not starting or ending with a hyphen;
+// at most 253 characters; IDNs as A-labels. A "*" is judged by
+// checkWildcards.
+func validDNSName(n string) bool {
+	if n == "" || len(n) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(n, ".") {
+		if l == "*" {
+			continue
+		}
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '*') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -41,6 +41,10 @@ type verifyCase struct {
 	opts func(p *testPKI, o *Options)
 	crls func(t *testing.T, p *testPKI) []*CRL
 	want string // the rule that must be among the reasons; "" for good
+	// others are the rules that may come with want; any other is an error,
+	// so that without want's check a case would be good (a rule that only
+	// names what crypto/x509 or another rule already refuses lists them).
+	others []string
 }
 
 // certCases: one per certificate rule, good and bad.
@@ -61,12 +65,22 @@ var certCases = []verifyCase{
 	{name: "good: IP address", opts: func(_ *testPKI, o *Options) { o.DNSName, o.IP = "", net.ParseIP("192.0.2.1") }},
 	{name: "good: email, domain in any case", opts: func(_ *testPKI, o *Options) { o.DNSName, o.Email = "", "Admin@EXAMPLE.com" }},
 
-	{name: "ski-missing", want: "ski-missing", spec: spec{interTBS: remove(oidSKI)}},
+	{name: "ski-missing", want: "ski-missing", spec: spec{interTBS: remove(oidSKI), leafTBS: func(t *tbsCert) { t.Extensions = setExt(t.Extensions, oidAKI, false, akiOther) }}},
 	{name: "aki-missing", want: "aki-missing", spec: spec{leafTBS: remove(oidAKI)}},
+	{name: "aki-missing: no keyIdentifier in a root's AKI", want: "aki-missing", spec: spec{rootTBS: func(t *tbsCert) {
+		t.Extensions = setExt(t.Extensions, oidAKI, false, []byte{0x30, 0x03, 0x82, 0x01, 0x07})
+	}}},
+	{name: "good: a trust anchor that is not self-signed needs no AKI", spec: spec{interTBS: remove(oidAKI)},
+		opts: func(p *testPKI, o *Options) { o.Roots, o.Intermediates = []*x509.Certificate{p.inter.cert}, nil }},
+	{name: "eku-empty", want: "eku-empty", spec: spec{leafTBS: func(t *tbsCert) { t.Extensions = setExt(t.Extensions, oidEKU, false, []byte{0x30, 0x00}) }},
+		opts: func(_ *testPKI, o *Options) { o.Purpose = PurposeAny }},
+	{name: "san-dns-invalid: underscore", want: "san-dns-invalid", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "a_b.example.com") }}},
+	{name: "san-dns-invalid: empty label", want: "san-dns-invalid", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "a..example.com") }}},
 	{name: "aki-mismatch on the root", want: "aki-mismatch", spec: spec{rootTBS: func(t *tbsCert) { t.Extensions = setExt(t.Extensions, oidAKI, false, akiOther) }}},
 	{name: "aki-mismatch with the issuer", want: "aki-mismatch", spec: spec{leafTBS: func(t *tbsCert) { t.Extensions = setExt(t.Extensions, oidAKI, false, akiOther) }}},
 	{name: "bc-not-critical", want: "bc-not-critical", spec: spec{interTBS: critical(oidBasicConstraints, false)}},
-	{name: "bc-not-ca: a version 1 root", want: "bc-not-ca", spec: spec{rootTBS: func(t *tbsCert) { t.Version, t.Extensions = 0, nil }}},
+	{name: "bc-not-ca: a version 1 root", want: "bc-not-ca", spec: spec{rootTBS: func(t *tbsCert) { t.Version, t.Extensions = 0, nil },
+		interTBS: func(t *tbsCert) { t.Extensions = setExt(t.Extensions, oidAKI, false, akiOther) }}},
 	{name: "ku-no-keycertsign (Go)", want: "untrusted", spec: spec{root: func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageCRLSign }}},
 	{name: "bc-pathlen on a leaf", want: "bc-pathlen", spec: spec{leafTBS: func(t *tbsCert) {
 		t.Extensions = setExt(t.Extensions, oidBasicConstraints, true, []byte{0x30, 0x03, 0x02, 0x01, 0x00})
@@ -82,20 +96,20 @@ var certCases = []verifyCase{
 	{name: "nc-not-ca", want: "nc-not-ca", spec: spec{leaf: func(c *x509.Certificate) {
 		c.PermittedDNSDomains, c.PermittedDNSDomainsCritical = []string{"example.com"}, true
 	}}},
-	{name: "subject-empty on a CA", want: "subject-empty", spec: spec{inter: func(c *x509.Certificate) { c.Subject = pkix.Name{} }}},
+	{name: "subject-empty on a CA", want: "subject-empty", others: []string{"issuer-empty"}, spec: spec{inter: func(c *x509.Certificate) { c.Subject = pkix.Name{} }}},
 	{name: "subject-empty without a SAN", want: "subject-empty", spec: spec{leaf: func(c *x509.Certificate) {
 		c.Subject, c.DNSNames, c.IPAddresses, c.EmailAddresses = pkix.Name{}, nil, nil, nil
 	}}, opts: func(_ *testPKI, o *Options) { o.DNSName = "" }},
 	{name: "san-not-critical", want: "san-not-critical", spec: spec{leaf: func(c *x509.Certificate) { c.Subject = pkix.Name{} }, leafTBS: critical(oidSAN, false)}},
-	{name: "issuer-empty", want: "issuer-empty", spec: spec{root: func(c *x509.Certificate) { c.Subject = pkix.Name{} }}},
+	{name: "issuer-empty", want: "issuer-empty", others: []string{"subject-empty"}, spec: spec{root: func(c *x509.Certificate) { c.Subject = pkix.Name{} }}},
 	{name: "serial-not-positive", want: "serial-not-positive", spec: spec{leafTBS: func(t *tbsCert) { t.Serial = asn1.RawValue{FullBytes: []byte{0x02, 0x01, 0x00}} }}},
 	{name: "serial-too-long", want: "serial-too-long", spec: spec{leafTBS: func(t *tbsCert) { t.Serial = asn1.RawValue{FullBytes: mustDER(new(big.Int).Lsh(big.NewInt(1), 160))} }}},
-	{name: "sia-critical", want: "sia-critical", spec: spec{leafTBS: func(t *tbsCert) {
-		t.Extensions = setExt(t.Extensions, oidSIA, true, []byte{0x30, 0x00})
+	{name: "inhibit-any-policy-not-critical", want: "inhibit-any-policy-not-critical", spec: spec{interTBS: func(t *tbsCert) {
+		t.Extensions = setExt(t.Extensions, oidInhibitAnyPolicy, false, []byte{0x02, 0x01, 0x05})
 	}}}, {name: "policy-constraints-not-critical", want: "policy-constraints-not-critical", spec: spec{rootTBS: func(t *tbsCert) {
 		t.Extensions = setExt(t.Extensions, oidPolicyConstr, false, []byte{0x30, 0x03, 0x81, 0x01, 0x05})
 	}}},
-	{name: "signature-algorithm SHA-1", want: "signature-algorithm", spec: spec{leafWeak: true}},
+	{name: "signature-algorithm SHA-1", want: "signature-algorithm", others: []string{"untrusted"}, spec: spec{leafWeak: true}},
 	{name: "key-weak P-224", want: "key-weak", spec: spec{leafKey: newKeyOrPanic(elliptic.P224())}},
 	{name: "wildcard-position", want: "wildcard-position", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "w*.example.com") }}},
 	{name: "wildcard-public-suffix", want: "wildcard-public-suffix", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "*.co.uk") }}},
@@ -177,6 +191,9 @@ var crlCases = []verifyCase{
 	{name: "crl-entry-unknown-critical-extension", want: "crl-entry-unknown-critical-extension", crls: func(t *testing.T, p *testPKI) []*CRL {
 		return []*CRL{crl(t, p.inter, crlSpec{entryExt: ext(oidUnknown, true, []byte{0x05, 0x00})})}
 	}},
+	{name: "crl-duplicate-entry", want: "crl-duplicate-entry", crls: func(t *testing.T, p *testPKI) []*CRL {
+		return []*CRL{crl(t, p.inter, crlSpec{serials: []int64{999}})}
+	}},
 	{name: "crl-delta-unsupported", want: "crl-delta-unsupported", crls: func(t *testing.T, p *testPKI) []*CRL {
 		return []*CRL{crl(t, p.inter, crlSpec{ext: ext(oidDeltaCRL, true, mustDER(6))})}
 	}},
@@ -256,6 +273,9 @@ func TestVerifyRules(t *testing.T) {
 				t.Fatalf("a result with reasons must be an error wrapping ErrFailed")
 			}
 			for _, r := range res.Reasons {
+				if r.Rule != tc.want && !slices.Contains(tc.others, r.Rule) {
+					t.Errorf("unexpected reason %s: %s", r.Rule, r.Detail)
+				}
 				if r.Ref == "" || r.Detail == "" || strings.HasPrefix(r.Detail, "x509:") {
 					t.Errorf("reason %+v: empty ref or detail, or Go's prefix", r)
 				}
