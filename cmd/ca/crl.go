@@ -50,6 +50,12 @@ An entry leaves the CRL only after it has appeared on one CRL issued after
 its certificate expired (RFC 5280, 3.3); with --include-expired it stays for
 ever. The root has its own CRL, listing revoked intermediates.
 
+The issuer's last CRL, which its key signed, checks the store: an entry it
+lists whose revocation record is gone from the store (damage, or an edit
+behind ca's back) may leave only as the rule above lets any entry leave.
+Otherwise export exits 1 naming the serials, and writes and records
+nothing: run "ca store check" and restore the store from a backup.
+
 The CRL is written atomically to --out (default: stdout), PEM unless --der.
 With --out FILE, a summary goes to stdout (JSON with -o json); with --out -,
 stdout carries only the CRL.`,
@@ -79,7 +85,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
@@ -161,16 +167,16 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 			return err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return err
 	}
-	iss, err := set.resolve(o.issuer)
+	iss, err := set.Resolve(o.issuer)
 	if err != nil {
 		return err
 	}

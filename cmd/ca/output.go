@@ -11,10 +11,11 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // texter is a result that can write itself for people; its JSON form comes

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -311,11 +312,11 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 			return nil, err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return nil, err
 	}
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	var rec *ca.IssuerRecord
 	if err == nil {
 		rec, err = serveIssuer(set, o.issuer, own.Leaf)
@@ -330,13 +331,13 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 		return nil, err
 	}
 	s := &serveSetup{issuer: rec.Name}
-	s.roots, s.inters = set.pools()
-	root := set.rootOf(rec.Name)
+	s.roots, s.inters = set.Pools()
+	root := set.RootOf(rec.Name)
 	if root == nil {
 		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
 	}
-	s.caFile = filepath.Join(g.issuerDir(root.Name), fileCert)
-	s.caPEM = pem.Encode(pem.TypeCertificate, set.certs[root.Name].Raw)
+	s.caFile = filepath.Join(g.h().IssuerDir(root.Name), home.FileCert)
+	s.caPEM = pem.Encode(pem.TypeCertificate, set.Certificate(root.Name).Raw)
 
 	if o.certFile == "" || !hasCRL {
 		if err := g.issueForServe(ctx, o, sf, s, hasCRL); err != nil {
@@ -355,24 +356,13 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 
 // serveIssuer is the issuer of the served certificate: --issuer, else the
 // home's issuer that signed --cert, else the default issuer.
-func serveIssuer(set *issuerSet, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
+func serveIssuer(set *ca.Hierarchy, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
 	if name == "" && leaf != nil {
-		for _, r := range set.recs {
-			if leaf.CheckSignatureFrom(set.certs[r.Name]) == nil {
-				return set.get(r.Name)
-			}
+		if r := set.SignerOf(leaf); r != nil {
+			return r, nil
 		}
 	}
-	return set.resolve(name)
-}
-
-// rootOf returns the record of the root above (or at) name.
-func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
-	r, _ := s.get(name)
-	for i := 0; r != nil && r.Parent != "" && i <= len(s.recs); i++ {
-		r, _ = s.get(r.Parent)
-	}
-	return r
+	return set.Resolve(name)
 }
 
 // issueForServe opens the store for writing and, without --cert, issues
@@ -380,7 +370,7 @@ func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
 // when there is none. With --cert, an issuer key that cannot be opened is
 // no error: /crl is then 404 and s.warning says why.
 func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
-	li, err := g.loadIssuer(ctx, s.issuer)
+	li, err := g.h().LoadIssuer(ctx, s.issuer)
 	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
@@ -407,7 +397,7 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 
 // issueServeCert issues and records serve's own server certificate with a
 // new key that never leaves memory.
-func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
+func issueServeCert(ctx context.Context, li *home.Issuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
 	validity := sf.validity // past the issuer's end it is refused (exit 3), as for every certificate
 	key, err := pem.GenerateKey(sf.keyType)
 	if err != nil {
@@ -419,15 +409,14 @@ func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *
 	} else {
 		cn = sf.ips[0].String()
 	}
-	subject := li.policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
+	subject := li.Policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
 	req := csr.Request{Subject: subject.ToRDNSequence(), DNSNames: o.dns, IPAddresses: sf.ips, PublicKey: key.Public()}
 	issued, err := li.SignRequest(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: validity})
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
 	}
 	out := tls.Certificate{PrivateKey: key, Leaf: issued.Cert, Certificate: [][]byte{issued.Cert.Raw}}
-	chain := li.Chain() // the issuer up to the root; the root is not sent
-	for _, c := range chain[:len(chain)-1] {
+	for _, c := range li.Intermediates() { // the root is not sent
 		out.Certificate = append(out.Certificate, c.Raw)
 	}
 	return out, nil
@@ -451,7 +440,7 @@ func completeChain(c tls.Certificate, roots, inters *x509.CertPool) tls.Certific
 
 // openStoreShort opens the store read-only for a refresh while serving.
 func (g *globals) openStoreShort() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: min(g.lockTimeout, serveLockTimeout), ReadOnly: true})
+	return store.Open(g.h().StorePath(), store.Options{Timeout: min(g.lockTimeout, serveLockTimeout), ReadOnly: true})
 }
 
 // revokedSerials is serve's RevocationSource: it opens the store, reads

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -159,7 +160,7 @@ type signBatch struct {
 	inputs  []*csrInput
 	targets []string // the --out-dir file of each input; "" for stdin (named by serial)
 	items   []*signItem
-	li      *loadedIssuer
+	li      *home.Issuer
 }
 
 func (b *signBatch) anyReady() bool {
@@ -209,14 +210,14 @@ func (b *signBatch) checkTargets() {
 // ca.RunBatch; a request that failed to parse is reported through it too.
 func (b *signBatch) run(ctx context.Context) error {
 	var err error
-	if b.li, err = b.g.loadIssuer(ctx, b.o.issuer); err != nil {
+	if b.li, err = b.g.h().LoadIssuer(ctx, b.o.issuer); err != nil {
 		return err
 	}
 	defer b.li.Close()
 	if err := b.li.CheckNotRevoked(ctx); err != nil {
 		return err
 	}
-	st := b.li.st
+	st := b.li.Store
 	bar := b.g.progress(len(b.inputs), "signing")
 	jobs := make(chan ca.Job)
 	go func() {
@@ -287,8 +288,7 @@ func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
 func (b *signBatch) certPEM(iss *ca.Issued) []byte {
 	out := pem.Encode(pem.TypeCertificate, iss.Cert.Raw)
 	if b.o.chain {
-		chain := b.li.Chain()
-		out = append(out, encodeChain(chain[:len(chain)-1])...)
+		out = append(out, ca.EncodeChain(b.li.Intermediates())...)
 	}
 	return out
 }
