@@ -57,7 +57,7 @@ type node struct {
 	key  *ecdsa.PrivateKey
 }
 
-func newKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
+func newKey(t testing.TB, c elliptic.Curve) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(c, rand.Reader)
 	if err != nil {
@@ -68,7 +68,7 @@ func newKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
 
 // signed wraps tbs in a certificate or CRL signed by key (SHA-256, or
 // SHA-1 when weak).
-func signed(t *testing.T, tbs []byte, key *ecdsa.PrivateKey, weak bool) []byte {
+func signed(t testing.TB, tbs []byte, key *ecdsa.PrivateKey, weak bool) []byte {
 	t.Helper()
 	oid, digest := oidECDSASHA256, sha256.Sum256(tbs)
 	d := digest[:]
@@ -91,7 +91,7 @@ func signed(t *testing.T, tbs []byte, key *ecdsa.PrivateKey, weak bool) []byte {
 	return der
 }
 
-func algID(t *testing.T, weak bool) asn1.RawValue {
+func algID(t testing.TB, weak bool) asn1.RawValue {
 	oid := oidECDSASHA256
 	if weak {
 		oid = oidECDSASHA1
@@ -104,7 +104,7 @@ func algID(t *testing.T, weak bool) asn1.RawValue {
 }
 
 // edit re-signs der (made by crypto/x509) after edit changed its TBS.
-func editCert(t *testing.T, der []byte, signer *ecdsa.PrivateKey, weak bool, edit func(*tbsCert)) []byte {
+func editCert(t testing.TB, der []byte, signer *ecdsa.PrivateKey, weak bool, edit func(*tbsCert)) []byte {
 	t.Helper()
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
@@ -128,7 +128,7 @@ func editCert(t *testing.T, der []byte, signer *ecdsa.PrivateKey, weak bool, edi
 
 // mint makes a certificate from tmpl signed by parent (nil: self-signed),
 // then applies edit (nil: none) and signs again; weak signs with SHA-1.
-func mint(t *testing.T, tmpl *x509.Certificate, key *ecdsa.PrivateKey, pub crypto.PublicKey, parent *node, edit func(*tbsCert), weak bool) *node {
+func mint(t testing.TB, tmpl *x509.Certificate, key *ecdsa.PrivateKey, pub crypto.PublicKey, parent *node, edit func(*tbsCert), weak bool) *node {
 	t.Helper()
 	pc, pk := tmpl, key
 	if parent != nil {
@@ -189,7 +189,7 @@ type spec struct {
 
 type testPKI struct{ root, inter, leaf *node }
 
-func build(t *testing.T, s spec) *testPKI {
+func build(t testing.TB, s spec) *testPKI {
 	t.Helper()
 	tmpl := func(base *x509.Certificate, tweak func(*x509.Certificate)) *x509.Certificate {
 		if tweak != nil {
@@ -219,7 +219,7 @@ type crlSpec struct {
 }
 
 // crl makes a CRL signed by issuer's key under issuer's name.
-func crl(t *testing.T, issuer *node, s crlSpec) *CRL {
+func crl(t testing.TB, issuer *node, s crlSpec) *CRL {
 	t.Helper()
 	if s.this.IsZero() {
 		s.this, s.next = testAt.AddDate(0, 0, -1), testAt.AddDate(0, 0, 6)
