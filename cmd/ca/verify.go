@@ -108,7 +108,7 @@ func runVerifyRoots(g *globals, o *verifyOptions, file string) error {
 	}
 	res, err := verify.VerifyFile(data, opts)
 	if err != nil {
-		return fmt.Errorf("certificate %s: %w", file, err)
+		return verifyInputError("certificate "+file, err)
 	}
 	out := newStrictVerifyResult(file, res)
 	if g.json() || res.Good() {
@@ -148,11 +148,11 @@ func (o *verifyOptions) strictOptions(g *globals) (verify.Options, error) {
 		}
 	}
 	if opts.Purpose, err = verify.ParsePurpose(o.purpose); err != nil {
-		return opts, err
+		return opts, verifyInputError("--purpose", err)
 	}
 	if o.at != "" {
 		if opts.At, err = verify.ParseTime(o.at); err != nil {
-			return opts, err
+			return opts, verifyInputError("--at", err)
 		}
 	}
 	for _, f := range o.crls {
@@ -162,7 +162,7 @@ func (o *verifyOptions) strictOptions(g *globals) (verify.Options, error) {
 		}
 		crls, err := verify.ParseCRLs(f, data)
 		if err != nil {
-			return opts, fmt.Errorf("--crl %s: %w", f, err)
+			return opts, verifyInputError("--crl "+f, err)
 		}
 		opts.CRLs = append(opts.CRLs, crls...)
 	}
@@ -176,9 +176,20 @@ func readCertsFlag(flag, path string) ([]*x509.Certificate, error) {
 	}
 	certs, err := verify.ParseCertificates(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, path, err)
+		return nil, verifyInputError(flag+" "+path, err)
 	}
 	return certs, nil
+}
+
+// verifyInputError words an error of pkg/verify about what, for people:
+// without the library's prefixes, exit 2 when the input is unusable.
+func verifyInputError(what string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), verify.ErrMalformed.Error()+": ")
+	msg = strings.ReplaceAll(strings.TrimPrefix(msg, "verify: "), "x509: ", "")
+	if errors.Is(err, verify.ErrMalformed) {
+		return usageError{fmt.Errorf("%s: %s", what, msg)}
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // readVerifyFile reads a file of verify ("-" is stdin when stdin is not nil).

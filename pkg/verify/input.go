@@ -6,6 +6,7 @@ import (
 	stdpem "encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -45,6 +46,10 @@ func blocks(data []byte, want string, limit int) ([][]byte, error) {
 		}
 		der, _, err := pem.Decode(data, limit, want)
 		if err != nil {
+			var fe *pem.FormatError
+			if errors.As(err, &fe) {
+				return nil, fmt.Errorf("%w: neither PEM nor DER (%s)", ErrMalformed, strings.TrimPrefix(fe.Detail, "and not DER: "))
+			}
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		return [][]byte{der}, nil
@@ -107,13 +112,13 @@ func ParseCRLs(name string, data []byte) ([]*CRL, error) {
 		return nil, err
 	}
 	if len(ders) == 0 {
-		return nil, fmt.Errorf("%w: %s holds no CRL", ErrMalformed, name)
+		return nil, fmt.Errorf("%w: it holds no CRL", ErrMalformed)
 	}
 	out := make([]*CRL, 0, len(ders))
 	for i, der := range ders {
 		l, err := x509.ParseRevocationList(der)
 		if err != nil {
-			return nil, fmt.Errorf("%w: CRL %d of %s does not parse: %v", ErrMalformed, i+1, name, err)
+			return nil, fmt.Errorf("%w: CRL %d does not parse: %s", ErrMalformed, i+1, goText(err))
 		}
 		n := name
 		if len(ders) > 1 {
