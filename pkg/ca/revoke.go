@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -148,39 +149,46 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 		number.Add(last.Number, big.NewInt(1))
 		lastUpdate = last.ThisUpdate
 	}
-	var entries []crl.Entry
-	collect := func(r *Revocation) error {
-		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now. Times are whole
-		// seconds, so a revocation in the same second as the last CRL may
-		// have come after it: it stays for one more CRL (staying longer is
-		// always allowed; leaving early is not).
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
-			return nil
-		}
-		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
-		return nil
+	// The last CRL was issued after a certificate expired and after it was
+	// revoked, so it listed it: it may leave now. Times are whole seconds,
+	// so a revocation in the same second as the last CRL may have come
+	// after it: it stays for one more CRL (staying longer is always
+	// allowed; leaving early is not).
+	keep := func(r *Revocation) bool {
+		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
 	}
-	if last == nil {
-		err = i.store.Revocations(ctx, i.name, collect)
-	} else {
-		var missing []crl.Entry
-		missing, err = missingFrom(ctx, i.store, i.name, last, collect)
+	if last != nil {
+		missing, err := missingFrom(ctx, i.store, i.name, last, nil)
 		if err == nil {
 			err = i.checkMissing(ctx, last, missing, includeExpired)
 		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	// The entries stream from the store, read three times (the store is
+	// held for writing, so it is the same each time): no list of a million.
+	count := 0
+	src := func(visit func(crl.Entry) error) error {
+		count = 0
+		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+			if !keep(r) {
+				return nil
+			}
+			count++
+			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		})
 	}
-	der, err := crl.Create(i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: entries})
+	var out bytes.Buffer
+	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
 	if errors.Is(err, crl.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: len(entries), DER: der}, nil
+	der := out.Bytes()
+	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: der}, nil
 }
 
 // checkMissing judges the entries of the last CRL whose revocation record
