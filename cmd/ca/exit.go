@@ -9,6 +9,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/place"
+	"github.com/ca-toolkit/ca/pkg/verify"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -52,7 +53,7 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
 		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):
@@ -60,7 +61,7 @@ func exitCode(err error) int {
 	case errors.Is(err, ca.ErrRefused), errors.Is(err, pem.ErrTooLarge), errors.Is(err, pem.ErrKeyPermissions),
 		isRefusal(err):
 		return exitRefused
-	case errors.Is(err, ca.ErrExists), errors.Is(err, place.ErrExists), errors.Is(err, fs.ErrExist):
+	case errors.Is(err, ca.ErrExists), errors.Is(err, place.ErrExists), errors.Is(err, pem.ErrOtherKind), errors.Is(err, fs.ErrExist):
 		return exitConflict
 	case errors.Is(err, ca.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound

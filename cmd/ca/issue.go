@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 type issueOptions struct {
@@ -60,7 +60,7 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 	f := cmd.Flags()
 	o.sans.register(cmd)
 	f.StringVar(&o.profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)"+durationUnits)
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new keys unencrypted")
@@ -80,6 +80,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	def.KDFCost = g.kdfCost
 	if o.manifest != "" && o.outDir == "" {
 		return usageError{errors.New("--manifest needs --out-dir DIR")}
 	}
@@ -87,6 +88,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	if o.manifest != "" {
 		return runIssueManifest(ctx, g, o, def, pass)
 	}
@@ -100,12 +102,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	name := ca.FileName(o.dn.cn)
 	files := func() error {
-		for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
-			if err := place.CheckWritable(f.Path, f.NoReplace); err != nil {
-				return err
-			}
-		}
-		return nil
+		return g.checkFiles("--out-dir", home.PlaceFiles(ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil), 0)...)
 	}
 	if err := files(); err != nil {
 		return err
@@ -138,6 +135,9 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 
 // defaults checks the flags that apply to every certificate.
 func (o *issueOptions) defaults() (ca.KeyRequest, error) {
+	if err := o.dn.checkText(); err != nil {
+		return ca.KeyRequest{}, err
+	}
 	kt, err := pem.ParseKeyType(o.keyType)
 	if err != nil {
 		return ca.KeyRequest{}, err
@@ -172,7 +172,7 @@ func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
 type issueRun struct {
 	g     *globals
 	st    ca.Store
-	iss   *loadedIssuer
+	iss   *home.Issuer
 	dir   string
 	pass  []byte
 	inter []*x509.Certificate
@@ -182,7 +182,7 @@ type issueRun struct {
 
 // startIssue opens the store and the issuer.
 func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, p
 		iss.Close()
 		return nil, fmt.Errorf("create --out-dir: %w", err)
 	}
-	return &issueRun{g: g, st: iss.st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
+	return &issueRun{g: g, st: iss.Store, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
 		hook: g.batchHook(), close: iss.Close}, nil
 }
 
@@ -229,7 +229,7 @@ func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.J
 		defer close(jobs)
 		feed(jobs)
 	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Placer: placer{}, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
+	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Placer: home.Placer{}, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
 }
 
 type issueResult struct {

@@ -2,18 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"unicode"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // texter is a result that can write itself for people; its JSON form comes
@@ -73,15 +74,19 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 
 var noArgs = usageArgs(cobra.NoArgs)
 
-// checkOut refuses a file flag (--out) that could not be written, before
-// any work: a directory, symlink or device (exit 2) or a file in a missing
-// directory (exit 4). "-" is stdout.
-func checkOut(flag, out string) error {
+// checkOut refuses, before any work, a file flag (--out) whose file could
+// not be written or must not be replaced: a directory, symlink or device
+// (exit 2); an existing file that is not a kind artefact (a key, a store,
+// a request), that lies in the home's issuers/ directory or is its store
+// (exit 5); a file in a missing directory (exit 4). "-" is stdout. Every
+// command with --out or --out-dir checks its files here (SPEC.md, "Files
+// the user names").
+func (g *globals) checkOut(flag, out string, kind pem.Kind) error {
 	if out == "-" {
 		return nil
 	}
-	if err := place.CheckWritable(out, false); err != nil {
-		return usageError{err}
+	if err := g.checkFiles(flag, place.File{Path: out, Check: kind.Check}); err != nil {
+		return err
 	}
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
@@ -89,12 +94,94 @@ func checkOut(flag, out string) error {
 	return nil
 }
 
+// checkFiles checks the files a command is about to write, named by flag:
+// the home's own files (checkNotHomeFile), then place.CheckFile (a key is
+// never replaced; a file with a Kind only by one of its kind).
+func (g *globals) checkFiles(flag string, files ...place.File) error {
+	for _, f := range files {
+		if err := g.checkNotHomeFile(flag, f.Path); err != nil {
+			return err
+		}
+		if err := place.CheckFile(f); errors.Is(err, place.ErrNotRegular) {
+			return usageError{err}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNotHomeFile refuses (exit 5) an existing out that is the home's store
+// or a file in its issuers/ directory, under any name: a hard link, a path
+// through a symlinked directory. A file that does not exist yet is no
+// replacement and passes.
+func (g *globals) checkNotHomeFile(flag, out string) error {
+	fi, err := os.Stat(out)
+	if err != nil {
+		return nil // missing (fine) or unreadable: CheckReplace says which
+	}
+	refuse := func(what string) error {
+		return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, out, what)
+	}
+	if db, err := os.Stat(filepath.Join(g.home, "ca.db")); err == nil && os.SameFile(fi, db) {
+		return refuse("the home's store")
+	}
+	issuers := filepath.Join(g.home, "issuers")
+	if dir, ok := realPath(filepath.Dir(out)); ok {
+		if top, ok := realPath(issuers); ok {
+			if rel, err := filepath.Rel(top, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return refuse("in the home's issuers/ directory")
+			}
+		}
+	}
+	dirs, _ := os.ReadDir(issuers)
+	for _, d := range dirs {
+		files, _ := os.ReadDir(filepath.Join(issuers, d.Name()))
+		for _, f := range files {
+			if other, err := os.Stat(filepath.Join(issuers, d.Name(), f.Name())); err == nil && os.SameFile(fi, other) {
+				return refuse("a link to the home's " + filepath.Join("issuers", d.Name(), f.Name()))
+			}
+		}
+	}
+	return nil
+}
+
+// realPath is path made absolute with every symlink resolved.
+func realPath(path string) (string, bool) {
+	p, err := filepath.EvalSymlinks(path)
+	if err == nil {
+		p, err = filepath.Abs(p)
+	}
+	return p, err == nil
+}
+
 // printable returns s as it is, or quoted (strconv.Quote) when it holds a
 // control or other non-printable character: text from a certificate or a
 // manifest cell could otherwise clear the screen or forge output lines.
-func printable(s string) string {
-	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(s)
+func printable(s string) string { return ca.Printable(s) }
+
+// printables is printable of each of list.
+func printables(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = printable(s)
 	}
-	return s
+	return out
+}
+
+// logLines is the writer of a log.Logger (one Write per entry) that
+// escapes the control characters of each entry, keeping its final newline:
+// a client certificate's subject in a handshake error cannot forge or
+// garble lines of serve's log.
+type logLines struct{ w io.Writer }
+
+func (l logLines) Write(p []byte) (int, error) {
+	body := strings.TrimSuffix(string(p), "\n")
+	if q := printable(body); q != body {
+		body = q[1 : len(q)-1] // the escapes, without the quotes
+	}
+	if _, err := io.WriteString(l.w, body+"\n"); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -9,6 +9,9 @@ type File struct {
 	Data      []byte
 	Mode      fs.FileMode // 0 means 0644
 	NoReplace bool        // never replaces a file (a key); placed after the other files of its job
+	// Check, for a file that may replace another, says whether the file at
+	// its path may be replaced (pem.Kind's Check); nil: any regular file.
+	Check func(path string) error
 }
 
 // Placer stages the files of one commit of RunBatch where no one sees

@@ -25,6 +25,9 @@ type KeyRequest struct {
 	KeyType        pem.KeyType // "" means pem.ECDSAP256
 	Profile        *Profile    // nil means ProfileServer
 	Validity       time.Duration
+	// KDFCost is the cost of an encrypted key's derivation (log2 of
+	// scrypt's N, pem.MinKDFCost to pem.MaxKDFCost); 0 means pem.DefaultKDFCost.
+	KDFCost int
 }
 
 // Provisioned is a new key and the certificate signed for it, not yet recorded.
@@ -62,10 +65,15 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, passphrase)
+	cost := r.KDFCost
+	if cost == 0 {
+		cost = pem.DefaultKDFCost
+	}
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, passphrase, cost)
 	if err != nil {
 		return nil, err
 	}
+	iss.Record.KeyHeld = true
 	return &Provisioned{Issued: iss, KeyPEM: keyPEM}, nil
 }
 
@@ -73,11 +81,7 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 // root: what a leaf's holder sends after the leaf. It is empty when the
 // issuer is itself a root.
 func (i *Issuer) Intermediates() []*x509.Certificate {
-	chain := i.Chain()
-	if last := chain[len(chain)-1]; isSelfSigned(last) {
-		chain = chain[:len(chain)-1]
-	}
-	return chain
+	return Intermediates(i.Chain())
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
@@ -110,18 +114,15 @@ func FileName(cn string) string {
 // ProvisionFiles returns the files of a provisioned certificate in dir,
 // named after name (see FileName): name.crt (the leaf), name.chain.pem (the
 // leaf and intermediates, not the root) and name.key (mode 0600, never
-// replaced). Placed as the files of one job (see Placer), the key is placed
-// last, so an existing name.key means the other two are whole.
+// replaced). Placed as the files of one job (see Placer), the key is placed last, so
+// an existing name.key means the other two are whole.
 func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []File {
 	leaf := pem.Encode(pem.TypeCertificate, cert.Raw)
-	chain := append([]byte(nil), leaf...)
-	for _, c := range intermediates {
-		chain = append(chain, pem.Encode(pem.TypeCertificate, c.Raw)...)
-	}
+	chain := append(append([]byte(nil), leaf...), EncodeChain(intermediates)...)
 	base := filepath.Join(dir, name)
 	return []File{
-		{Path: base + ".crt", Data: leaf},
-		{Path: base + ".chain.pem", Data: chain},
+		{Path: base + ".crt", Data: leaf, Check: pem.KindCertificate.Check},
+		{Path: base + ".chain.pem", Data: chain, Check: pem.KindCertificate.Check},
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},
 	}
 }

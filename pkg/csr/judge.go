@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // Env is what the policy needs to know about the signing context: the
@@ -366,6 +368,12 @@ func isASCII(s string) bool {
 	return true
 }
 
+// DNValueProblem says why s cannot be a value of a distinguished name
+// (not UTF-8, a NUL or another control character, C0 or C1), or "" when it
+// can. Commands that build a DN from user input refuse such a value before
+// anything else; the policy's "printable" rule says the same of a request.
+func DNValueProblem(s string) string { return controlProblem(s) }
+
 // controlProblem says why s is not acceptable text in a DN, or "".
 func controlProblem(s string) string {
 	if !utf8.ValidString(s) {
@@ -690,7 +698,7 @@ func (p *Policy) judgeKey(j *judgement, r Request, env Env) {
 		j.fail("key", "keyTypes", t, "the policy allows only "+strings.Join(p.keyTypes, ", "))
 	}
 	for _, k := range env.IssuerKeys {
-		if sameKey(r.PublicKey, k) {
+		if pem.SamePublicKey(r.PublicKey, k) {
 			j.fail("key", "issuerKey", value, "this is the public key of one of the CA's issuers; make a new key for the request")
 			return
 		}

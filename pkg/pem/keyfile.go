@@ -3,6 +3,7 @@ package pem
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -26,4 +27,18 @@ func ReadKeyFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrKeyPermissions, path, fi.Mode().Perm(), path)
 	}
 	return ReadAll(f, MaxSize)
+}
+
+// WritableByOthers reports whether group or others may write the file or
+// directory at path (not following a final symlink), with its permission
+// bits; false when it cannot be read, and on Windows, whose modes say
+// nothing of who may write (see keyfile_windows.go). A home or store others
+// can write is one they can replace (ssh refuses such key files for the
+// same reason).
+func WritableByOthers(path string) (fs.FileMode, bool) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return 0, false
+	}
+	return fi.Mode().Perm(), othersWrite(fi)
 }

@@ -6,3 +6,6 @@ import "io/fs"
 // read-only, nothing of who may read it. What protects a key is the access
 // list package place gives it (its owner alone); docs/decisions.md says so.
 func exposed(fs.FileInfo) bool { return false }
+
+// othersWrite is false on Windows, for the same reason: no modes to read.
+func othersWrite(fs.FileInfo) bool { return false }

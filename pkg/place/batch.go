@@ -175,11 +175,16 @@ func (b *Batch) Place() error {
 // claimed fails, before anything is placed, each NoReplace file whose name
 // is already taken, and so its whole Set: a key that appeared since the
 // caller's check (another process's) keeps its certificate, never
-// replaced by one that does not match it.
+// replaced by one that does not match it. A file with a Check is checked
+// again too: what took its name since the caller's check must pass it.
 func (b *Batch) claimed() {
 	for i, f := range b.files {
-		if f.NoReplace && b.errs[i] == nil {
+		switch {
+		case b.errs[i] != nil:
+		case f.NoReplace:
 			b.errs[i] = CheckWritable(f.Path, true)
+		case f.Check != nil:
+			b.errs[i] = CheckFile(f)
 		}
 	}
 }

@@ -26,6 +26,12 @@ type File struct {
 	// created there with an access list that lets only its owner in.
 	Mode      fs.FileMode
 	NoReplace bool // fail with ErrExists rather than replace an existing file (keys)
+	// Check, for a file that may replace another, says whether the file at
+	// its path may be replaced (an --out only over an artefact of its
+	// kind: pem.Kind's Check); it runs before the file is written
+	// (WriteFiles, CheckFile) and again just before it is placed (a Batch's
+	// Place). nil replaces any regular file.
+	Check func(path string) error
 	// Set groups the files of one holder in a Batch: none of them is placed
 	// when one could not be written, and its NoReplace file (the key) only
 	// once the others are placed.
@@ -74,17 +80,26 @@ func describeMode(m fs.FileMode) string {
 // of one. On error the files already placed stay; the others are not created.
 func WriteFiles(files ...File) error {
 	for _, f := range files {
-		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+		if err := CheckFile(f); err != nil {
 			return err
 		}
 	}
 	return WriteBatch(files...)
 }
 
+// CheckFile checks the path of f before it is written: CheckWritable, then
+// f.Check for a file that may replace another and has one.
+func CheckFile(f File) error {
+	if err := CheckWritable(f.Path, f.NoReplace); err != nil || f.Check == nil || f.NoReplace {
+		return err
+	}
+	return f.Check(f.Path)
+}
+
 // WriteStream writes one file as WriteFiles does, its content written by
 // fill (a backup too large to hold in memory). Data of f is ignored.
 func WriteStream(f File, fill func(io.Writer) error) error {
-	if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+	if err := CheckFile(f); err != nil {
 		return err
 	}
 	f.fill = fill
