@@ -153,12 +153,31 @@ func encodeChain(certs []*x509.Certificate) []byte {
 	return out
 }
 
-// readPolicy reads a --policy file.
+// readPolicy reads a --policy file (a pipe too).
 func readPolicy(path string) (*csr.Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
+	return parsePolicyFile(f, path)
+}
+
+// readIssuerPolicy reads an issuer's policy.json, which must be a regular
+// file: it may be read with the store held, so a FIFO there is refused
+// (pem.ErrNotRegularInput) rather than waited on.
+func readIssuerPolicy(path string) (*csr.Policy, error) {
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	return parsePolicyFile(f, path)
+}
+
+// parsePolicyFile reads, closes and parses a policy file.
+func parsePolicyFile(f *os.File, path string) (*csr.Policy, error) {
 	defer f.Close()
 	data, err := pem.ReadAll(f, maxPolicySize)
 	if err != nil {
@@ -430,7 +449,7 @@ func (li *loadedIssuer) open(g *globals) error {
 		return err
 	}
 	li.keyData = nil
-	li.policy, err = readPolicy(filepath.Join(g.issuerDir(li.rec.Name), filePolicy))
+	li.policy, err = readIssuerPolicy(filepath.Join(g.issuerDir(li.rec.Name), filePolicy))
 	if err != nil {
 		return fmt.Errorf("issuer %s: %w", li.rec.Name, err)
 	}

@@ -79,7 +79,7 @@ func (g *globals) loadJudge(ctx context.Context, name string) (*ca.Issuer, error
 	if err != nil {
 		return nil, err
 	}
-	policy, err := readPolicy(filepath.Join(g.issuerDir(rec.Name), filePolicy))
+	policy, err := readIssuerPolicy(filepath.Join(g.issuerDir(rec.Name), filePolicy))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
 	}

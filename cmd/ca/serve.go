@@ -332,7 +332,7 @@ func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
 // no error: /crl is then 404 and s.warning says why.
 func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
 	li, err := g.loadIssuer(ctx, s.issuer)
-	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
+	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) && !errors.Is(err, pem.ErrNotRegularInput) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
 	}
