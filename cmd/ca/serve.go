@@ -58,13 +58,14 @@ Without --cert it issues itself a short-lived "server" certificate from the
 issuer (a fresh key in memory; SANs from --dns and --ip; recorded in the store
 like any other). It loads what it needs at start and closes the store: it
 re-reads the revocations every second, so "ca revoke" in another shell takes
-effect a second later, and every other command works while it runs.
+effect a second later, also on open connections (a revoked client's kept-alive
+connections are closed), and every other command works while it runs.
 
 Pages: / (the connection, as HTML), /handshake.json (the same as JSON),
 /ca.pem (the root), /crl (the issuer's latest CRL, DER; one is exported at
 start when there is none). It prints its URL and CA file ("-o json": one JSON
 line), writes the URL to --ready-file once it accepts connections, logs failed
-handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
+handshakes to stderr and stops with exit 0 on SIGHUP, SIGINT or SIGTERM.`,
 		Example: `  ca serve --client-auth require --ready-file ready
   curl --cacert pki/issuers/root/cert.pem --cert app.chain.pem --key app.key https://127.0.0.1:8443/handshake.json
   ca serve --addr 127.0.0.1:0 --tls-min 1.3 -o json`,
