@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -83,17 +82,9 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	if !pem.SamePublicKey(key.Public(), cert.PublicKey) {
-		return fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
-			ca.ErrRefused, o.keyFile, ca.FormatSerial(cert.SerialNumber), cert.Subject)
-	}
-	password, err := g.exportPassword()
+	pfx, err := ca.PKCS12{Cert: cert, Chain: chain, Key: key, KeyName: o.keyFile}.Encode(g.exportPassword)
 	if err != nil {
 		return err
-	}
-	pfx, err := gopkcs12.Modern2023.Encode(key, cert, chain, string(password))
-	if err != nil {
-		return fmt.Errorf("encode PKCS#12: %w", err)
 	}
 	if o.out == "-" {
 		_, err := g.stdout.Write(pfx)
@@ -102,10 +93,8 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err := pem.WriteFiles(pem.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
 		return err
 	}
-	return g.render(exportResult{
-		File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		Chain: len(chain), Encryption: "PBES2 PBKDF2-SHA256 AES-256-CBC, MAC SHA-256",
-	})
+	return g.render(exportResult{File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
+		Chain: len(chain), Encryption: ca.PKCS12Encryption})
 }
 
 type exportResult struct {
@@ -124,66 +113,23 @@ func (r exportResult) text(w io.Writer) {
 // exportSubject returns the certificate named by a SERIAL argument or by
 // certFile and, when withChain, its intermediates from the home (not the root).
 func (g *globals) exportSubject(ctx context.Context, args []string, certFile string, withChain bool) (*x509.Certificate, []*x509.Certificate, error) {
-	if certFile != "" {
-		cert, err := readCertFile(g, certFile)
-		if err != nil || !withChain {
-			return cert, nil, err
-		}
-		set, err := g.h().Hierarchy(ctx)
+	if certFile == "" {
+		serial, err := ca.ParseSerial(args[0])
 		if err != nil {
 			return nil, nil, err
 		}
-		if r := set.SignerOf(cert); r != nil {
-			return cert, set.Intermediates(r.Name), nil
-		}
-		return nil, nil, fmt.Errorf("%w: no issuer of this home signed %s; export it without --chain", ca.ErrNotFound, certFile)
+		return g.h().CertificateChain(ctx, serial, withChain)
 	}
-	serial, err := ca.ParseSerial(args[0])
+	data, err := readInput(g, certFile, pem.MaxSize)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return nil, nil, err
+	cert, err := ca.ParseCertificateFile(certFile, data)
+	if err != nil || !withChain {
+		return cert, nil, err
 	}
-	defer st.Close()
-	rec, err := st.Certificate(ctx, serial)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(rec.DER)
-	if err != nil {
-		return nil, nil, fmt.Errorf("stored certificate %s: %w", args[0], err)
-	}
-	if !withChain || rec.Issuer == "" {
-		return cert, nil, nil
-	}
-	set, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	if ir, err := set.Get(rec.Issuer); err == nil && ir.Serial != nil && ir.Serial.Cmp(serial) == 0 {
-		// The serial is an issuer's own certificate: its intermediates are its parents.
-		return cert, set.Intermediates(ir.Parent), nil
-	}
-	return cert, set.Intermediates(rec.Issuer), nil
-}
-
-// readCertFile reads one certificate, PEM or DER.
-func readCertFile(g *globals, path string) (*x509.Certificate, error) {
-	data, err := readInput(g, path, pem.MaxSize)
-	if err != nil {
-		return nil, err
-	}
-	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", pem.ErrMalformed, path, err)
-	}
-	return cert, nil
+	chain, err := g.h().IntermediatesOf(ctx, cert, certFile)
+	return cert, chain, err
 }
 
 // readOwnKey reads a certificate holder's key (not an issuer's), for export

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,48 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
+}
+
+// spoolJSON writes the JSON array of the values fill adds, as they come,
+// to an unlinked temporary file, then copies it to w: fill may hold the
+// store open and memory stays flat however many values there are; nothing
+// reaches w (a slow pager) until fill has returned. what names the command
+// in messages.
+func spoolJSON(w io.Writer, what string, fill func(add func(any) error) error) error {
+	spool, err := os.CreateTemp("", "ca-"+what+"-*")
+	if err != nil {
+		return fmt.Errorf("%s: temporary file: %w", what, err)
+	}
+	defer spool.Close()
+	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
+	b := bufio.NewWriter(spool)
+	sep := "[\n"
+	err = fill(func(v any) error {
+		data, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		b.WriteString(sep + "  ")
+		sep = ",\n"
+		_, err = b.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if sep == "[\n" {
+		b.WriteString("[]\n")
+	} else {
+		b.WriteString("\n]\n")
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("%s: temporary file: %w", what, err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	_, err = io.Copy(w, spool)
+	return err
 }
 
 // maxCell is the widest cell of a table, in runes: a table pads every row
@@ -113,47 +156,13 @@ func (g *globals) checkFiles(flag string, files ...pem.File) error {
 }
 
 // checkNotHomeFile refuses (exit 5) an existing out that is the home's store
-// or a file in its issuers/ directory, under any name: a hard link, a path
-// through a symlinked directory. A file that does not exist yet is no
-// replacement and passes.
+// or a file in its issuers/ directory, under any name (home.OwnFile). A
+// file that does not exist yet is no replacement and passes.
 func (g *globals) checkNotHomeFile(flag, out string) error {
-	fi, err := os.Stat(out)
-	if err != nil {
-		return nil // missing (fine) or unreadable: CheckReplace says which
-	}
-	refuse := func(what string) error {
+	if what := g.h().OwnFile(out); what != "" {
 		return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, out, what)
 	}
-	if db, err := os.Stat(filepath.Join(g.home, "ca.db")); err == nil && os.SameFile(fi, db) {
-		return refuse("the home's store")
-	}
-	issuers := filepath.Join(g.home, "issuers")
-	if dir, ok := realPath(filepath.Dir(out)); ok {
-		if top, ok := realPath(issuers); ok {
-			if rel, err := filepath.Rel(top, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return refuse("in the home's issuers/ directory")
-			}
-		}
-	}
-	dirs, _ := os.ReadDir(issuers)
-	for _, d := range dirs {
-		files, _ := os.ReadDir(filepath.Join(issuers, d.Name()))
-		for _, f := range files {
-			if other, err := os.Stat(filepath.Join(issuers, d.Name(), f.Name())); err == nil && os.SameFile(fi, other) {
-				return refuse("a link to the home's " + filepath.Join("issuers", d.Name(), f.Name()))
-			}
-		}
-	}
 	return nil
-}
-
-// realPath is path made absolute with every symlink resolved.
-func realPath(path string) (string, bool) {
-	p, err := filepath.EvalSymlinks(path)
-	if err == nil {
-		p, err = filepath.Abs(p)
-	}
-	return p, err == nil
 }
 
 // printable returns s as it is, or quoted (strconv.Quote) when it holds a

@@ -3,10 +3,10 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	stdpem "encoding/pem"
 	"fmt"
 	"os"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -24,39 +24,7 @@ func readCertChainFile(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var ders [][]byte
-	if pem.IsPEM(data) {
-		rest := data
-		for {
-			var b *stdpem.Block
-			b, rest = stdpem.Decode(rest)
-			if b == nil {
-				break
-			}
-			if b.Type != pem.TypeCertificate {
-				return nil, fmt.Errorf("%w: %s holds a %q block; want only CERTIFICATE blocks (leaf first)", pem.ErrMalformed, path, b.Type)
-			}
-			ders = append(ders, b.Bytes)
-		}
-	} else {
-		der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		ders = append(ders, der)
-	}
-	if len(ders) == 0 {
-		return nil, fmt.Errorf("%w: %s holds no certificate", pem.ErrMalformed, path)
-	}
-	certs := make([]*x509.Certificate, 0, len(ders))
-	for i, der := range ders {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: certificate %d: %v", pem.ErrMalformed, path, i+1, err)
-		}
-		certs = append(certs, c)
-	}
-	return certs, nil
+	return ca.ParseChainFile(path, data)
 }
 
 // readTLSKeyPair reads --cert and --key of "ca serve" and "ca probe" into
