@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -78,11 +76,13 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	key, err := g.readOwnKey(o.keyFile)
+	key, err := g.secrets().OpenKey(o.keyFile)
 	if err != nil {
 		return err
 	}
-	pfx, err := ca.PKCS12{Cert: cert, Chain: chain, Key: key, KeyName: o.keyFile}.Encode(g.exportPassword)
+	pfx, err := ca.PKCS12{Cert: cert, Chain: chain, Key: key, KeyName: o.keyFile}.Encode(func() ([]byte, error) {
+		return g.secrets().New("password for the PKCS#12 file: ", "passwords", "")
+	})
 	if err != nil {
 		return err
 	}
@@ -130,47 +130,6 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 	}
 	chain, err := g.h().IntermediatesOf(ctx, cert, certFile)
 	return cert, chain, err
-}
-
-// readOwnKey reads a certificate holder's key (not an issuer's), for export
-// pkcs12, serve --key and probe --key: an encrypted one is opened with
-// --key-passphrase-file, $CA_KEY_PASSPHRASE_FILE or a prompt on a terminal,
-// never with the CA's passphrase.
-func (g *globals) readOwnKey(path string) (crypto.Signer, error) {
-	data, err := pem.ReadKeyFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var pass []byte
-	if pem.IsEncryptedKey(data) {
-		p, ok, err := g.keyPassphrase()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if p, err = g.prompt(fmt.Sprintf("passphrase for %s: ", filepath.Base(path))); err != nil {
-				return nil, usageError{fmt.Errorf("%s is encrypted: give its passphrase with --key-passphrase-file FILE or CA_KEY_PASSPHRASE_FILE", path)}
-			}
-		}
-		pass = p
-	}
-	key, err := pem.ParsePrivateKey(data, pass)
-	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return key, nil
-}
-
-// exportPassword returns the password of a new PKCS#12 file: the passphrase
-// sources, or a prompt asked twice on a terminal.
-func (g *globals) exportPassword() ([]byte, error) {
-	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
-		return p, err
-	}
-	return g.promptNew("password for the PKCS#12 file: ", "passwords", "")
 }
 
 type exportChainOptions struct {

@@ -31,13 +31,13 @@ func readCertChainFile(path string) ([]*x509.Certificate, error) {
 // a tls.Certificate (chain as the file has it, leaf first). An encrypted
 // key opens with --key-passphrase-file or $CA_KEY_PASSPHRASE_FILE, else
 // with the global passphrase sources (--passphrase-file, ...), like any
-// key the user holds. A key that group or others can read is refused.
+// key the user holds (passphrase.Sources.OpenKey). A key that group or others can read is refused.
 func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, error) {
 	certs, err := readCertChainFile(certPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	key, err := g.readOwnKey(keyPath)
+	key, err := g.secrets().OpenKey(keyPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
