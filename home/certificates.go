@@ -88,24 +88,3 @@ func (h *Home) List(ctx context.Context, q ca.ListQuery, fn func(*ca.ListEntry) 
 	}
 	return st.Close()
 }
-
-// AuditRecords returns the audit records f selects, in order ("ca audit
-// list"); an empty list, not nil, when there are none.
-func (h *Home) AuditRecords(f ca.AuditFilter) ([]ca.AuditRecord, error) {
-	st, err := h.OpenStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	records := []ca.AuditRecord{}
-	err = st.AuditRecords(func(r *ca.AuditRecord) error {
-		if f.Match(r) {
-			records = append(records, *r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return records, nil
-}

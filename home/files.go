@@ -1,10 +1,57 @@
 package home
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
+
+// CheckOut refuses, before any work, a file a command is to write, named
+// by flag (--out), that could not be written or must not be replaced: a
+// directory, symlink or device (ca.ErrUsage); an existing file that is not
+// of kind (a key, a store, a request), that lies in the home's issuers/
+// directory or is its store (ca.ErrExists); a file in a missing directory
+// (ca.ErrNotFound). Every command with --out or --out-dir checks its files
+// here (SPEC.md, "Files the user names").
+func (h *Home) CheckOut(flag, out string, kind pem.Kind) error {
+	if err := h.CheckFiles(flag, pem.File{Path: out, Kind: kind}); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
+	}
+	return nil
+}
+
+// CheckFiles checks the files a command is about to write, named by flag:
+// none is one of the home's own files (OwnFile), then pem.CheckFile (a key
+// is never replaced; a file with a Kind only by one of its kind); a file
+// that is not a regular one is ca.ErrUsage.
+func (h *Home) CheckFiles(flag string, files ...pem.File) error {
+	for _, f := range files {
+		if what := h.OwnFile(f.Path); what != "" {
+			return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, f.Path, what)
+		}
+		if err := pem.CheckFile(f); errors.Is(err, pem.ErrNotRegular) {
+			return usageErr{err}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// usageErr is err, also ca.ErrUsage.
+type usageErr struct{ err error }
+
+func (e usageErr) Error() string        { return e.err.Error() }
+func (e usageErr) Unwrap() error        { return e.err }
+func (e usageErr) Is(target error) bool { return target == ca.ErrUsage }
 
 // OwnFile says which file of the home an existing path is, under any name
 // (a hard link, a path through a symlinked directory): "the home's store",

@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -15,7 +13,6 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -119,50 +116,18 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 var noArgs = usageArgs(cobra.NoArgs)
 
 // checkOut refuses, before any work, a file flag (--out) whose file could
-// not be written or must not be replaced: a directory, symlink or device
-// (exit 2); an existing file that is not a kind artefact (a key, a store,
-// a request), that lies in the home's issuers/ directory or is its store
-// (exit 5); a file in a missing directory (exit 4). "-" is stdout. Every
-// command with --out or --out-dir checks its files here (SPEC.md, "Files
-// the user names").
+// not be written or must not be replaced (home.CheckOut); "-" is stdout.
 func (g *globals) checkOut(flag, out string, kind pem.Kind) error {
 	if out == "-" {
 		return nil
 	}
-	if err := g.checkFiles(flag, pem.File{Path: out, Kind: kind}); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
-	}
-	return nil
+	return g.h().CheckOut(flag, out, kind)
 }
 
-// checkFiles checks the files a command is about to write, named by flag:
-// the home's own files (checkNotHomeFile), then pem.CheckFile (a key is
-// never replaced; a file with a Kind only by one of its kind).
+// checkFiles checks the files a command is about to write, named by flag
+// (home.CheckFiles).
 func (g *globals) checkFiles(flag string, files ...pem.File) error {
-	for _, f := range files {
-		if err := g.checkNotHomeFile(flag, f.Path); err != nil {
-			return err
-		}
-		if err := pem.CheckFile(f); errors.Is(err, pem.ErrNotRegular) {
-			return usageError{err}
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkNotHomeFile refuses (exit 5) an existing out that is the home's store
-// or a file in its issuers/ directory, under any name (home.OwnFile). A
-// file that does not exist yet is no replacement and passes.
-func (g *globals) checkNotHomeFile(flag, out string) error {
-	if what := g.h().OwnFile(out); what != "" {
-		return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, out, what)
-	}
-	return nil
+	return g.h().CheckFiles(flag, files...)
 }
 
 // printable returns s as it is, or quoted (strconv.Quote) when it holds a

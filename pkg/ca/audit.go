@@ -63,3 +63,20 @@ func (f AuditFilter) Match(r *AuditRecord) bool {
 		(f.Action == "" || r.Action == f.Action) &&
 		(f.Serial == "" || slices.Contains(r.Serials, f.Serial))
 }
+
+// AuditVerification is what a verification of the audit chain found ("ca
+// audit verify"): OK when the chain holds (and the anchor, when one was
+// given, is in it).
+type AuditVerification struct {
+	OK       bool     `json:"ok"`
+	Records  int      `json:"records"`
+	Head     string   `json:"head"`
+	Anchor   string   `json:"anchor,omitempty"`
+	Problems []string `json:"problems"`
+}
+
+// AuditHead is the head of the audit chain ("ca audit head").
+type AuditHead struct {
+	Records int    `json:"records"`
+	Head    string `json:"head"`
+}
