@@ -156,10 +156,8 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 }
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
-	if o.out != "-" {
-		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
-			return err
-		}
+	if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
+		return err
 	}
 	cert, chain, err := g.exportSubject(ctx, args, "", true)
 	if err != nil {

@@ -104,44 +104,29 @@ type (
 	crlView  struct{ *ca.CRLInfo }
 )
 
-// showLine writes one "Key: value" line of show, none when v is empty.
-func showLine(w io.Writer, k, v string) {
-	if v != "" {
-		fmt.Fprintf(w, "%-20s %s\n", k+":", v)
-	}
-}
-
 func (c certView) text(w io.Writer) {
-	for _, l := range [][2]string{{"Certificate", c.Serial}, {"Subject", c.Subject}, {"Issuer", c.Issuer},
-		{"Issuer name", c.IssuerName}, {"Profile", c.Profile}, {"Status", c.Status}} {
-		showLine(w, l[0], l[1])
-	}
+	revoked, isCA, join := "", "no", func(l []string) string { return strings.Join(l, ", ") }
 	if c.RevokedAt != nil {
-		showLine(w, "Revoked at", c.RevokedAt.Format(time.RFC3339)+" ("+c.Reason+")")
+		revoked = c.RevokedAt.Format(time.RFC3339) + " (" + c.Reason + ")"
 	}
-	showLine(w, "Not before", c.NotBefore.Format(time.RFC3339))
-	showLine(w, "Not after", c.NotAfter.Format(time.RFC3339))
-	showLine(w, "Key", c.KeyType)
-	showLine(w, "Signature", c.SignatureAlgorithm)
-	switch {
-	case !c.IsCA:
-		showLine(w, "CA", "no")
-	case c.PathLen != nil:
-		showLine(w, "CA", fmt.Sprint("yes, path length ", *c.PathLen))
-	default:
-		showLine(w, "CA", "yes, path length none")
+	if c.IsCA && c.PathLen != nil {
+		isCA = fmt.Sprint("yes, path length ", *c.PathLen)
+	} else if c.IsCA {
+		isCA = "yes, path length none"
 	}
-	for _, l := range []struct {
-		k string
-		v []string
-	}{{"Key usage", c.KeyUsage}, {"Ext key usage", c.ExtKeyUsage}, {"SANs", c.SANs}, {"Permitted DNS", c.PermittedDNS},
-		{"Excluded DNS", c.ExcludedDNS}, {"Permitted IP", c.PermittedIP}, {"Excluded IP", c.ExcludedIP},
-		{"Permitted email", c.PermittedEmail}, {"CRL points", c.CRLDistribution}} {
-		showLine(w, l.k, strings.Join(l.v, ", "))
+	for _, l := range [][2]string{{"Certificate", c.Serial}, {"Subject", c.Subject}, {"Issuer", c.Issuer},
+		{"Issuer name", c.IssuerName}, {"Profile", c.Profile}, {"Status", c.Status}, {"Revoked at", revoked},
+		{"Not before", c.NotBefore.Format(time.RFC3339)}, {"Not after", c.NotAfter.Format(time.RFC3339)},
+		{"Key", c.KeyType}, {"Signature", c.SignatureAlgorithm}, {"CA", isCA},
+		{"Key usage", join(c.KeyUsage)}, {"Ext key usage", join(c.ExtKeyUsage)}, {"SANs", join(c.SANs)},
+		{"Permitted DNS", join(c.PermittedDNS)}, {"Excluded DNS", join(c.ExcludedDNS)},
+		{"Permitted IP", join(c.PermittedIP)}, {"Excluded IP", join(c.ExcludedIP)},
+		{"Permitted email", join(c.PermittedEmail)}, {"CRL points", join(c.CRLDistribution)},
+		{"Subject key id", c.SubjectKeyID}, {"Authority key id", c.AuthorityKeyID}, {"SHA-256", c.FingerprintSHA256}} {
+		if l[1] != "" {
+			fmt.Fprintf(w, "%-20s %s\n", l[0]+":", l[1])
+		}
 	}
-	showLine(w, "Subject key id", c.SubjectKeyID)
-	showLine(w, "Authority key id", c.AuthorityKeyID)
-	showLine(w, "SHA-256", c.FingerprintSHA256)
 }
 
 func (c csrView) text(w io.Writer) {
