@@ -9,21 +9,10 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
-// Certificate returns the record of the certificate with serial, with the
-// store open read-only for just that long; ca.ErrNotFound when there is none.
-func (h *Home) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRecord, error) {
-	st, err := h.OpenStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	return st.Certificate(ctx, serial)
-}
-
 // DescribeCertificate describes the certificate with serial and its record
 // ("ca show SERIAL") at the home's clock.
 func (h *Home) DescribeCertificate(ctx context.Context, serial *big.Int) (*ca.CertificateInfo, error) {
-	rec, err := h.Certificate(ctx, serial)
+	rec, err := h.Record(ctx, serial)
 	if err != nil {
 		return nil, err
 	}
@@ -76,15 +65,18 @@ func (h *Home) IntermediatesOf(ctx context.Context, cert *x509.Certificate, name
 }
 
 // List calls fn with each certificate of the store that q selects ("ca
-// list"), with the store open read-only, and closes it before returning.
-func (h *Home) List(ctx context.Context, q ca.ListQuery, fn func(*ca.ListEntry) error) error {
+// list", ca.List), with the store open read-only, and closes it before
+// returning; it returns the revocations the store lost that the issuers'
+// last CRLs list, for the caller to report.
+func (h *Home) List(ctx context.Context, q ca.ListQuery, fn func(*ca.ListEntry) error) ([]ca.CRLRevocation, error) {
 	st, err := h.OpenStoreRead()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer st.Close()
-	if err := ca.List(ctx, st, q, fn); err != nil {
-		return err
+	lost, err := ca.List(ctx, st, q, fn)
+	if err != nil {
+		return nil, err
 	}
-	return st.Close()
+	return lost, st.Close()
 }

@@ -120,16 +120,21 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 		}
 		return g.h().CertificateChain(ctx, serial, withChain)
 	}
-	data, err := readInput(g, certFile, pem.MaxSize)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := ca.ParseCertificateFile(certFile, data)
+	cert, err := readCertFile(g, certFile)
 	if err != nil || !withChain {
 		return cert, nil, err
 	}
 	chain, err := g.h().IntermediatesOf(ctx, cert, certFile)
 	return cert, chain, err
+}
+
+// readCertFile reads one certificate, PEM or DER ("-" is stdin).
+func readCertFile(g *globals, path string) (*x509.Certificate, error) {
+	data, err := readInput(g, path, pem.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	return ca.ParseCertificateFile(path, data)
 }
 
 type exportChainOptions struct {

@@ -35,6 +35,9 @@ revoked or expired), revokedAt and reason (null when not revoked) and profile.
 still valid now whose notAfter is within D; --subject TEXT keeps those whose
 subject or a SAN contains TEXT (any case).
 
+A certificate that its issuer's last CRL lists is revoked even when the
+store has lost the record of its revocation; a warning names each such one.
+
 list reads the store into a temporary file and closes the store before it
 writes anything, so a slow reader (a pager) never holds up other commands.`,
 		Example: `  ca list --status valid --expiring-within 30d
@@ -45,7 +48,7 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "only certificates this issuer signed")
 	f.StringVar(&o.status, "status", "all", "valid, revoked, expired or all")
-	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)")
+	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)"+durationUnits)
 	f.StringVar(&o.subject, "subject", "", "only certificates whose subject or a SAN contains this text (any case)")
 	return cmd
 }
@@ -58,18 +61,29 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 	if g.json() {
 		// Spooled: the store is closed before anything is written.
 		return spoolJSON(g.stdout, "list", func(add func(any) error) error {
-			return g.h().List(ctx, q, func(e *ca.ListEntry) error { return add(e) })
+			lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error { return add(e) })
+			g.warnLost(lost)
+			return err
 		})
 	}
 	var rows [][]string
-	err = g.h().List(ctx, q, func(e *ca.ListEntry) error {
+	lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
 		rows = append(rows, []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	g.warnLost(lost)
 	return table(g.stdout, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}, rows)
+}
+
+// warnLost warns of each certificate revoked on its issuer's last CRL whose
+// revocation the store lost.
+func (g *globals) warnLost(lost []ca.CRLRevocation) {
+	for _, m := range lost {
+		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
+	}
 }
 
 // query checks the flags and makes the library's query of them.

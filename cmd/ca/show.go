@@ -114,11 +114,11 @@ func (c certView) text(w io.Writer) {
 	} else if c.IsCA {
 		isCA = "yes, path length none"
 	}
-	for _, l := range [][2]string{{"Certificate", c.Serial}, {"Subject", c.Subject}, {"Issuer", c.Issuer},
+	for _, l := range [][2]string{{"Certificate", c.Serial}, {"Subject", printable(c.Subject)}, {"Issuer", printable(c.Issuer)},
 		{"Issuer name", c.IssuerName}, {"Profile", c.Profile}, {"Status", c.Status}, {"Revoked at", revoked},
 		{"Not before", c.NotBefore.Format(time.RFC3339)}, {"Not after", c.NotAfter.Format(time.RFC3339)},
 		{"Key", c.KeyType}, {"Signature", c.SignatureAlgorithm}, {"CA", isCA},
-		{"Key usage", join(c.KeyUsage)}, {"Ext key usage", join(c.ExtKeyUsage)}, {"SANs", join(c.SANs)},
+		{"Key usage", join(c.KeyUsage)}, {"Ext key usage", join(c.ExtKeyUsage)}, {"SANs", join(printables(c.SANs))},
 		{"Permitted DNS", join(c.PermittedDNS)}, {"Excluded DNS", join(c.ExcludedDNS)},
 		{"Permitted IP", join(c.PermittedIP)}, {"Excluded IP", join(c.ExcludedIP)},
 		{"Permitted email", join(c.PermittedEmail)}, {"CRL points", join(c.CRLDistribution)},
@@ -130,14 +130,14 @@ func (c certView) text(w io.Writer) {
 }
 
 func (c csrView) text(w io.Writer) {
-	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n", "Request:", c.Subject, "Key:", c.KeyType, "Signature:", c.SignatureAlgorithm)
+	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n", "Request:", printable(c.Subject), "Key:", c.KeyType, "Signature:", c.SignatureAlgorithm)
 	if c.SignatureValid {
 		fmt.Fprintf(w, "%-20s %s\n", "Self-signature:", "good")
 	} else {
 		fmt.Fprintf(w, "%-20s %s\n", "Self-signature:", "REFUSED: "+c.SignatureError)
 	}
 	if len(c.SANs) > 0 {
-		fmt.Fprintf(w, "%-20s %s\n", "SANs:", strings.Join(c.SANs, ", "))
+		fmt.Fprintf(w, "%-20s %s\n", "SANs:", strings.Join(printables(c.SANs), ", "))
 	}
 	for _, e := range c.Extensions {
 		crit := ""
@@ -150,7 +150,7 @@ func (c csrView) text(w io.Writer) {
 
 func (c crlView) text(w io.Writer) {
 	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n%-20s %s\n%-20s %s\n%-20s %d\n",
-		"CRL issuer:", c.Issuer, "Number:", c.Number, "This update:", c.ThisUpdate.Format(time.RFC3339),
+		"CRL issuer:", printable(c.Issuer), "Number:", c.Number, "This update:", c.ThisUpdate.Format(time.RFC3339),
 		"Next update:", c.NextUpdate.Format(time.RFC3339), "Signature:", c.SignatureAlgorithm, "Entries:", len(c.Entries))
 	for _, e := range c.Entries {
 		fmt.Fprintf(w, "  %s  %s  %s\n", e.Serial, e.RevokedAt.Format(time.RFC3339), e.Reason)

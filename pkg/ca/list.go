@@ -57,15 +57,18 @@ func NewListEntry(r *CertRecord, now time.Time) *ListEntry {
 }
 
 // List calls fn with each certificate of st that q selects, in the order
-// st.Certificates gives them, until fn returns an error. A q.Issuer the
-// store does not know is ErrNotFound.
-func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error) error {
+// st.Certificates gives them, until fn returns an error; a certificate
+// whose revocation the store lost but its issuer's last CRL lists is
+// revoked (Certificates). It returns every such lost revocation of the
+// store, for the caller to report. A q.Issuer the store does not know is
+// ErrNotFound.
+func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error) ([]CRLRevocation, error) {
 	if q.Issuer != "" {
 		if _, err := st.Issuer(ctx, q.Issuer); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return st.Certificates(ctx, q.Query, func(r *CertRecord) error {
+	return Certificates(ctx, st, q.Query, func(r *CertRecord) error {
 		if !q.keep(r) {
 			return nil
 		}

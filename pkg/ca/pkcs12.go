@@ -26,7 +26,8 @@ type PKCS12 struct {
 // Encode checks that Key is the key of Cert (else ErrRefused), then asks
 // password for the bundle's password and encodes the bundle with it:
 // PBES2 (PBKDF2-HMAC-SHA-256, AES-256-CBC) and a SHA-256 MAC, go-pkcs12's
-// Modern2023 (OpenSSL 1.1.1+, Java 12+, Windows Server 2019+).
+// Modern2023 (OpenSSL 1.1.1+, Java 12+, Windows Server 2019+). The
+// password is cleared once used.
 func (p PKCS12) Encode(password func() ([]byte, error)) ([]byte, error) {
 	if !pem.SamePublicKey(p.Key.Public(), p.Cert.PublicKey) {
 		return nil, fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
@@ -36,7 +37,8 @@ func (p PKCS12) Encode(password func() ([]byte, error)) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pfx, err := gopkcs12.Modern2023.Encode(p.Key, p.Cert, p.Chain, string(pass))
+	pfx, err := gopkcs12.Modern2023.Encode(p.Key, p.Cert, p.Chain, string(pass)) // the library takes a string
+	clear(pass)
 	if err != nil {
 		return nil, fmt.Errorf("ca: encode PKCS#12: %w", err)
 	}

@@ -8,15 +8,11 @@
 package passphrase
 
 import (
-	"bufio"
 	"bytes"
 	"crypto"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -41,9 +37,6 @@ const (
 	EnvKeyFile = "CA_KEY_PASSPHRASE_FILE" // a file holding a key's own passphrase
 )
 
-// MaxLine bounds the first line of a passphrase file, in bytes.
-const MaxLine = 4096
-
 // Sources are where passphrases come from.
 type Sources struct {
 	// File is the passphrase file of --passphrase-file: the issuer key's,
@@ -57,6 +50,9 @@ type Sources struct {
 	// Prompt asks for a passphrase on the terminal; it fails when there is
 	// none.
 	Prompt func(prompt string) ([]byte, error)
+	// Warn, when set, is told of a passphrase file its group or others
+	// can read.
+	Warn func(msg string)
 }
 
 // Issuer returns the issuer key's passphrase: File, $CA_PASSPHRASE_FILE,
@@ -93,7 +89,9 @@ func (s *Sources) New(prompt, what, hint string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer clear(again)
 	if !bytes.Equal(again, p) {
+		clear(p)
 		return nil, usage("the %s differ", what)
 	}
 	return p, nil
@@ -121,6 +119,7 @@ func (s *Sources) OpenKey(path string) (crypto.Signer, error) {
 		pass = p
 	}
 	key, err := pem.ParsePrivateKey(data, pass)
+	clear(pass) // the KDF is done
 	if errors.Is(err, pem.ErrWrongPassphrase) {
 		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
 	}
@@ -130,44 +129,32 @@ func (s *Sources) OpenKey(path string) (crypto.Signer, error) {
 	return key, nil
 }
 
-// from reads the first line of file, else of the file named by
-// Env[fileEnv], else takes Env[valueEnv] (when valueEnv is not ""); ok is
-// false when none is set.
+// from reads the first line of file (pem.ReadPassphraseFile), else of the
+// file named by Env[fileEnv], else takes Env[valueEnv] (when valueEnv is
+// not ""); ok is false when none is set. A passphrase file its group or
+// others can read gets a warning.
 func (s *Sources) from(file, fileEnv, valueEnv string) ([]byte, bool, error) {
 	if file == "" {
 		file = s.Env[fileEnv]
 	}
 	if file != "" {
-		line, err := firstLine(file)
+		line, exposed, err := pem.ReadPassphraseFile(file)
+		if errors.Is(err, pem.ErrPassphraseLine) {
+			return nil, false, usage("passphrase file %s: its first line is over %d bytes", file, pem.MaxPassphraseLine)
+		}
 		if err != nil {
 			return nil, false, err
 		}
-		if line == "" {
+		if exposed && s.Warn != nil {
+			s.Warn(fmt.Sprintf("passphrase file %s is readable by group or others; chmod 600 %[1]s", file))
+		}
+		if len(line) == 0 {
 			return nil, false, usage("passphrase file %s is empty", file)
 		}
-		return []byte(line), true, nil
+		return line, true, nil
 	}
 	if valueEnv != "" && s.Env[valueEnv] != "" {
 		return []byte(s.Env[valueEnv]), true, nil
 	}
 	return nil, false, nil
-}
-
-// firstLine reads the first line of a passphrase file, as openssl's file:
-// does: no further (a FIFO need not be closed), and at most MaxLine bytes
-// (not /dev/zero into memory).
-func firstLine(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("read passphrase file: %w", err)
-	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(f, MaxLine).ReadSlice('\n')
-	switch {
-	case errors.Is(err, bufio.ErrBufferFull):
-		return "", usage("passphrase file %s: its first line is over %d bytes", file, MaxLine)
-	case err != nil && !errors.Is(err, io.EOF):
-		return "", fmt.Errorf("read passphrase file: %w", err)
-	}
-	return strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"), nil
 }
