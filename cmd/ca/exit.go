@@ -53,7 +53,8 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase), errors.Is(err, passphrase.ErrUsage),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular),
 		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):
