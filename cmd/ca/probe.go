@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
@@ -132,17 +131,17 @@ func runProbe(ctx context.Context, g *globals, o *probeOptions, addr string) err
 		}
 		cfg.Certificates = []tls.Certificate{kp}
 	}
-	rc, err := g.newRevocationCheck(o.crl)
+	rc, err := g.probeRevocation(o.crl)
 	if err != nil {
 		return err
 	}
-	rc.roots = cfg.RootCAs
-	cfg.CheckRevocation = rc.check
+	rc.Roots = cfg.RootCAs
+	cfg.CheckRevocation = rc.Check
 	res, err := tlsendpoint.Probe(ctx, cfg)
 	if err != nil {
 		return usageError{err}
 	}
-	if err := g.render(probeReport{Result: res, source: rc.source, resume: o.resume}); err != nil {
+	if err := g.render(probeReport{Result: res, source: rc.Source, resume: o.resume}); err != nil {
 		return err
 	}
 	return probeExit(res, tlsendpoint.Outcome(o.expect))
@@ -168,57 +167,31 @@ func probeExit(res *tlsendpoint.Result, expect tlsendpoint.Outcome) error {
 	return &exitError{code: exitVerify, msg: fmt.Sprintf("expected %s, got %s%s", expect, got, detail)}
 }
 
-// probeRoots returns the roots to verify the server with: --ca, --issuer,
-// the home's roots, or nil (the system's) when there is no home.
+// probeRoots returns the roots to verify the server with: --ca, else
+// the home's (home.ProbeRoots).
 func (g *globals) probeRoots(ctx context.Context, o *probeOptions) (*x509.CertPool, error) {
-	if o.caFile != "" {
-		certs, err := readCertChainFile(o.caFile)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-		return pool, nil
+	if o.caFile == "" {
+		return g.h().ProbeRoots(ctx, o.issuer)
 	}
-	if o.issuer == "" && !fileExists(g.h().StorePath()) {
-		return nil, nil
-	}
-	set, err := g.h().Hierarchy(ctx)
+	certs, err := readCertChainFile(o.caFile)
 	if err != nil {
 		return nil, err
 	}
-	if o.issuer == "" {
-		roots, _ := set.Pools()
-		return roots, nil
-	}
-	if _, err := set.Get(o.issuer); err != nil {
-		return nil, err
-	}
 	pool := x509.NewCertPool()
-	pool.AddCert(set.Certificate(o.issuer))
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
 	return pool, nil
 }
 
-// revocationCheck is probe's CheckRevocation, by SPEC.md's order: the
-// home's store, --crl, the certificate's CRL distribution point. source
-// says which answered.
-type revocationCheck struct {
-	g       *globals
-	home    bool
-	crlDER  []byte // --crl FILE
-	crlURL  string // --crl URL
-	crlName string
-	roots   *x509.CertPool // for a CRL fetched over HTTPS: the probe's roots (nil: the system's)
-	source  string
-}
-
-func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
-	rc := &revocationCheck{g: g, home: fileExists(g.h().StorePath()), crlName: crl, source: "none"}
+// probeRevocation is the home's revocation check with --crl: a URL, or a
+// file read here.
+func (g *globals) probeRevocation(crl string) (*home.ProbeRevocation, error) {
+	rc := g.h().NewProbeRevocation()
+	rc.CRLName = crl
 	switch {
 	case strings.HasPrefix(crl, "http://"), strings.HasPrefix(crl, "https://"):
-		rc.crlURL = crl
+		rc.CRLURL = crl
 	case crl != "":
 		f, err := os.Open(crl)
 		if err != nil {
@@ -229,86 +202,11 @@ func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--crl %s: %w", crl, err)
 		}
-		if rc.crlDER, _, err = pem.Decode(data, pem.MaxCRLSize, pem.TypeCRL); err != nil {
+		if rc.CRL, _, err = pem.Decode(data, pem.MaxCRLSize, pem.TypeCRL); err != nil {
 			return nil, fmt.Errorf("--crl %s: %w", crl, err)
 		}
 	}
 	return rc, nil
-}
-
-func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certificate) (tlsendpoint.Revocation, error) {
-	if rc.home {
-		rev, known, err := rc.fromStore(ctx, leaf)
-		if known || err != nil {
-			return rev, err
-		}
-	}
-	der, url := rc.crlDER, rc.crlURL
-	if der == nil && url == "" {
-		for _, u := range leaf.CRLDistributionPoints {
-			if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-				url = u
-				break
-			}
-		}
-	}
-	if der == nil && url == "" {
-		return tlsendpoint.RevocationUnchecked, nil
-	}
-	rc.source = "CRL " + rc.crlName
-	if url != "" {
-		rc.source = "CRL " + url
-		var err error
-		if der, err = tlsendpoint.FetchCRL(ctx, url, rc.roots); err != nil {
-			return tlsendpoint.RevocationUnchecked, err
-		}
-	}
-	if issuer == nil {
-		return tlsendpoint.RevocationUnchecked, errors.New("the server sent no issuer to check the CRL with")
-	}
-	return tlsendpoint.CheckCRL(der, leaf, issuer, rc.g.now())
-}
-
-// fromStore looks leaf up in the home's store; known is false when the
-// store did not record this very certificate. The leaf is revoked also when
-// its issuer, or any issuer above it, is revoked in the store.
-func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
-	st, err := rc.g.h().OpenStoreRead()
-	if err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	defer st.Close()
-	lookup := func(c *x509.Certificate) (*ca.CertRecord, error) {
-		rec, err := st.Certificate(ctx, c.SerialNumber)
-		switch {
-		case errors.Is(err, ca.ErrNotFound) || (err == nil && !bytes.Equal(rec.DER, c.Raw)):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		}
-		return rec, nil
-	}
-	rec, err := lookup(leaf)
-	if rec == nil || err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	rc.source = "store " + rc.g.h().StorePath()
-	if rec.Revocation != nil {
-		return tlsendpoint.RevocationRevoked, true, nil
-	}
-	set, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	for _, c := range set.Chain(rec.Issuer) {
-		if c == nil {
-			continue
-		}
-		if irec, err := lookup(c); err != nil || (irec != nil && irec.Revocation != nil) {
-			return tlsendpoint.RevocationRevoked, true, err
-		}
-	}
-	return tlsendpoint.RevocationGood, true, nil
 }
 
 // probeReport is what probe prints: the library's Result (its JSON as is)
