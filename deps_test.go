@@ -21,6 +21,7 @@ var allowedImports = map[string]struct {
 	"pkg/crl":         {[]string{"pkg/pem"}, nil},
 	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
+	"pkg/trust":       {nil, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
 	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem"}, nil},
 }
