@@ -326,4 +326,3 @@ func serverKeyExchangeScheme(raw []byte) string {
 	}
 	return ""
 }
-

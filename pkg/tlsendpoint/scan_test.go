@@ -46,20 +46,20 @@ func TestScanGoServer(t *testing.T) {
 	cert := p.issue(t, leafOptions{cn: "localhost", server: true}).chain
 	for _, tc := range []struct {
 		name                     string
-		cfg                      tls.Config
+		cfg                      *tls.Config
 		versions, suites, groups []string
 		handshakeSig             string
 	}{
-		{"tls1.2 two suites two groups", tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+		{"tls1.2 two suites two groups", &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
 			CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256},
 			CurvePreferences: []tls.CurveID{tls.CurveP256, tls.X25519}},
 			[]string{"TLS 1.2"}, []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"},
 			[]string{"x25519", "secp256r1"}, "ECDSAWithP256AndSHA256"},
-		{"tls1.0 to 1.2 one CBC suite", tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12,
+		{"tls1.0 to 1.2 one CBC suite", &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12,
 			CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA},
 			CurvePreferences: []tls.CurveID{tls.CurveP384}},
 			[]string{"TLS 1.0", "TLS 1.1", "TLS 1.2"}, []string{"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}, []string{"secp384r1"}, "ECDSAWithP256AndSHA256"},
-		{"tls1.3 only", tls.Config{MinVersion: tls.VersionTLS13, CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.CurveP521}},
+		{"tls1.3 only", &tls.Config{MinVersion: tls.VersionTLS13, CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.CurveP521}},
 			[]string{"TLS 1.3"}, nil, []string{"X25519MLKEM768", "secp521r1"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
