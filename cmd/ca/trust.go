@@ -76,7 +76,7 @@ func newTrustActionCmd(g *globals, action string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.system, "system", false, "the system store (macOS: the System keychain; Windows: the machine's Root store)")
-	f.StringVar(&o.nss, "nss", "", "NSS databases: alone, every one found (~/.pki/nssdb, Firefox profiles); --nss DIR, one")
+	f.StringVar(&o.nss, "nss", "", "NSS databases: alone, every one found (~/.pki/nssdb, Firefox profiles); --nss `DIR` (or --nss=DIR), that one")
 	f.Lookup("nss").NoOptDefVal = nssFound
 	f.StringVar(&o.java, "java", "", "a Java keystore `FILE` (password changeit, or $CA_JAVA_STOREPASS)")
 	if action != "status" {
