@@ -109,6 +109,9 @@ func (a Action) apply(ctx context.Context, r Runner) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, os.ErrPermission) {
+		err = fmt.Errorf("%w (the system store needs root: run it with sudo)", err)
+	}
 	if a.Store != "" {
 		return fmt.Errorf("trust: %s: %s: %w", a.Store, a, err)
 	}
