@@ -52,7 +52,7 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "only certificates this issuer signed")
 	f.StringVar(&o.status, "status", "all", "valid, revoked, expired or all")
-	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)")
+	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)"+durationUnits)
 	f.StringVar(&o.subject, "subject", "", "only certificates whose subject or a SAN contains this text (any case)")
 	return cmd
 }

@@ -80,7 +80,7 @@ verify the chain. Exit 0 when the server accepted a handshake, 6 otherwise.`,
 	f.StringVar(&o.crl, "crl", "", "check revocation against this CRL: a file (PEM or DER) or an http(s) URL")
 	f.BoolVar(&o.resume, "resume", false, "make a second handshake that resumes the first session")
 	f.StringVar(&o.expect, "expect", "", "exit 0 only for this outcome: ok, revoked or refused")
-	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long (with --scan: each handshake)")
+	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long (with --scan: each handshake)"+durationUnits)
 	f.BoolVar(&o.scan, "scan", false, "list what the server accepts: TLS versions, cipher suites, groups (one handshake each)")
 	return cmd
 }

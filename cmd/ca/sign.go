@@ -68,7 +68,7 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.profile, "profile", "server", "server, client or device")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)"+durationUnits)
 	f.StringVar(&o.out, "out", "", `file for the certificate of one request (replaces only a certificate; "-": stdout, the default)`)
 	f.StringVar(&o.outDir, "out-dir", "", "directory for the certificates, as NAME.crt (needed for several requests)")
 	f.BoolVar(&o.chain, "chain", false, "write the issuer's intermediates after the leaf")

@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -84,7 +85,9 @@ func revokeConflicts(unknown, revoked []string) error {
 
 // CRLOptions configure Issuer.CreateCRL.
 type CRLOptions struct {
-	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means 7 days.
+	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means
+	// 7 days, or less when the issuer's notAfter comes sooner. One that ends
+	// after the issuer's notAfter is refused (ErrRefused).
 	NextUpdate time.Duration
 	// IncludeExpired keeps entries of expired certificates for ever.
 	IncludeExpired bool
@@ -110,10 +113,14 @@ type CRLOptions struct {
 func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, error) {
 	next := opts.NextUpdate
 	if next == 0 {
-		next = 7 * 24 * time.Hour
+		// Not asked for: 7 days, or up to the issuer's notAfter when that comes sooner.
+		next = min(7*24*time.Hour, i.cert.NotAfter.Sub(i.now().UTC().Truncate(time.Second)))
 	}
 	if next < 0 {
 		return nil, fmt.Errorf("%w: --next-update %s must be after thisUpdate", ErrRefused, next)
+	}
+	if err := i.checkCRLEnd(next); err != nil {
+		return nil, err
 	}
 	for round := 0; ; round++ {
 		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
@@ -136,6 +143,23 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 	}
 }
 
+// checkCRLEnd refuses (ErrRefused) a nextUpdate past the issuer's notAfter:
+// a CRL never outlives its issuer (SPEC "Validity"), as no certificate
+// does; it is refused, not shortened, and the message says what is left.
+func (i *Issuer) checkCRLEnd(next time.Duration) error {
+	now := i.now().UTC().Truncate(time.Second)
+	end := i.cert.NotAfter.UTC()
+	if !now.Add(next).After(end) {
+		return nil
+	}
+	left := end.Sub(now).Truncate(time.Minute)
+	if left <= 0 {
+		return fmt.Errorf("%w: issuer %s expired at %s; it signs no CRL", ErrRefused, i.name, end.Format(time.RFC3339))
+	}
+	return fmt.Errorf("%w: nextUpdate %s would come after issuer %s's notAfter %s, and a CRL never outlives its issuer; ask for at most %s (--next-update %dm)",
+		ErrRefused, now.Add(next).Format(time.RFC3339), i.name, end.Format(time.RFC3339), left, int64(left/time.Minute))
+}
+
 func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired bool) (*CRLRecord, error) {
 	now := i.now().UTC().Truncate(time.Second)
 	number := big.NewInt(1)
@@ -148,39 +172,46 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 		number.Add(last.Number, big.NewInt(1))
 		lastUpdate = last.ThisUpdate
 	}
-	var entries []crl.Entry
-	collect := func(r *Revocation) error {
-		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now. Times are whole
-		// seconds, so a revocation in the same second as the last CRL may
-		// have come after it: it stays for one more CRL (staying longer is
-		// always allowed; leaving early is not).
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
-			return nil
-		}
-		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
-		return nil
+	// The last CRL was issued after a certificate expired and after it was
+	// revoked, so it listed it: it may leave now. Times are whole seconds,
+	// so a revocation in the same second as the last CRL may have come
+	// after it: it stays for one more CRL (staying longer is always
+	// allowed; leaving early is not).
+	keep := func(r *Revocation) bool {
+		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
 	}
-	if last == nil {
-		err = i.store.Revocations(ctx, i.name, collect)
-	} else {
-		var missing []crl.Entry
-		missing, err = missingFrom(ctx, i.store, i.name, last, collect)
+	if last != nil {
+		missing, err := missingFrom(ctx, i.store, i.name, last, nil)
 		if err == nil {
 			err = i.checkMissing(ctx, last, missing, includeExpired)
 		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	// The entries stream from the store, read three times (the store is
+	// held for writing, so it is the same each time): no list of a million.
+	count := 0
+	src := func(visit func(crl.Entry) error) error {
+		count = 0
+		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+			if !keep(r) {
+				return nil
+			}
+			count++
+			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		})
 	}
-	der, err := crl.Create(i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: entries})
+	var out bytes.Buffer
+	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
 	if errors.Is(err, crl.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: len(entries), DER: der}, nil
+	der := out.Bytes()
+	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: der}, nil
 }
 
 // checkMissing judges the entries of the last CRL whose revocation record

@@ -96,7 +96,7 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	v := &Verification{}
 	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s (%s) does not chain to this home's root: %v", FormatSerial(cert.SerialNumber), cert.Subject, err)
+		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s (%s) does not chain to this home's root: %v", FormatSerial(cert.SerialNumber), Printable(cert.Subject.String()), err)
 		return v, nil
 	}
 	chain := chains[0]
