@@ -60,13 +60,14 @@ Without --cert it issues itself a short-lived "server" certificate from the
 issuer (a fresh key in memory; SANs from --dns and --ip; recorded in the store
 like any other). It loads what it needs at start and closes the store: it
 re-reads the revocations every second, so "ca revoke" in another shell takes
-effect a second later, and every other command works while it runs.
+effect a second later, also on open connections (a revoked client's kept-alive
+connections are closed), and every other command works while it runs.
 
 Pages: / (the connection, as HTML), /handshake.json (the same as JSON),
 /ca.pem (the root), /crl (the issuer's latest CRL, DER; one is exported at
 start when there is none). It prints its URL and CA file ("-o json": one JSON
 line), writes the URL to --ready-file once it accepts connections, logs failed
-handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
+handshakes to stderr and stops with exit 0 on SIGHUP, SIGINT or SIGTERM.`,
 		Example: `  ca serve --client-auth require --ready-file ready
   curl --cacert pki/issuers/root/cert.pem --cert app.chain.pem --key app.key https://127.0.0.1:8443/handshake.json
   ca serve --addr 127.0.0.1:0 --tls-min 1.3 -o json`,
@@ -374,7 +375,7 @@ func serveIssuer(set *ca.Hierarchy, name string, leaf *x509.Certificate) (*ca.Is
 // no error: /crl is then 404 and s.warning says why.
 func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
 	li, err := g.h().LoadIssuer(ctx, s.issuer)
-	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
+	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) && !errors.Is(err, pem.ErrNotRegularInput) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	stdpem "encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 
@@ -19,6 +20,25 @@ func readCertChainFile(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read certificate: %w", err)
 	}
+	return parseCertChainFile(f, path)
+}
+
+// readRegularCertChainFile is readCertChainFile for a certificate that
+// must be a regular file ("ca serve --cert"): anything else is refused at
+// once (pem.ErrNotRegularInput).
+func readRegularCertChainFile(path string) ([]*x509.Certificate, error) {
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read certificate: %w", err)
+	}
+	return parseCertChainFile(f, path)
+}
+
+// parseCertChainFile reads, closes and parses a certificate chain file.
+func parseCertChainFile(f *os.File, path string) ([]*x509.Certificate, error) {
 	defer f.Close()
 	data, err := pem.ReadAll(f, pem.MaxSize)
 	if err != nil {
@@ -65,7 +85,7 @@ func readCertChainFile(path string) ([]*x509.Certificate, error) {
 // with the global passphrase sources (--passphrase-file, ...), like any
 // key the user holds. A key that group or others can read is refused.
 func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, error) {
-	certs, err := readCertChainFile(certPath)
+	certs, err := readRegularCertChainFile(certPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
