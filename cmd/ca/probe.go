@@ -30,6 +30,7 @@ type probeOptions struct {
 	resume     bool
 	expect     string
 	timeout    string
+	scan       bool
 }
 
 func newProbeCmd(g *globals) *cobra.Command {
@@ -52,10 +53,18 @@ certificate (an encrypted key opens with --key-passphrase-file, else the
 The outcome is ok (handshake done, chain good, not revoked), revoked (the
 server's certificate is), refused (the server refused our client certificate,
 or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
---expect OUTCOME, 0 when the outcome is that one, 6 otherwise.`,
+--expect OUTCOME, 0 when the outcome is that one, 6 otherwise.
+
+--scan lists what the server accepts instead: each TLS version (1.0 to 1.3),
+each cipher suite crypto/tls can offer up to TLS 1.2 (one handshake per suite
+and version; of TLS 1.3's suites only the one the server picks, since Go
+cannot offer them one by one), each key exchange group, the certificate's key
+and signature algorithm and the TLS 1.2 handshake signature. It does not
+verify the chain. Exit 0 when the server accepted a handshake, 6 otherwise.`,
 		Example: `  ca probe https://127.0.0.1:8443/ --resume
   ca probe 127.0.0.1:8443 --cert app.chain.pem --key app.key --expect ok
-  ca probe db.internal:5433 --ca root.pem --crl http://ca.internal/crl --expect revoked -o json`,
+  ca probe db.internal:5433 --ca root.pem --crl http://ca.internal/crl --expect revoked -o json
+  ca probe --scan 127.0.0.1:8443 -o json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runProbe(cmd.Context(), g, o, args[0]) },
 	}
@@ -70,7 +79,8 @@ or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
 	f.StringVar(&o.crl, "crl", "", "check revocation against this CRL: a file (PEM or DER) or an http(s) URL")
 	f.BoolVar(&o.resume, "resume", false, "make a second handshake that resumes the first session")
 	f.StringVar(&o.expect, "expect", "", "exit 0 only for this outcome: ok, revoked or refused")
-	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long"+durationUnits)
+	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long (with --scan: each handshake)"+durationUnits)
+	f.BoolVar(&o.scan, "scan", false, "list what the server accepts: TLS versions, cipher suites, groups (one handshake each)")
 	return cmd
 }
 
@@ -116,6 +126,9 @@ func (o *probeOptions) check() (tlsendpoint.ProbeConfig, error) {
 }
 
 func runProbe(ctx context.Context, g *globals, o *probeOptions, addr string) error {
+	if o.scan {
+		return runProbeScan(ctx, g, o, addr)
+	}
 	cfg, err := o.check()
 	if err != nil {
 		return err
