@@ -9,3 +9,6 @@ func exposed(fs.FileInfo) bool { return false }
 
 // othersWrite is false on Windows, for the same reason: no modes to read.
 func othersWrite(fs.FileInfo) bool { return false }
+
+// openNonblock is 0 on Windows: no FIFO there waits for a writer at open.
+const openNonblock = 0

@@ -66,6 +66,10 @@ func describeMode(m fs.FileMode) string {
 		return "symlink"
 	case m&fs.ModeDevice != 0:
 		return "device"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
 	}
 	return "special file"
 }
