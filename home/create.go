@@ -24,7 +24,7 @@ import (
 // (CreateIntermediate).
 type NewCA struct {
 	Name   string      // its name in the home
-	Config ca.CAConfig // subject, validity, path length, constraints
+	Config ca.Template // subject, validity, path length, constraints
 	Key    crypto.Signer
 	KeyPEM []byte      // Key as written to key.pem (encrypted or not)
 	Policy *csr.Policy // nil: csr.DefaultPolicy of the subject
@@ -130,7 +130,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 		return err
 	}
 	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw},
-		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot))
+		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot.Name()))
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}

@@ -27,7 +27,7 @@ func newCA(t *testing.T, name string, subject pkix.Name) home.NewCA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return home.NewCA{Name: name, Config: ca.CAConfig{Subject: subject, Validity: 48 * time.Hour, MaxPathLen: -1}, Key: key, KeyPEM: keyPEM}
+	return home.NewCA{Name: name, Config: ca.Template{Subject: subject, Validity: 48 * time.Hour, MaxPathLen: -1}, Key: key, KeyPEM: keyPEM}
 }
 
 // newHome creates a home with a root called "root" in a temp dir.

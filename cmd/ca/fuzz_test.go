@@ -29,7 +29,7 @@ func FuzzSignInput(f *testing.F) {
 		f.Fatal(err)
 	}
 	now := time.Now()
-	root, err := ca.CreateRoot(ca.CAConfig{Subject: pkix.Name{CommonName: "Fuzz Root", Organization: []string{"Example"}, Country: []string{"DE"}},
+	root, err := ca.CreateRoot(ca.Template{Subject: pkix.Name{CommonName: "Fuzz Root", Organization: []string{"Example"}, Country: []string{"DE"}},
 		Validity: 24 * time.Hour, MaxPathLen: -1}, key, now)
 	if err != nil {
 		f.Fatal(err)

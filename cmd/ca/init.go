@@ -62,7 +62,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
+	cfg := ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
 	cert, err := home.Create(ctx, g.h().Config(), home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
 	if err != nil {
 		return err

@@ -152,23 +152,23 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 
 // config parses the flags into the new CA's key type, configuration and
 // policy (nil: the default policy of its subject).
-func (o *intermediateOptions) config() (pem.KeyType, ca.CAConfig, *csr.Policy, error) {
+func (o *intermediateOptions) config() (pem.KeyType, ca.Template, *csr.Policy, error) {
 	kt, validity, policy, err := o.check()
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
-	return kt, ca.CAConfig{
+	return kt, ca.Template{
 		Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,

@@ -198,8 +198,8 @@ func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
 	var keyPEM []byte
 	return ca.Job{
 		Index: index,
-		Prepare: func() (*ca.Issued, error) {
-			p, err := r.iss.PrepareKey(req, r.pass)
+		Sign: func() (*ca.Issued, error) {
+			p, err := r.iss.SignNewKey(req, r.pass)
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +214,7 @@ func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
 
 // failedJob reports err for a row without doing any work.
 func failedJob(index int, err error) ca.Job {
-	return ca.Job{Index: index, Prepare: func() (*ca.Issued, error) { return nil, err }}
+	return ca.Job{Index: index, Sign: func() (*ca.Issued, error) { return nil, err }}
 }
 
 // batch runs the pipeline: feed sends the jobs, report gets each result.

@@ -411,7 +411,7 @@ func issueServeCert(ctx context.Context, li *home.Issuer, o *serveOptions, sf *s
 	}
 	subject := li.Policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
 	req := csr.Request{Subject: subject.ToRDNSequence(), DNSNames: o.dns, IPAddresses: sf.ips, PublicKey: key.Public()}
-	issued, err := li.SignRequest(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: validity})
+	issued, err := li.Issue(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: validity})
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
 	}

@@ -223,7 +223,7 @@ func (b *signBatch) run(ctx context.Context) error {
 	go func() {
 		defer close(jobs)
 		for i := range b.inputs {
-			jobs <- ca.Job{Index: i, Prepare: b.prepare(i), Files: b.files(i)}
+			jobs <- ca.Job{Index: i, Sign: b.prepare(i), Files: b.files(i)}
 		}
 	}()
 	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, Hook: b.g.batchHook(), OnResult: func(r ca.Result) {
@@ -257,7 +257,7 @@ func (b *signBatch) prepare(i int) func() (*ca.Issued, error) {
 		if in.err != nil {
 			return nil, in.err
 		}
-		iss, err := b.li.Prepare(in.req, b.opts)
+		iss, err := b.li.Sign(in.req, b.opts)
 		in.csr, in.req = nil, csr.Request{} // the request is done with: let it go
 		return iss, err
 	}

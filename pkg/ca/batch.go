@@ -11,15 +11,15 @@ import (
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
-// Job is one certificate of a batch. Prepare runs in a worker, outside any
+// Job is one certificate of a batch. Sign runs in a worker, outside any
 // store transaction (key generation, judging, signing); Files names the files
 // to write for the certificate (from the writer, or from the placer for a
 // certificate signed again under a new serial: calls for different jobs may
 // run at once).
 type Job struct {
-	Index   int
-	Prepare func() (*Issued, error)
-	Files   func(*Issued) ([]pem.File, error)
+	Index int
+	Sign  func() (*Issued, error)
+	Files func(*Issued) ([]pem.File, error)
 }
 
 // Result is what became of one Job.
@@ -116,7 +116,7 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 					ready <- preparedJob{job: j, err: errBatchStopped}
 					continue
 				}
-				iss, err := j.Prepare()
+				iss, err := j.Sign()
 				ready <- preparedJob{job: j, issued: iss, err: err}
 			}
 		}()
