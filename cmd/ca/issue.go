@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -87,47 +87,24 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	cfg := home.ProvisionConfig{Issuer: o.issuer, Dir: cmp.Or(o.outDir, "."), Passphrase: pass, Workers: o.workers,
+		CheckFiles: func(files ...pem.File) error { return g.checkFiles("--out-dir", files...) }}
 	if o.manifest != "" {
-		return runIssueManifest(ctx, g, o, def, pass)
+		return runIssueManifest(ctx, g, o, cfg, def)
 	}
 	req, err := o.request(def)
 	if err != nil {
 		return err
 	}
-	dir := o.outDir
-	if dir == "" {
-		dir = "."
-	}
-	name := ca.FileName(o.dn.cn)
-	files := func() error {
-		return g.checkFiles("--out-dir", ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil)...)
-	}
-	if err := files(); err != nil {
-		return err
-	}
-	run, err := g.startIssue(ctx, o, dir, pass)
+	p, err := g.h().Provision(ctx, cfg, req)
 	if err != nil {
 		return err
 	}
-	defer run.close()
-	// Again with the store held: another "ca issue" of the same name may
-	// have written its files while this one waited for the store.
-	if err := files(); err != nil {
-		return err
-	}
-	var res ca.Result
-	err = run.batch(ctx, 1, func(jobs chan<- ca.Job) { jobs <- run.job(0, req, name) }, func(r ca.Result) { res = r })
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		return err
-	}
-	c := res.Issued.Cert
+	c := p.Issued.Cert
 	return g.render(issueResult{
 		Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(), SANs: orEmpty(ca.SANs(c)),
-		NotAfter: c.NotAfter.UTC(), Profile: res.Issued.Record.Profile, Issuer: run.iss.Name(),
-		Key: res.Files[2], Cert: res.Files[0], Chain: res.Files[1],
+		NotAfter: c.NotAfter.UTC(), Profile: p.Issued.Record.Profile, Issuer: p.Issuer,
+		Key: p.Key, Cert: p.Cert, Chain: p.Chain,
 	})
 }
 
@@ -161,70 +138,6 @@ func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
 	}
 	req.DNSNames, req.IPAddresses, req.EmailAddresses, req.URIs = o.sans.dns, ips, o.sans.emails, uris
 	return req, nil
-}
-
-// issueRun is an issuer ready to provision into one directory.
-type issueRun struct {
-	g     *globals
-	st    ca.Store
-	iss   *home.Issuer
-	dir   string
-	pass  []byte
-	inter []*x509.Certificate
-	hook  func(ca.Stage)
-	close func() error
-}
-
-// startIssue opens the store and the issuer.
-func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
-	iss, err := g.h().LoadIssuer(ctx, o.issuer)
-	if err != nil {
-		return nil, err
-	}
-	if err := iss.CheckNotRevoked(ctx); err != nil {
-		iss.Close()
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		iss.Close()
-		return nil, fmt.Errorf("create --out-dir: %w", err)
-	}
-	return &issueRun{g: g, st: iss.Store, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
-		hook: g.batchHook(), close: iss.Close}, nil
-}
-
-// job makes the key and certificate of req in a worker and names its files.
-func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
-	var keyPEM []byte
-	return ca.Job{
-		Index: index,
-		Sign: func() (*ca.Issued, error) {
-			p, err := r.iss.SignNewKey(req, r.pass)
-			if err != nil {
-				return nil, err
-			}
-			keyPEM = p.KeyPEM
-			return p.Issued, nil
-		},
-		Files: func(iss *ca.Issued) ([]pem.File, error) {
-			return ca.ProvisionFiles(r.dir, name, iss.Cert, r.inter, keyPEM), nil
-		},
-	}
-}
-
-// failedJob reports err for a row without doing any work.
-func failedJob(index int, err error) ca.Job {
-	return ca.Job{Index: index, Sign: func() (*ca.Issued, error) { return nil, err }}
-}
-
-// batch runs the pipeline: feed sends the jobs, report gets each result.
-func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.Job), report func(ca.Result)) error {
-	jobs := make(chan ca.Job, 64)
-	go func() {
-		defer close(jobs)
-		feed(jobs)
-	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
 }
 
 type issueResult struct {
@@ -266,31 +179,4 @@ func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
 	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-}
-
-// countLines returns the number of lines of a regular file (the bar's
-// total), or -1 when it cannot tell.
-func countLines(path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return -1
-	}
-	buf := make([]byte, 1<<16)
-	var n int64
-	for {
-		k, err := f.Read(buf)
-		for _, b := range buf[:k] {
-			if b == '\n' {
-				n++
-			}
-		}
-		if err != nil {
-			break
-		}
-	}
-	return max(n-1, 0)
 }

@@ -27,8 +27,8 @@ type KeyRequest struct {
 	Validity       time.Duration
 }
 
-// Provisioned is a new key and the certificate signed for it, not yet recorded.
-type Provisioned struct {
+// SignedKey is a new key and the certificate signed for it, not yet recorded.
+type SignedKey struct {
 	Issued *Issued
 	// KeyPEM is the PKCS#8 key, encrypted when a passphrase was given.
 	KeyPEM []byte
@@ -40,7 +40,7 @@ type Provisioned struct {
 // profile rules as a CSR (Sign) and signs it; it does not record it. The
 // key is encoded with passphrase (unencrypted when it is empty). A broken
 // rule returns a *csr.RefusalError, as Sign does.
-func (i *Issuer) SignNewKey(r KeyRequest, passphrase []byte) (*Provisioned, error) {
+func (i *Issuer) SignNewKey(r KeyRequest, passphrase []byte) (*SignedKey, error) {
 	kt := r.KeyType
 	if kt == "" {
 		kt = pem.ECDSAP256
@@ -66,7 +66,7 @@ func (i *Issuer) SignNewKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Provisioned{Issued: iss, KeyPEM: keyPEM}, nil
+	return &SignedKey{Issued: iss, KeyPEM: keyPEM}, nil
 }
 
 // Intermediates returns the issuer's certificate and its parents, less the
