@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
@@ -113,39 +111,21 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
-	kt, cfg, policy, err := o.config()
+	kt, tmpl, policy, err := o.config()
 	if err != nil {
 		return err
 	}
-	if err := g.h().CheckNewIssuer(o.name); err != nil {
-		return err
-	}
-	parent, err := g.h().OpenIssuer(ctx, cmp.Or(o.parent, ca.TheRoot))
+	created, err := g.h().CreateIntermediate(ctx, o.parent, home.NewCA{
+		Name: o.name, Template: tmpl, KeyType: kt, Policy: policy,
+		Passphrase: func(parent []byte) ([]byte, error) { return g.newKeyPassphrase(o.noPass, parent, true) },
+	})
 	if err != nil {
 		return err
 	}
-	newPass, err := g.newKeyPassphrase(o.noPass, parent.KeyPassphrase, true)
-	if err != nil {
-		return err
-	}
-	cfg.Subject = inheritSubject(cfg.Subject, parent.Hierarchy.Certificate(parent.Record.Name).Subject)
-	// The new key and its KDF, before the store is locked.
-	key, keyPEM, err := newKey(kt, newPass)
-	if err != nil {
-		return err
-	}
-	if err := parent.Bind(); err != nil {
-		return err
-	}
-	defer parent.Close()
-	issued, err := g.h().CreateIntermediate(ctx, parent, home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
-	if err != nil {
-		return err
-	}
-	c := issued.Cert
+	c := created.Cert
 	return g.render(intermediateResult{
-		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
-		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
+		Issuer: o.name, Parent: created.Parent, Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
+		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: created.Encrypted,
 		Chain: g.h().IssuerFile(o.name, home.FileChain),
 	})
 }
@@ -173,22 +153,6 @@ func (o *intermediateOptions) config() (pem.KeyType, ca.Template, *csr.Policy, e
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
 	}, policy, nil
-}
-
-// inheritSubject fills O, C and ST of an intermediate's subject from its
-// parent's when they are not given, so that the default policy's "match"
-// rules hold down the chain.
-func inheritSubject(subject, parent pkix.Name) pkix.Name {
-	if len(subject.Organization) == 0 {
-		subject.Organization = parent.Organization
-	}
-	if len(subject.Country) == 0 {
-		subject.Country = parent.Country
-	}
-	if len(subject.Province) == 0 {
-		subject.Province = parent.Province
-	}
-	return subject
 }
 
 type intermediateResult struct {
