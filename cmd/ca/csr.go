@@ -78,19 +78,10 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := pem.GenerateKey(kt)
+	keyPEM, csrPEM, err := newCSR(kt, tmpl, pass)
 	if err != nil {
 		return err
 	}
-	der, err := csr.Create(key, tmpl)
-	if err != nil {
-		return err
-	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
-	if err != nil {
-		return err
-	}
-	csrPEM := pem.Encode(pem.TypeCSR, der)
 	// The key first: a request is worth nothing without it.
 	files := []pem.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
 	if o.out != "-" {
@@ -107,6 +98,23 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 		Key: o.keyOut, CSR: o.out, Subject: tmpl.Subject.String(), KeyType: string(kt), Encrypted: pass != nil,
 		SANs: sanList(o),
 	})
+}
+
+// newCSR makes a key of type kt and a request for it with the names of
+// tmpl; the key is encrypted with pass unless it is nil.
+func newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []byte, err error) {
+	key, err := pem.GenerateKey(kt)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := csr.Create(key, tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if keyPEM, err = pem.MarshalPrivateKey(key, pass); err != nil {
+		return nil, nil, err
+	}
+	return keyPEM, pem.Encode(pem.TypeCSR, der), nil
 }
 
 // template checks the names given on the command line.

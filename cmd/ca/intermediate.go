@@ -51,12 +51,8 @@ Its validity never passes the parent's (exit 3).`,
 		Example: `  ca intermediate create --name issuing --cn "Example Issuing CA" --permit-dns example.com`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// An empty value ("$VAR" unset) would make a CA without the
-			// constraint asked for: refuse it rather than drop it.
-			for _, name := range []string{"permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"} {
-				if v, _ := cmd.Flags().GetStringSlice(name); cmd.Flags().Changed(name) && len(v) == 0 {
-					return usageError{fmt.Errorf("--%s is empty; give a name, or leave the flag out", name)}
-				}
+			if err := checkNotEmpty(cmd, "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"); err != nil {
+				return err
 			}
 			return runIntermediateCreate(cmd.Context(), g, o)
 		},
@@ -78,6 +74,17 @@ Its validity never passes the parent's (exit 3).`,
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("cn")
 	return cmd
+}
+
+// checkNotEmpty refuses a list flag given with an empty value ("$VAR"
+// unset): it would make a CA without the constraint asked for.
+func checkNotEmpty(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		if v, _ := cmd.Flags().GetStringSlice(name); cmd.Flags().Changed(name) && len(v) == 0 {
+			return usageError{fmt.Errorf("--%s is empty; give a name, or leave the flag out", name)}
+		}
+	}
+	return nil
 }
 
 // checkDNSConstraints refuses (exit 2) a --permit-dns or --exclude-dns that

@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -56,6 +53,12 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runIssue(cmd.Context(), g, o) },
 	}
+	o.register(cmd)
+	return cmd
+}
+
+// register adds the flags of "ca issue" to cmd.
+func (o *issueOptions) register(cmd *cobra.Command) {
 	o.dn.register(cmd, "common name of the certificate (with --manifest: the cn column)")
 	f := cmd.Flags()
 	o.sans.register(cmd)
@@ -72,7 +75,6 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 	for _, name := range []string{"org", "ou", "country", "state", "locality", "dns", "ip", "email", "uri"} {
 		cmd.MarkFlagsMutuallyExclusive(name, "manifest")
 	}
-	return cmd
 }
 
 func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
@@ -162,21 +164,4 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// stderrTerminal returns stderr when it is a terminal.
-func (g *globals) stderrTerminal() (*os.File, bool) {
-	f, ok := g.stderr.(*os.File)
-	return f, ok && term.IsTerminal(int(f.Fd()))
-}
-
-// newIssueProgress returns a progress bar on stderr when it is a terminal, else nil.
-func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
-	f, ok := g.stderrTerminal()
-	if !ok {
-		return nil
-	}
-	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 }

@@ -8,9 +8,11 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/schollz/progressbar/v3"
 )
 
 // runIssueManifest issues every row of --manifest (home.ProvisionManifest)
@@ -28,7 +30,8 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	// A batch makes much short-lived garbage (keys, templates, DER) and
 	// little that lives: collect less often, at the cost of some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	bar := g.newIssueProgress(total)
+	bar := g.progressBar(total, "issuing", progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
+		progressbar.OptionThrottle(100*time.Millisecond))
 	rep, err := g.h().ProvisionManifest(ctx, cfg, mr, def, func(home.RowResult) {
 		if bar != nil {
 			bar.Add(1)

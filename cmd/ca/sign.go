@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,8 +85,8 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 		Issuer: o.issuer, Options: opts, Inputs: args, Stdin: g.stdin, Out: o.out, OutDir: o.outDir,
 		Chain: o.chain, PreRead: preReadBudget,
 		OnResult: func(*home.Signed) {
-			if bar == nil {
-				bar = g.progress(len(args), "signing")
+			if bar == nil && len(args) > 1 {
+				bar = g.progressBar(int64(len(args)), "signing", progressbar.OptionThrottle(50*time.Millisecond))
 			}
 			if bar != nil {
 				bar.Add(1)
@@ -189,19 +190,8 @@ func newSignItem(s *home.Signed, issuer, profile string) *signItem {
 
 // statusOf names an exit code for the summary.
 func statusOf(code int) string {
-	switch code {
-	case exitOK:
-		return "signed"
-	case exitUsage:
-		return "malformed"
-	case exitRefused:
-		return "refused"
-	case exitNotFound:
-		return "not found"
-	case exitConflict:
-		return "exists"
-	}
-	return "failed"
+	return cmp.Or(map[int]string{exitOK: "signed", exitUsage: "malformed", exitRefused: "refused",
+		exitNotFound: "not found", exitConflict: "exists"}[code], "failed")
 }
 
 // reportSigned writes the results: failures on stderr, the data on stdout,
@@ -270,13 +260,20 @@ func signTable(w io.Writer, items []*signItem) error {
 	return table(w, []string{"input", "status", "serial", "subject", "file or reason"}, rows)
 }
 
-// progress returns a progress bar on stderr for n items when stderr is a
-// terminal and there are several items; nil otherwise.
-func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
-	f, ok := g.stderr.(*os.File)
-	if n < 2 || !ok || !term.IsTerminal(int(f.Fd())) {
+// progressBar returns a progress bar of total items (-1: not known) on
+// stderr when it is a terminal; nil otherwise.
+func (g *globals) progressBar(total int64, what string, opts ...progressbar.Option) *progressbar.ProgressBar {
+	f, ok := g.stderrTerminal()
+	if !ok {
 		return nil
 	}
-	return progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(50*time.Millisecond))
+	opts = append([]progressbar.Option{progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish()}, opts...)
+	return progressbar.NewOptions64(total, opts...)
+}
+
+// stderrTerminal returns stderr when it is a terminal.
+func (g *globals) stderrTerminal() (*os.File, bool) {
+	f, ok := g.stderr.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }
