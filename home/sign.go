@@ -32,11 +32,15 @@ type SignConfig struct {
 	Chain bool
 	// PreRead is how many bytes of requests are read and parsed before the
 	// store is opened and the issuer's key loaded (a bad request costs no
-	// passphrase and no lock); the rest are read by the workers.
+	// passphrase and no lock); the rest are read by the workers. 0 means
+	// DefaultPreRead.
 	PreRead int
 	// OnResult, when set, is called as each request is done, from one goroutine.
 	OnResult func(*Signed)
 }
+
+// DefaultPreRead is SignConfig.PreRead when it is not set.
+const DefaultPreRead = 64 << 20
 
 // Signed is what became of one request of a SignConfig.
 type Signed struct {
@@ -62,7 +66,7 @@ type SignReport struct {
 // the run as a whole (the issuer, the store); per-request errors are in the
 // report.
 func (h *Home) SignCSRs(ctx context.Context, cfg SignConfig) (*SignReport, error) {
-	r := &signRun{cfg: cfg, inputs: readCSRs(cfg.Inputs, cfg.Stdin, cfg.PreRead)}
+	r := &signRun{cfg: cfg, inputs: readCSRs(cfg.Inputs, cfg.Stdin, cmp.Or(cfg.PreRead, DefaultPreRead))}
 	r.rep = &SignReport{Results: make([]*Signed, len(r.inputs))}
 	r.checkTargets()
 	if !r.anyReady() {

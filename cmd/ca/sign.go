@@ -21,7 +21,7 @@ import (
 
 // preReadBudget is how many bytes of requests "ca sign csr" reads and
 // parses before it opens the store; the rest are read in the workers.
-var preReadBudget = 64 << 20
+var preReadBudget = home.DefaultPreRead
 
 type signOptions struct {
 	issuer   string
