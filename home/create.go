@@ -108,6 +108,9 @@ func stagePrefix(dir string) string {
 // and its two entries moved in, ca.db last. It returns the root.
 func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	h := New(cfg)
+	if err := CheckIssuerName(req.Name); err != nil {
+		return nil, err
+	}
 	existing, err := checkNew(h.Dir())
 	if err != nil {
 		return nil, err
@@ -227,8 +230,33 @@ func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate
 	return files, nil
 }
 
-// CheckNewIssuer refuses (ca.ErrExists) a name whose directory exists.
+// NameError is an issuer name that cannot be a directory name of the
+// home. It matches ca.ErrUsage.
+type NameError struct{ Name string }
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", e.Name)
+}
+
+// Is makes a NameError match ca.ErrUsage.
+func (e *NameError) Is(target error) bool { return target == ca.ErrUsage }
+
+// CheckIssuerName refuses (*NameError) a name that cannot be the directory
+// of an issuer in issuers/: empty, starting with ".", or holding a path
+// separator or NUL.
+func CheckIssuerName(name string) error {
+	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\\\x00") {
+		return &NameError{Name: name}
+	}
+	return nil
+}
+
+// CheckNewIssuer refuses a name that cannot be an issuer's (CheckIssuerName)
+// and one whose directory exists (ca.ErrExists).
 func (h *Home) CheckNewIssuer(name string) error {
+	if err := CheckIssuerName(name); err != nil {
+		return err
+	}
 	if _, err := os.Lstat(h.IssuerDir(name)); err == nil {
 		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, name, h.IssuerDir(name))
 	}

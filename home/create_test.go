@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -77,4 +78,29 @@ func TestIntermediateKeptWhenPlaceTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	iss.Close()
+}
+
+// TestIssuerNames: a name that cannot be a directory of issuers/ is
+// refused as bad input, by Create and CreateIntermediate too.
+func TestIssuerNames(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{{"root", true}, {"issuing-2.eu_west", true}, {"", false}, {".", false}, {"..", false}, {".hidden", false}, {"a/b", false}, {`a\b`, false}, {"a\x00b", false}} {
+		err := home.CheckIssuerName(tt.name)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ca.ErrUsage)) {
+			t.Errorf("CheckIssuerName(%q) = %v", tt.name, err)
+		}
+	}
+	cfg := home.Config{Dir: filepath.Join(t.TempDir(), "pki"), LockTimeout: time.Second}
+	if _, err := home.Create(context.Background(), cfg, newCA(t, "../escape", subject)); !errors.Is(err, ca.ErrUsage) {
+		t.Fatalf("Create with ../escape: %v, want ErrUsage", err)
+	}
+	if _, err := os.Stat(cfg.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused home exists: %v", err)
+	}
+	h := newHome(t)
+	if _, err := h.CreateIntermediate(context.Background(), "", newCA(t, "../../x", subject)); !errors.Is(err, ca.ErrUsage) {
+		t.Fatalf("CreateIntermediate with ../../x: %v, want ErrUsage", err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,14 +87,6 @@ func (r initResult) text(w io.Writer) {
 		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
 }
 
-// checkName refuses an issuer name that cannot be a directory name.
-func checkName(name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
-		return usageError{fmt.Errorf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", name)}
-	}
-	return nil
-}
-
 // caFlags are the flags ca init and ca intermediate create share.
 type caFlags struct {
 	dn         dnFlags
@@ -117,7 +108,7 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 	if err != nil {
 		return "", 0, nil, err
 	}
-	if err := checkName(c.name); err != nil {
+	if err := home.CheckIssuerName(c.name); err != nil {
 		return "", 0, nil, err
 	}
 	if err := c.dn.check(); err != nil {
