@@ -28,6 +28,9 @@ type NewCA struct {
 	Name     string      // its name in the home
 	Template ca.Template // subject, validity, path length, constraints
 	KeyType  pem.KeyType // "" means pem.ECDSAP256
+	// KDFCost is the cost of an encrypted key's derivation (log2 of
+	// scrypt's N); 0 means pem.DefaultKDFCost.
+	KDFCost int
 	// Passphrase, when set, returns the passphrase that encrypts the new key,
 	// given the passphrase that opened the parent's key (nil for a root, or a
 	// parent whose key is not encrypted); nil means unencrypted. It is called
@@ -44,7 +47,8 @@ type Created struct {
 }
 
 // newKey makes the key of req and encodes it for key.pem, encrypted with
-// the passphrase req gives for parentPass.
+// the passphrase req gives for parentPass, which it clears once the KDF is
+// done (it may be parentPass itself).
 func (req NewCA) newKey(parentPass []byte) (crypto.Signer, []byte, error) {
 	var pass []byte
 	if req.Passphrase != nil {
@@ -53,11 +57,12 @@ func (req NewCA) newKey(parentPass []byte) (crypto.Signer, []byte, error) {
 			return nil, nil, err
 		}
 	}
+	defer clear(pass)
 	key, err := pem.GenerateKey(cmp.Or(req.KeyType, pem.ECDSAP256))
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, cmp.Or(req.KDFCost, pem.DefaultKDFCost))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,7 +113,7 @@ func stagePrefix(dir string) string {
 // and its two entries moved in, ca.db last. It returns the root.
 func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	h := New(cfg)
-	if err := CheckIssuerName(req.Name); err != nil {
+	if err := ca.CheckIssuerName(req.Name); err != nil {
 		return nil, err
 	}
 	existing, err := checkNew(h.Dir())
@@ -230,31 +235,10 @@ func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate
 	return files, nil
 }
 
-// NameError is an issuer name that cannot be a directory name of the
-// home. It matches ca.ErrUsage.
-type NameError struct{ Name string }
-
-func (e *NameError) Error() string {
-	return fmt.Sprintf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", e.Name)
-}
-
-// Is makes a NameError match ca.ErrUsage.
-func (e *NameError) Is(target error) bool { return target == ca.ErrUsage }
-
-// CheckIssuerName refuses (*NameError) a name that cannot be the directory
-// of an issuer in issuers/: empty, starting with ".", or holding a path
-// separator or NUL.
-func CheckIssuerName(name string) error {
-	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\\\x00") {
-		return &NameError{Name: name}
-	}
-	return nil
-}
-
-// CheckNewIssuer refuses a name that cannot be an issuer's (CheckIssuerName)
-// and one whose directory exists (ca.ErrExists).
+// CheckNewIssuer refuses a name that cannot be an issuer's
+// (ca.CheckIssuerName) and one whose directory exists (ca.ErrExists).
 func (h *Home) CheckNewIssuer(name string) error {
-	if err := CheckIssuerName(name); err != nil {
+	if err := ca.CheckIssuerName(name); err != nil {
 		return err
 	}
 	if _, err := os.Lstat(h.IssuerDir(name)); err == nil {
@@ -277,7 +261,9 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA)
 	if err != nil {
 		return nil, err
 	}
+	// The new key and its KDF, before the store is locked.
 	key, keyPEM, err := req.newKey(p.KeyPassphrase)
+	p.ForgetPassphrase()
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -63,6 +64,7 @@ func (h *Home) LoadIssuer(ctx context.Context, name string) (*Issuer, error) {
 		if err := iss.open(); err != nil {
 			return nil, err
 		}
+		iss.ForgetPassphrase() // no new key is encrypted with it
 		return iss, iss.Bind()
 	}
 	if err := iss.open(); err != nil {
@@ -95,6 +97,39 @@ func (h *Home) OpenIssuer(ctx context.Context, name string) (*Issuer, error) {
 	return iss, nil
 }
 
+// ForgetPassphrase clears KeyPassphrase, the passphrase that opened the
+// key, once nothing more is to be encrypted with it.
+func (i *Issuer) ForgetPassphrase() {
+	clear(i.KeyPassphrase)
+	i.KeyPassphrase = nil
+}
+
+// CheckIssuerCert returns nil when the issuer's cert.pem is the certificate
+// the store records for it (or is missing: Warnings reports that), else an
+// error matching ca.ErrFileMismatch that names the file. Commands that use
+// an issuer refuse one whose cert.pem was replaced on disk: it would be
+// handed out as the home's trust anchor while signing goes on under the
+// recorded certificate.
+func (h *Home) CheckIssuerCert(rec *ca.IssuerRecord) error {
+	path := h.IssuerFile(rec.Name, FileCert)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("issuer %s: %w", rec.Name, err)
+	}
+	defer f.Close()
+	data, err := pem.ReadAll(f, pem.MaxSize)
+	if err == nil {
+		err = rec.CheckCertFile(data)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%s)", err, path)
+	}
+	return nil
+}
+
 // Bind opens the store for writing, waiting up to the lock timeout, and
 // makes the issuer ready to sign into it.
 func (i *Issuer) Bind() error {
@@ -120,6 +155,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err != nil {
 		return nil, err
 	}
+	if err := h.CheckIssuerCert(rec); err != nil {
+		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
+	}
 	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
@@ -143,6 +181,9 @@ func (i *Issuer) open() error {
 		}
 	}
 	key, err := pem.ParsePrivateKey(i.keyData, pass)
+	if err != nil {
+		clear(pass)
+	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
 		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
 	}

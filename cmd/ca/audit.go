@@ -50,7 +50,7 @@ func newAuditListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditList(g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)")
+	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)"+durationUnits)
 	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, issue, revoke or crl")
 	f.StringVar(&o.serial, "serial", "", "only records that touched this serial (hex, any form)")
 	return cmd

@@ -50,6 +50,12 @@ An entry leaves the CRL only after it has appeared on one CRL issued after
 its certificate expired (RFC 5280, 3.3); with --include-expired it stays for
 ever. The root has its own CRL, listing revoked intermediates.
 
+The issuer's last CRL, which its key signed, checks the store: an entry it
+lists whose revocation record is gone from the store (damage, or an edit
+behind ca's back) may leave only as the rule above lets any entry leave.
+Otherwise export exits 1 naming the serials, and writes and records
+nothing: run "ca store check" and restore the store from a backup.
+
 The CRL is written atomically to --out (default: stdout), PEM unless --der.
 With --out FILE, a summary goes to stdout (JSON with -o json); with --out -,
 stdout carries only the CRL.`,
@@ -62,7 +68,7 @@ stdout carries only the CRL.`,
 	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
 	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
-	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
+	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due, never past the issuer's notAfter (exit 3)"+durationUnits)
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
 	return cmd
 }
@@ -150,7 +156,7 @@ no CRL yet. Made for cron and CI:
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
-	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed")
+	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed"+durationUnits)
 	return cmd
 }
 

@@ -78,7 +78,7 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, csrPEM, err := newCSR(kt, tmpl, pass)
+	keyPEM, csrPEM, err := g.newCSR(kt, tmpl, pass)
 	if err != nil {
 		return err
 	}
@@ -101,8 +101,10 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 }
 
 // newCSR makes a key of type kt and a request for it with the names of
-// tmpl; the key is encrypted with pass unless it is nil.
-func newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []byte, err error) {
+// tmpl; the key is encrypted with pass (at the KDF cost of --kdf-cost)
+// unless it is nil, and pass is cleared once the KDF is done.
+func (g *globals) newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []byte, err error) {
+	defer clear(pass)
 	key, err := pem.GenerateKey(kt)
 	if err != nil {
 		return nil, nil, err
@@ -111,7 +113,7 @@ func newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []by
 	if err != nil {
 		return nil, nil, err
 	}
-	if keyPEM, err = pem.MarshalPrivateKey(key, pass); err != nil {
+	if keyPEM, err = pem.MarshalPrivateKeyCost(key, pass, g.kdfCost); err != nil {
 		return nil, nil, err
 	}
 	return keyPEM, pem.Encode(pem.TypeCSR, der), nil

@@ -91,7 +91,8 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	pfx, err := gopkcs12.Modern2023.Encode(key, cert, chain, string(password))
+	pfx, err := gopkcs12.Modern2023.Encode(key, cert, chain, string(password)) // the library takes a string
+	clear(password)
 	if err != nil {
 		return fmt.Errorf("encode PKCS#12: %w", err)
 	}
@@ -209,6 +210,7 @@ func (g *globals) readOwnKey(path string) (crypto.Signer, error) {
 		pass = p
 	}
 	key, err := pem.ParsePrivateKey(data, pass)
+	clear(pass) // the KDF is done
 	if errors.Is(err, pem.ErrWrongPassphrase) {
 		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
 	}

@@ -36,7 +36,7 @@ and a failure half-way leaves no home behind.`,
 	f := cmd.Flags()
 	f.StringVar(&o.name, "name", "root", "the root's name in the home")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
-	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid")
+	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid"+durationUnits)
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
@@ -58,7 +58,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	}
 	root, err := home.Create(ctx, g.h().Config(), home.NewCA{
 		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen},
-		KeyType: kt, Passphrase: func([]byte) ([]byte, error) { return pass, nil }, Policy: policy,
+		KeyType: kt, KDFCost: g.kdfCost, Passphrase: func([]byte) ([]byte, error) { return pass, nil }, Policy: policy,
 	})
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 	if err != nil {
 		return "", 0, nil, err
 	}
-	if err := home.CheckIssuerName(c.name); err != nil {
+	if err := ca.CheckIssuerName(c.name); err != nil {
 		return "", 0, nil, err
 	}
 	if err := c.dn.check(); err != nil {

@@ -63,7 +63,7 @@ func (o *issueOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	o.sans.register(cmd)
 	f.StringVar(&o.profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)"+durationUnits)
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new keys unencrypted")
@@ -82,6 +82,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	def.KDFCost = g.kdfCost
 	if o.manifest != "" && o.outDir == "" {
 		return usageError{errors.New("--manifest needs --out-dir DIR")}
 	}
@@ -89,6 +90,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	cfg := home.ProvisionConfig{Issuer: o.issuer, Dir: cmp.Or(o.outDir, "."), Passphrase: pass, Workers: o.workers,
 		CheckFiles: func(files ...pem.File) error { return g.checkFiles("--out-dir", files...) }}
 	if o.manifest != "" {
@@ -112,6 +114,9 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 
 // defaults checks the flags that apply to every certificate.
 func (o *issueOptions) defaults() (ca.KeyRequest, error) {
+	if err := o.dn.checkText(); err != nil {
+		return ca.KeyRequest{}, err
+	}
 	kt, err := pem.ParseKeyType(o.keyType)
 	if err != nil {
 		return ca.KeyRequest{}, err

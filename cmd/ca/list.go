@@ -39,6 +39,9 @@ revoked or expired), revokedAt and reason (null when not revoked) and profile.
 still valid now whose notAfter is within D; --subject TEXT keeps those whose
 subject or a SAN contains TEXT (any case).
 
+A certificate that its issuer's last CRL lists is revoked even when the
+store has lost the record of its revocation; a warning names each such one.
+
 list reads the store into a temporary file and closes the store before it
 writes anything, so a slow reader (a pager) never holds up other commands.`,
 		Example: `  ca list --status valid --expiring-within 30d
@@ -49,7 +52,7 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "only certificates this issuer signed")
 	f.StringVar(&o.status, "status", "all", "valid, revoked, expired or all")
-	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)")
+	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)"+durationUnits)
 	f.StringVar(&o.subject, "subject", "", "only certificates whose subject or a SAN contains this text (any case)")
 	return cmd
 }
@@ -109,7 +112,7 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	}
 	w := bufio.NewWriter(spool)
 	sep := "[\n"
-	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
+	lost, err := ca.Certificates(ctx, st, q, func(r *ca.CertRecord) error {
 		if !keep(r) {
 			return nil
 		}
@@ -129,6 +132,9 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	})
 	if err != nil {
 		return err
+	}
+	for _, m := range lost {
+		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
 	}
 	if sep == "[\n" {
 		w.WriteString("[]\n")

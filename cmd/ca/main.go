@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	hardenProcess()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The first signal cancels ctx, which every command heeds between its
@@ -22,6 +23,10 @@ func main() {
 		stop()
 	}()
 	g := newGlobals(os.Stdin, os.Stdout, os.Stderr, os.Environ())
+	// CA_TEST_PROCESS_STATE: the tests see what hardenProcess did; never set it in production.
+	if g.env["CA_TEST_PROCESS_STATE"] != "" {
+		fmt.Fprintf(os.Stderr, "ca: test: %s\n", processState())
+	}
 	err := run(ctx, g)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ca: %s\n", message(err))

@@ -7,9 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
@@ -159,9 +157,30 @@ func realPath(path string) (string, bool) {
 // printable returns s as it is, or quoted (strconv.Quote) when it holds a
 // control or other non-printable character: text from a certificate or a
 // manifest cell could otherwise clear the screen or forge output lines.
-func printable(s string) string {
-	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(s)
+func printable(s string) string { return ca.Printable(s) }
+
+// printables is printable of each of list.
+func printables(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = printable(s)
 	}
-	return s
+	return out
+}
+
+// logLines is the writer of a log.Logger (one Write per entry) that
+// escapes the control characters of each entry, keeping its final newline:
+// a client certificate's subject in a handshake error cannot forge or
+// garble lines of serve's log.
+type logLines struct{ w io.Writer }
+
+func (l logLines) Write(p []byte) (int, error) {
+	body := strings.TrimSuffix(string(p), "\n")
+	if q := printable(body); q != body {
+		body = q[1 : len(q)-1] // the escapes, without the quotes
+	}
+	if _, err := io.WriteString(l.w, body+"\n"); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -71,7 +71,7 @@ or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
 	f.StringVar(&o.crl, "crl", "", "check revocation against this CRL: a file (PEM or DER) or an http(s) URL")
 	f.BoolVar(&o.resume, "resume", false, "make a second handshake that resumes the first session")
 	f.StringVar(&o.expect, "expect", "", "exit 0 only for this outcome: ok, revoked or refused")
-	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long")
+	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long"+durationUnits)
 	return cmd
 }
 

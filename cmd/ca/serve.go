@@ -85,7 +85,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")
-	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)")
+	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)"+durationUnits)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
 }
@@ -151,7 +151,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	errLog := log.New(g.stderr, "ca: serve: ", 0)
+	errLog := log.New(logLines{g.stderr}, "ca: serve: ", 0)
 	if setup.warning != "" {
 		errLog.Print(setup.warning)
 	}
@@ -175,7 +175,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		if len(leaf.DNSNames) > 0 {
 			hint = fmt.Sprintf("connect with a name it certifies, e.g. curl --resolve %s:%s:%s https://%[1]s:%[2]s/", leaf.DNSNames[0], u.Port(), u.Hostname())
 		}
-		fmt.Fprintf(g.stderr, "ca: serve: warning: the certificate does not name %s; %s\n", u.Hostname(), hint)
+		errLog.Printf("warning: the certificate does not name %s; %s", u.Hostname(), hint)
 	}
 	ready, err := start.announce(g, o.readyFile)
 	defer ready.remove()
@@ -337,6 +337,9 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
 	}
 	s.caFile = filepath.Join(g.h().IssuerDir(root.Name), home.FileCert)
+	if err := g.h().CheckIssuerCert(root); err != nil { // the file serve tells clients to trust
+		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup", err)
+	}
 	s.caPEM = pem.Encode(pem.TypeCertificate, set.Certificate(root.Name).Raw)
 
 	if o.certFile == "" || !hasCRL {

@@ -210,8 +210,8 @@ func (c *certInfo) text(w io.Writer) {
 		}
 	}
 	line("Certificate", c.Serial)
-	line("Subject", c.Subject)
-	line("Issuer", c.Issuer)
+	line("Subject", printable(c.Subject))
+	line("Issuer", printable(c.Issuer))
 	line("Issuer name", c.IssuerName)
 	line("Profile", c.Profile)
 	line("Status", c.Status)
@@ -233,7 +233,7 @@ func (c *certInfo) text(w io.Writer) {
 	}
 	line("Key usage", strings.Join(c.KeyUsage, ", "))
 	line("Ext key usage", strings.Join(c.ExtKeyUsage, ", "))
-	line("SANs", strings.Join(c.SANs, ", "))
+	line("SANs", strings.Join(printables(c.SANs), ", "))
 	line("Permitted DNS", strings.Join(c.PermittedDNS, ", "))
 	line("Excluded DNS", strings.Join(c.ExcludedDNS, ", "))
 	line("Permitted IP", strings.Join(c.PermittedIP, ", "))
@@ -313,14 +313,14 @@ func parseCSRInfo(path string, der []byte) (texter, error) {
 }
 
 func (c *csrInfo) text(w io.Writer) {
-	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n", "Request:", c.Subject, "Key:", c.KeyType, "Signature:", c.SignatureAlgorithm)
+	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n", "Request:", printable(c.Subject), "Key:", c.KeyType, "Signature:", c.SignatureAlgorithm)
 	if c.SignatureValid {
 		fmt.Fprintf(w, "%-20s %s\n", "Self-signature:", "good")
 	} else {
 		fmt.Fprintf(w, "%-20s %s\n", "Self-signature:", "REFUSED: "+c.SignatureError)
 	}
 	if len(c.SANs) > 0 {
-		fmt.Fprintf(w, "%-20s %s\n", "SANs:", strings.Join(c.SANs, ", "))
+		fmt.Fprintf(w, "%-20s %s\n", "SANs:", strings.Join(printables(c.SANs), ", "))
 	}
 	for _, e := range c.Extensions {
 		crit := ""
@@ -370,7 +370,7 @@ func parseCRLInfo(path string, der []byte) (texter, error) {
 
 func (c *crlInfo) text(w io.Writer) {
 	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n%-20s %s\n%-20s %s\n%-20s %d\n",
-		"CRL issuer:", c.Issuer, "Number:", c.Number, "This update:", c.ThisUpdate.Format(time.RFC3339),
+		"CRL issuer:", printable(c.Issuer), "Number:", c.Number, "This update:", c.ThisUpdate.Format(time.RFC3339),
 		"Next update:", c.NextUpdate.Format(time.RFC3339), "Signature:", c.SignatureAlgorithm, "Entries:", len(c.Entries))
 	for _, e := range c.Entries {
 		fmt.Fprintf(w, "  %s  %s  %s\n", e.Serial, e.RevokedAt.Format(time.RFC3339), e.Reason)

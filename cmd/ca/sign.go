@@ -67,7 +67,7 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.profile, "profile", "server", "server, client or device")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)"+durationUnits)
 	f.StringVar(&o.out, "out", "", `file for the certificate of one request (replaces only a certificate; "-": stdout, the default)`)
 	f.StringVar(&o.outDir, "out-dir", "", "directory for the certificates, as NAME.crt (needed for several requests)")
 	f.BoolVar(&o.chain, "chain", false, "write the issuer's intermediates after the leaf")
@@ -85,8 +85,8 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 		Issuer: o.issuer, Options: opts, Inputs: args, Stdin: g.stdin, Out: o.out, OutDir: o.outDir,
 		Chain: o.chain, PreRead: preReadBudget,
 		OnResult: func(*home.Signed) {
-			if bar == nil && len(args) > 1 {
-				bar = g.progressBar(int64(len(args)), "signing", progressbar.OptionThrottle(50*time.Millisecond))
+			if bar == nil {
+				bar = g.progress(len(args), "signing")
 			}
 			if bar != nil {
 				bar.Add(1)
@@ -270,6 +270,15 @@ func (g *globals) progressBar(total int64, what string, opts ...progressbar.Opti
 	opts = append([]progressbar.Option{progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish()}, opts...)
 	return progressbar.NewOptions64(total, opts...)
+}
+
+// progress is the bar of a run of n items ("ca sign csr", "ca renew"):
+// none for fewer than two.
+func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
+	if n < 2 {
+		return nil
+	}
+	return g.progressBar(int64(n), what, progressbar.OptionThrottle(50*time.Millisecond))
 }
 
 // stderrTerminal returns stderr when it is a terminal.

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -80,7 +82,9 @@ every record decodes and every certificate's DER parses and matches its
 record, the indexes agree with the records, every revocation refers to a
 certificate of its issuer, CRL numbers only grow, every issuer's certificate is
 recorded, the audit chain holds, every change has its audit record and every
-audited certificate, revocation, issuer and CRL is still in the store. It exits 1 with the list of
+audited certificate, revocation, issuer and CRL is still in the store, and
+each issuer's last CRL verifies under its key and every certificate it lists
+has its revocation record. It exits 1 with the list of
 what is wrong. Warnings (exit 0) name what an interrupted command left in the
 home (staging directories of an intermediate, issuers without their files) and
 issuer directories the store does not know (after restoring an older backup).`,
@@ -113,6 +117,7 @@ func (r checkResult) text(w io.Writer) {
 }
 
 func runStoreCheck(ctx context.Context, g *globals) error {
+	g.warnedWritable = true // its report lists them
 	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
@@ -121,6 +126,7 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	for _, p := range st.Check() {
 		r.Problems = append(r.Problems, p.Error())
 	}
+	r.Problems = append(r.Problems, lostRevocationProblems(ctx, st)...)
 	var names []string
 	if counts, err := st.Counts(); err == nil {
 		r.Counts = counts
@@ -130,6 +136,9 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 		}
 		for _, iss := range issuers {
 			names = append(names, iss.Name)
+			if err := g.h().CheckIssuerCert(&iss); err != nil {
+				r.Problems = append(r.Problems, message(err))
+			}
 		}
 	}
 	st.Close()
@@ -143,3 +152,31 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	}
 	return nil
 }
+
+// lostRevocationProblems checks the store's revocations against the last
+// CRL each issuer signed: a CRL that does not verify, and every entry of
+// one whose revocation record is gone, is a problem.
+func lostRevocationProblems(ctx context.Context, st ca.Store) []string {
+	var problems []string
+	missing, err := ca.MissingRevocations(ctx, st)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			problems = append(problems, message(e))
+		}
+	} else if err != nil {
+		problems = append(problems, message(err))
+	}
+	for _, m := range missing {
+		problems = append(problems, lostRevocation(&m)+"; "+restoreHint)
+	}
+	return problems
+}
+
+// lostRevocation says that a certificate is revoked on a CRL but not in the store.
+func lostRevocation(m *ca.CRLRevocation) string {
+	return fmt.Sprintf("serial %s is revoked on %s (at %s, reason %s), but the store has no record of the revocation: it was lost to damage or deleted behind the toolkit's back",
+		ca.FormatSerial(m.Serial), m.Source(), m.RevokedAt.UTC().Format(time.RFC3339), m.Reason)
+}
+
+// restoreHint is what a problem of a damaged store tells the user to do.
+const restoreHint = "restore the store from a backup (see docs/operations.md)"

@@ -29,6 +29,10 @@ var (
 	ErrUsage = errors.New("ca: bad input")
 	// ErrVerify: a certificate that does not verify (chain, validity, revocation).
 	ErrVerify = errors.New("ca: verification failed")
+	// ErrDamaged: the store contradicts what its issuers signed: a last CRL
+	// that does not verify, or that lists a certificate whose revocation
+	// record is gone. The remedy is a backup, never a new signature.
+	ErrDamaged = errors.New("ca: damaged store")
 )
 
 type conflictError struct{ msg string }

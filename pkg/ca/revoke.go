@@ -1,7 +1,9 @@
 package ca
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/big"
@@ -83,7 +85,9 @@ func revokeConflicts(unknown, revoked []string) error {
 
 // CRLOptions configure Issuer.CreateCRL.
 type CRLOptions struct {
-	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means 7 days.
+	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means
+	// 7 days, or less when the issuer's notAfter comes sooner. One that ends
+	// after the issuer's notAfter is refused (ErrRefused).
 	NextUpdate time.Duration
 	// IncludeExpired keeps entries of expired certificates for ever.
 	IncludeExpired bool
@@ -100,13 +104,23 @@ type CRLOptions struct {
 // serial order. Following RFC 5280, 3.3, an entry leaves the CRL only after
 // it has appeared on one CRL issued after its certificate expired, unless
 // IncludeExpired.
+//
+// The last CRL must be one the issuer signed (ErrDamaged otherwise), and
+// it is the check on the store's revocations: an entry it lists whose
+// revocation record is gone may leave only as 3.3 lets any entry leave;
+// otherwise CreateCRL signs and records nothing and returns a
+// *LostRevocationsError naming the serials.
 func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, error) {
 	next := opts.NextUpdate
 	if next == 0 {
-		next = 7 * 24 * time.Hour
+		// Not asked for: 7 days, or up to the issuer's notAfter when that comes sooner.
+		next = min(7*24*time.Hour, i.cert.NotAfter.Sub(i.now().UTC().Truncate(time.Second)))
 	}
 	if next < 0 {
 		return nil, fmt.Errorf("%w: --next-update %s must be after thisUpdate", ErrRefused, next)
+	}
+	if err := i.checkCRLEnd(next); err != nil {
+		return nil, err
 	}
 	for round := 0; ; round++ {
 		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
@@ -129,40 +143,144 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 	}
 }
 
+// checkCRLEnd refuses (ErrRefused) a nextUpdate past the issuer's notAfter:
+// a CRL never outlives its issuer (SPEC "Validity"), as no certificate
+// does; it is refused, not shortened, and the message says what is left.
+func (i *Issuer) checkCRLEnd(next time.Duration) error {
+	now := i.now().UTC().Truncate(time.Second)
+	end := i.cert.NotAfter.UTC()
+	if !now.Add(next).After(end) {
+		return nil
+	}
+	left := end.Sub(now).Truncate(time.Minute)
+	if left <= 0 {
+		return fmt.Errorf("%w: issuer %s expired at %s; it signs no CRL", ErrRefused, i.name, end.Format(time.RFC3339))
+	}
+	return fmt.Errorf("%w: nextUpdate %s would come after issuer %s's notAfter %s, and a CRL never outlives its issuer; ask for at most %s (--next-update %dm)",
+		ErrRefused, now.Add(next).Format(time.RFC3339), i.name, end.Format(time.RFC3339), left, int64(left/time.Minute))
+}
+
 func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired bool) (*CRLRecord, error) {
 	now := i.now().UTC().Truncate(time.Second)
 	number := big.NewInt(1)
 	var lastUpdate time.Time
-	last, err := i.store.LastCRL(ctx, i.name)
-	switch {
-	case err == nil:
-		number.Add(last.Number, big.NewInt(1))
-		lastUpdate = last.ThisUpdate
-	case !errors.Is(err, ErrNotFound):
-		return nil, err
-	}
-	var entries []crl.Entry
-	err = i.store.Revocations(ctx, i.name, func(r *Revocation) error {
-		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now. Times are whole
-		// seconds, so a revocation in the same second as the last CRL may
-		// have come after it: it stays for one more CRL (staying longer is
-		// always allowed; leaving early is not).
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
-			return nil
-		}
-		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
-		return nil
-	})
+	_, last, err := SignedLastCRL(ctx, i.store, i.name, i.cert)
 	if err != nil {
 		return nil, err
 	}
-	der, err := crl.Create(i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: entries})
+	if last != nil {
+		number.Add(last.Number, big.NewInt(1))
+		lastUpdate = last.ThisUpdate
+	}
+	// The last CRL was issued after a certificate expired and after it was
+	// revoked, so it listed it: it may leave now. Times are whole seconds,
+	// so a revocation in the same second as the last CRL may have come
+	// after it: it stays for one more CRL (staying longer is always
+	// allowed; leaving early is not).
+	keep := func(r *Revocation) bool {
+		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
+	}
+	if last != nil {
+		missing, err := missingFrom(ctx, i.store, i.name, last, nil)
+		if err == nil {
+			err = i.checkMissing(ctx, last, missing, includeExpired)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The entries stream from the store, read three times (the store is
+	// held for writing, so it is the same each time): no list of a million.
+	count := 0
+	src := func(visit func(crl.Entry) error) error {
+		count = 0
+		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+			if !keep(r) {
+				return nil
+			}
+			count++
+			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		})
+	}
+	var out bytes.Buffer
+	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
 	if errors.Is(err, crl.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: len(entries), DER: der}, nil
+	der := out.Bytes()
+	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: der}, nil
 }
+
+// checkMissing judges the entries of the last CRL whose revocation record
+// is gone from the store: each may leave the next CRL only as RFC 5280,
+// 3.3 lets any entry leave (the last CRL was issued after the certificate
+// expired, as its DER signed by this issuer says, and not IncludeExpired).
+// The others would be un-revoked by a CRL without them: a
+// *LostRevocationsError names them.
+func (i *Issuer) checkMissing(ctx context.Context, last *crl.List, missing []crl.Entry, includeExpired bool) error {
+	var stay []string
+	for _, e := range missing {
+		if !includeExpired {
+			notAfter, err := i.signedNotAfter(ctx, e.Serial)
+			if err != nil {
+				return err
+			}
+			if !notAfter.IsZero() && last.ThisUpdate.After(notAfter) {
+				continue
+			}
+		}
+		stay = append(stay, FormatSerial(e.Serial))
+	}
+	if len(stay) == 0 {
+		return nil
+	}
+	return &LostRevocationsError{Issuer: i.name, CRLNumber: last.Number, Serials: stay}
+}
+
+// signedNotAfter returns the notAfter of the certificate serial as its DER
+// in the store says, if this issuer signed that DER; zero when the store
+// holds no such certificate.
+func (i *Issuer) signedNotAfter(ctx context.Context, serial *big.Int) (time.Time, error) {
+	rec, err := i.store.Certificate(ctx, serial)
+	if errors.Is(err, ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, err := x509.ParseCertificate(rec.DER)
+	if err != nil || c.SerialNumber.Cmp(serial) != 0 || i.cert.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+		return time.Time{}, nil
+	}
+	return c.NotAfter, nil
+}
+
+// LostRevocationsError is CreateCRL's refusal to sign a CRL that would drop
+// entries of the issuer's last CRL whose revocation records are gone from
+// the store before RFC 5280, 3.3 lets them leave: such a CRL would
+// un-revoke them. It matches ErrDamaged.
+type LostRevocationsError struct {
+	Issuer    string
+	CRLNumber *big.Int
+	Serials   []string // as FormatSerial writes them, in serial order
+}
+
+func (e *LostRevocationsError) Error() string {
+	names := e.Serials
+	if len(names) > 10 {
+		names = append(names[:10:10], fmt.Sprintf("and %d more", len(e.Serials)-10))
+	}
+	what, them := "serial "+names[0]+", whose revocation record is", "it would un-revoke a certificate"
+	if len(e.Serials) > 1 {
+		what, them = "serials "+strings.Join(names, ", ")+", whose revocation records are", "them would un-revoke certificates"
+	}
+	return fmt.Sprintf("%v: CRL %s of issuer %s lists %s missing from the store; a CRL without %s that must stay listed "+
+		"(RFC 5280, 3.3: an entry leaves only after one CRL issued after its certificate expired), so no CRL was exported; "+
+		"run \"ca store check\" and restore the store from a backup (see docs/operations.md)", ErrDamaged, e.CRLNumber, e.Issuer, what, them)
+}
+
+// Is makes the error match ErrDamaged.
+func (e *LostRevocationsError) Is(target error) bool { return target == ErrDamaged }

@@ -368,6 +368,12 @@ func isASCII(s string) bool {
 	return true
 }
 
+// DNValueProblem says why s cannot be a value of a distinguished name
+// (not UTF-8, a NUL or another control character, C0 or C1), or "" when it
+// can. Commands that build a DN from user input refuse such a value before
+// anything else; the policy's "printable" rule says the same of a request.
+func DNValueProblem(s string) string { return controlProblem(s) }
+
 // controlProblem says why s is not acceptable text in a DN, or "".
 func controlProblem(s string) string {
 	if !utf8.ValidString(s) {

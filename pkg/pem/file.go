@@ -131,3 +131,15 @@ func ReadKeyFile(path string) ([]byte, error) {
 	}
 	return ReadAll(f, MaxSize)
 }
+
+// WritableByOthers reports whether group or others may write the file or
+// directory at path (not following a final symlink), with its permission
+// bits; false when it cannot be read. A home or store others can write is
+// one they can replace (ssh refuses such key files for the same reason).
+func WritableByOthers(path string) (fs.FileMode, bool) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return 0, false
+	}
+	return fi.Mode().Perm(), fi.Mode().Perm()&0o022 != 0
+}
