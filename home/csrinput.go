@@ -1,11 +1,15 @@
 package home
 
 import (
+	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -85,4 +89,53 @@ func readCSRs(args []string, stdin io.Reader, budget int) []*CSRInput {
 		budget -= inputs[i].Size
 	}
 	return inputs
+}
+
+// Failures lists the rules err says a request broke, each failing: every
+// rule of a *csr.RefusalError, else the signature (csr.ErrBadSignature,
+// csr.ErrWeakSignature) or the size (pem.ErrTooLarge); none for any other
+// error.
+func Failures(err error) []csr.Check {
+	var re *csr.RefusalError
+	if errors.As(err, &re) {
+		out := make([]csr.Check, len(re.Errors))
+		for i, pe := range re.Errors {
+			out[i] = csr.Check{Field: pe.Field, Rule: pe.Rule, Value: pe.Value, Reason: pe.Reason}
+		}
+		return out
+	}
+	reason := strings.TrimPrefix(fmt.Sprint(err), "ca: ")
+	switch {
+	case errors.Is(err, csr.ErrBadSignature):
+		return []csr.Check{{Field: "signature", Rule: "verify", Reason: reason}}
+	case errors.Is(err, csr.ErrWeakSignature):
+		return []csr.Check{{Field: "signature", Rule: "hash", Reason: reason}}
+	case errors.Is(err, pem.ErrTooLarge):
+		return []csr.Check{{Field: "input", Rule: "maxSize", Value: fmt.Sprint(pem.MaxSize), Reason: reason}}
+	}
+	return nil
+}
+
+// CheckCSR is the dry run of SignCSRs for a request read by ReadCSR: what
+// reading it found (its signature verifies, or every rule its refusal
+// names: Failures), then, when it was read, CheckRequest's checks with the
+// issuer called name. Input that breaks no rule it can name (it does not
+// parse at all) is an error, prefixed with the input's label. It returns
+// the issuer's name (name itself when the request was not judged) and the
+// checks.
+func (h *Home) CheckCSR(ctx context.Context, name string, in *CSRInput, o ca.SignOptions) (string, []csr.Check, error) {
+	if in.Err != nil {
+		checks := Failures(in.Err)
+		if len(checks) == 0 {
+			return "", nil, fmt.Errorf("%s: %w", in.Label(), in.Err)
+		}
+		return name, checks, nil
+	}
+	read := csr.Check{Field: "signature", Rule: "verify", Value: in.CSR.SignatureAlgorithm.String(), Pass: true,
+		Reason: "the request's signature verifies"}
+	name, checks, err := h.CheckRequest(ctx, name, in.Request, o)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, append([]csr.Check{read}, checks...), nil
 }

@@ -116,3 +116,36 @@ func TestCheckRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCSRUnread: a request whose signature does not verify is listed
+// as that one failing rule, without the issuer being judged; input that
+// names no rule (not a request at all) is an error naming the input.
+func TestCheckCSRUnread(t *testing.T) {
+	h := newHome(t)
+	dir := t.TempDir()
+	path := writeCSR(t, dir, "a.csr", "a.example.com")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCSR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der[len(der)-3] ^= 0xff // inside the signature
+	bad := filepath.Join(dir, "bad.csr")
+	if err := os.WriteFile(bad, der, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name, checks, err := h.CheckCSR(context.Background(), "", home.ReadCSR(bad, nil), ca.SignOptions{})
+	if err != nil || name != "" || len(checks) != 1 || checks[0].Rule != "verify" || checks[0].Pass {
+		t.Fatalf("CheckCSR(bad signature) = %q, %+v, %v; want one failing verify", name, checks, err)
+	}
+	garbage := filepath.Join(dir, "garbage.csr")
+	if err := os.WriteFile(garbage, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.CheckCSR(context.Background(), "", home.ReadCSR(garbage, nil), ca.SignOptions{}); err == nil || !strings.HasPrefix(err.Error(), garbage+": ") {
+		t.Fatalf("CheckCSR(garbage) error %v, want one naming the file", err)
+	}
+}

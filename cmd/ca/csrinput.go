@@ -2,11 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/csr"
-	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // failureLines words err for stderr, one line per broken rule of a refusal,
@@ -31,23 +30,12 @@ type ruleFailure struct {
 	Reason string `json:"reason"`
 }
 
-// ruleFailures lists the broken rules of a refusal; [] for other errors.
+// ruleFailures lists the broken rules of a refusal (home.Failures); [] for
+// other errors.
 func ruleFailures(err error) []ruleFailure {
 	out := []ruleFailure{}
-	var re *csr.RefusalError
-	if errors.As(err, &re) {
-		for _, pe := range re.Errors {
-			out = append(out, ruleFailure{Field: pe.Field, Rule: pe.Rule, Value: pe.Value, Reason: pe.Reason})
-		}
-		return out
-	}
-	switch {
-	case errors.Is(err, csr.ErrBadSignature):
-		out = append(out, ruleFailure{Field: "signature", Rule: "verify", Reason: message(err)})
-	case errors.Is(err, csr.ErrWeakSignature):
-		out = append(out, ruleFailure{Field: "signature", Rule: "hash", Reason: message(err)})
-	case errors.Is(err, pem.ErrTooLarge):
-		out = append(out, ruleFailure{Field: "input", Rule: "maxSize", Value: fmt.Sprint(pem.MaxSize), Reason: message(err)})
+	for _, c := range home.Failures(err) {
+		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: c.Reason})
 	}
 	return out
 }

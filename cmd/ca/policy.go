@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -106,24 +105,15 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return err
 	}
 	in := home.ReadCSR(arg, g.stdin)
-	checks, err := parseChecks(in)
+	issuer, checks, err := g.h().CheckCSR(ctx, o.issuer, in, so)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in.Label(), err)
+		return err
 	}
-	if in.Err == nil {
-		name, judged, err := g.h().CheckRequest(ctx, o.issuer, in.Request, so)
-		if err != nil {
-			return err
-		}
-		o.issuer = name
-		for _, c := range judged {
-			checks = append(checks, policyCheck(c))
-		}
-	}
-	res := policyCheckResult{Input: in.Label(), Issuer: o.issuer, Profile: so.Profile.Name(),
-		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: checks}
+	res := policyCheckResult{Input: in.Label(), Issuer: issuer, Profile: so.Profile.Name(),
+		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: make([]policyCheck, len(checks))}
 	failed := 0
-	for _, c := range checks {
+	for i, c := range checks {
+		res.Checks[i] = policyCheck(c)
 		if !c.Pass {
 			failed++
 			res.Pass = false
@@ -136,28 +126,6 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", in.Label(), failed, len(checks))}
 	}
 	return nil
-}
-
-// parseChecks turns the reading of a request into checks: the signature
-// passes, or the refusal that parsing found is listed rule by rule; input
-// that does not parse at all is an error.
-func parseChecks(in *home.CSRInput) ([]policyCheck, error) {
-	if in.Err == nil {
-		return []policyCheck{{Field: "signature", Rule: "verify", Value: in.CSR.SignatureAlgorithm.String(), Pass: true,
-			Reason: "the request's signature verifies"}}, nil
-	}
-	var re *csr.RefusalError
-	if !errors.As(in.Err, &re) && exitCode(in.Err) != exitRefused {
-		return nil, in.Err
-	}
-	var out []policyCheck
-	for _, f := range ruleFailures(in.Err) {
-		out = append(out, policyCheck{Field: f.Field, Rule: f.Rule, Value: f.Value, Reason: f.Reason})
-	}
-	if len(out) == 0 {
-		return nil, in.Err
-	}
-	return out, nil
 }
 
 type policyCheck struct {
