@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -96,7 +97,7 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	}
 	return g.render(csrCreateResult{
 		Key: o.keyOut, CSR: o.out, Subject: tmpl.Subject.String(), KeyType: string(kt), Encrypted: pass != nil,
-		SANs: sanList(o),
+		SANs: append([]string{}, slices.Concat(o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris)...),
 	})
 }
 
@@ -151,14 +152,6 @@ func (o *csrCreateOptions) checkOutputs() error {
 		return pem.CheckWritable(o.out, true)
 	}
 	return nil
-}
-
-func sanList(o *csrCreateOptions) []string {
-	out := []string{}
-	for _, l := range [][]string{o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris} {
-		out = append(out, l...)
-	}
-	return out
 }
 
 type csrCreateResult struct {
