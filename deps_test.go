@@ -19,6 +19,7 @@ var allowedImports = map[string]struct {
 	"pkg/pem":         {nil, []string{"github.com/youmark/pkcs8"}},
 	"pkg/csr":         {[]string{"pkg/pem"}, nil},
 	"pkg/crl":         {[]string{"pkg/pem"}, nil},
+	"pkg/verify":      {[]string{"pkg/pem"}, nil},
 	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
@@ -27,7 +28,7 @@ var allowedImports = map[string]struct {
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries
 // import only what is below them (pkg/ca never imports store; pkg/csr,
-// pkg/crl and pkg/pem only pkg/pem), nothing under pkg/, store/ or home/
+// pkg/crl, pkg/pem and pkg/verify only pkg/pem), nothing under pkg/, store/ or home/
 // imports cmd/ or cobra, and every library package has its place in
 // allowedImports.
 func TestDependencyDirection(t *testing.T) {

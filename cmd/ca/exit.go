@@ -8,6 +8,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/verify"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -51,7 +52,7 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
 		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):
