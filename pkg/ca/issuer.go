@@ -36,6 +36,12 @@ type IssuerConfig struct {
 }
 
 // Issuer signs certificates with one CA key and records them in its Store.
+// Its signing methods are one family: Judge lists every rule for a
+// csr.Request and signs nothing; Sign judges and signs, without recording;
+// Issue is Sign, then Record; SignNewKey makes a key and Signs a request
+// for it; SignRenewal Signs a renewal; SignLeaf and IssueLeaf sign a Leaf
+// without judging it. Record (a function: a batch may hold several
+// issuers' certificates) records what was signed.
 type Issuer struct {
 	name   string
 	cert   *x509.Certificate
