@@ -43,8 +43,13 @@ func (in *CSRInput) Label() string {
 // data, a signature that verifies and is not SHA-1. What went wrong is in
 // the input's Err.
 func ReadCSR(arg string, stdin io.Reader) *CSRInput {
+	return readCSRWith(arg, func(arg string) ([]byte, error) { return readInput(arg, stdin) })
+}
+
+// readCSRWith is ReadCSR with its reader.
+func readCSRWith(arg string, read func(string) ([]byte, error)) *CSRInput {
 	in := &CSRInput{Arg: arg}
-	data, err := readInput(arg, stdin)
+	data, err := read(arg)
 	if err != nil {
 		in.Err = err
 		return in
@@ -75,13 +80,37 @@ func readInput(arg string, stdin io.Reader) ([]byte, error) {
 	return pem.ReadAll(f, pem.MaxSize)
 }
 
+// readRegularCSR reads a CSR file that was a regular file when the run
+// started (a lazy input): one swapped for a FIFO since is refused rather
+// than waited on, the store being held.
+func readRegularCSR(path string) ([]byte, error) {
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read CSR: %w", err)
+	}
+	defer f.Close()
+	return pem.ReadAll(f, pem.MaxSize)
+}
+
+// isRegularFile reports whether path is a regular file (a symlink to one
+// too).
+func isRegularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // readCSRs reads the requests of args until budget bytes are read; the
 // rest are left to be read later (lazy), so that memory stays bounded
-// however many large files are given. Stdin is always read at once.
+// however many large files are given. Only regular files are left for
+// later: stdin and a pipe (a FIFO, <(...)) may wait for their writer,
+// which must never happen with the store held.
 func readCSRs(args []string, stdin io.Reader, budget int) []*CSRInput {
 	inputs := make([]*CSRInput, len(args))
 	for i, arg := range args {
-		if budget <= 0 && arg != "-" {
+		if budget <= 0 && arg != "-" && isRegularFile(arg) {
 			inputs[i] = &CSRInput{Arg: arg, lazy: true}
 			continue
 		}

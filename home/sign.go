@@ -168,7 +168,7 @@ func (r *signRun) sign(i int) func() (*ca.Issued, error) {
 	return func() (*ca.Issued, error) {
 		in := r.inputs[i]
 		if in.lazy && in.Err == nil {
-			read := ReadCSR(in.Arg, r.cfg.Stdin)
+			read := readCSRWith(in.Arg, readRegularCSR)
 			in.CSR, in.Request, in.Err = read.CSR, read.Request, read.Err
 		}
 		if in.Err != nil {
