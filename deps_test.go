@@ -23,8 +23,9 @@ var allowedImports = map[string]struct {
 	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, []string{"software.sslmate.com/src/go-pkcs12"}},
 	"pkg/passphrase":  {[]string{"pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
+	"pkg/trust":       {nil, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem"}, nil},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries

@@ -88,6 +88,7 @@ var commands = []struct {
 	{"store", newStoreCmd},
 	{"audit", newAuditCmd},
 	{"export", newExportCmd},
+	{"trust", newTrustCmd},
 	{"version", newVersionCmd},
 }
 

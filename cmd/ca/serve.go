@@ -158,10 +158,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		return err
 	}
 	start := o.start(ln.Addr(), setup)
-	if w := nameWarning(setup.Certificate.Leaf, start.URL); w != "" {
-		errLog.Print(w)
-	}
-	ready, err := start.announce(g, o.readyFile)
+	ready, err := start.announce(g, o.readyFile, errLog, setup.Certificate.Leaf)
 	defer ready.remove()
 	if err != nil {
 		return err
@@ -268,9 +265,13 @@ type serveStart struct {
 	NotAfter   time.Time `json:"notAfter"`
 }
 
-// announce writes the URL to the ready file (atomically, never over a
-// file) and prints s as one text line or, with -o json, one JSON line.
-func (s serveStart) announce(g *globals, path string) (*readyFile, error) {
+// announce warns on errLog when leaf does not name the URL's host, writes
+// the URL to the ready file (atomically, never over a file) and prints s as
+// one text line or, with -o json, one JSON line.
+func (s serveStart) announce(g *globals, path string, errLog *log.Logger, leaf *x509.Certificate) (*readyFile, error) {
+	if w := nameWarning(leaf, s.URL); w != "" {
+		errLog.Print(w)
+	}
 	var ready *readyFile
 	if path != "" {
 		data := []byte(s.URL + "\n")
