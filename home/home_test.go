@@ -14,9 +14,16 @@ import (
 
 var subject = pkix.Name{CommonName: "Test Root", Organization: []string{"Example"}, Country: []string{"DE"}}
 
+// newCA is a CA called name: the root is valid for 48 hours, any other
+// for 24, so that an intermediate made a second later (its notAfter
+// truncated to the next second) never outlives the root.
 func newCA(t *testing.T, name string, subject pkix.Name) home.NewCA {
 	t.Helper()
-	return home.NewCA{Name: name, Template: ca.Template{Subject: subject, Validity: 48 * time.Hour, MaxPathLen: -1}, KeyType: pem.ECDSAP256}
+	validity := 24 * time.Hour
+	if name == "root" {
+		validity = 48 * time.Hour
+	}
+	return home.NewCA{Name: name, Template: ca.Template{Subject: subject, Validity: validity, MaxPathLen: -1}, KeyType: pem.ECDSAP256}
 }
 
 // newHome creates a home with a root called "root" in a temp dir.
