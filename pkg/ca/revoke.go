@@ -43,7 +43,7 @@ func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, in
 			unknown = append(unknown, FormatSerial(s))
 		case err != nil:
 			return nil, err
-		case rec.Profile == ProfileRoot:
+		case rec.Profile == ProfileRoot.Name():
 			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
 		case rec.Revocation != nil:
 			revoked = append(revoked, FormatSerial(s))

@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Profile names recorded for certificates that are not leaves.
-const (
-	ProfileRoot         = "root"
-	ProfileIntermediate = "intermediate"
-)
-
 // CertRecord is one issued certificate as the store keeps it: the DER plus the
 // fields `ca list` filters and shows.
 type CertRecord struct {
