@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -77,8 +76,13 @@ func (b *Bolt) Check() []error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	err := b.safely(func() error {
 		return b.db.View(func(tx *bolt.Tx) error {
-			for err := range tx.Check() {
-				add("bbolt: %v", err)
+			// bbolt's tx.Check runs in a goroutine of its own, where
+			// a fault on a damaged page would crash the process, and it
+			// trusts the counts it reads: the file was checked by
+			// checkFile as it was opened; check it again.
+			if err := b.checkFile(); err != nil {
+				add("%v", err)
+				return nil
 			}
 			for _, name := range topBuckets {
 				if tx.Bucket(name) == nil {
@@ -161,6 +165,18 @@ func (b *Bolt) Check() []error {
 		add("%v", err)
 	}
 	return problems
+}
+
+// checkFile runs checkFile on the store's file.
+func (b *Bolt) checkFile() error {
+	fi, err := b.file.Stat()
+	if err != nil {
+		return err
+	}
+	if err := checkFile(b.file, fi.Size()); err != nil {
+		return fmt.Errorf("%s is damaged (%v); %s", b.path, err, restoreIt)
+	}
+	return nil
 }
 
 // restore is what every problem of a damaged store tells the user to do.
@@ -355,18 +371,11 @@ func (b *Bolt) Counts() (Counts, error) {
 	return c, err
 }
 
-// safely runs fn, turning a panic of bbolt on a damaged file (it asserts
-// page ids as it reads them) or a fault reading its memory map into an error wrapping ErrCorrupt: a damaged
-// store is reported, never a crash.
-func (b *Bolt) safely(fn func() error) (err error) {
-	// A page past the end of a truncated file faults (SIGBUS) instead.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %s is damaged (%v); restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path, r)
-		}
-	}()
-	return fn()
+// safely runs fn in recoverDamage: a panic or fault of bbolt on a damaged
+// file, and a record that does not decode, are an error wrapping
+// ErrCorrupt that says to restore the store.
+func (b *Bolt) safely(fn func() error) error {
+	return recoverDamage(b.path, fn)
 }
 
 // auditCoverage checks that the audit log and the store agree, both ways.

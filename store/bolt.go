@@ -8,7 +8,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -71,6 +71,8 @@ type Options struct {
 // Bolt is a ca.Store in one bbolt file.
 type Bolt struct {
 	db    *bolt.DB
+	file  *os.File   // bbolt's file, read by the pre-write check
+	write sync.Mutex // serialises update, which sets db.MaxSize
 	path  string
 	actor ca.Actor
 	now   func() time.Time
@@ -78,7 +80,7 @@ type Bolt struct {
 
 var _ ca.Store = (*Bolt)(nil)
 
-// errEmptyFile is what Open's file opener returns for an empty file when
+// errEmptyFile is what Open's file fileOpener returns for an empty file when
 // it may not create a store; Open reports it as ErrCorrupt.
 var errEmptyFile = errors.New("empty file")
 
@@ -98,40 +100,23 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	// bbolt gives up one poll interval (50ms) before its timeout; add it back
-	// so that a process waits at least --lock-timeout.
-	bopts := &bolt.Options{Timeout: timeout + 50*time.Millisecond, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync}
-	if !opts.Create {
-		// bbolt creates a missing file and writes a new database into an
-		// empty one as it opens it: refuse both before it can.
-		bopts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
-			if err != nil {
-				return nil, err
-			}
-			if fi, err := f.Stat(); err != nil || fi.Size() == 0 {
-				f.Close()
-				return nil, cmp.Or(err, errEmptyFile)
-			}
-			return f, nil
-		}
-	}
-	db, err := bolt.Open(path, 0o600, bopts)
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
-	case errors.Is(err, errEmptyFile):
-		return nil, fmt.Errorf("%w: %s is empty (0 bytes), not a ca store; restore it from a backup (see docs/operations.md)", ErrCorrupt, path)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("store: open %s: %w (%w: not a ca store, or a damaged one); restore it from a backup (see docs/operations.md)", path, err, ErrCorrupt)
-	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	o := &fileOpener{exclusive: !opts.ReadOnly, create: opts.Create, timeout: timeout}
+	// The fileOpener takes the lock and checks the file before bbolt reads it;
+	// bbolt's own lock on the same file then succeeds at once.
+	bopts := &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, OpenFile: o.open}
+	var db *bolt.DB
+	err := recoverDamage(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, bopts)
+		return err
+	})
+	if err := openError(path, timeout, err); err != nil {
+		return nil, err
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
+	b := &Bolt{db: db, file: o.file, path: path, actor: opts.Actor, now: now}
 	if err := b.safely(func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
@@ -229,7 +214,7 @@ func expiryKey(notAfter time.Time, serial []byte) []byte {
 
 // AddIssuer implements ca.Store.
 func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.CertRecord) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	return b.update(ctx, 2*(len(iss.DER)+len(cert.DER))+1024, func(tx *bolt.Tx) error {
 		issuers := tx.Bucket(bucketIssuers)
 		if issuers.Get([]byte(iss.Name)) != nil {
 			return fmt.Errorf("%w: issuer %q", ca.ErrExists, iss.Name)
@@ -300,7 +285,7 @@ func putEncoded(tx *bolt.Tx, c *ca.CertRecord, e encodedCert) error {
 // Issuer implements ca.Store.
 func (b *Bolt) Issuer(ctx context.Context, name string) (*ca.IssuerRecord, error) {
 	var rec *ca.IssuerRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketIssuers).Get([]byte(name))
 		if v == nil {
 			return fmt.Errorf("%w: issuer %q (see \"ca list\" or the home's issuers/ directory)", ca.ErrNotFound, name)
@@ -327,7 +312,7 @@ func decodeIssuer(name string, v []byte) (*ca.IssuerRecord, error) {
 // Issuers implements ca.Store.
 func (b *Bolt) Issuers(ctx context.Context) ([]ca.IssuerRecord, error) {
 	var roots, others []ca.IssuerRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
 			rec, err := decodeIssuer(string(k), v)
 			if err != nil {
@@ -354,7 +339,7 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 			return nil, err
 		}
 	}
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.update(ctx, encodedSize(encoded), func(tx *bolt.Tx) error {
 		var serials []string
 		issuer := ""
 		for i, c := range certs {
@@ -382,10 +367,24 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 	return errs, nil
 }
 
+// encodedSize is how many bytes the records and their index entries take.
+func encodedSize(certs []encodedCert) int {
+	n := 0
+	for _, e := range certs {
+		n += len(e.value) + 3*len(e.key) + 8
+	}
+	return n
+}
+
+// view runs fn in a read transaction, in safely.
+func (b *Bolt) view(fn func(*bolt.Tx) error) error {
+	return b.safely(func() error { return b.db.View(fn) })
+}
+
 // Certificate implements ca.Store.
 func (b *Bolt) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRecord, error) {
 	var rec *ca.CertRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		key, err := serialKey(serial)
 		if err != nil {
 			return err
@@ -424,7 +423,7 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 // Certificates implements ca.Store.
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
 	subject := strings.ToLower(q.Subject)
-	return b.db.View(func(tx *bolt.Tx) error {
+	return b.view(func(tx *bolt.Tx) error {
 		certs := tx.Bucket(bucketCerts)
 		visit := func(key []byte) error {
 			if err := ctx.Err(); err != nil {
@@ -483,7 +482,7 @@ func matchesText(rec *ca.CertRecord, lower string) bool {
 // Revoke implements ca.Store.
 func (b *Bolt) Revoke(ctx context.Context, revs []ca.Revocation) ([]ca.Revocation, error) {
 	out := make([]ca.Revocation, len(revs))
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.update(ctx, 256*len(revs), func(tx *bolt.Tx) error {
 		serials := make([]string, len(revs))
 		issuers := map[string]bool{}
 		for i, r := range revs {
@@ -610,7 +609,7 @@ func decodeRevocationBinary(key, v []byte) (*ca.Revocation, error) {
 
 // Revocations implements ca.Store.
 func (b *Bolt) Revocations(ctx context.Context, issuer string, fn func(*ca.Revocation) error) error {
-	return b.db.View(func(tx *bolt.Tx) error {
+	return b.view(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bucketRevoked).Bucket([]byte(issuer))
 		if rb == nil {
 			return nil
@@ -627,7 +626,7 @@ func (b *Bolt) Revocations(ctx context.Context, issuer string, fn func(*ca.Revoc
 
 // AddCRL implements ca.Store.
 func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	return b.update(ctx, len(crl.DER)+1024, func(tx *bolt.Tx) error {
 		cb, err := tx.Bucket(bucketCRLs).CreateBucketIfNotExists([]byte(crl.Issuer))
 		if err != nil {
 			return err
@@ -653,7 +652,7 @@ func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 // LastCRL implements ca.Store.
 func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
 	var rec *ca.CRLRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
 		var k, v []byte
 		if cb != nil {
@@ -711,19 +710,33 @@ func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	return &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}, nil
 }
 
-// update runs fn in a write transaction.
-func (b *Bolt) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+// update runs fn in a write transaction, after the pre-write check, with
+// the file's growth bounded for a write of about payload bytes. It stops
+// at the first sign of damage: a panic or fault reading the file, a
+// record that does not decode, growth past the bound.
+func (b *Bolt) update(ctx context.Context, payload int, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return b.db.Update(fn)
+	b.write.Lock()
+	defer b.write.Unlock()
+	size, err := b.preWriteCheck()
+	if err != nil {
+		return err
+	}
+	b.db.MaxSize = maxSize(size, payload)
+	err = b.safely(func() error { return b.db.Update(fn) })
+	if errors.Is(err, berrors.ErrMaxSizeReached) {
+		return fmt.Errorf("%w: %s is damaged: the write would grow it past %d bytes (it holds %d); nothing was written; %s", ErrCorrupt, b.path, b.db.MaxSize, size, restoreIt)
+	}
+	return err
 }
 
 // Backup writes a consistent copy of the store to w while other readers and
 // writers go on (bbolt's Tx.WriteTo in a read transaction).
 func (b *Bolt) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err

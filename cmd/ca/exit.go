@@ -50,6 +50,10 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
+	case errors.Is(err, store.ErrCorrupt):
+		// A damaged store is exit 1 whatever the damage made a record
+		// say (an unparsable serial is not the user's bad input).
+		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
 		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
 		isMalformed(err), isCobraUsage(err):

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The corruption sweep flips one byte of a small real store at offsets
+// chosen by a seed and runs a command on it. CA_DAMAGE_SEED sets the seed
+// (default: from the clock, printed on failure) and CA_DAMAGE_N the number
+// of offsets (default 240, each run by one command in turn).
+const (
+	damageTimeLimit = 20 * time.Second
+	damageMemLimit  = 2 << 30  // RLIMIT_AS of each process
+	damageMaxRSS    = 300 << 20 // the most a process may have resident
+	damageMaxGrowth = 1 << 20  // how much a command may grow the file
+)
+
+// damageFixture is a small home: a root, an intermediate, three issued
+// certificates (the first revoked), a CRL exported; the files a command
+// of the sweep reads besides the store; and the serials.
+type damageFixture struct {
+	dir, home, out    string
+	verifyCert, issue string
+	revokeSerial      string
+	db                []byte
+}
+
+func newDamageFixture(t *testing.T) *damageFixture {
+	t.Helper()
+	f := &damageFixture{dir: t.TempDir()}
+	f.home, f.out = filepath.Join(f.dir, "pki"), filepath.Join(f.dir, "out")
+	mustCA(t, f.home, nil, "init", "--cn", "Test Root", "--org", "Example", "--country", "DE", "--no-passphrase")
+	mustCA(t, f.home, nil, "intermediate", "create", "--name", "sub", "--cn", "Test Sub", "--no-passphrase")
+	for i := range 3 {
+		cn := fmt.Sprintf("h%d.example.com", i)
+		mustCA(t, f.home, nil, "issue", "--issuer", "sub", "--cn", cn, "--dns", cn, "--no-passphrase", "--out-dir", f.out)
+	}
+	var certs []struct{ Serial, Subject string }
+	if err := json.Unmarshal([]byte(mustCA(t, f.home, nil, "list", "--issuer", "sub", "-o", "json").stdout), &certs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		switch {
+		case strings.Contains(c.Subject, "h0."):
+			mustCA(t, f.home, nil, "revoke", c.Serial)
+		case strings.Contains(c.Subject, "h1."):
+			f.revokeSerial = c.Serial
+		}
+	}
+	mustCA(t, f.home, nil, "crl", "export", "--issuer", "sub", "--out", filepath.Join(f.dir, "sub.crl"))
+	f.verifyCert = filepath.Join(f.out, "h2.example.com.crt")
+	db, err := os.ReadFile(filepath.Join(f.home, "ca.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db = db
+	return f
+}
+
+// damageCommand is one command of the sweep; writes says whether it
+// writes to the store when it succeeds.
+type damageCommand struct {
+	name   string
+	args   func(f *damageFixture, outDir string) []string
+	writes bool
+}
+
+var damageCommands = []damageCommand{
+	{"list", func(*damageFixture, string) []string { return []string{"list"} }, false},
+	{"store check", func(*damageFixture, string) []string { return []string{"store", "check"} }, false},
+	{"crl export", func(_ *damageFixture, out string) []string {
+		return []string{"crl", "export", "--issuer", "sub", "--out", filepath.Join(out, "new.crl")}
+	}, true},
+	{"verify", func(f *damageFixture, _ string) []string { return []string{"verify", f.verifyCert} }, false},
+	{"revoke", func(f *damageFixture, _ string) []string { return []string{"revoke", f.revokeSerial} }, true},
+	{"issue", func(_ *damageFixture, out string) []string {
+		return []string{"issue", "--issuer", "sub", "--cn", "new.example.com", "--dns", "new.example.com", "--no-passphrase", "--out-dir", out}
+	}, true},
+}
+
+// damageResult is what one command did to a damaged store.
+type damageResult struct {
+	caRun
+	maxRSS int64
+}
+
+// runDamaged runs ca with args under the sweep's time and memory limits.
+func runDamaged(t *testing.T, home string, args ...string) damageResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), damageTimeLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, caPath(t), append([]string{"--home", home, "--lock-timeout", "1s"}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The limit is set a moment after the start: the runtime's set-up is
+	// well under it.
+	lim := unix.Rlimit{Cur: damageMemLimit, Max: damageMemLimit}
+	_ = unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_AS, &lim, nil)
+	_ = cmd.Wait()
+	r := damageResult{caRun: caRun{stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start), code: -1}}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Exited() {
+		r.code = ws.ExitStatus()
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss << 10
+	}
+	return r
+}
+
+// damageCase is one flipped byte (or a truncation, when size > 0) and the
+// command run on the store it damages.
+type damageCase struct {
+	offset int
+	xor    byte
+	size   int // truncate the file to size bytes instead of flipping
+	cmd    damageCommand
+}
+
+func (c damageCase) String() string {
+	if c.size > 0 {
+		return fmt.Sprintf("%s on the store truncated to %d bytes", c.cmd.name, c.size)
+	}
+	return fmt.Sprintf("%s with byte %d xor %#02x", c.cmd.name, c.offset, c.xor)
+}
+
+// damaged writes a copy of the fixture's home with the case's damage and
+// returns the home and an empty output directory.
+func (f *damageFixture) damaged(t *testing.T, c damageCase) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	home, out := filepath.Join(dir, "pki"), filepath.Join(dir, "out")
+	if err := os.CopyFS(home, os.DirFS(f.home)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db := bytes.Clone(f.db)
+	if c.size > 0 {
+		db = db[:c.size]
+	} else {
+		db[c.offset] ^= c.xor
+	}
+	if err := os.WriteFile(filepath.Join(home, "ca.db"), db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home, out
+}
+
+// checkDamageCase runs one case and returns what is wrong with how the
+// command dealt with the damage ("" when nothing).
+func checkDamageCase(t *testing.T, f *damageFixture, c damageCase) string {
+	t.Helper()
+	home, out := f.damaged(t, c)
+	dbPath := filepath.Join(home, "ca.db")
+	before, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	homeBefore := digest(t, home)
+	r := runDamaged(t, home, c.cmd.args(f, out)...)
+	after, err := os.ReadFile(dbPath)
+	if err != nil {
+		return fmt.Sprintf("the store is gone: %v", err)
+	}
+	switch {
+	case r.elapsed >= damageTimeLimit:
+		return fmt.Sprintf("hung: killed after %s", r.elapsed)
+	case r.code < 0:
+		return fmt.Sprintf("killed by a signal (memory limit?); stderr:\n%s", tail(r.stderr))
+	case r.code == exitUsage || r.code > exitVerify:
+		return fmt.Sprintf("exit %d; stderr:\n%s", r.code, tail(r.stderr))
+	case strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "fatal error") || strings.Contains(r.stderr, "panic:"):
+		return fmt.Sprintf("crashed (exit %d):\n%s", r.code, tail(r.stderr))
+	case r.maxRSS > damageMaxRSS:
+		return fmt.Sprintf("used %d MiB of memory", r.maxRSS>>20)
+	case len(after) > len(before)+damageMaxGrowth:
+		return fmt.Sprintf("grew the store from %d to %d bytes (exit %d)", len(before), len(after), r.code)
+	case r.code == exitFailed && !strings.Contains(r.stderr, "backup"):
+		return fmt.Sprintf("exit 1 without saying to restore from a backup:\n%s", tail(r.stderr))
+	}
+	if r.code != exitOK {
+		if !bytes.Equal(before, after) || digest(t, home) != homeBefore {
+			return fmt.Sprintf("exit %d, but the home changed:\n%s", r.code, tail(r.stderr))
+		}
+		if entries, _ := os.ReadDir(out); len(entries) > 0 {
+			return fmt.Sprintf("exit %d, but wrote %s", r.code, entries[0].Name())
+		}
+		return ""
+	}
+	if c.cmd.writes && !bytes.Equal(before, after) {
+		return checkAfterWrite(t, before, home)
+	}
+	return ""
+}
+
+// checkAfterWrite says what is wrong when a command wrote to a damaged
+// store: the store check must say what it said before the write.
+func checkAfterWrite(t *testing.T, before []byte, home string) string {
+	t.Helper()
+	copyHome := filepath.Join(t.TempDir(), "pki")
+	if err := os.CopyFS(copyHome, os.DirFS(home)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(copyHome, "ca.db"), before, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	was, now := runDamaged(t, copyHome, "store", "check"), runDamaged(t, home, "store", "check")
+	switch {
+	case now.code != exitOK && now.code != exitFailed:
+		return fmt.Sprintf("store check after the write: exit %d:\n%s", now.code, tail(now.stderr))
+	case was.code == exitOK && now.code != exitOK:
+		return fmt.Sprintf("the store passed the check before the write and fails it after:\n%s", tail(now.stdout+now.stderr))
+	case was.code != exitOK && now.code == exitOK:
+		return fmt.Sprintf("the store failed the check before the write and passes it after:\n%s", tail(was.stdout+was.stderr))
+	}
+	return ""
+}
+
+// tail is the end of a command's output, for a failure message.
+func tail(s string) string {
+	if len(s) > 1500 {
+		return "..." + s[len(s)-1500:]
+	}
+	return s
+}
+
+// TestDamageSweep flips one byte of a small store at offsets chosen by a
+// seed and checks that each command deals with the damage: exit 0 or 1,
+// or 3 to 6 when the flip lands in a record that still decodes and only
+// changes what the command finds (an unknown serial, a certificate that
+// no longer verifies); never a crash, a hang, unbounded memory or
+// growth; nothing written when it fails; a write that succeeds leaves the
+// store check saying what it said before.
+func TestDamageSweep(t *testing.T) {
+	seed, n := uint64(time.Now().UnixNano()), 240
+	if testing.Short() {
+		n = 60
+	}
+	if s := os.Getenv("CA_DAMAGE_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("CA_DAMAGE_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	if s := os.Getenv("CA_DAMAGE_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			t.Fatalf("CA_DAMAGE_N=%q: not a count", s)
+		}
+		n = v
+	}
+	f := newDamageFixture(t)
+	rng := rand.New(rand.NewPCG(seed, 0xda3a9e))
+	cases := make([]damageCase, n)
+	for i := range cases {
+		cases[i] = damageCase{offset: rng.IntN(len(f.db)), xor: byte(1 + rng.IntN(255)), cmd: damageCommands[i%len(damageCommands)]}
+	}
+	t.Logf("seed %d (CA_DAMAGE_SEED=%d CA_DAMAGE_N=%d), store of %d bytes", seed, seed, n, len(f.db))
+	failed := 0
+	for _, c := range cases {
+		if msg := checkDamageCase(t, f, c); msg != "" {
+			failed++
+			t.Errorf("CA_DAMAGE_SEED=%d: %s: %s", seed, c, msg)
+			if failed >= 10 {
+				t.Fatalf("CA_DAMAGE_SEED=%d: stopping after %d failures", seed, failed)
+			}
+		}
+	}
+}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"io"
+
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// This file reads a bbolt file (format version 2, go.etcd.io/bbolt
+// v1.5.0's internal/common) on its own, with bounds on every length and
+// count, before bbolt maps it: bbolt trusts the page ids, counts,
+// overflows and offsets it finds, so one damaged byte can make it read
+// past its map (a fault), loop through a cycle of pages, allocate what a
+// garbage count says, or write a garbage length's worth of pages.
+
+// bbolt's layout: a page starts with its id (8 bytes), flags (2), count (2)
+// and overflow (4); elements of 16 bytes follow, their keys and values
+// after them at offsets relative to each element.
+const (
+	pageHeaderSize  = 16
+	elementSize     = 16
+	branchPageFlag  = 0x01
+	leafPageFlag    = 0x02
+	metaPageFlag    = 0x04
+	freelistFlag    = 0x10
+	bucketLeafFlag  = 0x01
+	boltMagic       = 0xED0CDAED
+	boltVersion     = 2
+	metaChecksumEnd = 56 // the meta's fields before its checksum
+	maxTreeDepth    = 64 // far deeper than a store of any size gets
+)
+
+// damageError is what checkFile finds; Open wraps it in ErrCorrupt.
+type damageError struct{ msg string }
+
+func (e *damageError) Error() string { return e.msg }
+
+func damaged(format string, args ...any) error {
+	return &damageError{fmt.Sprintf(format, args...)}
+}
+
+// boltMeta is one of the two meta pages: the state of the file as of
+// transaction txid.
+type boltMeta struct {
+	pageSize              uint32
+	root, freelist, pgids uint64 // pgids: the page count (high-water mark)
+	txid                  uint64
+}
+
+// readMeta reads and checks the meta page at page index i: its header,
+// magic, version, checksum and page size.
+func readMeta(r io.ReaderAt, off int64, i int) (boltMeta, error) {
+	var buf [pageHeaderSize + 64]byte
+	if _, err := r.ReadAt(buf[:], off); err != nil {
+		return boltMeta{}, damaged("meta page %d cannot be read (%v): the file is truncated", i, err)
+	}
+	le := binary.LittleEndian
+	m := buf[pageHeaderSize:]
+	switch {
+	case le.Uint32(m[0:]) != boltMagic:
+		return boltMeta{}, damaged("meta page %d does not start with bbolt's magic number", i)
+	case le.Uint32(m[4:]) != boltVersion:
+		return boltMeta{}, damaged("meta page %d has format version %d, not %d", i, le.Uint32(m[4:]), boltVersion)
+	}
+	h := fnv.New64a()
+	h.Write(m[:metaChecksumEnd])
+	if h.Sum64() != le.Uint64(m[metaChecksumEnd:]) {
+		return boltMeta{}, damaged("meta page %d fails its checksum", i)
+	}
+	meta := boltMeta{pageSize: le.Uint32(m[8:]), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]), pgids: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
+	ps := meta.pageSize
+	switch {
+	case ps < 1024 || ps > 1<<16 || ps&(ps-1) != 0:
+		return boltMeta{}, damaged("meta page %d gives page size %d", i, ps)
+	case le.Uint64(buf[0:]) != uint64(i) || le.Uint16(buf[8:])&metaPageFlag == 0:
+		return boltMeta{}, damaged("meta page %d has the header of another page", i)
+	case meta.txid%2 != uint64(i):
+		return boltMeta{}, damaged("meta page %d holds transaction %d, which belongs in the other", i, meta.txid)
+	}
+	return meta, nil
+}
+
+// readMetas reads both meta pages and checks that they agree with each
+// other and with the file's size. It returns the newer, which bbolt uses.
+func readMetas(r io.ReaderAt, size int64) (boltMeta, error) {
+	m0, err := readMeta(r, 0, 0)
+	if err != nil {
+		// Neither meta page holds bbolt's magic number where a 4 KiB
+		// page would put it: not a bbolt file at all.
+		var magic [4]byte
+		if _, rerr := r.ReadAt(magic[:], 4096+pageHeaderSize); rerr != nil || binary.LittleEndian.Uint32(magic[:]) != boltMagic {
+			if _, rerr := r.ReadAt(magic[:], pageHeaderSize); rerr != nil || binary.LittleEndian.Uint32(magic[:]) != boltMagic {
+				return boltMeta{}, berrors.ErrInvalid
+			}
+		}
+		return boltMeta{}, err
+	}
+	m1, err := readMeta(r, int64(m0.pageSize), 1)
+	if err != nil {
+		return boltMeta{}, err
+	}
+	newer, older := m0, m1
+	if m1.txid > m0.txid {
+		newer, older = m1, m0
+	}
+	switch {
+	case m0.pageSize != m1.pageSize:
+		return boltMeta{}, damaged("the meta pages give page sizes %d and %d", m0.pageSize, m1.pageSize)
+	case newer.txid-older.txid != 1:
+		return boltMeta{}, damaged("the meta pages hold transactions %d and %d, not two in a row", m0.txid, m1.txid)
+	case newer.pgids < older.pgids:
+		return boltMeta{}, damaged("transaction %d has %d pages, fewer than the %d of the one before", newer.txid, newer.pgids, older.pgids)
+	case newer.pgids > uint64(size)/uint64(newer.pageSize):
+		return boltMeta{}, damaged("the file holds %d bytes, but its meta page counts %d pages of %d bytes: it was truncated", size, newer.pgids, newer.pageSize)
+	case newer.root < 2 || newer.root >= newer.pgids || newer.freelist < 2 || newer.freelist >= newer.pgids:
+		return boltMeta{}, damaged("the meta page of transaction %d names pages past the file's end (root %d, freelist %d of %d pages)", newer.txid, newer.root, newer.freelist, newer.pgids)
+	}
+	return newer, nil
+}
+
+// fileChecker walks the pages of one transaction, each read once.
+type fileChecker struct {
+	r    io.ReaderAt
+	meta boltMeta
+	seen []bool // pages reached so far, by id
+}
+
+// checkFile checks the bbolt file r of size bytes: both meta pages, then
+// every page of the newer one's tree, then its freelist, and that every
+// page is either in the tree or free. Every count, offset and length is
+// checked against the page holding it before it is used, so what it reads
+// is bounded by the file's size, and no page is read twice.
+func checkFile(r io.ReaderAt, size int64) error {
+	meta, err := readMetas(r, size)
+	if err != nil {
+		return err
+	}
+	c := &fileChecker{r: r, meta: meta, seen: make([]bool, meta.pgids)}
+	c.seen[0], c.seen[1] = true, true
+	if err := c.walk(meta.root, 0, nil, nil); err != nil {
+		return err
+	}
+	if err := c.checkFreelist(); err != nil {
+		return err
+	}
+	for id, seen := range c.seen {
+		if !seen {
+			return damaged("page %d is neither in use nor free", id)
+		}
+	}
+	return nil
+}
+
+// page reads the page id with its overflow pages, after checking its
+// header: its id, that it is of a kind in want, and that it and its
+// overflow are within the file and reached for the first time.
+func (c *fileChecker) page(id uint64, want uint16) ([]byte, error) {
+	if id < 2 || id >= c.meta.pgids {
+		return nil, damaged("a reference to page %d, past the file's %d pages", id, c.meta.pgids)
+	}
+	ps := int64(c.meta.pageSize)
+	var h [pageHeaderSize]byte
+	if _, err := c.r.ReadAt(h[:], int64(id)*ps); err != nil {
+		return nil, damaged("page %d cannot be read: %v", id, err)
+	}
+	le := binary.LittleEndian
+	flags, overflow := le.Uint16(h[8:]), uint64(le.Uint32(h[12:]))
+	switch {
+	case le.Uint64(h[0:]) != id:
+		return nil, damaged("page %d has the header of page %d", id, le.Uint64(h[0:]))
+	case flags&want == 0 || flags&^want != 0:
+		return nil, damaged("page %d has flags %#x where a page of kind %#x belongs", id, flags, want)
+	case id+overflow >= c.meta.pgids:
+		return nil, damaged("page %d claims %d overflow pages, past the file's %d pages", id, overflow, c.meta.pgids)
+	}
+	for p := id; p <= id+overflow; p++ {
+		if c.seen[p] {
+			return nil, damaged("page %d is reached twice (a cycle, or two owners)", p)
+		}
+		c.seen[p] = true
+	}
+	buf := make([]byte, int64(overflow+1)*ps)
+	if _, err := c.r.ReadAt(buf, int64(id)*ps); err != nil {
+		return nil, damaged("page %d cannot be read: %v", id, err)
+	}
+	return buf, nil
+}
+
+// element is one element of a page: its flags (leaf pages), key and value
+// (leaf) or child page (branch).
+type element struct {
+	flags uint32
+	key   []byte
+	value []byte
+	child uint64
+}
+
+// elements decodes the elements of page p (a page, or an inline bucket's
+// value), checking that each key and value lies within p and that the
+// keys ascend from lo to below hi (nil: no bound).
+func elements(p []byte, id uint64, lo, hi []byte) ([]element, error) {
+	le := binary.LittleEndian
+	branch := le.Uint16(p[8:])&branchPageFlag != 0
+	n := int(le.Uint16(p[10:]))
+	if pageHeaderSize+n*elementSize > len(p) {
+		return nil, damaged("page %d claims %d elements, more than it holds", id, n)
+	}
+	out := make([]element, n)
+	for i := range out {
+		off := pageHeaderSize + i*elementSize
+		e := p[off : off+elementSize]
+		var pos, ksize, vsize uint64
+		if branch {
+			pos, ksize = uint64(le.Uint32(e[0:])), uint64(le.Uint32(e[4:]))
+			out[i].child = le.Uint64(e[8:])
+		} else {
+			out[i].flags = le.Uint32(e[0:])
+			pos, ksize, vsize = uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
+		}
+		start := uint64(off) + pos
+		if start+ksize+vsize > uint64(len(p)) {
+			return nil, damaged("element %d of page %d lies past the page's end", i, id)
+		}
+		out[i].key, out[i].value = p[start:start+ksize], p[start+ksize:start+ksize+vsize]
+		if (lo != nil && bytes.Compare(out[i].key, lo) < 0) || (hi != nil && bytes.Compare(out[i].key, hi) >= 0) {
+			return nil, damaged("key %d of page %d is out of order", i, id)
+		}
+		lo = out[i].key
+		if i > 0 && bytes.Equal(out[i].key, out[i-1].key) {
+			return nil, damaged("page %d holds key %x twice", id, out[i].key)
+		}
+	}
+	return out, nil
+}
+
+// walk checks the subtree under page id, whose keys lie in [lo, hi).
+func (c *fileChecker) walk(id uint64, depth int, lo, hi []byte) error {
+	if depth > maxTreeDepth {
+		return damaged("page %d is nested %d deep", id, depth)
+	}
+	p, err := c.page(id, branchPageFlag|leafPageFlag)
+	if err != nil {
+		return err
+	}
+	es, err := elements(p, id, lo, hi)
+	if err != nil {
+		return err
+	}
+	if binary.LittleEndian.Uint16(p[8:])&branchPageFlag != 0 {
+		if len(es) == 0 {
+			return damaged("branch page %d is empty", id)
+		}
+		for i, e := range es {
+			next := hi
+			if i+1 < len(es) {
+				next = es[i+1].key
+			}
+			if err := c.walk(e.child, depth+1, e.key, next); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return c.buckets(es, id, depth)
+}
+
+// buckets checks the nested buckets among the elements of leaf page id.
+func (c *fileChecker) buckets(es []element, id uint64, depth int) error {
+	for _, e := range es {
+		switch {
+		case e.flags == 0:
+			continue
+		case e.flags != bucketLeafFlag:
+			return damaged("an element of page %d has flags %#x", id, e.flags)
+		case len(e.value) < 16:
+			return damaged("bucket %q in page %d has a value of %d bytes", e.key, id, len(e.value))
+		}
+		if root := binary.LittleEndian.Uint64(e.value); root != 0 {
+			if err := c.walk(root, depth+1, nil, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		// An inline bucket: a leaf page inside the value, without nested buckets.
+		inline := e.value[16:]
+		if len(inline) < pageHeaderSize || binary.LittleEndian.Uint16(inline[8:]) != leafPageFlag {
+			return damaged("inline bucket %q in page %d is not a leaf", e.key, id)
+		}
+		ies, err := elements(inline, id, nil, nil)
+		if err != nil {
+			return err
+		}
+		for _, ie := range ies {
+			if ie.flags != 0 {
+				return damaged("inline bucket %q in page %d has an element with flags %#x", e.key, id, ie.flags)
+			}
+		}
+	}
+	return nil
+}
+
+// checkFreelist checks the freelist page: every id it lists is within the
+// file, listed once, in order, and not in use.
+func (c *fileChecker) checkFreelist() error {
+	id := c.meta.freelist
+	p, err := c.page(id, freelistFlag)
+	if err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	start, n := pageHeaderSize, uint64(le.Uint16(p[10:]))
+	if n == 0xFFFF {
+		if len(p) < pageHeaderSize+8 {
+			return damaged("freelist page %d is cut short", id)
+		}
+		start, n = pageHeaderSize+8, le.Uint64(p[pageHeaderSize:])
+	}
+	if n > uint64(len(p)-start)/8 {
+		return damaged("freelist page %d claims %d free pages, more than it holds", id, n)
+	}
+	var prev uint64
+	for i := range int(n) {
+		free := le.Uint64(p[start+8*i:])
+		switch {
+		case free < 2 || free >= c.meta.pgids:
+			return damaged("the freelist lists page %d, past the file's %d pages", free, c.meta.pgids)
+		case free <= prev:
+			return damaged("the freelist lists page %d out of order", free)
+		case c.seen[free]:
+			return damaged("the freelist lists page %d, which is in use", free)
+		}
+		c.seen[free], prev = true, free
+	}
+	return nil
+}
