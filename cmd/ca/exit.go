@@ -50,7 +50,7 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
-	case errors.Is(err, store.ErrCorrupt):
+	case errors.Is(err, store.ErrCorrupt), errors.Is(err, ca.ErrDamaged):
 		// A damaged store is exit 1 whatever the damage made a record
 		// say (an unparsable serial is not the user's bad input).
 		return exitFailed

@@ -155,7 +155,7 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 	}
 	cert, err := x509.ParseCertificate(rec.DER)
 	if err != nil {
-		return nil, nil, fmt.Errorf("stored certificate %s: %w", args[0], err)
+		return nil, nil, fmt.Errorf("%w: certificate %s: its stored DER does not parse (%v); %s", ca.ErrDamaged, args[0], err, ca.RestoreHint)
 	}
 	if !withChain || rec.Issuer == "" {
 		return cert, nil, nil

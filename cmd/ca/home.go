@@ -196,7 +196,7 @@ func loadIssuerSet(ctx context.Context, st ca.Store) (*issuerSet, error) {
 	for _, r := range recs {
 		c, err := x509.ParseCertificate(r.DER)
 		if err != nil {
-			return nil, fmt.Errorf("issuer %s: stored certificate: %w", r.Name, err)
+			return nil, fmt.Errorf("%w: issuer %s: its stored certificate does not parse (%v); %s", ca.ErrDamaged, r.Name, err, ca.RestoreHint)
 		}
 		s.certs[r.Name] = c
 	}

@@ -58,7 +58,7 @@ func runShow(ctx context.Context, g *globals, arg string) error {
 	}
 	cert, err := x509.ParseCertificate(rec.DER)
 	if err != nil {
-		return fmt.Errorf("stored certificate %s: %w", arg, err)
+		return fmt.Errorf("%w: certificate %s: its stored DER does not parse (%v); %s", ca.ErrDamaged, arg, err, ca.RestoreHint)
 	}
 	info := newCertInfo(cert)
 	info.IssuerName, info.Profile = rec.Issuer, rec.Profile

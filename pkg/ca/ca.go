@@ -29,7 +29,13 @@ var (
 	ErrUsage = errors.New("ca: bad input")
 	// ErrVerify: a certificate that does not verify (chain, validity, revocation).
 	ErrVerify = errors.New("ca: verification failed")
+	// ErrDamaged: a record read from the store that does not parse (a
+	// certificate's DER): the store is damaged, to be restored from a backup.
+	ErrDamaged = errors.New("ca: damaged store")
 )
+
+// RestoreHint is what a message about a damaged store tells the user to do.
+const RestoreHint = "restore the store from a backup (see docs/operations.md)"
 
 type conflictError struct{ msg string }
 

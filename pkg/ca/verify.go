@@ -73,7 +73,7 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	for _, r := range issuers {
 		c, err := x509.ParseCertificate(r.DER)
 		if err != nil {
-			return nil, fmt.Errorf("ca: issuer %s: stored certificate: %w", r.Name, err)
+			return nil, fmt.Errorf("%w: issuer %s: its stored certificate does not parse (%v); %s", ErrDamaged, r.Name, err, RestoreHint)
 		}
 		names[string(c.Raw)] = r.Name
 		if r.Parent == "" {
