@@ -173,7 +173,7 @@ func (b *Bolt) checkFile() error {
 	if err != nil {
 		return err
 	}
-	if err := checkFile(b.file, fi.Size()); err != nil {
+	if err := checkFile(b.file, fi.Size(), true); err != nil {
 		return fmt.Errorf("%s is damaged (%v); %s", b.path, err, restoreIt)
 	}
 	return nil

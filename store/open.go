@@ -49,7 +49,7 @@ func (o *fileOpener) check(f *os.File) error {
 	case fi.Size() == 0:
 		return errEmptyFile
 	}
-	return checkFile(f, fi.Size())
+	return checkFile(f, fi.Size(), fi.Size() <= fullCheckMax)
 }
 
 // openError is what Open reports for bbolt.Open's error.

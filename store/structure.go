@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"os"
 
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -122,72 +123,135 @@ func readMetas(r io.ReaderAt, size int64) (boltMeta, error) {
 	return newer, nil
 }
 
+// fullCheckMax is the largest file whose every page Open reads; a larger
+// one gets the lighter check (see checkFile). "ca store check" reads every
+// page of any file.
+const fullCheckMax = 1 << 20
+
+// holdsBuckets names the top-level buckets whose records are buckets.
+var holdsBuckets = map[string]bool{string(bucketByIssuer): true, string(bucketRevoked): true, string(bucketCRLs): true}
+
 // fileChecker walks the pages of one transaction, each read once.
 type fileChecker struct {
-	r    io.ReaderAt
-	meta boltMeta
-	seen []bool // pages reached so far, by id
+	r       io.ReaderAt
+	meta    boltMeta
+	seen    []bool // pages reached so far, by id
+	scratch []byte
+	full    bool // read every leaf page, not only those holding buckets
 }
 
-// checkFile checks the bbolt file r of size bytes: both meta pages, then
-// every page of the newer one's tree, then its freelist, and that every
-// page is either in the tree or free. Every count, offset and length is
-// checked against the page holding it before it is used, so what it reads
-// is bounded by the file's size, and no page is read twice.
-func checkFile(r io.ReaderAt, size int64) error {
-	meta, err := readMetas(r, size)
+// checkFile checks the bbolt file f of size bytes: both meta pages, then
+// the pages of the newer one's tree, then its freelist. Every count,
+// offset and length is checked against the page holding it before it is
+// used, so what it reads is bounded by the file's size, and no page is
+// read twice. With full, it reads every page and checks that each is
+// either in the tree or free; without, it reads the branch pages and the
+// leaf pages that hold buckets, and of the other leaf pages only that
+// they are referenced once, are not free and are not branch pages:
+// enough to rule out a cycle of pages or a page past the end, which
+// would make bbolt loop or fault, at a small part of the cost.
+func checkFile(f *os.File, size int64, full bool) error {
+	meta, err := readMetas(f, size)
 	if err != nil {
 		return err
 	}
-	c := &fileChecker{r: r, meta: meta, seen: make([]bool, meta.pgids)}
+	c := &fileChecker{r: f, meta: meta, seen: make([]bool, meta.pgids), full: full}
 	c.seen[0], c.seen[1] = true, true
-	if err := c.walk(meta.root, 0, nil, nil); err != nil {
+	if err := c.walk(meta.root, 0, nil, nil, 0, true); err != nil {
 		return err
 	}
 	if err := c.checkFreelist(); err != nil {
 		return err
 	}
 	for id, seen := range c.seen {
-		if !seen {
+		if !seen && full {
 			return damaged("page %d is neither in use nor free", id)
 		}
 	}
 	return nil
 }
 
-// page reads the page id with its overflow pages, after checking its
+// header reads the header of page id: its flags and overflow, after
+// checking that it is within the file and has its own id.
+func (c *fileChecker) header(id uint64) (uint16, uint64, error) {
+	if id < 2 || id >= c.meta.pgids {
+		return 0, 0, damaged("a reference to page %d, past the file's %d pages", id, c.meta.pgids)
+	}
+	var h [pageHeaderSize]byte
+	if _, err := c.r.ReadAt(h[:], int64(id)*int64(c.meta.pageSize)); err != nil {
+		return 0, 0, damaged("page %d cannot be read: %v", id, err)
+	}
+	le := binary.LittleEndian
+	if le.Uint64(h[0:]) != id {
+		return 0, 0, damaged("page %d has the header of page %d", id, le.Uint64(h[0:]))
+	}
+	return le.Uint16(h[8:]), uint64(le.Uint32(h[12:])), nil
+}
+
+// mark records that pages id to id+overflow are reached.
+func (c *fileChecker) mark(id, overflow uint64) error {
+	if id+overflow >= c.meta.pgids {
+		return damaged("page %d claims %d overflow pages, past the file's %d pages", id, overflow, c.meta.pgids)
+	}
+	for p := id; p <= id+overflow; p++ {
+		if c.seen[p] {
+			return damaged("page %d is reached twice (a cycle, or two owners)", p)
+		}
+		c.seen[p] = true
+	}
+	return nil
+}
+
+// page returns the page id with its overflow pages, after checking its
 // header: its id, that it is of a kind in want, and that it and its
-// overflow are within the file and reached for the first time.
+// overflow are within the file and reached for the first time. A page
+// without overflow is read into the checker's scratch buffer, which the
+// next call overwrites.
 func (c *fileChecker) page(id uint64, want uint16) ([]byte, error) {
 	if id < 2 || id >= c.meta.pgids {
 		return nil, damaged("a reference to page %d, past the file's %d pages", id, c.meta.pgids)
 	}
 	ps := int64(c.meta.pageSize)
-	var h [pageHeaderSize]byte
-	if _, err := c.r.ReadAt(h[:], int64(id)*ps); err != nil {
+	if c.scratch == nil {
+		c.scratch = make([]byte, ps)
+	}
+	if _, err := c.r.ReadAt(c.scratch, int64(id)*ps); err != nil {
 		return nil, damaged("page %d cannot be read: %v", id, err)
 	}
 	le := binary.LittleEndian
-	flags, overflow := le.Uint16(h[8:]), uint64(le.Uint32(h[12:]))
+	flags, overflow := le.Uint16(c.scratch[8:]), uint64(le.Uint32(c.scratch[12:]))
 	switch {
-	case le.Uint64(h[0:]) != id:
-		return nil, damaged("page %d has the header of page %d", id, le.Uint64(h[0:]))
+	case le.Uint64(c.scratch) != id:
+		return nil, damaged("page %d has the header of page %d", id, le.Uint64(c.scratch))
 	case flags&want == 0 || flags&^want != 0:
 		return nil, damaged("page %d has flags %#x where a page of kind %#x belongs", id, flags, want)
-	case id+overflow >= c.meta.pgids:
-		return nil, damaged("page %d claims %d overflow pages, past the file's %d pages", id, overflow, c.meta.pgids)
 	}
-	for p := id; p <= id+overflow; p++ {
-		if c.seen[p] {
-			return nil, damaged("page %d is reached twice (a cycle, or two owners)", p)
-		}
-		c.seen[p] = true
+	if err := c.mark(id, overflow); err != nil {
+		return nil, err
+	}
+	if overflow == 0 {
+		return c.scratch, nil
 	}
 	buf := make([]byte, int64(overflow+1)*ps)
 	if _, err := c.r.ReadAt(buf, int64(id)*ps); err != nil {
 		return nil, damaged("page %d cannot be read: %v", id, err)
 	}
 	return buf, nil
+}
+
+// markLeaves marks the children of branch page p, all leaves, as reached,
+// without reading them.
+func (c *fileChecker) markLeaves(p []byte, id uint64) error {
+	n := int(binary.LittleEndian.Uint16(p[10:]))
+	if n == 0 || pageHeaderSize+n*elementSize > len(p) {
+		return damaged("branch page %d claims %d elements", id, n)
+	}
+	for i := range n {
+		if err := c.mark(binary.LittleEndian.Uint64(p[pageHeaderSize+i*elementSize+8:]), 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // element is one element of a page: its flags (leaf pages), key and value
@@ -237,8 +301,17 @@ func elements(p []byte, id uint64, lo, hi []byte) ([]element, error) {
 	return out, nil
 }
 
-// walk checks the subtree under page id, whose keys lie in [lo, hi).
-func (c *fileChecker) walk(id uint64, depth int, lo, hi []byte) error {
+// walk checks the subtree under page id, whose keys lie in [lo, hi), of a
+// bucket nested nest deep (0: the root bucket, which holds the others);
+// it reads the bucket's leaf pages when leaves is set.
+func (c *fileChecker) walk(id uint64, depth int, lo, hi []byte, nest int, leaves bool) error {
+	return c.walkTree(id, depth, lo, hi, nest, leaves, new(int))
+}
+
+// walkTree is walk with the depth of the bucket's leaves below id, 0 until
+// known: all of a bucket's leaves are at one depth, so once the first
+// is found the others are marked as reached without being read.
+func (c *fileChecker) walkTree(id uint64, depth int, lo, hi []byte, nest int, leaves bool, leafDepth *int) error {
 	if depth > maxTreeDepth {
 		return damaged("page %d is nested %d deep", id, depth)
 	}
@@ -246,30 +319,42 @@ func (c *fileChecker) walk(id uint64, depth int, lo, hi []byte) error {
 	if err != nil {
 		return err
 	}
-	es, err := elements(p, id, lo, hi)
+	branch := binary.LittleEndian.Uint16(p[8:])&branchPageFlag != 0
+	if branch && !leaves && *leafDepth == 0 && binary.LittleEndian.Uint16(p[10:]) > 0 && len(p) >= pageHeaderSize+elementSize {
+		if flags, _, err := c.header(binary.LittleEndian.Uint64(p[pageHeaderSize+8:])); err != nil {
+			return err
+		} else if flags == leafPageFlag {
+			*leafDepth = depth + 1
+		}
+	}
+	if branch && !leaves && *leafDepth == depth+1 {
+		return c.markLeaves(p, id)
+	}
+	es, err := elements(bytes.Clone(p), id, lo, hi)
 	if err != nil {
 		return err
 	}
-	if binary.LittleEndian.Uint16(p[8:])&branchPageFlag != 0 {
-		if len(es) == 0 {
-			return damaged("branch page %d is empty", id)
-		}
-		for i, e := range es {
-			next := hi
-			if i+1 < len(es) {
-				next = es[i+1].key
-			}
-			if err := c.walk(e.child, depth+1, e.key, next); err != nil {
-				return err
-			}
-		}
-		return nil
+	if !branch {
+		return c.buckets(es, id, depth, nest)
 	}
-	return c.buckets(es, id, depth)
+	if len(es) == 0 {
+		return damaged("branch page %d is empty", id)
+	}
+	for i, e := range es {
+		next := hi
+		if i+1 < len(es) {
+			next = es[i+1].key
+		}
+		if err := c.walkTree(e.child, depth+1, e.key, next, nest, leaves, leafDepth); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// buckets checks the nested buckets among the elements of leaf page id.
-func (c *fileChecker) buckets(es []element, id uint64, depth int) error {
+// buckets checks the nested buckets among the elements of leaf page id,
+// of a bucket nested nest deep.
+func (c *fileChecker) buckets(es []element, id uint64, depth, nest int) error {
 	for _, e := range es {
 		switch {
 		case e.flags == 0:
@@ -280,7 +365,8 @@ func (c *fileChecker) buckets(es []element, id uint64, depth int) error {
 			return damaged("bucket %q in page %d has a value of %d bytes", e.key, id, len(e.value))
 		}
 		if root := binary.LittleEndian.Uint64(e.value); root != 0 {
-			if err := c.walk(root, depth+1, nil, nil); err != nil {
+			leaves := c.full || (nest == 0 && holdsBuckets[string(e.key)])
+			if err := c.walk(root, depth+1, nil, nil, nest+1, leaves); err != nil {
 				return err
 			}
 			continue
