@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,9 +134,15 @@ type damageCase struct {
 	xor    byte
 	size   int // truncate the file to size bytes instead of flipping
 	cmd    damageCommand
+	// what, when set, names a damage done by edit instead.
+	what string
+	edit func(t *testing.T, db []byte) []byte
 }
 
 func (c damageCase) String() string {
+	if c.edit != nil {
+		return fmt.Sprintf("%s with %s", c.cmd.name, c.what)
+	}
 	if c.size > 0 {
 		return fmt.Sprintf("%s on the store truncated to %d bytes", c.cmd.name, c.size)
 	}
@@ -154,7 +162,9 @@ func (f *damageFixture) damaged(t *testing.T, c damageCase) (string, string) {
 		t.Fatal(err)
 	}
 	db := bytes.Clone(f.db)
-	if c.size > 0 {
+	if c.edit != nil {
+		db = c.edit(t, db)
+	} else if c.size > 0 {
 		db = db[:c.size]
 	} else {
 		db[c.offset] ^= c.xor
@@ -285,5 +295,107 @@ func TestDamageSweep(t *testing.T) {
 				t.Fatalf("CA_DAMAGE_SEED=%d: stopping after %d failures", seed, failed)
 			}
 		}
+	}
+}
+
+// The layout of a bbolt file, to aim damage at its structure.
+const (
+	boltPageSize   = 4096
+	boltBranchPage = 0x01
+	boltLeafPage   = 0x02
+)
+
+// boltFree returns the free pages of db, as its newer meta page's
+// freelist lists them.
+func boltFree(db []byte) map[int]bool {
+	le := binary.LittleEndian
+	meta := db[16:]
+	if le.Uint64(db[boltPageSize+16+48:]) > le.Uint64(meta[48:]) {
+		meta = db[boltPageSize+16:]
+	}
+	fl := db[int(le.Uint64(meta[32:]))*boltPageSize:]
+	free := map[int]bool{}
+	for i := range int(le.Uint16(fl[10:])) {
+		free[int(le.Uint64(fl[16+8*i:]))] = true
+	}
+	return free
+}
+
+// boltPage returns the id of the first page in use in db with the given
+// flags and at least minCount elements.
+func boltPage(t *testing.T, db []byte, flags uint16, minCount int) int {
+	t.Helper()
+	free := boltFree(db)
+	for id := 2; (id+1)*boltPageSize <= len(db); id++ {
+		h := db[id*boltPageSize:]
+		if !free[id] && binary.LittleEndian.Uint64(h) == uint64(id) && binary.LittleEndian.Uint16(h[8:]) == flags && int(binary.LittleEndian.Uint16(h[10:])) >= minCount {
+			return id
+		}
+	}
+	t.Fatalf("the store has no page with flags %#x and %d elements", flags, minCount)
+	return 0
+}
+
+// setChild points the first child of the first branch page at page to
+// (page -1: the branch itself).
+func setChild(to int) func(t *testing.T, db []byte) []byte {
+	return func(t *testing.T, db []byte) []byte {
+		id := boltPage(t, db, boltBranchPage, 1)
+		if to < 0 {
+			to = id
+		}
+		binary.LittleEndian.PutUint64(db[id*boltPageSize+16+8:], uint64(to))
+		return db
+	}
+}
+
+// TestDamageRegressions runs damage that crashed, hung or exhausted memory
+// before the file was checked as it is opened (each found by the sweep
+// or by hand against the unfixed build): each is now exit 1 naming the
+// damage, with nothing written.
+func TestDamageRegressions(t *testing.T) {
+	f := newDamageFixture(t)
+	cmds := map[string]damageCommand{}
+	for _, c := range damageCommands {
+		cmds[c.name] = c
+	}
+	growCount := func(t *testing.T, db []byte) []byte {
+		id := boltPage(t, db, boltLeafPage, 5)
+		db[id*boltPageSize+11] ^= 0x01
+		return db
+	}
+	flipMeta := func(t *testing.T, db []byte) []byte { db[16+56] ^= 0x01; return db }
+	cases := []struct {
+		c    damageCase
+		want string
+	}{
+		// a cycle of pages: list hung, issue and verify ran out of memory
+		{damageCase{cmd: cmds["list"], what: "a branch page that is its own child", edit: setChild(-1)}, `page \d+ is reached twice`},
+		{damageCase{cmd: cmds["issue"], what: "a branch page that is its own child", edit: setChild(-1)}, `page \d+ is reached twice`},
+		{damageCase{cmd: cmds["verify"], what: "a branch page that is its own child", edit: setChild(-1)}, `page \d+ is reached twice`},
+		{damageCase{cmd: cmds["store check"], what: "a branch page that is its own child", edit: setChild(-1)}, `page \d+ is reached twice`},
+		// a child past the end: a fault (exit 2 and a stack trace)
+		{damageCase{cmd: cmds["list"], what: "a branch page's child past the end", edit: setChild(200)}, `a reference to page 200, past the file's \d+ pages`},
+		// a leaf page's count 256 higher: store check faulted
+		{damageCase{cmd: cmds["store check"], what: "a leaf page's count 256 higher", edit: growCount}, `page \d+ claims \d+ elements, more than it holds|lies past the page's end`},
+		// truncated: issue and crl export faulted
+		{damageCase{cmd: cmds["issue"], size: 40960}, `the file holds 40960 bytes, but its meta page counts \d+ pages`},
+		{damageCase{cmd: cmds["crl export"], size: 40960}, `the file holds 40960 bytes, but its meta page counts \d+ pages`},
+		// a meta page whose checksum fails: bbolt used the other, older
+		// one and wrote over the damaged one
+		{damageCase{cmd: cmds["revoke"], what: "meta page 0's checksum flipped", edit: flipMeta}, `meta page 0 fails its checksum`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.c.String(), func(t *testing.T) {
+			if msg := checkDamageCase(t, f, tc.c); msg != "" {
+				t.Fatal(msg)
+			}
+			home, out := f.damaged(t, tc.c)
+			r := runDamaged(t, home, tc.c.cmd.args(f, out)...)
+			want := regexp.MustCompile(`^ca: store: inconsistent: .*ca\.db is damaged \(.*(` + tc.want + `).*\); restore it from a backup \(see docs/operations\.md\)`)
+			if r.code != exitFailed || !want.MatchString(r.stderr) {
+				t.Fatalf("exit %d, want 1 and a message matching %s:\n%s", r.code, want, tail(r.stderr))
+			}
+		})
 	}
 }
