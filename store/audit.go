@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -375,7 +376,11 @@ func (b *Bolt) Counts() (Counts, error) {
 // file, and a record that does not decode, are an error wrapping
 // ErrCorrupt that says to restore the store.
 func (b *Bolt) safely(fn func() error) error {
-	return recoverDamage(b.path, fn)
+	err := recoverDamage(b.path, fn)
+	if errors.Is(err, ErrCorrupt) && !errors.Is(err, errRestoreSaid) && !strings.Contains(err.Error(), "from a backup") {
+		err = &damagedStoreError{err, b.path}
+	}
+	return err
 }
 
 // auditCoverage checks that the audit log and the store agree, both ways.

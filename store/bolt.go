@@ -117,7 +117,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 		now = time.Now
 	}
 	b := &Bolt{db: db, file: o.file, path: path, actor: opts.Actor, now: now}
-	if err := b.safely(func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
+	if err := recoverDamage(path, func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
 	}

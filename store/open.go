@@ -89,11 +89,7 @@ func recoverDamage(path string, fn func() error) (err error) {
 			err = fmt.Errorf("%w: %s is damaged (%v); %s", ErrCorrupt, path, r, restoreIt)
 		}
 	}()
-	err = fn()
-	if errors.Is(err, ErrCorrupt) && !errors.Is(err, errRestoreSaid) {
-		err = &damagedStoreError{err, path}
-	}
-	return err
+	return fn()
 }
 
 // errRestoreSaid marks an error that already says to restore the store.

@@ -26,19 +26,19 @@ import (
 // of offsets (default 240, each run by one command in turn).
 const (
 	damageTimeLimit = 20 * time.Second
-	damageMemLimit  = 2 << 30  // RLIMIT_AS of each process
+	damageMemLimit  = 2 << 30   // RLIMIT_AS of each process
 	damageMaxRSS    = 300 << 20 // the most a process may have resident
-	damageMaxGrowth = 1 << 20  // how much a command may grow the file
+	damageMaxGrowth = 1 << 20   // how much a command may grow the file
 )
 
 // damageFixture is a small home: a root, an intermediate, three issued
 // certificates (the first revoked), a CRL exported; the files a command
 // of the sweep reads besides the store; and the serials.
 type damageFixture struct {
-	dir, home, out    string
-	verifyCert, issue string
-	revokeSerial      string
-	db                []byte
+	dir, home, out string
+	verifyCert     string
+	revokeSerial   string
+	db             []byte
 }
 
 func newDamageFixture(t *testing.T) *damageFixture {
