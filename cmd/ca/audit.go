@@ -105,7 +105,7 @@ func runAuditList(g *globals, o *auditListOptions) error {
 		}
 		f.serial = ca.FormatSerial(s)
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func runAuditVerify(g *globals, o *auditVerifyOptions) error {
 	if b, err := hex.DecodeString(anchor); o.anchor != "" && (err != nil || len(b) != 32) {
 		return usageError{fmt.Errorf("--anchor %q is not a head hash (64 hex digits, as \"ca audit head\" prints it)", o.anchor)}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ type auditHeadResult struct {
 func (r auditHeadResult) text(w io.Writer) { fmt.Fprintln(w, r.Head) }
 
 func runAuditHead(g *globals) error {
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}

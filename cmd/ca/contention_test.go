@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -281,57 +278,6 @@ func TestIntermediatePlaceTakenMeanwhile(t *testing.T) {
 	if after := digest(t, home); after != before {
 		t.Errorf("the home changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-}
-
-// TestIntermediateKeptWhenPlaceTaken: when the directory of a new
-// intermediate cannot be put in place after its commit (here: made by
-// someone else between the command's last look and its rename), the staged
-// directory, holding the only copy of its key, is kept; the error says
-// where, and moving it into place gives a working issuer.
-func TestIntermediateKeptWhenPlaceTaken(t *testing.T) {
-	home := newTestHome(t)
-	g := newGlobals(nil, io.Discard, io.Discard, nil)
-	g.home, g.lockTimeout = home, time.Second
-	ctx := context.Background()
-	parent, err := g.openIssuer(ctx, theRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := parent.bind(g); err != nil {
-		t.Fatal(err)
-	}
-	key, err := pem.GenerateKey(pem.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := pem.MarshalPrivateKey(key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(home, "issuers", "sub")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	subject := pkix.Name{CommonName: "Sub CA", Organization: []string{"Example"}, Country: []string{"DE"}}
-	_, err = g.placeIntermediate(ctx, parent, "sub", ca.CAConfig{Subject: subject, Validity: 24 * time.Hour}, key, keyPEM, csr.DefaultPolicy(subject))
-	parent.Close()
-	stages, _ := filepath.Glob(filepath.Join(home, "issuers", ".sub.new-*"))
-	if len(stages) != 1 {
-		t.Fatalf("staging directories %v, want one", stages)
-	}
-	for _, want := range []string{"issuer sub is recorded", stages[0]} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error %v does not say %q", err, want)
-		}
-	}
-	if err := os.Remove(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(stages[0], dir); err != nil {
-		t.Fatal(err)
-	}
-	storeCheck(t, home)
-	mustCA(t, home, nil, "issue", "--issuer", "sub", "--cn", "a.example.com", "--dns", "a.example.com", "--validity", "1h", "--no-passphrase", "--out-dir", t.TempDir())
 }
 
 // TestBackupUnderWrites takes backups while other processes keep signing:

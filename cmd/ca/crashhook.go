@@ -41,11 +41,3 @@ func (g *globals) batchHook() func(ca.Stage) {
 		}
 	}
 }
-
-// crashPoint calls the batch hook at stage, for commands that record one
-// thing outside RunBatch (ca intermediate create).
-func (g *globals) crashPoint(s ca.Stage) {
-	if h := g.batchHook(); h != nil {
-		h(s)
-	}
-}

@@ -50,6 +50,12 @@ An entry leaves the CRL only after it has appeared on one CRL issued after
 its certificate expired (RFC 5280, 3.3); with --include-expired it stays for
 ever. The root has its own CRL, listing revoked intermediates.
 
+The issuer's last CRL, which its key signed, checks the store: an entry it
+lists whose revocation record is gone from the store (damage, or an edit
+behind ca's back) may leave only as the rule above lets any entry leave.
+Otherwise export exits 1 naming the serials, and writes and records
+nothing: run "ca store check" and restore the store from a backup.
+
 The CRL is written atomically to --out (default: stdout), PEM unless --der.
 With --out FILE, a summary goes to stdout (JSON with -o json); with --out -,
 stdout carries only the CRL.`,
@@ -60,7 +66,7 @@ stdout carries only the CRL.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
-	f.StringVar(&o.out, "out", "-", "file to write the CRL to; - is stdout")
+	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
 	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
@@ -76,10 +82,10 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		}
 		return usageError{errors.New(msg)}
 	}
-	if err := checkOut("--out", o.out); err != nil {
+	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
@@ -105,7 +111,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		if file != nil {
 			file.Close() // a retry under a new number
 		}
-		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec)})
+		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec), Kind: pem.KindCRL})
 		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
 			return fmt.Errorf("%w; the CRL was not recorded", err)
 		}
@@ -161,16 +167,16 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 			return err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return err
 	}
-	iss, err := set.resolve(o.issuer)
+	iss, err := set.Resolve(o.issuer)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+	if !pem.SamePublicKey(key.Public(), cert.PublicKey) {
 		return fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
 			ca.ErrRefused, o.keyFile, ca.FormatSerial(cert.SerialNumber), cert.Subject)
 	}
@@ -129,14 +129,12 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 		if err != nil || !withChain {
 			return cert, nil, err
 		}
-		set, err := g.readIssuerSet(ctx)
+		set, err := g.h().Hierarchy(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, r := range set.recs {
-			if cert.CheckSignatureFrom(set.certs[r.Name]) == nil {
-				return cert, set.intermediates(r.Name), nil
-			}
+		if r := set.SignerOf(cert); r != nil {
+			return cert, set.Intermediates(r.Name), nil
 		}
 		return nil, nil, fmt.Errorf("%w: no issuer of this home signed %s; export it without --chain", ca.ErrNotFound, certFile)
 	}
@@ -144,7 +142,7 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -160,32 +158,15 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 	if !withChain || rec.Issuer == "" {
 		return cert, nil, nil
 	}
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ir, err := set.get(rec.Issuer); err == nil && ir.Serial != nil && ir.Serial.Cmp(serial) == 0 {
+	if ir, err := set.Get(rec.Issuer); err == nil && ir.Serial != nil && ir.Serial.Cmp(serial) == 0 {
 		// The serial is an issuer's own certificate: its intermediates are its parents.
-		return cert, set.intermediates(ir.Parent), nil
+		return cert, set.Intermediates(ir.Parent), nil
 	}
-	return cert, set.intermediates(rec.Issuer), nil
-}
-
-// intermediates returns the named issuer and its parents, nearest first,
-// without the root: what a server sends after its leaf.
-func (s *issuerSet) intermediates(name string) []*x509.Certificate {
-	if name == "" {
-		return nil
-	}
-	r, err := s.get(name)
-	if err != nil || r.Parent == "" {
-		return nil
-	}
-	parents := s.parents(name)
-	if len(parents) > 0 {
-		parents = parents[:len(parents)-1] // the last is the root
-	}
-	return append([]*x509.Certificate{s.certs[name]}, parents...)
+	return cert, set.Intermediates(rec.Issuer), nil
 }
 
 // readCertFile reads one certificate, PEM or DER.
@@ -265,13 +246,13 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 			return runExportChain(cmd.Context(), g, o, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.out, "out", "-", "the file to write, - for stdout")
+	cmd.Flags().StringVar(&o.out, "out", "-", "the file to write (replaces only a certificate file), - for stdout")
 	return cmd
 }
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
 	if o.out != "-" {
-		if err := pem.CheckWritable(o.out, false); err != nil {
+		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
 			return err
 		}
 	}
@@ -279,9 +260,9 @@ func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args
 	if err != nil {
 		return err
 	}
-	data := encodeChain(append([]*x509.Certificate{cert}, chain...))
+	data := ca.EncodeChain(append([]*x509.Certificate{cert}, chain...))
 	if o.out != "-" {
-		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data}); err != nil {
+		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data, Kind: pem.KindCertificate}); err != nil {
 			return err
 		}
 		data = nil

@@ -2,22 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"crypto"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 type initOptions struct {
@@ -55,103 +51,41 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.dn.check(); err != nil {
-		return err
-	}
-	subject := o.dn.name()
-	if policy == nil {
-		policy = csr.DefaultPolicy(subject)
-	}
-	existing, err := checkNewHome(g.home)
-	if err != nil {
+	if err := home.CheckNew(g.home); err != nil {
 		return err
 	}
 	pass, err := g.newPassphrase(o.noPass)
 	if err != nil {
 		return err
 	}
-	key, err := pem.GenerateKey(kt)
+	key, keyPEM, err := newKey(kt, pass)
 	if err != nil {
 		return err
 	}
-	cert, err := ca.CreateRoot(ca.CAConfig{Subject: subject, Validity: validity, MaxPathLen: o.pathLen}, key, g.now())
+	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
+	cert, err := home.Create(ctx, g.h().Config(), home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
 	if err != nil {
 		return err
-	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
-	if err != nil {
-		return err
-	}
-
-	// Build the whole home beside its place, then rename it in: a failure
-	// half-way leaves no half-made home. An existing empty home (a mount
-	// point, a directory made by configuration management) is kept: the
-	// home is built inside it and its two entries moved in, ca.db last.
-	parent := filepath.Dir(filepath.Clean(g.home))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", parent, err)
-	}
-	stageIn := parent
-	if existing {
-		stageIn = g.home
-	}
-	tmp, err := os.MkdirTemp(stageIn, initStagePrefix(g.home))
-	if err != nil {
-		return fmt.Errorf("create home: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o700); err != nil {
-		return err
-	}
-	dir := filepath.Join(tmp, "issuers", o.name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create home: %w", err)
-	}
-	st, err := store.Open(filepath.Join(tmp, "ca.db"), store.Options{Create: true, Timeout: g.lockTimeout, Actor: g.actor()})
-	if err != nil {
-		return err
-	}
-	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: o.name, Serial: cert.SerialNumber, DER: cert.Raw},
-		ca.NewCertRecord(cert, o.name, ca.ProfileRoot))
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	files, err := issuerFiles(dir, cert, nil, keyPEM, policy)
-	if err != nil {
-		return err
-	}
-	if err := pem.WriteFiles(files...); err != nil {
-		return err
-	}
-	// The names in the staged directories are made durable before they
-	// move, so that the home never appears without ca.db or its root.
-	for _, d := range []string{filepath.Join(tmp, "issuers"), tmp} {
-		if err := pem.SyncDir(d); err != nil {
-			return err
-		}
-	}
-	if existing {
-		err = moveHomeInto(tmp, g.home)
-	} else {
-		err = os.Rename(tmp, g.home)
-		if err == nil {
-			err = pem.SyncDir(parent)
-		}
-	}
-	if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
-		return fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, g.home)
-	}
-	if err != nil {
-		return fmt.Errorf("create home %s: %w", g.home, err)
 	}
 	return g.render(initResult{
 		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
 		NotAfter: cert.NotAfter.UTC(), KeyType: string(kt), Encrypted: pass != nil,
-		Cert: filepath.Join(g.issuerDir(o.name), fileCert),
+		Cert: g.h().IssuerFile(o.name, home.FileCert),
 	})
+}
+
+// newKey makes a key of type kt and encodes it, encrypted with pass
+// unless pass is nil.
+func newKey(kt pem.KeyType, pass []byte) (crypto.Signer, []byte, error) {
+	key, err := pem.GenerateKey(kt)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, keyPEM, nil
 }
 
 type initResult struct {
@@ -168,54 +102,6 @@ type initResult struct {
 func (r initResult) text(w io.Writer) {
 	fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
 		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
-}
-
-// checkNewHome refuses a home that exists and is not an empty directory;
-// existing says it is one.
-func checkNewHome(home string) (existing bool, err error) {
-	entries, err := os.ReadDir(home)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	case err != nil:
-		if _, serr := os.Stat(home); serr == nil {
-			return false, fmt.Errorf("%w: %s exists and is not an empty directory; nothing changed", ca.ErrExists, home)
-		}
-		return false, fmt.Errorf("check home: %w", err)
-	case len(entries) > 0:
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), initStagePrefix(home)) {
-				return false, fmt.Errorf("%w: home %s holds %s, left by an interrupted \"ca init\" (with a root key nothing uses): remove it, and anything else in %s, then run init again",
-					ca.ErrExists, home, filepath.Join(home, e.Name()), home)
-			}
-		}
-		return false, fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, home)
-	}
-	return true, nil
-}
-
-// initStagePrefix begins the name of the hidden directory init builds the
-// home in: beside the home, or inside an existing empty one.
-func initStagePrefix(home string) string {
-	return "." + filepath.Base(filepath.Clean(home)) + ".init-"
-}
-
-// moveHomeInto moves the staged home's issuers directory, then its ca.db,
-// into the existing empty directory home, neither replacing anything, and
-// syncs home. Interrupted between the two, home holds issuers/ without
-// ca.db, which no command takes for a home; init refuses it as not empty.
-func moveHomeInto(stage, home string) error {
-	move := func(name, from, to string) error {
-		return pem.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
-	}
-	if err := move("issuers", stage, home); err != nil {
-		return err
-	}
-	if err := move("ca.db", stage, home); err != nil {
-		move("issuers", home, stage) // best effort: leave home as it was
-		return err
-	}
-	return pem.SyncDir(home)
 }
 
 // checkName refuses an issuer name that cannot be a directory name.
@@ -250,9 +136,12 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 	if err := checkName(c.name); err != nil {
 		return "", 0, nil, err
 	}
+	if err := c.dn.check(); err != nil {
+		return "", 0, nil, err
+	}
 	if c.policyFile == "" {
 		return kt, validity, nil, nil
 	}
-	policy, err := readPolicy(c.policyFile)
+	policy, err := home.ReadPolicyFile(c.policyFile)
 	return kt, validity, policy, err
 }

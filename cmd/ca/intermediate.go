@@ -1,20 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -114,78 +113,32 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
-	kt, validity, policy, err := o.check()
+	kt, cfg, policy, err := o.config()
 	if err != nil {
 		return err
 	}
-	if err := o.dn.check(); err != nil {
+	if err := g.h().CheckNewIssuer(o.name); err != nil {
 		return err
 	}
-	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
-		return err
-	}
-	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
+	parent, err := g.h().OpenIssuer(ctx, cmp.Or(o.parent, ca.TheRoot))
 	if err != nil {
 		return err
 	}
-	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
+	newPass, err := g.newKeyPassphrase(o.noPass, parent.KeyPassphrase, true)
 	if err != nil {
 		return err
 	}
-	dir := g.issuerDir(o.name)
-	dirFree := func() error {
-		if _, err := os.Lstat(dir); err == nil {
-			return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, o.name, dir)
-		}
-		return nil
-	}
-	if err := dirFree(); err != nil {
-		return err
-	}
-
-	parentName := o.parent
-	if parentName == "" {
-		parentName = theRoot
-	}
-	parent, err := g.openIssuer(ctx, parentName)
-	if err != nil {
-		return err
-	}
-	newPass, err := g.newKeyPassphrase(o.noPass, parent.keyPass, true)
-	if err != nil {
-		return err
-	}
-	subject := inheritSubject(o.dn.name(), parent.set.certs[parent.rec.Name].Subject)
-	if policy == nil {
-		policy = csr.DefaultPolicy(subject)
-	}
+	cfg.Subject = inheritSubject(cfg.Subject, parent.Hierarchy.Certificate(parent.Record.Name).Subject)
 	// The new key and its KDF, before the store is locked.
-	key, err := pem.GenerateKey(kt)
+	key, keyPEM, err := newKey(kt, newPass)
 	if err != nil {
 		return err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, newPass)
-	if err != nil {
-		return err
-	}
-	if err := parent.bind(g); err != nil {
+	if err := parent.Bind(); err != nil {
 		return err
 	}
 	defer parent.Close()
-	if err := parent.CheckNotRevoked(ctx); err != nil {
-		return err
-	}
-	// Again with the store held: the directory may have appeared while
-	// this command waited for it.
-	if err := dirFree(); err != nil {
-		return err
-	}
-	cfg := ca.CAConfig{
-		Subject: subject, Validity: validity, MaxPathLen: o.pathLen,
-		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
-		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
-	}
-	issued, err := g.placeIntermediate(ctx, parent, o.name, cfg, key, keyPEM, policy)
+	issued, err := g.h().CreateIntermediate(ctx, parent, home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
 	if err != nil {
 		return err
 	}
@@ -193,8 +146,33 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	return g.render(intermediateResult{
 		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
 		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
-		Chain: filepath.Join(g.issuerDir(o.name), fileChain),
+		Chain: g.h().IssuerFile(o.name, home.FileChain),
 	})
+}
+
+// config parses the flags into the new CA's key type, configuration and
+// policy (nil: the default policy of its subject).
+func (o *intermediateOptions) config() (pem.KeyType, ca.CAConfig, *csr.Policy, error) {
+	kt, validity, policy, err := o.check()
+	if err != nil {
+		return "", ca.CAConfig{}, nil, err
+	}
+	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
+		return "", ca.CAConfig{}, nil, err
+	}
+	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
+	if err != nil {
+		return "", ca.CAConfig{}, nil, err
+	}
+	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
+	if err != nil {
+		return "", ca.CAConfig{}, nil, err
+	}
+	return kt, ca.CAConfig{
+		Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen,
+		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
+		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
+	}, policy, nil
 }
 
 // inheritSubject fills O, C and ST of an intermediate's subject from its
@@ -211,56 +189,6 @@ func inheritSubject(subject, parent pkix.Name) pkix.Name {
 		subject.Province = parent.Province
 	}
 	return subject
-}
-
-// placeIntermediate signs and records the intermediate name under parent
-// and puts its directory in place: the directory is staged beside its place
-// (the key first, then, just before the commit, the certificate, chain and
-// policy), and after the commit only a rename is left, which needs no disk
-// space. The directory appears whole or not at all.
-func (g *globals) placeIntermediate(ctx context.Context, parent *loadedIssuer, name string, cfg ca.CAConfig,
-	key crypto.Signer, keyPEM []byte, policy *csr.Policy) (*ca.Issued, error) {
-	dir := g.issuerDir(name)
-	issuersDir := filepath.Dir(dir)
-	stage, err := os.MkdirTemp(issuersDir, "."+name+".new-")
-	if err != nil {
-		return nil, fmt.Errorf("stage issuer: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			os.RemoveAll(stage)
-		}
-	}()
-	keyFile := pem.File{Path: filepath.Join(stage, fileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}
-	if err := pem.WriteFiles(keyFile); err != nil {
-		return nil, err
-	}
-	cfg.Stage = func(issued *ca.Issued) error {
-		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, policy)
-		if err != nil {
-			return err
-		}
-		return pem.WriteFiles(files...)
-	}
-	g.crashPoint(ca.StageBeforeCommit)
-	issued, err := parent.CreateIntermediate(ctx, name, cfg, key.Public())
-	if err != nil {
-		return nil, err
-	}
-	// Recorded: the stage holds the only copy of the new key and is kept
-	// whatever happens next.
-	committed = true
-	g.crashPoint(ca.StageAfterCommit)
-	if err := os.Rename(stage, dir); err != nil {
-		return nil, fmt.Errorf("issuer %s is recorded (serial %s) but its directory could not be put in place: %v; "+
-			"its key and certificate are in %s: move it to %s once that is free", name, ca.FormatSerial(issued.Cert.SerialNumber), err, stage, dir)
-	}
-	if err := pem.SyncDir(issuersDir); err != nil {
-		return nil, err
-	}
-	g.crashPoint(ca.StageAfterWrite)
-	return issued, nil
 }
 
 type intermediateResult struct {

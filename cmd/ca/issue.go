@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -99,12 +100,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	name := ca.FileName(o.dn.cn)
 	files := func() error {
-		for _, f := range ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil) {
-			if err := pem.CheckWritable(f.Path, f.NoReplace); err != nil {
-				return err
-			}
-		}
-		return nil
+		return g.checkFiles("--out-dir", ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil)...)
 	}
 	if err := files(); err != nil {
 		return err
@@ -171,7 +167,7 @@ func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
 type issueRun struct {
 	g     *globals
 	st    ca.Store
-	iss   *loadedIssuer
+	iss   *home.Issuer
 	dir   string
 	pass  []byte
 	inter []*x509.Certificate
@@ -181,7 +177,7 @@ type issueRun struct {
 
 // startIssue opens the store and the issuer.
 func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
-	iss, err := g.loadIssuer(ctx, o.issuer)
+	iss, err := g.h().LoadIssuer(ctx, o.issuer)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +189,7 @@ func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, p
 		iss.Close()
 		return nil, fmt.Errorf("create --out-dir: %w", err)
 	}
-	return &issueRun{g: g, st: iss.st, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
+	return &issueRun{g: g, st: iss.Store, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
 		hook: g.batchHook(), close: iss.Close}, nil
 }
 

@@ -370,7 +370,7 @@ keyUsage               = critical, digitalSignature
 extendedKeyUsage       = serverAuth, clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
-`, dir, filepath.Join(iss, fileCert), filepath.Join(iss, fileKey))
+`, dir, filepath.Join(iss, "cert.pem"), filepath.Join(iss, "key.pem"))
 	o := &openSSLCA{dir: dir, config: filepath.Join(dir, "ca.cnf")}
 	if err := os.WriteFile(o.config, []byte(config), 0o644); err != nil {
 		e.b.Fatal(err)
@@ -490,7 +490,7 @@ openssl ca -batch -config "$1/ca.cnf" -in "$1/i.csr" -out "$1/i.crt" 2>/dev/null
 		}))
 		out := filepath.Join(e.dir, fmt.Sprintf("minsign-%d.crt", i))
 		lean = append(lean, timed(func() {
-			if out, err := exec.Command(minsign, filepath.Join(iss, fileCert), filepath.Join(iss, fileKey), csrPath,
+			if out, err := exec.Command(minsign, filepath.Join(iss, "cert.pem"), filepath.Join(iss, "key.pem"), csrPath,
 				filepath.Join(e.dir, "minsign.db"), out).CombinedOutput(); err != nil {
 				b.Fatalf("minsign: %v\n%s", err, out)
 			}
@@ -530,7 +530,7 @@ func fillStore(b *testing.B, home string, n int) {
 	}
 	defer st.Close()
 	dir := filepath.Join(home, "issuers", "issuing")
-	keyPEM, err := os.ReadFile(filepath.Join(dir, fileKey))
+	keyPEM, err := os.ReadFile(filepath.Join(dir, "key.pem"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -538,7 +538,7 @@ func fillStore(b *testing.B, home string, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	certPEM, err := os.ReadFile(filepath.Join(dir, fileCert))
+	certPEM, err := os.ReadFile(filepath.Join(dir, "cert.pem"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -39,6 +39,9 @@ revoked or expired), revokedAt and reason (null when not revoked) and profile.
 still valid now whose notAfter is within D; --subject TEXT keeps those whose
 subject or a SAN contains TEXT (any case).
 
+A certificate that its issuer's last CRL lists is revoked even when the
+store has lost the record of its revocation; a warning names each such one.
+
 list reads the store into a temporary file and closes the store before it
 writes anything, so a slow reader (a pager) never holds up other commands.`,
 		Example: `  ca list --status valid --expiring-within 30d
@@ -97,7 +100,7 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 // at a time, so memory stays flat however many certificates there are; the
 // text table keeps only its short rows.
 func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRecord) bool, spool io.Writer, rows *[][]string, now time.Time) error {
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	}
 	w := bufio.NewWriter(spool)
 	sep := "[\n"
-	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
+	lost, err := ca.Certificates(ctx, st, q, func(r *ca.CertRecord) error {
 		if !keep(r) {
 			return nil
 		}
@@ -129,6 +132,9 @@ func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRe
 	})
 	if err != nil {
 		return err
+	}
+	for _, m := range lost {
+		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
 	}
 	if sep == "[\n" {
 		w.WriteString("[]\n")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,29 +67,8 @@ not its key: no passphrase, and the store is only read.`,
 	return cmd
 }
 
-// loadJudge resolves the issuer and returns it ready to judge, without its
-// key; the store is opened for reading and closed again at once.
-func (g *globals) loadJudge(ctx context.Context, name string) (*ca.Issuer, error) {
-	set, err := g.readIssuerSet(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := set.resolve(name)
-	if err != nil {
-		return nil, err
-	}
-	policy, err := readPolicy(filepath.Join(g.issuerDir(rec.Name), filePolicy))
-	if err != nil {
-		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
-	}
-	return ca.NewJudge(ca.IssuerConfig{
-		Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name),
-		Now: g.now, Policy: policy, IssuerKeys: set.publicKeys(),
-	})
-}
-
 func runPolicyShow(ctx context.Context, g *globals, o *policyOptions) error {
-	iss, err := g.loadJudge(ctx, o.issuer)
+	iss, err := g.h().Judge(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
@@ -123,7 +101,7 @@ func (r policyShowResult) text(w io.Writer) {
 }
 
 func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg string) error {
-	so, err := (&signOptions{profile: o.profile, validity: o.validity}).check([]string{arg})
+	so, err := (&signOptions{profile: o.profile, validity: o.validity}).check(g, []string{arg})
 	if err != nil {
 		return err
 	}
@@ -133,7 +111,7 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return fmt.Errorf("%s: %w", in.label(), err)
 	}
 	if in.err == nil {
-		iss, err := g.loadJudge(ctx, o.issuer)
+		iss, err := g.h().Judge(ctx, o.issuer)
 		if err != nil {
 			return err
 		}
@@ -166,7 +144,7 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 // revocationCheck is the check that the issuer (and every issuer above
 // it) is not revoked, which ca sign csr makes before it signs.
 func (g *globals) revocationCheck(ctx context.Context, iss *ca.Issuer) (policyCheck, error) {
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return policyCheck{}, err
 	}

@@ -182,22 +182,22 @@ func (g *globals) probeRoots(ctx context.Context, o *probeOptions) (*x509.CertPo
 		}
 		return pool, nil
 	}
-	if o.issuer == "" && !fileExists(g.dbPath()) {
+	if o.issuer == "" && !fileExists(g.h().StorePath()) {
 		return nil, nil
 	}
-	set, err := g.readIssuerSet(ctx)
+	set, err := g.h().Hierarchy(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if o.issuer == "" {
-		roots, _ := set.pools()
+		roots, _ := set.Pools()
 		return roots, nil
 	}
-	if _, err := set.get(o.issuer); err != nil {
+	if _, err := set.Get(o.issuer); err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(set.certs[o.issuer])
+	pool.AddCert(set.Certificate(o.issuer))
 	return pool, nil
 }
 
@@ -215,7 +215,7 @@ type revocationCheck struct {
 }
 
 func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
-	rc := &revocationCheck{g: g, home: fileExists(g.dbPath()), crlName: crl, source: "none"}
+	rc := &revocationCheck{g: g, home: fileExists(g.h().StorePath()), crlName: crl, source: "none"}
 	switch {
 	case strings.HasPrefix(crl, "http://"), strings.HasPrefix(crl, "https://"):
 		rc.crlURL = crl
@@ -273,7 +273,7 @@ func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certifi
 // store did not record this very certificate. The leaf is revoked also when
 // its issuer, or any issuer above it, is revoked in the store.
 func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
-	st, err := rc.g.openStoreRead()
+	st, err := rc.g.h().OpenStoreRead()
 	if err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
 	}
@@ -292,15 +292,15 @@ func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate
 	if rec == nil || err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
 	}
-	rc.source = "store " + rc.g.dbPath()
+	rc.source = "store " + rc.g.h().StorePath()
 	if rec.Revocation != nil {
 		return tlsendpoint.RevocationRevoked, true, nil
 	}
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
 	}
-	for _, c := range append([]*x509.Certificate{set.certs[rec.Issuer]}, set.parents(rec.Issuer)...) {
+	for _, c := range set.Chain(rec.Issuer) {
 		if c == nil {
 			continue
 		}

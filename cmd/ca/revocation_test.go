@@ -250,15 +250,15 @@ func openTestIssuer(home, now, issuerName string, opts store.Options) (*ca.Issue
 		return nil, nil, err
 	}
 	iss, err := func() (*ca.Issuer, error) {
-		set, err := loadIssuerSet(context.Background(), st)
+		set, err := ca.LoadHierarchy(context.Background(), st)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := set.resolve(issuerName)
+		rec, err := set.Resolve(issuerName)
 		if err != nil {
 			return nil, err
 		}
-		keyPEM, err := pem.ReadKeyFile(filepath.Join(home, "issuers", rec.Name, fileKey))
+		keyPEM, err := pem.ReadKeyFile(filepath.Join(home, "issuers", rec.Name, "key.pem"))
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +266,7 @@ func openTestIssuer(home, now, issuerName string, opts store.Options) (*ca.Issue
 		if err != nil {
 			return nil, err
 		}
-		return ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st, Now: clock})
+		return ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.Certificate(rec.Name), Chain: set.Parents(rec.Name), Signer: key, Store: st, Now: clock})
 	}()
 	if err != nil {
 		st.Close()

@@ -84,7 +84,7 @@ func runRevoke(ctx context.Context, g *globals, o *revokeOptions, args []string)
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore()
+	st, err := g.h().OpenStore()
 	if err != nil {
 		return err
 	}

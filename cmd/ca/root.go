@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +15,9 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -41,6 +40,7 @@ type globals struct {
 
 	command string   // "ca sign csr", for the audit log
 	args    []string // the command line without secrets
+	homeLib *home.Home
 }
 
 func newGlobals(stdin io.Reader, stdout, stderr io.Writer, environ []string) *globals {
@@ -208,26 +208,6 @@ func (g *globals) setup(cmd *cobra.Command) error {
 }
 
 func (g *globals) json() bool { return g.output == "json" }
-
-// paths of the home layout (SPEC.md, "The home").
-func (g *globals) dbPath() string               { return filepath.Join(g.home, "ca.db") }
-func (g *globals) issuerDir(name string) string { return filepath.Join(g.home, "issuers", name) }
-
-// openStore opens the home's store for writing, waiting up to --lock-timeout.
-func (g *globals) openStore() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), Actor: g.actor()})
-}
-
-// openStoreRead opens the home's store with a shared lock.
-func (g *globals) openStoreRead() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: g.storeTimeout(), ReadOnly: true})
-}
-
-// storeTimeout is --lock-timeout for store.Open, where 0 would mean the
-// default: "--lock-timeout 0" means do not wait (one try).
-func (g *globals) storeTimeout() time.Duration {
-	return max(g.lockTimeout, time.Nanosecond)
-}
 
 func (g *globals) actor() ca.Actor {
 	name := "unknown"

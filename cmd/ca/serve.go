@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -82,7 +84,7 @@ handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
 	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
-	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this file once connections are accepted (removed on exit)")
+	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")
 	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
 	return cmd
@@ -132,16 +134,12 @@ func (o *serveOptions) check() (*serveFlags, error) {
 }
 
 func runServe(ctx context.Context, g *globals, o *serveOptions) error {
+	if err := checkReadyFile(o.readyFile); err != nil {
+		return err
+	}
 	sf, err := o.check()
 	if err != nil {
 		return err
-	}
-	if o.readyFile != "" {
-		os.Remove(o.readyFile) // a stale file would say "ready" too early
-		// Its directory too: serve records its certificate before it writes it.
-		if err := checkOut("--ready-file", o.readyFile); err != nil {
-			return err
-		}
 	}
 	// Listen first: a busy port fails before anything is recorded.
 	ln, err := net.Listen("tcp", o.addr)
@@ -179,13 +177,58 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		}
 		fmt.Fprintf(g.stderr, "ca: serve: warning: the certificate does not name %s; %s\n", u.Hostname(), hint)
 	}
-	if err := start.announce(g, o.readyFile); err != nil {
+	ready, err := start.announce(g, o.readyFile)
+	defer ready.remove()
+	if err != nil {
 		return err
 	}
-	if o.readyFile != "" {
-		defer os.Remove(o.readyFile)
-	}
 	return srv.Serve(ctx, ln)
+}
+
+// checkReadyFile refuses, before anything else, a --ready-file that exists
+// (exit 5: serve never replaces or removes a file it did not write, and a
+// stale one would say "ready" too early) or whose directory is missing (exit
+// 4: serve records its certificate before it writes the file).
+func checkReadyFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%w: --ready-file %s exists; serve creates it only when absent: remove it or name another", ca.ErrExists, path)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: directory %s of --ready-file %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(path), path)
+	}
+	return nil
+}
+
+// readyFile is the --ready-file serve wrote: what it holds and which file
+// it is, so that serve removes it at exit only if it is still that file.
+type readyFile struct {
+	path string
+	data []byte
+	info os.FileInfo
+}
+
+// remove deletes the ready file when it is still the one serve wrote, with
+// what serve wrote in it; anything put in its place since stays.
+func (r *readyFile) remove() {
+	if r == nil {
+		return
+	}
+	fi, err := os.Lstat(r.path)
+	if err != nil || !os.SameFile(fi, r.info) {
+		return
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return
+	}
+	data, err := pem.ReadAll(f, len(r.data))
+	f.Close()
+	if err == nil && bytes.Equal(data, r.data) {
+		os.Remove(r.path)
+	}
 }
 
 // serveStart is the line serve prints when it is ready.
@@ -199,24 +242,31 @@ type serveStart struct {
 	NotAfter   time.Time `json:"notAfter"`
 }
 
-// announce writes the URL to the ready file (atomically) and prints s as
-// one text line or, with -o json, one JSON line.
-func (s serveStart) announce(g *globals, readyFile string) error {
-	if readyFile != "" {
-		if err := pem.WriteFiles(pem.File{Path: readyFile, Data: []byte(s.URL + "\n")}); err != nil {
-			return fmt.Errorf("serve: ready file: %w", err)
+// announce writes the URL to the ready file (atomically, never over a
+// file) and prints s as one text line or, with -o json, one JSON line.
+func (s serveStart) announce(g *globals, path string) (*readyFile, error) {
+	var ready *readyFile
+	if path != "" {
+		data := []byte(s.URL + "\n")
+		if err := pem.WriteFiles(pem.File{Path: path, Data: data, NoReplace: true}); err != nil {
+			return nil, fmt.Errorf("serve: ready file: %w", err)
 		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return nil, fmt.Errorf("serve: ready file: %w", err)
+		}
+		ready = &readyFile{path: path, data: data, info: fi}
 	}
 	if g.json() {
 		b, err := json.Marshal(s)
 		if err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+			return ready, fmt.Errorf("write JSON: %w", err)
 		}
 		_, err = fmt.Fprintf(g.stdout, "%s\n", b)
-		return err
+		return ready, err
 	}
 	_, err := fmt.Fprintf(g.stdout, "serving %s (CA: %s)\n", s.URL, s.CAFile)
-	return err
+	return ready, err
 }
 
 // serveURL is the URL to reach ln: its real port, and the host of --addr
@@ -262,11 +312,11 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 			return nil, err
 		}
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return nil, err
 	}
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	var rec *ca.IssuerRecord
 	if err == nil {
 		rec, err = serveIssuer(set, o.issuer, own.Leaf)
@@ -281,13 +331,13 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 		return nil, err
 	}
 	s := &serveSetup{issuer: rec.Name}
-	s.roots, s.inters = set.pools()
-	root := set.rootOf(rec.Name)
+	s.roots, s.inters = set.Pools()
+	root := set.RootOf(rec.Name)
 	if root == nil {
 		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
 	}
-	s.caFile = filepath.Join(g.issuerDir(root.Name), fileCert)
-	s.caPEM = pem.Encode(pem.TypeCertificate, set.certs[root.Name].Raw)
+	s.caFile = filepath.Join(g.h().IssuerDir(root.Name), home.FileCert)
+	s.caPEM = pem.Encode(pem.TypeCertificate, set.Certificate(root.Name).Raw)
 
 	if o.certFile == "" || !hasCRL {
 		if err := g.issueForServe(ctx, o, sf, s, hasCRL); err != nil {
@@ -306,24 +356,13 @@ func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFl
 
 // serveIssuer is the issuer of the served certificate: --issuer, else the
 // home's issuer that signed --cert, else the default issuer.
-func serveIssuer(set *issuerSet, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
+func serveIssuer(set *ca.Hierarchy, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
 	if name == "" && leaf != nil {
-		for _, r := range set.recs {
-			if leaf.CheckSignatureFrom(set.certs[r.Name]) == nil {
-				return set.get(r.Name)
-			}
+		if r := set.SignerOf(leaf); r != nil {
+			return r, nil
 		}
 	}
-	return set.resolve(name)
-}
-
-// rootOf returns the record of the root above (or at) name.
-func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
-	r, _ := s.get(name)
-	for i := 0; r != nil && r.Parent != "" && i <= len(s.recs); i++ {
-		r, _ = s.get(r.Parent)
-	}
-	return r
+	return set.Resolve(name)
 }
 
 // issueForServe opens the store for writing and, without --cert, issues
@@ -331,7 +370,7 @@ func (s *issuerSet) rootOf(name string) *ca.IssuerRecord {
 // when there is none. With --cert, an issuer key that cannot be opened is
 // no error: /crl is then 404 and s.warning says why.
 func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
-	li, err := g.loadIssuer(ctx, s.issuer)
+	li, err := g.h().LoadIssuer(ctx, s.issuer)
 	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
 		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
 		return nil
@@ -358,7 +397,7 @@ func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveF
 
 // issueServeCert issues and records serve's own server certificate with a
 // new key that never leaves memory.
-func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
+func issueServeCert(ctx context.Context, li *home.Issuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
 	validity := sf.validity // past the issuer's end it is refused (exit 3), as for every certificate
 	key, err := pem.GenerateKey(sf.keyType)
 	if err != nil {
@@ -370,15 +409,14 @@ func issueServeCert(ctx context.Context, li *loadedIssuer, o *serveOptions, sf *
 	} else {
 		cn = sf.ips[0].String()
 	}
-	subject := li.policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
+	subject := li.Policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
 	req := csr.Request{Subject: subject.ToRDNSequence(), DNSNames: o.dns, IPAddresses: sf.ips, PublicKey: key.Public()}
 	issued, err := li.SignRequest(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: validity})
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
 	}
 	out := tls.Certificate{PrivateKey: key, Leaf: issued.Cert, Certificate: [][]byte{issued.Cert.Raw}}
-	chain := li.Chain() // the issuer up to the root; the root is not sent
-	for _, c := range chain[:len(chain)-1] {
+	for _, c := range li.Intermediates() { // the root is not sent
 		out.Certificate = append(out.Certificate, c.Raw)
 	}
 	return out, nil
@@ -402,7 +440,7 @@ func completeChain(c tls.Certificate, roots, inters *x509.CertPool) tls.Certific
 
 // openStoreShort opens the store read-only for a refresh while serving.
 func (g *globals) openStoreShort() (*store.Bolt, error) {
-	return store.Open(g.dbPath(), store.Options{Timeout: min(g.lockTimeout, serveLockTimeout), ReadOnly: true})
+	return store.Open(g.h().StorePath(), store.Options{Timeout: min(g.lockTimeout, serveLockTimeout), ReadOnly: true})
 }
 
 // revokedSerials is serve's RevocationSource: it opens the store, reads

@@ -47,13 +47,13 @@ func BenchmarkServeHandshake(b *testing.B) {
 		b.Fatal(err)
 	}
 	roots := x509.NewCertPool()
-	rootCerts, err := readCertChainFile(filepath.Join(home, "issuers", "root", fileCert))
+	rootCerts, err := readCertChainFile(filepath.Join(home, "issuers", "root", "cert.pem"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	roots.AddCert(rootCerts[0])
 
-	bareURL := startBareServer(b, dir, filepath.Join(dir, "srv.chain.pem"), filepath.Join(dir, "srv.key"), filepath.Join(home, "issuers", "root", fileCert))
+	bareURL := startBareServer(b, dir, filepath.Join(dir, "srv.chain.pem"), filepath.Join(dir, "srv.key"), filepath.Join(home, "issuers", "root", "cert.pem"))
 	serveURL := serveStartBinary(b, home, "--cert", filepath.Join(dir, "srv.chain.pem"), "--key", filepath.Join(dir, "srv.key"), "--client-auth", "require")
 
 	targets := []string{bareURL + "handshake.json", serveURL + "handshake.json"}

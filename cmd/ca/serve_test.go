@@ -157,17 +157,17 @@ func withTestStore(home string, fn func(*store.Bolt) error) error {
 
 // newTestIssuer loads the named issuer (default: the home's default) of
 // the home in st.
-func newTestIssuer(st *store.Bolt, home, name string, pass []byte) (*ca.Issuer, *issuerSet, error) {
+func newTestIssuer(st *store.Bolt, home, name string, pass []byte) (*ca.Issuer, *ca.Hierarchy, error) {
 	ctx := context.Background()
-	set, err := loadIssuerSet(ctx, st)
+	set, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, err := set.resolve(name)
+	rec, err := set.Resolve(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(home, "issuers", rec.Name, fileKey))
+	data, err := os.ReadFile(filepath.Join(home, "issuers", rec.Name, "key.pem"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -178,7 +178,7 @@ func newTestIssuer(st *store.Bolt, home, name string, pass []byte) (*ca.Issuer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.certs[rec.Name], Chain: set.parents(rec.Name), Signer: key, Store: st})
+	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: rec.Name, Cert: set.Certificate(rec.Name), Chain: set.Parents(rec.Name), Signer: key, Store: st})
 	return iss, set, err
 }
 

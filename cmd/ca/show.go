@@ -47,7 +47,7 @@ func runShow(ctx context.Context, g *globals, arg string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q is neither a file nor a serial", ca.ErrNotFound, arg)
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}

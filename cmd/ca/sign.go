@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -68,7 +69,7 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.profile, "profile", "server", "server, client or device")
 	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)")
-	f.StringVar(&o.out, "out", "", `file for the certificate of one request ("-": stdout, the default)`)
+	f.StringVar(&o.out, "out", "", `file for the certificate of one request (replaces only a certificate; "-": stdout, the default)`)
 	f.StringVar(&o.outDir, "out-dir", "", "directory for the certificates, as NAME.crt (needed for several requests)")
 	f.BoolVar(&o.chain, "chain", false, "write the issuer's intermediates after the leaf")
 	cmd.MarkFlagsMutuallyExclusive("out", "out-dir")
@@ -76,7 +77,7 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 }
 
 func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) error {
-	opts, err := o.check(args)
+	opts, err := o.check(g, args)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 }
 
 // check validates the flags against the arguments and returns the sign options.
-func (o *signOptions) check(args []string) (ca.SignOptions, error) {
+func (o *signOptions) check(g *globals, args []string) (ca.SignOptions, error) {
 	var so ca.SignOptions
 	profile, err := ca.LookupProfile(o.profile)
 	if err != nil {
@@ -139,7 +140,7 @@ func (o *signOptions) check(args []string) (ca.SignOptions, error) {
 		return so, usageError{fmt.Errorf("%d requests need --out-dir DIR for their certificates", len(args))}
 	}
 	if o.out != "" {
-		if err := checkOut("--out", o.out); err != nil {
+		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
 			return so, err
 		}
 	}
@@ -159,7 +160,7 @@ type signBatch struct {
 	inputs  []*csrInput
 	targets []string // the --out-dir file of each input; "" for stdin (named by serial)
 	items   []*signItem
-	li      *loadedIssuer
+	li      *home.Issuer
 }
 
 func (b *signBatch) anyReady() bool {
@@ -209,14 +210,14 @@ func (b *signBatch) checkTargets() {
 // ca.RunBatch; a request that failed to parse is reported through it too.
 func (b *signBatch) run(ctx context.Context) error {
 	var err error
-	if b.li, err = b.g.loadIssuer(ctx, b.o.issuer); err != nil {
+	if b.li, err = b.g.h().LoadIssuer(ctx, b.o.issuer); err != nil {
 		return err
 	}
 	defer b.li.Close()
 	if err := b.li.CheckNotRevoked(ctx); err != nil {
 		return err
 	}
-	st := b.li.st
+	st := b.li.Store
 	bar := b.g.progress(len(b.inputs), "signing")
 	jobs := make(chan ca.Job)
 	go func() {
@@ -279,7 +280,7 @@ func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
 		if path == "" {
 			return nil, nil
 		}
-		return []pem.File{{Path: path, Data: b.certPEM(iss), NoReplace: noReplace}}, nil
+		return []pem.File{{Path: path, Data: b.certPEM(iss), NoReplace: noReplace, Kind: pem.KindCertificate}}, nil
 	}
 }
 
@@ -287,8 +288,7 @@ func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
 func (b *signBatch) certPEM(iss *ca.Issued) []byte {
 	out := pem.Encode(pem.TypeCertificate, iss.Cert.Raw)
 	if b.o.chain {
-		chain := b.li.Chain()
-		out = append(out, encodeChain(chain[:len(chain)-1])...)
+		out = append(out, ca.EncodeChain(b.li.Intermediates())...)
 	}
 	return out
 }

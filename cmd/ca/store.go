@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -58,13 +57,7 @@ func (r backupResult) text(w io.Writer) {
 
 func runStoreBackup(g *globals, file string) error {
 	if file == "-" {
-		st, err := g.openStoreRead()
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		_, err = st.Backup(g.stdout)
-		return err
+		return g.h().BackupTo(g.stdout)
 	}
 	// Like every --out of the CLI: a directory, device or symlink is a bad
 	// argument (exit 2), an existing file a conflict (exit 5).
@@ -73,35 +66,11 @@ func runStoreBackup(g *globals, file string) error {
 	} else if err != nil {
 		return err
 	}
-	st, err := g.openStoreRead()
+	sum, err := g.h().Backup(file)
 	if err != nil {
 		return err
 	}
-	n, err := st.BackupFile(file)
-	st.Close()
-	if err != nil {
-		return err
-	}
-	// The copy must open and pass the check, or it is no backup.
-	bk, err := store.Open(file, store.Options{ReadOnly: true, Timeout: g.storeTimeout()})
-	if err != nil {
-		os.Remove(file)
-		return fmt.Errorf("the backup does not open, removed it: %w", err)
-	}
-	defer bk.Close()
-	if problems := bk.Check(); len(problems) > 0 {
-		os.Remove(file)
-		return fmt.Errorf("the backup fails the store check (%v); removed it: run \"ca store check\" on the home", problems[0])
-	}
-	counts, err := bk.Counts()
-	if err != nil {
-		return err
-	}
-	sum, err := bk.VerifyAudit("")
-	if err != nil {
-		return err
-	}
-	return g.render(backupResult{File: file, Bytes: n, Certificates: counts.Certificates, AuditRecords: sum.Records, AuditHead: sum.Head})
+	return g.render(backupResult{File: file, Bytes: sum.Bytes, Certificates: sum.Certificates, AuditRecords: sum.AuditRecords, AuditHead: sum.AuditHead})
 }
 
 func newStoreCheckCmd(g *globals) *cobra.Command {
@@ -113,7 +82,9 @@ every record decodes and every certificate's DER parses and matches its
 record, the indexes agree with the records, every revocation refers to a
 certificate of its issuer, CRL numbers only grow, every issuer's certificate is
 recorded, the audit chain holds, every change has its audit record and every
-audited certificate, revocation, issuer and CRL is still in the store. It exits 1 with the list of
+audited certificate, revocation, issuer and CRL is still in the store, and
+each issuer's last CRL verifies under its key and every certificate it lists
+has its revocation record. It exits 1 with the list of
 what is wrong. Warnings (exit 0) name what an interrupted command left in the
 home (staging directories of an intermediate, issuers without their files) and
 issuer directories the store does not know (after restoring an older backup).`,
@@ -146,7 +117,7 @@ func (r checkResult) text(w io.Writer) {
 }
 
 func runStoreCheck(ctx context.Context, g *globals) error {
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
@@ -154,6 +125,7 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	for _, p := range st.Check() {
 		r.Problems = append(r.Problems, p.Error())
 	}
+	r.Problems = append(r.Problems, lostRevocationProblems(ctx, st)...)
 	var names []string
 	if counts, err := st.Counts(); err == nil {
 		r.Counts = counts
@@ -166,7 +138,7 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 		}
 	}
 	st.Close()
-	r.Warnings = homeWarnings(g, names)
+	r.Warnings = g.h().Warnings(names)
 	r.OK = len(r.Problems) == 0
 	if err := g.render(r); err != nil {
 		return err
@@ -177,40 +149,30 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	return nil
 }
 
-// homeWarnings names what an interrupted command left in the home (staging
-// directories of "ca intermediate create", recorded issuers whose directory
-// is missing) and issuer directories the store does not know (after a
-// restore from an older backup).
-func homeWarnings(g *globals, issuers []string) []string {
-	warnings := []string{}
-	dir := filepath.Join(g.home, "issuers")
-	entries, _ := os.ReadDir(dir)
-	recorded := map[string]bool{}
-	for _, name := range issuers {
-		recorded[name] = true
-	}
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !recorded[e.Name()] {
-			warnings = append(warnings, fmt.Sprintf("%s is not an issuer of this store (a store restored from an older backup?); its certificate is not recorded",
-				filepath.Join(dir, e.Name())))
+// lostRevocationProblems checks the store's revocations against the last
+// CRL each issuer signed: a CRL that does not verify, and every entry of
+// one whose revocation record is gone, is a problem.
+func lostRevocationProblems(ctx context.Context, st ca.Store) []string {
+	var problems []string
+	missing, err := ca.MissingRevocations(ctx, st)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			problems = append(problems, message(e))
 		}
-		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".new-") {
-			warnings = append(warnings, fmt.Sprintf("%s is the staging directory of an interrupted \"ca intermediate create\"; if its issuer is recorded but has no directory, move it into place, else remove it",
-				filepath.Join(dir, e.Name())))
-		}
+	} else if err != nil {
+		problems = append(problems, message(err))
 	}
-	// An interrupted "ca init" of this home, or of the empty directory it
-	// was made in, leaves its hidden staging directory (with a root key).
-	for _, d := range []string{filepath.Dir(filepath.Clean(g.home)), g.home} {
-		stale, _ := filepath.Glob(filepath.Join(d, initStagePrefix(g.home)+"*"))
-		for _, p := range stale {
-			warnings = append(warnings, fmt.Sprintf("%s is the staging directory of an interrupted \"ca init\" (it holds a root key this home does not use); remove it", p))
-		}
+	for _, m := range missing {
+		problems = append(problems, lostRevocation(&m)+"; "+restoreHint)
 	}
-	for _, name := range issuers {
-		if _, err := os.Stat(filepath.Join(g.issuerDir(name), fileCert)); err != nil {
-			warnings = append(warnings, fmt.Sprintf("issuer %s is recorded but %s is missing (an interrupted command; see the staging directories above)", name, filepath.Join(g.issuerDir(name), fileCert)))
-		}
-	}
-	return warnings
+	return problems
 }
+
+// lostRevocation says that a certificate is revoked on a CRL but not in the store.
+func lostRevocation(m *ca.CRLRevocation) string {
+	return fmt.Sprintf("serial %s is revoked on %s (at %s, reason %s), but the store has no record of the revocation: it was lost to damage or deleted behind the toolkit's back",
+		ca.FormatSerial(m.Serial), m.Source(), m.RevokedAt.UTC().Format(time.RFC3339), m.Reason)
+}
+
+// restoreHint is what a problem of a damaged store tells the user to do.
+const restoreHint = "restore the store from a backup (see docs/operations.md)"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	stdpem "encoding/pem"
@@ -74,8 +73,7 @@ func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, err
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
-	if !ok || !pub.Equal(certs[0].PublicKey) {
+	if !pem.SamePublicKey(key.Public(), certs[0].PublicKey) {
 		return tls.Certificate{}, usageError{fmt.Errorf("the key in %s does not belong to the certificate in %s (%s)", keyPath, certPath, certs[0].Subject)}
 	}
 	out := tls.Certificate{PrivateKey: key, Leaf: certs[0]}

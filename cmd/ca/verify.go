@@ -24,7 +24,9 @@ relying party that trusts the home's root would, and with what only the home
 knows: it must chain to the root through the home's issuers (any extended key
 usage; name constraints apply), be valid now, be recorded in the store, and
 neither it nor an intermediate of its chain may be revoked. With --issuer,
-NAME must have signed it directly.
+NAME must have signed it directly. A certificate that its issuer's last CRL
+lists is revoked even when the store has lost the record of its revocation
+(the detail names the CRL, JSON gives revokedOnCRL).
 
 Exit 0 and "OK" when good; exit 6 with the reason otherwise (expired, not yet
 valid, revoked with its reason and date, untrusted: no chain to the root,
@@ -44,7 +46,7 @@ func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) e
 	if err != nil {
 		return err
 	}
-	st, err := g.openStoreRead()
+	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
 	}
@@ -78,6 +80,15 @@ type verifyResult struct {
 	Detail     string         `json:"detail"`
 	Chain      []ca.ChainLink `json:"chain"`
 	Revocation *revokeRow     `json:"revocation"`
+	// RevokedOnCRL names the CRL that lists the certificate when the store
+	// has lost its revocation record (null otherwise).
+	RevokedOnCRL *crlRef `json:"revokedOnCRL"`
+}
+
+// crlRef names one CRL of the home.
+type crlRef struct {
+	Issuer string `json:"issuer"`
+	Number uint64 `json:"number"`
 }
 
 func newVerifyResult(file string, v *ca.Verification) *verifyResult {
@@ -88,6 +99,9 @@ func newVerifyResult(file string, v *ca.Verification) *verifyResult {
 	if v.Revoked != nil {
 		row := newRevokeResult([]ca.Revocation{*v.Revoked})[0]
 		r.Revocation = &row
+	}
+	if on := v.RevokedOn; on != nil {
+		r.RevokedOnCRL = &crlRef{Issuer: on.Issuer, Number: on.CRLNumber.Uint64()}
 	}
 	return r
 }

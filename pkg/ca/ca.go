@@ -29,8 +29,11 @@ var (
 	ErrUsage = errors.New("ca: bad input")
 	// ErrVerify: a certificate that does not verify (chain, validity, revocation).
 	ErrVerify = errors.New("ca: verification failed")
-	// ErrDamaged: a record read from the store that does not parse (a
-	// certificate's DER): the store is damaged, to be restored from a backup.
+	// ErrDamaged: the store contradicts what its issuers signed: a last CRL
+	// that does not verify, or that lists a certificate whose revocation
+	// record is gone. A record read from the store that does not parse (a
+	// certificate's DER) is one too. The remedy is a backup, never a new
+	// signature.
 	ErrDamaged = errors.New("ca: damaged store")
 )
 

@@ -1,7 +1,6 @@
 package ca
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha1"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // ClockSkew is how far notBefore is backdated.
@@ -54,7 +54,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if cfg.Signer == nil || cfg.Store == nil {
 		return nil, errors.New("ca: issuer config needs Name, Cert, Signer and Store")
 	}
-	if cfg.Cert != nil && !samePublicKey(cfg.Cert.PublicKey, cfg.Signer.Public()) {
+	if cfg.Cert != nil && !pem.SamePublicKey(cfg.Cert.PublicKey, cfg.Signer.Public()) {
 		return nil, fmt.Errorf("ca: the key of issuer %s does not match its certificate", cfg.Name)
 	}
 	return newIssuer(cfg)
@@ -293,10 +293,4 @@ func SubjectKeyID(pub crypto.PublicKey) ([]byte, error) {
 	}
 	sum := sha1.Sum(info.Key.Bytes)
 	return sum[:], nil
-}
-
-func samePublicKey(a, b crypto.PublicKey) bool {
-	ab, err1 := x509.MarshalPKIXPublicKey(a)
-	bb, err2 := x509.MarshalPKIXPublicKey(b)
-	return err1 == nil && err2 == nil && bytes.Equal(ab, bb)
 }

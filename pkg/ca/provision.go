@@ -73,11 +73,7 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 // root: what a leaf's holder sends after the leaf. It is empty when the
 // issuer is itself a root.
 func (i *Issuer) Intermediates() []*x509.Certificate {
-	chain := i.Chain()
-	if last := chain[len(chain)-1]; isSelfSigned(last) {
-		chain = chain[:len(chain)-1]
-	}
-	return chain
+	return Intermediates(i.Chain())
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
@@ -114,14 +110,11 @@ func FileName(cn string) string {
 // an existing name.key means the other two are whole.
 func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []pem.File {
 	leaf := pem.Encode(pem.TypeCertificate, cert.Raw)
-	chain := append([]byte(nil), leaf...)
-	for _, c := range intermediates {
-		chain = append(chain, pem.Encode(pem.TypeCertificate, c.Raw)...)
-	}
+	chain := append(append([]byte(nil), leaf...), EncodeChain(intermediates)...)
 	base := filepath.Join(dir, name)
 	return []pem.File{
-		{Path: base + ".crt", Data: leaf},
-		{Path: base + ".chain.pem", Data: chain},
+		{Path: base + ".crt", Data: leaf, Kind: pem.KindCertificate},
+		{Path: base + ".chain.pem", Data: chain, Kind: pem.KindCertificate},
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},
 	}
 }

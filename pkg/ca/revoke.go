@@ -1,7 +1,9 @@
 package ca
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/big"
@@ -100,6 +102,12 @@ type CRLOptions struct {
 // serial order. Following RFC 5280, 3.3, an entry leaves the CRL only after
 // it has appeared on one CRL issued after its certificate expired, unless
 // IncludeExpired.
+//
+// The last CRL must be one the issuer signed (ErrDamaged otherwise), and
+// it is the check on the store's revocations: an entry it lists whose
+// revocation record is gone may leave only as 3.3 lets any entry leave;
+// otherwise CreateCRL signs and records nothing and returns a
+// *LostRevocationsError naming the serials.
 func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, error) {
 	next := opts.NextUpdate
 	if next == 0 {
@@ -133,36 +141,123 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 	now := i.now().UTC().Truncate(time.Second)
 	number := big.NewInt(1)
 	var lastUpdate time.Time
-	last, err := i.store.LastCRL(ctx, i.name)
-	switch {
-	case err == nil:
-		number.Add(last.Number, big.NewInt(1))
-		lastUpdate = last.ThisUpdate
-	case !errors.Is(err, ErrNotFound):
-		return nil, err
-	}
-	var entries []crl.Entry
-	err = i.store.Revocations(ctx, i.name, func(r *Revocation) error {
-		// The last CRL was issued after this certificate expired and after it
-		// was revoked, so it listed it: it may leave now. Times are whole
-		// seconds, so a revocation in the same second as the last CRL may
-		// have come after it: it stays for one more CRL (staying longer is
-		// always allowed; leaving early is not).
-		if !includeExpired && !lastUpdate.IsZero() && lastUpdate.After(r.NotAfter) && r.RevokedAt.Before(lastUpdate) {
-			return nil
-		}
-		entries = append(entries, crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
-		return nil
-	})
+	_, last, err := SignedLastCRL(ctx, i.store, i.name, i.cert)
 	if err != nil {
 		return nil, err
 	}
-	der, err := crl.Create(i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: entries})
+	if last != nil {
+		number.Add(last.Number, big.NewInt(1))
+		lastUpdate = last.ThisUpdate
+	}
+	// The last CRL was issued after a certificate expired and after it was
+	// revoked, so it listed it: it may leave now. Times are whole seconds,
+	// so a revocation in the same second as the last CRL may have come
+	// after it: it stays for one more CRL (staying longer is always
+	// allowed; leaving early is not).
+	keep := func(r *Revocation) bool {
+		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
+	}
+	if last != nil {
+		missing, err := missingFrom(ctx, i.store, i.name, last, nil)
+		if err == nil {
+			err = i.checkMissing(ctx, last, missing, includeExpired)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The entries stream from the store, read three times (the store is
+	// held for writing, so it is the same each time): no list of a million.
+	count := 0
+	src := func(visit func(crl.Entry) error) error {
+		count = 0
+		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+			if !keep(r) {
+				return nil
+			}
+			count++
+			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		})
+	}
+	var out bytes.Buffer
+	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
 	if errors.Is(err, crl.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: len(entries), DER: der}, nil
+	der := out.Bytes()
+	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: der}, nil
 }
+
+// checkMissing judges the entries of the last CRL whose revocation record
+// is gone from the store: each may leave the next CRL only as RFC 5280,
+// 3.3 lets any entry leave (the last CRL was issued after the certificate
+// expired, as its DER signed by this issuer says, and not IncludeExpired).
+// The others would be un-revoked by a CRL without them: a
+// *LostRevocationsError names them.
+func (i *Issuer) checkMissing(ctx context.Context, last *crl.List, missing []crl.Entry, includeExpired bool) error {
+	var stay []string
+	for _, e := range missing {
+		if !includeExpired {
+			notAfter, err := i.signedNotAfter(ctx, e.Serial)
+			if err != nil {
+				return err
+			}
+			if !notAfter.IsZero() && last.ThisUpdate.After(notAfter) {
+				continue
+			}
+		}
+		stay = append(stay, FormatSerial(e.Serial))
+	}
+	if len(stay) == 0 {
+		return nil
+	}
+	return &LostRevocationsError{Issuer: i.name, CRLNumber: last.Number, Serials: stay}
+}
+
+// signedNotAfter returns the notAfter of the certificate serial as its DER
+// in the store says, if this issuer signed that DER; zero when the store
+// holds no such certificate.
+func (i *Issuer) signedNotAfter(ctx context.Context, serial *big.Int) (time.Time, error) {
+	rec, err := i.store.Certificate(ctx, serial)
+	if errors.Is(err, ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, err := x509.ParseCertificate(rec.DER)
+	if err != nil || c.SerialNumber.Cmp(serial) != 0 || i.cert.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+		return time.Time{}, nil
+	}
+	return c.NotAfter, nil
+}
+
+// LostRevocationsError is CreateCRL's refusal to sign a CRL that would drop
+// entries of the issuer's last CRL whose revocation records are gone from
+// the store before RFC 5280, 3.3 lets them leave: such a CRL would
+// un-revoke them. It matches ErrDamaged.
+type LostRevocationsError struct {
+	Issuer    string
+	CRLNumber *big.Int
+	Serials   []string // as FormatSerial writes them, in serial order
+}
+
+func (e *LostRevocationsError) Error() string {
+	names := e.Serials
+	if len(names) > 10 {
+		names = append(names[:10:10], fmt.Sprintf("and %d more", len(e.Serials)-10))
+	}
+	what, them := "serial "+names[0]+", whose revocation record is", "it would un-revoke a certificate"
+	if len(e.Serials) > 1 {
+		what, them = "serials "+strings.Join(names, ", ")+", whose revocation records are", "them would un-revoke certificates"
+	}
+	return fmt.Sprintf("%v: CRL %s of issuer %s lists %s missing from the store; a CRL without %s that must stay listed "+
+		"(RFC 5280, 3.3: an entry leaves only after one CRL issued after its certificate expired), so no CRL was exported; "+
+		"run \"ca store check\" and restore the store from a backup (see docs/operations.md)", ErrDamaged, e.CRLNumber, e.Issuer, what, them)
+}
+
+// Is makes the error match ErrDamaged.
+func (e *LostRevocationsError) Is(target error) bool { return target == ErrDamaged }

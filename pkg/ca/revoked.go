@@ -6,23 +6,45 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ca-toolkit/ca/pkg/crl"
 )
 
 // RevokedSerials returns every serial revoked in st, across all its
 // issuers (intermediates included), keyed by FormatSerial: the lower-case
 // hex of the serial's octets, as a TLS server checking client certificates
-// looks them up. The map is new on every call and is not kept by st.
+// looks them up. A serial that an issuer's last CRL lists is in it too,
+// even when st has lost its revocation record (see MissingRevocations); a
+// last CRL that is not one its issuer signed is an error wrapping
+// ErrDamaged. The map is new on every call and is not kept by st.
 func RevokedSerials(ctx context.Context, st Store) (map[string]bool, error) {
 	issuers, err := st.Issuers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ca: reading the issuers for their revocations: %w", err)
 	}
 	out := map[string]bool{}
+	add := func(r *Revocation) error {
+		out[FormatSerial(r.Serial)] = true
+		return nil
+	}
 	for _, iss := range issuers {
-		err := st.Revocations(ctx, iss.Name, func(r *Revocation) error {
-			out[FormatSerial(r.Serial)] = true
-			return nil
-		})
+		cert, err := x509.ParseCertificate(iss.DER)
+		if err != nil {
+			return nil, fmt.Errorf("%w: issuer %s: its recorded certificate does not parse (%v); %s", ErrDamaged, iss.Name, err, RestoreHint)
+		}
+		_, list, err := SignedLastCRL(ctx, st, iss.Name, cert)
+		if err != nil {
+			return nil, err
+		}
+		if list == nil {
+			err = st.Revocations(ctx, iss.Name, add)
+		} else {
+			var missing []crl.Entry
+			missing, err = missingFrom(ctx, st, iss.Name, list, add)
+			for _, e := range missing {
+				out[FormatSerial(e.Serial)] = true
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("ca: reading the revocations of issuer %s: %w", iss.Name, err)
 		}

@@ -42,6 +42,9 @@ type Verification struct {
 	Detail  string      // why it is not good; "" when good
 	Chain   []ChainLink // the chain to the root when one was found
 	Revoked *Revocation // the revocation that made Status revoked (of the leaf or an intermediate)
+	// RevokedOn is set when the revocation is known only from the last CRL
+	// of the certificate's issuer, the store's record of it being gone.
+	RevokedOn *CRLRevocation
 }
 
 // Err returns nil when the certificate is good, else ErrVerify wrapped with the detail.
@@ -120,28 +123,8 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s was issued by %s, not by --issuer %s", v.Chain[0].Serial, direct, opts.Issuer)
 		return v, nil
 	}
-	// Every certificate of the chain but the root: the leaf and the intermediates.
-	for k, c := range chain[:max(len(chain)-1, 1)] {
-		rec, err := st.Certificate(ctx, c.SerialNumber)
-		if errors.Is(err, ErrNotFound) || err == nil && !bytes.Equal(rec.DER, c.Raw) {
-			if outside != "" {
-				break
-			}
-			v.Status, v.Detail = VerifyUnknown, fmt.Sprintf("certificate %s chains to this home's root, but the store has no record of it, so its revocation state is unknown", FormatSerial(c.SerialNumber))
-			return v, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r := rec.Revocation; r != nil {
-			what := "certificate"
-			if k > 0 {
-				what = "intermediate " + names[string(c.Raw)] + " of its chain"
-			}
-			v.Status, v.Revoked = VerifyRevoked, r
-			v.Detail = fmt.Sprintf("%s %s was revoked at %s, reason %s", what, FormatSerial(c.SerialNumber), r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)
-			return v, nil
-		}
+	if done, err := v.checkRecords(ctx, st, chain, names, outside != ""); done || err != nil {
+		return v, err
 	}
 	if outside != "" {
 		v.Status, v.Detail = outside, outsideDetail
@@ -149,4 +132,50 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	}
 	v.Status = VerifyGood
 	return v, nil
+}
+
+// checkRecords looks up every certificate of the chain but the root (the
+// leaf and the intermediates) in the store: one the store does not hold is
+// unknown (unless outside its validity, which is said instead), one it
+// holds revoked is revoked. The last CRL of the certificate's issuer is
+// consulted too: a certificate it lists is revoked even when the store's
+// revocation record is gone. It returns true when v is decided.
+func (v *Verification) checkRecords(ctx context.Context, st Store, chain []*x509.Certificate, names map[string]string, outside bool) (bool, error) {
+	for k, c := range chain[:max(len(chain)-1, 1)] {
+		rec, err := st.Certificate(ctx, c.SerialNumber)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return true, err
+		}
+		known := err == nil && bytes.Equal(rec.DER, c.Raw)
+		what := "certificate"
+		if k > 0 {
+			what = "intermediate " + names[string(c.Raw)] + " of its chain"
+		}
+		if known && rec.Revocation != nil {
+			r := rec.Revocation
+			v.Status, v.Revoked = VerifyRevoked, r
+			v.Detail = fmt.Sprintf("%s %s was revoked at %s, reason %s", what, FormatSerial(c.SerialNumber), r.RevokedAt.UTC().Format(time.RFC3339), r.Reason)
+			return true, nil
+		}
+		if k+1 < len(chain) {
+			listed, err := RevokedOnLastCRL(ctx, st, names[string(chain[k+1].Raw)], chain[k+1], c.SerialNumber)
+			if err != nil {
+				return true, err
+			}
+			if listed != nil {
+				v.Status, v.Revoked, v.RevokedOn = VerifyRevoked, &listed.Revocation, listed
+				v.Detail = fmt.Sprintf("%s %s is revoked: %s lists it (revoked at %s, reason %s), but the store has no record of the revocation; run \"ca store check\" and restore the store from a backup (see docs/operations.md)",
+					what, FormatSerial(c.SerialNumber), listed.Source(), listed.RevokedAt.UTC().Format(time.RFC3339), listed.Reason)
+				return true, nil
+			}
+		}
+		if !known {
+			if outside {
+				return false, nil
+			}
+			v.Status, v.Detail = VerifyUnknown, fmt.Sprintf("certificate %s chains to this home's root, but the store has no record of it, so its revocation state is unknown", FormatSerial(c.SerialNumber))
+			return true, nil
+		}
+	}
+	return false, nil
 }

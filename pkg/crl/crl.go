@@ -4,13 +4,12 @@
 package crl
 
 import (
+	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 	"math/big"
 	"slices"
 	"time"
@@ -32,7 +31,10 @@ type Template struct {
 	Number     *big.Int // the CRL number (5.2.3); must be positive
 	ThisUpdate time.Time
 	NextUpdate time.Time // must be after ThisUpdate
-	Entries    []Entry   // any order; the CRL lists them by serial
+	Entries    []Entry   // any order; the CRL lists them by serial (Create; Stream takes a Source)
+	// Extensions are further CRL extensions (an issuing distribution point),
+	// after the authority key identifier and the CRL number.
+	Extensions []pkix.Extension
 }
 
 // ErrInvalid is returned for a template or issuer that cannot make a valid CRL.
@@ -42,39 +44,14 @@ var oidInvalidityDate = asn1.ObjectIdentifier{2, 5, 29, 24}
 
 // Create signs a v2 CRL for issuer with signer: CRL number, authority key
 // identifier (from issuer's subject key id), reason codes and entries in
-// serial order. The issuer must have cRLSign and a subject key id.
+// serial order. The issuer must have cRLSign and a subject key id. It is
+// Stream over t.Entries, sorted, into memory.
 func Create(issuer *x509.Certificate, signer crypto.Signer, t Template) ([]byte, error) {
-	switch {
-	case issuer.KeyUsage&x509.KeyUsageCRLSign == 0:
-		return nil, fmt.Errorf("%w: issuer %s has no cRLSign key usage, so it cannot sign CRLs", ErrInvalid, issuer.Subject)
-	case len(issuer.SubjectKeyId) == 0:
-		return nil, fmt.Errorf("%w: issuer %s has no subject key id for the CRL's authority key id", ErrInvalid, issuer.Subject)
-	case t.Number == nil || t.Number.Sign() <= 0:
-		return nil, fmt.Errorf("%w: CRL number must be positive", ErrInvalid)
-	case !t.NextUpdate.After(t.ThisUpdate):
-		return nil, fmt.Errorf("%w: nextUpdate %s is not after thisUpdate %s", ErrInvalid,
-			t.NextUpdate.UTC().Format(time.RFC3339), t.ThisUpdate.UTC().Format(time.RFC3339))
+	entries := slices.Clone(t.Entries)
+	slices.SortFunc(entries, func(a, b Entry) int { return a.Serial.Cmp(b.Serial) })
+	var out bytes.Buffer
+	if _, err := Stream(&out, issuer, signer, t, SliceSource(entries)); err != nil {
+		return nil, err
 	}
-	entries := make([]x509.RevocationListEntry, len(t.Entries))
-	for i, e := range t.Entries {
-		entries[i] = x509.RevocationListEntry{SerialNumber: e.Serial, RevocationTime: e.RevokedAt.UTC(), ReasonCode: e.Reason}
-		if !e.InvalidityDate.IsZero() {
-			v, err := asn1.MarshalWithParams(e.InvalidityDate.UTC(), "generalized")
-			if err != nil {
-				return nil, fmt.Errorf("crl: invalidity date: %w", err)
-			}
-			entries[i].ExtraExtensions = []pkix.Extension{{Id: oidInvalidityDate, Value: v}}
-		}
-	}
-	slices.SortFunc(entries, func(a, b x509.RevocationListEntry) int { return a.SerialNumber.Cmp(b.SerialNumber) })
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		RevokedCertificateEntries: entries,
-		Number:                    t.Number,
-		ThisUpdate:                t.ThisUpdate.UTC(),
-		NextUpdate:                t.NextUpdate.UTC(),
-	}, issuer, signer)
-	if err != nil {
-		return nil, fmt.Errorf("crl: sign: %w", err)
-	}
-	return der, nil
+	return out.Bytes(), nil
 }

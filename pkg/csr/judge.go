@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // Env is what the policy needs to know about the signing context: the
@@ -690,7 +692,7 @@ func (p *Policy) judgeKey(j *judgement, r Request, env Env) {
 		j.fail("key", "keyTypes", t, "the policy allows only "+strings.Join(p.keyTypes, ", "))
 	}
 	for _, k := range env.IssuerKeys {
-		if sameKey(r.PublicKey, k) {
+		if pem.SamePublicKey(r.PublicKey, k) {
 			j.fail("key", "issuerKey", value, "this is the public key of one of the CA's issuers; make a new key for the request")
 			return
 		}

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ca-toolkit/ca/internal/linttest"
 	zx509 "github.com/zmap/zcrypto/x509"
 	"github.com/zmap/zlint/v3/lint"
 	"github.com/zmap/zlint/v3/util"
+
+	"github.com/ca-toolkit/ca/internal/linttest"
 )
 
 func TestJudgeURIHost(t *testing.T) {

@@ -105,30 +105,6 @@ func keyProblem(pub crypto.PublicKey) string {
 	}
 }
 
-// sameKey reports whether a and b are the same public key. Keys with
-// missing parts are never the same as anything (and never reach Equal,
-// which would dereference them).
-func sameKey(a, b crypto.PublicKey) bool {
-	if !wellFormed(a) || !wellFormed(b) {
-		return false
-	}
-	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
-	return ok && eq.Equal(b)
-}
-
-// wellFormed reports whether k is a key of a known kind with all its parts.
-func wellFormed(k crypto.PublicKey) bool {
-	switch k := k.(type) {
-	case *rsa.PublicKey:
-		return k != nil && k.N != nil
-	case *ecdsa.PublicKey:
-		return ecdsaComplete(k)
-	case ed25519.PublicKey:
-		return len(k) == ed25519.PublicKeySize
-	}
-	return false
-}
-
 // ecdsaComplete reports whether k has a curve and both coordinates: Bytes,
 // ECDH and Equal dereference them.
 func ecdsaComplete(k *ecdsa.PublicKey) bool {

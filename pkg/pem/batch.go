@@ -187,9 +187,13 @@ func (b *Batch) Place() error {
 // claimed fails, before anything is placed, each NoReplace file whose name
 // is already taken, and so its whole Set: a key that appeared since the
 // caller's check (another process's) keeps its certificate, never
-// replaced by one that does not match it.
+// replaced by one that does not match it. A file with a Kind is checked
+// again too: what took its name since the caller's check must be of its kind.
 func (b *Batch) claimed() {
 	for i, f := range b.files {
+		if b.errs[i] == nil && !f.NoReplace && f.Kind != 0 {
+			b.errs[i] = CheckReplace(f.Path, f.Kind)
+		}
 		if !f.NoReplace || b.errs[i] != nil {
 			continue
 		}

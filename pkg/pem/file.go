@@ -24,6 +24,9 @@ type File struct {
 	Data      []byte
 	Mode      fs.FileMode // 0 means 0644
 	NoReplace bool        // fail with ErrExists rather than replace an existing file (keys)
+	// Kind, for a file that may replace another, is what an existing file
+	// must hold to be replaced (CheckReplace); 0 replaces any regular file.
+	Kind Kind
 	// Set groups the files of one holder in a Batch: none of them is placed
 	// when one could not be written, and its NoReplace file (the key) only
 	// once the others are placed.
@@ -72,11 +75,20 @@ func describeMode(m fs.FileMode) string {
 // of one. On error the files already placed stay; the others are not created.
 func WriteFiles(files ...File) error {
 	for _, f := range files {
-		if err := CheckWritable(f.Path, f.NoReplace); err != nil {
+		if err := CheckFile(f); err != nil {
 			return err
 		}
 	}
 	return WriteBatch(files...)
+}
+
+// CheckFile checks the path of f before it is written: CheckReplace for a
+// file with a Kind that may replace, else CheckWritable.
+func CheckFile(f File) error {
+	if f.Kind != 0 && !f.NoReplace {
+		return CheckReplace(f.Path, f.Kind)
+	}
+	return CheckWritable(f.Path, f.NoReplace)
 }
 
 // WriteStream writes one file as WriteFiles does, its content written by

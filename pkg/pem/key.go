@@ -271,3 +271,29 @@ var (
 		{1, 2, 840, 113549, 3, 7}, // DES-EDE3-CBC
 	}
 )
+
+// SamePublicKey reports whether a and b are the same public key: the one
+// comparison of keys in the toolkit (a key and its certificate, a request
+// and the home's issuers). Keys with missing parts are never the same as
+// anything (and never reach Equal, which would dereference them).
+func SamePublicKey(a, b crypto.PublicKey) bool {
+	if !complete(a) || !complete(b) {
+		return false
+	}
+	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && eq.Equal(b)
+}
+
+// complete reports whether k is a key of a known kind with all its parts.
+func complete(k crypto.PublicKey) bool {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		return k != nil && k.N != nil
+	case *ecdsa.PublicKey:
+		//lint:ignore SA1019 only checks for nil; the key is used through Bytes and ECDH.
+		return k != nil && k.Curve != nil && k.X != nil && k.Y != nil
+	case ed25519.PublicKey:
+		return len(k) == ed25519.PublicKeySize
+	}
+	return false
+}

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // ClientAuth is the Server's policy for client certificates.
@@ -195,7 +197,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if !ok {
 		return nil, fmt.Errorf("tlsendpoint: the server's private key (%T) cannot sign", cert.PrivateKey)
 	}
-	if pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.Leaf.PublicKey) {
+	if !pem.SamePublicKey(signer.Public(), cert.Leaf.PublicKey) {
 		return nil, fmt.Errorf("tlsendpoint: the private key does not belong to the server certificate %q", cert.Leaf.Subject)
 	}
 

@@ -1,0 +1,260 @@
+package home
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
+// NewCA is a CA to create: a root (Create) or an intermediate
+// (CreateIntermediate).
+type NewCA struct {
+	Name   string      // its name in the home
+	Config ca.CAConfig // subject, validity, path length, constraints
+	Key    crypto.Signer
+	KeyPEM []byte      // Key as written to key.pem (encrypted or not)
+	Policy *csr.Policy // nil: csr.DefaultPolicy of the subject
+}
+
+// CheckNew refuses (ca.ErrExists) a home directory that exists and is not
+// empty, naming what an interrupted init left there. Create checks again.
+func CheckNew(dir string) error {
+	_, err := checkNew(dir)
+	return err
+}
+
+// checkNew is CheckNew; existing says dir is an existing empty directory.
+func checkNew(dir string) (existing bool, err error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		if _, serr := os.Stat(dir); serr == nil {
+			return false, fmt.Errorf("%w: %s exists and is not an empty directory; nothing changed", ca.ErrExists, dir)
+		}
+		return false, fmt.Errorf("check home: %w", err)
+	case len(entries) > 0:
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), stagePrefix(dir)) {
+				return false, fmt.Errorf("%w: home %s holds %s, left by an interrupted \"ca init\" (with a root key nothing uses): remove it, and anything else in %s, then run init again",
+					ca.ErrExists, dir, filepath.Join(dir, e.Name()), dir)
+			}
+		}
+		return false, fmt.Errorf("%w: home %s is already initialised (or not empty); nothing changed. Choose another --home", ca.ErrExists, dir)
+	}
+	return true, nil
+}
+
+// stagePrefix begins the name of the hidden directory Create builds the
+// home in: beside the home, or inside an existing empty one.
+func stagePrefix(dir string) string {
+	return "." + filepath.Base(filepath.Clean(dir)) + ".init-"
+}
+
+// Create makes the home of cfg with the self-signed root of req. The whole
+// home is built beside its place and renamed in, so a failure half-way
+// leaves no half-made home. An existing empty directory (a mount point, one
+// made by configuration management) is kept: the home is built inside it
+// and its two entries moved in, ca.db last. It returns the root.
+func Create(ctx context.Context, cfg Config, req NewCA) (*x509.Certificate, error) {
+	h := New(cfg)
+	existing, err := checkNew(h.Dir())
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.CreateRoot(req.Config, req.Key, h.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	if req.Policy == nil {
+		req.Policy = csr.DefaultPolicy(cert.Subject)
+	}
+	parent := filepath.Dir(filepath.Clean(h.Dir()))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", parent, err)
+	}
+	stageIn := parent
+	if existing {
+		stageIn = h.Dir()
+	}
+	stage, err := os.MkdirTemp(stageIn, stagePrefix(h.Dir()))
+	if err != nil {
+		return nil, fmt.Errorf("create home: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	if err := h.stageHome(ctx, stage, cert, req); err != nil {
+		return nil, err
+	}
+	if existing {
+		err = moveHomeInto(stage, h.Dir())
+	} else if err = os.Rename(stage, h.Dir()); err == nil {
+		err = pem.SyncDir(parent)
+	}
+	if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
+		return nil, fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, h.Dir())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create home %s: %w", h.Dir(), err)
+	}
+	return cert, nil
+}
+
+// stageHome builds a whole home in stage: the store recording the root,
+// then the root's files, every name synced so that the home never appears
+// without ca.db or its root.
+func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certificate, req NewCA) error {
+	if err := os.Chmod(stage, 0o700); err != nil {
+		return err
+	}
+	dir := filepath.Join(stage, "issuers", req.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create home: %w", err)
+	}
+	st, err := store.Open(filepath.Join(stage, "ca.db"), store.Options{Create: true, Timeout: h.cfg.LockTimeout, Actor: h.cfg.Actor})
+	if err != nil {
+		return err
+	}
+	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw},
+		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot))
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	files, err := issuerFiles(dir, cert, nil, req.KeyPEM, req.Policy)
+	if err != nil {
+		return err
+	}
+	if err := pem.WriteFiles(files...); err != nil {
+		return err
+	}
+	for _, d := range []string{filepath.Join(stage, "issuers"), stage} {
+		if err := pem.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// moveHomeInto moves the staged home's issuers directory, then its ca.db,
+// into the existing empty directory home, neither replacing anything, and
+// syncs home. Interrupted between the two, home holds issuers/ without
+// ca.db, which no command takes for a home; init refuses it as not empty.
+func moveHomeInto(stage, home string) error {
+	move := func(name, from, to string) error {
+		return pem.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
+	}
+	if err := move("issuers", stage, home); err != nil {
+		return err
+	}
+	if err := move("ca.db", stage, home); err != nil {
+		move("issuers", home, stage) // best effort: leave home as it was
+		return err
+	}
+	return pem.SyncDir(home)
+}
+
+// issuerFiles are the files of one issuer directory, written together; the
+// key is left out when keyPEM is nil (written before, on its own).
+func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]pem.File, error) {
+	pol, err := json.MarshalIndent(policy, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode policy: %w", err)
+	}
+	files := []pem.File{
+		{Path: filepath.Join(dir, FileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw)},
+		{Path: filepath.Join(dir, FileChain), Data: ca.EncodeChain(append([]*x509.Certificate{cert}, parents...))},
+		{Path: filepath.Join(dir, FilePolicy), Data: append(pol, '\n')},
+	}
+	if keyPEM != nil {
+		files = append(files, pem.File{Path: filepath.Join(dir, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
+	}
+	return files, nil
+}
+
+// CheckNewIssuer refuses (ca.ErrExists) a name whose directory exists.
+func (h *Home) CheckNewIssuer(name string) error {
+	if _, err := os.Lstat(h.IssuerDir(name)); err == nil {
+		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, name, h.IssuerDir(name))
+	}
+	return nil
+}
+
+// CreateIntermediate signs and records the intermediate req under parent
+// (bound to the store) and puts its directory in place: the directory is
+// staged beside its place (the key first, then, just before the commit, the
+// certificate, chain and policy), and after the commit only a rename is
+// left, which needs no disk space. The directory appears whole or not at
+// all. The parent must not be revoked.
+func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA) (*ca.Issued, error) {
+	if err := parent.CheckNotRevoked(ctx); err != nil {
+		return nil, err
+	}
+	// Again with the store held: the directory may have appeared meanwhile.
+	if err := h.CheckNewIssuer(req.Name); err != nil {
+		return nil, err
+	}
+	if req.Policy == nil {
+		req.Policy = csr.DefaultPolicy(req.Config.Subject)
+	}
+	stage, err := os.MkdirTemp(h.IssuersDir(), "."+req.Name+".new-")
+	if err != nil {
+		return nil, fmt.Errorf("stage issuer: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(stage)
+		}
+	}()
+	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: req.KeyPEM, Mode: 0o600, NoReplace: true}); err != nil {
+		return nil, err
+	}
+	cfg := req.Config
+	cfg.Stage = func(issued *ca.Issued) error {
+		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, req.Policy)
+		if err != nil {
+			return err
+		}
+		return pem.WriteFiles(files...)
+	}
+	h.hook(ca.StageBeforeCommit)
+	issued, err := parent.CreateIntermediate(ctx, req.Name, cfg, req.Key.Public())
+	if err != nil {
+		return nil, err
+	}
+	// Recorded: the stage holds the only copy of the new key and is kept
+	// whatever happens next.
+	committed = true
+	h.hook(ca.StageAfterCommit)
+	return issued, h.placeIssuer(stage, req.Name, issued)
+}
+
+// placeIssuer renames a recorded issuer's staged directory into place.
+func (h *Home) placeIssuer(stage, name string, issued *ca.Issued) error {
+	if err := os.Rename(stage, h.IssuerDir(name)); err != nil {
+		return fmt.Errorf("issuer %s is recorded (serial %s) but its directory could not be put in place: %v; "+
+			"its key and certificate are in %s: move it to %s once that is free", name, ca.FormatSerial(issued.Cert.SerialNumber), err, stage, h.IssuerDir(name))
+	}
+	if err := pem.SyncDir(h.IssuersDir()); err != nil {
+		return err
+	}
+	h.hook(ca.StageAfterWrite)
+	return nil
+}

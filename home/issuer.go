@@ -1,0 +1,216 @@
+package home
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
+)
+
+// Issuer is an issuer of the home with its key and policy loaded and, once
+// bound, a ca.Issuer that signs into the store it holds open for writing.
+// Close releases the store.
+type Issuer struct {
+	*ca.Issuer
+	// Store is the store the issuer signs into; nil until bound.
+	Store *store.Bolt
+	// Record and Hierarchy are the issuer's record and every issuer's.
+	Record    *ca.IssuerRecord
+	Hierarchy *ca.Hierarchy
+	// Policy is the issuer's policy.json.
+	Policy *csr.Policy
+	// KeyPassphrase is what opened its key; nil when it is unencrypted.
+	KeyPassphrase []byte
+
+	home    *Home
+	key     crypto.Signer
+	keyData []byte // the key file, until open opens it
+}
+
+// Close releases the store, if the issuer holds it.
+func (i *Issuer) Close() error {
+	if i.Store == nil {
+		return nil
+	}
+	return i.Store.Close()
+}
+
+// LoadIssuer resolves name (ca.Hierarchy.Resolve: "" is the default
+// issuer), opens its key and policy, and opens the store for writing; the
+// caller closes the returned issuer. A prompt or a slow KDF never holds the
+// store's lock: an encrypted key is opened with the store closed, which is
+// then opened again (Bind); an unencrypted one, the common case in scripts,
+// is opened with the store held, which stays open: one open, not two.
+func (h *Home) LoadIssuer(ctx context.Context, name string) (*Issuer, error) {
+	st, err := h.OpenStore()
+	if err != nil {
+		return nil, err
+	}
+	iss, err := h.findIssuer(ctx, st, name)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if pem.IsEncryptedKey(iss.keyData) {
+		st.Close()
+		if err := iss.open(); err != nil {
+			return nil, err
+		}
+		return iss, iss.Bind()
+	}
+	if err := iss.open(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := iss.bindStore(st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return iss, nil
+}
+
+// OpenIssuer resolves name as LoadIssuer does, with the store open
+// read-only for just that long, and opens the issuer's key (which may ask
+// for its passphrase) and policy. The issuer cannot sign until Bind.
+func (h *Home) OpenIssuer(ctx context.Context, name string) (*Issuer, error) {
+	st, err := h.OpenStoreRead()
+	if err != nil {
+		return nil, err
+	}
+	iss, err := h.findIssuer(ctx, st, name)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	if err := iss.open(); err != nil {
+		return nil, err
+	}
+	return iss, nil
+}
+
+// Bind opens the store for writing, waiting up to the lock timeout, and
+// makes the issuer ready to sign into it.
+func (i *Issuer) Bind() error {
+	st, err := i.home.OpenStore()
+	if err != nil {
+		return err
+	}
+	if err := i.bindStore(st); err != nil {
+		st.Close()
+		return err
+	}
+	return nil
+}
+
+// findIssuer resolves name among the issuers of st and reads its key file;
+// open opens the key.
+func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issuer, error) {
+	hier, err := ca.LoadHierarchy(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := hier.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
+	}
+	return &Issuer{home: h, Record: rec, Hierarchy: hier, keyData: data}, nil
+}
+
+// open opens the issuer's key (an encrypted one with the passphrase
+// callback) and its policy.
+func (i *Issuer) open() error {
+	name := i.Record.Name
+	path := i.home.IssuerFile(name, FileKey)
+	var pass []byte
+	if pem.IsEncryptedKey(i.keyData) {
+		if i.home.cfg.Passphrase == nil {
+			return fmt.Errorf("issuer %s: %s is encrypted and no passphrase source was given", name, path)
+		}
+		var err error
+		if pass, err = i.home.cfg.Passphrase(fmt.Sprintf("passphrase for issuer %s: ", name)); err != nil {
+			return err
+		}
+	}
+	key, err := pem.ParsePrivateKey(i.keyData, pass)
+	if errors.Is(err, pem.ErrWrongPassphrase) {
+		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
+	}
+	if err != nil {
+		return fmt.Errorf("issuer %s: %s: %w", name, path, err)
+	}
+	i.key, i.KeyPassphrase, i.keyData = key, pass, nil
+	i.Policy, err = i.home.ReadPolicy(name)
+	return err
+}
+
+// bindStore makes the issuer ready to sign into st, open for writing.
+func (i *Issuer) bindStore(st *store.Bolt) error {
+	name := i.Record.Name
+	iss, err := ca.NewIssuer(ca.IssuerConfig{
+		Name: name, Cert: i.Hierarchy.Certificate(name), Chain: i.Hierarchy.Parents(name),
+		Signer: i.key, Store: st, Now: i.home.cfg.Now, Policy: i.Policy, IssuerKeys: i.Hierarchy.PublicKeys(),
+	})
+	if err != nil {
+		return err
+	}
+	i.Issuer, i.Store = iss, st
+	return nil
+}
+
+// Judge resolves name as LoadIssuer does and returns the issuer ready to
+// judge requests by its policy, without its key; the store is opened for
+// reading and closed again at once.
+func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
+	hier, err := h.Hierarchy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := hier.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := h.ReadPolicy(rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	return ca.NewJudge(ca.IssuerConfig{
+		Name: rec.Name, Cert: hier.Certificate(rec.Name), Chain: hier.Parents(rec.Name),
+		Now: h.cfg.Now, Policy: policy, IssuerKeys: hier.PublicKeys(),
+	})
+}
+
+// ReadPolicy reads the policy.json of the issuer called name.
+func (h *Home) ReadPolicy(name string) (*csr.Policy, error) {
+	p, err := ReadPolicyFile(h.IssuerFile(name, FilePolicy))
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// MaxPolicySize bounds a policy file (a real one is a few KiB).
+const MaxPolicySize = 1 << 20
+
+// ReadPolicyFile reads and parses a policy file (a --policy, a policy.json).
+func ReadPolicyFile(path string) (*csr.Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	defer f.Close()
+	data, err := pem.ReadAll(f, MaxPolicySize)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", path, err)
+	}
+	return csr.ParsePolicy(data)
+}
