@@ -80,7 +80,7 @@ type Bolt struct {
 
 var _ ca.Store = (*Bolt)(nil)
 
-// errEmptyFile is what Open's file fileOpener returns for an empty file when
+// errEmptyFile is what Open's file opener returns for an empty file when
 // it may not create a store; Open reports it as ErrCorrupt.
 var errEmptyFile = errors.New("empty file")
 
@@ -89,7 +89,9 @@ var errEmptyFile = errors.New("empty file")
 // laid out in it, only with opts.Create, and only in a missing, empty (0
 // bytes) or empty bbolt file. Otherwise a missing file is ca.ErrNotFound, and
 // a file that is not a ca store (empty, not bbolt, or without the schema
-// version) is ErrCorrupt and left as it is.
+// version) is ErrCorrupt and left as it is. Under the lock and before bbolt
+// reads it, the file is checked (checkFile): a damaged one is ErrCorrupt,
+// naming the damage.
 func Open(path string, opts Options) (*Bolt, error) {
 	if !opts.Create {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -101,7 +103,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 		timeout = 10 * time.Second
 	}
 	o := &fileOpener{exclusive: !opts.ReadOnly, create: opts.Create, timeout: timeout}
-	// The fileOpener takes the lock and checks the file before bbolt reads it;
+	// The opener takes the lock and checks the file before bbolt reads it;
 	// bbolt's own lock on the same file then succeeds at once.
 	bopts := &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, OpenFile: o.open}
 	var db *bolt.DB
