@@ -99,7 +99,6 @@ func BenchmarkCheckFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
 	b.ResetTimer()
 	for b.Loop() {
 		st, err := Open(path, Options{ReadOnly: true})
@@ -108,6 +107,7 @@ func BenchmarkCheckFile(b *testing.B) {
 		}
 		st.Close()
 	}
+	b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
 }
 
 // BenchmarkCheckFileOnly: checkFile alone, light on a store of 100,000
@@ -127,13 +127,13 @@ func BenchmarkCheckFileOnly(b *testing.B) {
 			}
 			defer f.Close()
 			fi, _ := f.Stat()
-			b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
 			b.ResetTimer()
 			for b.Loop() {
 				if err := checkFile(f, fi.Size(), c.full); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
 		})
 	}
 }
