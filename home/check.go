@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // Warnings names what the store does not explain in the home, for "ca store
@@ -41,7 +43,20 @@ func (h *Home) Warnings(issuers []string) []string {
 			warnings = append(warnings, fmt.Sprintf("issuer %s is recorded but %s is missing (an interrupted command; see the staging directories above)", name, cert))
 		}
 	}
-	return warnings
+	return append(warnings, h.WritableWarnings()...)
+}
+
+// WritableWarnings names the home, its issuers directory and its store when
+// group or others may write them, as ssh warns of such files: whoever can
+// write them can replace the CA's records or files.
+func (h *Home) WritableWarnings() []string {
+	var out []string
+	for _, p := range []string{h.Dir(), h.IssuersDir(), h.StorePath()} {
+		if mode, bad := pem.WritableByOthers(p); bad {
+			out = append(out, fmt.Sprintf("%s is writable by group or others (mode %04o); chmod go-w %[1]s", p, mode))
+		}
+	}
+	return out
 }
 
 func exists(path string) bool {

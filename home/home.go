@@ -75,7 +75,7 @@ func (h *Home) IssuerFile(name, file string) string { return filepath.Join(h.Iss
 
 // OpenStore opens the home's store for writing, waiting up to the lock timeout.
 func (h *Home) OpenStore() (*store.Bolt, error) {
-	return store.Open(h.StorePath(), store.Options{Timeout: h.timeout(), Actor: h.cfg.Actor})
+	return store.Open(h.StorePath(), store.Options{Timeout: h.timeout(), Actor: h.cfg.Actor, Now: h.cfg.Now})
 }
 
 // OpenStoreRead opens the home's store with a shared lock.

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -46,7 +47,10 @@ func (i *Issuer) Close() error {
 // caller closes the returned issuer. A prompt or a slow KDF never holds the
 // store's lock: an encrypted key is opened with the store closed, which is
 // then opened again (Bind); an unencrypted one, the common case in scripts,
-// is opened with the store held, which stays open: one open, not two.
+// is opened with the store held, which stays open: one open, not two. The
+// key file and policy.json are read only as regular files, checked before
+// the first byte: a FIFO, a device or a directory there is refused at once
+// (pem.ErrNotRegularInput), never waited on with the store held.
 func (h *Home) LoadIssuer(ctx context.Context, name string) (*Issuer, error) {
 	st, err := h.OpenStore()
 	if err != nil {
@@ -62,6 +66,7 @@ func (h *Home) LoadIssuer(ctx context.Context, name string) (*Issuer, error) {
 		if err := iss.open(); err != nil {
 			return nil, err
 		}
+		iss.ForgetPassphrase() // no new key is encrypted with it
 		return iss, iss.Bind()
 	}
 	if err := iss.open(); err != nil {
@@ -94,6 +99,39 @@ func (h *Home) OpenIssuer(ctx context.Context, name string) (*Issuer, error) {
 	return iss, nil
 }
 
+// ForgetPassphrase clears KeyPassphrase, the passphrase that opened the
+// key, once nothing more is to be encrypted with it.
+func (i *Issuer) ForgetPassphrase() {
+	clear(i.KeyPassphrase)
+	i.KeyPassphrase = nil
+}
+
+// CheckIssuerCert returns nil when the issuer's cert.pem is the certificate
+// the store records for it (or is missing: Warnings reports that), else an
+// error matching ca.ErrFileMismatch that names the file. Commands that use
+// an issuer refuse one whose cert.pem was replaced on disk: it would be
+// handed out as the home's trust anchor while signing goes on under the
+// recorded certificate.
+func (h *Home) CheckIssuerCert(rec *ca.IssuerRecord) error {
+	path := h.IssuerFile(rec.Name, FileCert)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("issuer %s: %w", rec.Name, err)
+	}
+	defer f.Close()
+	data, err := pem.ReadAll(f, pem.MaxSize)
+	if err == nil {
+		err = rec.CheckCertFile(data)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%s)", err, path)
+	}
+	return nil
+}
+
 // Bind opens the store for writing, waiting up to the lock timeout, and
 // makes the issuer ready to sign into it.
 func (i *Issuer) Bind() error {
@@ -119,6 +157,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err != nil {
 		return nil, err
 	}
+	if err := h.CheckIssuerCert(rec); err != nil {
+		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
+	}
 	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
@@ -142,6 +183,9 @@ func (i *Issuer) open() error {
 		}
 	}
 	key, err := pem.ParsePrivateKey(i.keyData, pass)
+	if err != nil {
+		clear(pass)
+	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
 		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
 	}
@@ -189,9 +233,20 @@ func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
 	})
 }
 
-// ReadPolicy reads the policy.json of the issuer called name.
+// ReadPolicy reads the policy.json of the issuer called name. It must be
+// a regular file: it may be read with the store held, so a FIFO, a device
+// or a directory there is refused at once (pem.ErrNotRegularInput), never
+// waited on.
 func (h *Home) ReadPolicy(name string) (*csr.Policy, error) {
-	p, err := ReadPolicyFile(h.IssuerFile(name, FilePolicy))
+	path := h.IssuerFile(name, FilePolicy)
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: read policy: %w", name, err)
+	}
+	p, err := parsePolicyFile(f, path)
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", name, err)
 	}
@@ -201,12 +256,18 @@ func (h *Home) ReadPolicy(name string) (*csr.Policy, error) {
 // MaxPolicySize bounds a policy file (a real one is a few KiB).
 const MaxPolicySize = 1 << 20
 
-// ReadPolicyFile reads and parses a policy file (a --policy, a policy.json).
+// ReadPolicyFile reads and parses a policy file (a --policy, a policy.json),
+// which may be a pipe.
 func ReadPolicyFile(path string) (*csr.Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
+	return parsePolicyFile(f, path)
+}
+
+// parsePolicyFile reads, closes and parses the policy file f.
+func parsePolicyFile(f *os.File, path string) (*csr.Policy, error) {
 	defer f.Close()
 	data, err := pem.ReadAll(f, MaxPolicySize)
 	if err != nil {

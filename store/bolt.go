@@ -36,6 +36,11 @@ var ErrLocked = errors.New("store: locked")
 // ErrCorrupt is returned for a store whose records do not decode or disagree.
 var ErrCorrupt = errors.New("store: inconsistent")
 
+// ErrNotRegular is returned by Open when the store's path is a FIFO, a
+// device, a directory or a socket (or a symlink to one): it is refused at
+// once, never opened in a way that could wait.
+var ErrNotRegular = errors.New("store: not a regular file")
+
 var (
 	bucketMeta     = []byte("meta")
 	bucketIssuers  = []byte("issuers")
@@ -68,6 +73,16 @@ type Options struct {
 	NoSync bool
 }
 
+func notRegular(path string, m fs.FileMode) error {
+	what := "special file (a FIFO, device or socket)"
+	if m.IsDir() {
+		what = "directory"
+	} else if m&fs.ModeNamedPipe != 0 {
+		what = "FIFO"
+	}
+	return fmt.Errorf("%w: %s is a %s, not a ca store; point --home or CA_HOME at a home whose ca.db is a file", ErrNotRegular, path, what)
+}
+
 // Bolt is a ca.Store in one bbolt file.
 type Bolt struct {
 	db    *bolt.DB
@@ -93,10 +108,12 @@ var errEmptyFile = errors.New("empty file")
 // reads it, the file is checked (checkFile): a damaged one is ErrCorrupt,
 // naming the damage.
 func Open(path string, opts Options) (*Bolt, error) {
-	if !opts.Create {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no CA home: %s does not exist (create one with \"ca init --cn NAME\", or point --home or CA_HOME at one)", ca.ErrNotFound, path)
-		}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opts.Create:
+		return nil, fmt.Errorf("%w: no CA home: %s does not exist (create one with \"ca init --cn NAME\", or point --home or CA_HOME at one)", ca.ErrNotFound, path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, notRegular(path, fi.Mode())
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -107,7 +124,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 	// bbolt's own lock on the same file then succeeds at once.
 	bopts := &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, OpenFile: o.open}
 	var db *bolt.DB
-	err := recoverDamage(path, func() (err error) {
+	err = recoverDamage(path, func() (err error) {
 		db, err = bolt.Open(path, 0o600, bopts)
 		return err
 	})
@@ -172,6 +189,9 @@ type certJSON struct {
 	NotAfter  time.Time `json:"notAfter"`
 	Profile   string    `json:"profile"`
 	DER       []byte    `json:"der"`
+	RenewalOf string    `json:"renewalOf,omitempty"` // hex serial
+	RenewedBy string    `json:"renewedBy,omitempty"` // hex serial
+	KeyHeld   bool      `json:"keyHeld,omitempty"`
 }
 
 type revJSON struct {
@@ -257,7 +277,8 @@ func encodeCert(c *ca.CertRecord) (encodedCert, error) {
 	if err != nil {
 		return encodedCert{}, err
 	}
-	v, err := json.Marshal(certJSON{Issuer: c.Issuer, Subject: c.Subject, SANs: c.SANs, NotBefore: c.NotBefore, NotAfter: c.NotAfter, Profile: c.Profile, DER: c.DER})
+	v, err := json.Marshal(certJSON{Issuer: c.Issuer, Subject: c.Subject, SANs: c.SANs, NotBefore: c.NotBefore, NotAfter: c.NotAfter, Profile: c.Profile, DER: c.DER,
+		RenewalOf: serialHex(c.RenewalOf), RenewedBy: serialHex(c.RenewedBy), KeyHeld: c.KeyHeld})
 	if err != nil {
 		return encodedCert{}, err
 	}
@@ -342,12 +363,25 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 		}
 	}
 	err := b.update(ctx, encodedSize(encoded), func(tx *bolt.Tx) error {
-		var serials []string
+		var serials, superseded []string
 		issuer := ""
 		for i, c := range certs {
+			old, err := checkRenewal(tx, c)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
 			errs[i] = putEncoded(tx, c, encoded[i])
 			if errs[i] != nil && !errors.Is(errs[i], ca.ErrSerialExists) {
 				return errs[i]
+			}
+			if errs[i] == nil && old != nil {
+				if err := linkRenewal(tx, c, old, b.now()); err != nil {
+					return err
+				}
+				if c.RevokeRenewed {
+					superseded = append(superseded, ca.FormatSerial(c.RenewalOf))
+				}
 			}
 			if errs[i] == nil {
 				serials = append(serials, ca.FormatSerial(c.Serial))
@@ -361,7 +395,13 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 		if len(serials) == 0 {
 			return nil
 		}
-		return b.audit(tx, "issue", issuer, serials)
+		if err := b.audit(tx, "issue", issuer, serials); err != nil {
+			return err
+		}
+		if len(superseded) == 0 {
+			return nil
+		}
+		return b.audit(tx, "revoke", issuer, superseded)
 	})
 	if err != nil {
 		return nil, err
@@ -408,7 +448,14 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 	}
 	rec := &ca.CertRecord{
 		Serial: new(big.Int).SetBytes(key), Issuer: j.Issuer, Subject: j.Subject, SANs: j.SANs,
-		NotBefore: j.NotBefore, NotAfter: j.NotAfter, Profile: j.Profile, DER: j.DER,
+		NotBefore: j.NotBefore, NotAfter: j.NotAfter, Profile: j.Profile, DER: j.DER, KeyHeld: j.KeyHeld,
+	}
+	var err error
+	if rec.RenewalOf, err = parseSerialHex(j.RenewalOf); err != nil {
+		return nil, fmt.Errorf("%w: certificate %x: renewalOf: %v", ErrCorrupt, key, err)
+	}
+	if rec.RenewedBy, err = parseSerialHex(j.RenewedBy); err != nil {
+		return nil, fmt.Errorf("%w: certificate %x: renewedBy: %v", ErrCorrupt, key, err)
 	}
 	if rb := tx.Bucket(bucketRevoked).Bucket([]byte(j.Issuer)); rb != nil {
 		if rv := rb.Get(key); rv != nil {
@@ -747,4 +794,73 @@ func (b *Bolt) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("store: backup: %w", err)
 	}
 	return n, nil
+}
+
+func serialHex(s *big.Int) string {
+	if s == nil {
+		return ""
+	}
+	return ca.FormatSerial(s)
+}
+
+func parseSerialHex(h string) (*big.Int, error) {
+	if h == "" {
+		return nil, nil
+	}
+	return ca.ParseSerial(h)
+}
+
+// checkRenewal returns the record a renewal c renews (nil when c renews
+// nothing), or why c may not be recorded: the old certificate is unknown
+// (ca.ErrNotFound), revoked (ca.ErrRefused) or renewed already
+// (ca.ErrExists): a certificate is renewed once.
+func checkRenewal(tx *bolt.Tx, c *ca.CertRecord) (*ca.CertRecord, error) {
+	if c.RenewalOf == nil {
+		return nil, nil
+	}
+	key, err := serialKey(c.RenewalOf)
+	if err != nil {
+		return nil, err
+	}
+	v := tx.Bucket(bucketCerts).Get(key)
+	if v == nil {
+		return nil, fmt.Errorf("%w: serial %s, which this renews, is not in this home", ca.ErrNotFound, ca.FormatSerial(c.RenewalOf))
+	}
+	old, err := decodeCert(tx, key, v)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case old.Revocation != nil:
+		return nil, fmt.Errorf("%w: serial %s is revoked; a revoked certificate is not renewed", ca.ErrRefused, ca.FormatSerial(old.Serial))
+	case old.RenewedBy != nil:
+		return nil, fmt.Errorf("%w: serial %s was renewed already, by %s", ca.ErrExists, ca.FormatSerial(old.Serial), ca.FormatSerial(old.RenewedBy))
+	}
+	return old, nil
+}
+
+// linkRenewal notes on the old record that c renewed it and, when c asks,
+// revokes it (superseded, at now), in the transaction that records c.
+func linkRenewal(tx *bolt.Tx, c, old *ca.CertRecord, now time.Time) error {
+	old.RenewedBy = c.Serial
+	e, err := encodeCert(old)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCerts).Put(e.key, e.value); err != nil {
+		return err
+	}
+	if !c.RevokeRenewed {
+		return nil
+	}
+	rb, err := tx.Bucket(bucketRevoked).CreateBucketIfNotExists([]byte(old.Issuer))
+	if err != nil {
+		return err
+	}
+	r := ca.Revocation{Serial: old.Serial, Issuer: old.Issuer, NotAfter: old.NotAfter, RevokedAt: now.UTC().Truncate(time.Second), Reason: ca.ReasonSuperseded}
+	rv, err := encodeRevocation(&r)
+	if err != nil {
+		return err
+	}
+	return rb.Put(e.key, rv)
 }

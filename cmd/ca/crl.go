@@ -68,7 +68,7 @@ stdout carries only the CRL.`,
 	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
 	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
-	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due")
+	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due, never past the issuer's notAfter (exit 3)"+durationUnits)
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
 	return cmd
 }
@@ -156,7 +156,7 @@ no CRL yet. Made for cron and CI:
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
-	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed")
+	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed"+durationUnits)
 	return cmd
 }
 

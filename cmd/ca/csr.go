@@ -86,7 +86,8 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, g.kdfCost)
+	clear(pass) // the KDF is done
 	if err != nil {
 		return err
 	}

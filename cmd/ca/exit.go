@@ -7,7 +7,9 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/verify"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -55,7 +57,8 @@ func exitCode(err error) int {
 		// say (an unparsable serial is not the user's bad input).
 		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular),
 		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):

@@ -13,13 +13,21 @@ import (
 )
 
 // h returns the home of --home, with the store settings and passphrase
-// sources of the global flags; built once, after the flags are parsed.
+// sources of the global flags; built once, after the flags are parsed. A
+// home, issuers/ or ca.db others can write gets its warnings then, once
+// (store check lists them in its report instead).
 func (g *globals) h() *home.Home {
 	if g.homeLib == nil {
 		g.homeLib = home.New(home.Config{
 			Dir: g.home, LockTimeout: g.lockTimeout, Actor: g.actor(), Now: g.now,
 			Passphrase: g.passphrase, Hook: g.batchHook(),
 		})
+		if !g.warnedWritable {
+			for _, w := range g.homeLib.WritableWarnings() {
+				fmt.Fprintf(g.stderr, "ca: warning: %s\n", w)
+			}
+		}
+		g.warnedWritable = true
 	}
 	return g.homeLib
 }
@@ -40,12 +48,29 @@ func (d *dnFlags) register(cmd *cobra.Command, cnUsage string) {
 	f.StringVar(&d.locality, "locality", "", "locality (L)")
 }
 
-// check refuses a --country that is not two upper-case letters (exit 2):
+// check refuses a value with control characters, and a --country that is
+// not two upper-case letters (exit 2):
 // a CA certificate or request made from it would not lint clean. (A leaf's
 // subject is judged by the policy, which says the same with exit 3.)
 func (d *dnFlags) check() error {
+	if err := d.checkText(); err != nil {
+		return err
+	}
 	if d.country != "" && !csr.IsCountryCode(d.country) {
 		return usageError{fmt.Errorf("--country %q: give the two-letter upper-case ISO 3166 code, e.g. DE", d.country)}
+	}
+	return nil
+}
+
+// checkText refuses (exit 2) a DN flag whose value holds a control
+// character: it would reach certificates, file names and terminals.
+func (d *dnFlags) checkText() error {
+	for _, f := range []struct{ flag, v string }{
+		{"cn", d.cn}, {"org", d.org}, {"ou", d.ou}, {"country", d.country}, {"state", d.state}, {"locality", d.locality},
+	} {
+		if p := csr.DNValueProblem(f.v); p != "" {
+			return usageError{fmt.Errorf("--%s %q %s; a distinguished name holds printable text only", f.flag, f.v, p)}
+		}
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,7 +37,7 @@ and a failure half-way leaves no home behind.`,
 	f := cmd.Flags()
 	f.StringVar(&o.name, "name", "root", "the root's name in the home")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
-	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid")
+	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid"+durationUnits)
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
@@ -58,7 +57,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	key, keyPEM, err := newKey(kt, pass)
+	key, keyPEM, err := g.newKey(kt, pass)
 	if err != nil {
 		return err
 	}
@@ -74,14 +73,16 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	})
 }
 
-// newKey makes a key of type kt and encodes it, encrypted with pass
-// unless pass is nil.
-func newKey(kt pem.KeyType, pass []byte) (crypto.Signer, []byte, error) {
+// newKey makes a key of type kt and encodes it, encrypted with pass (at
+// the KDF cost of --kdf-cost) unless pass is nil; it clears pass once the
+// KDF is done.
+func (g *globals) newKey(kt pem.KeyType, pass []byte) (crypto.Signer, []byte, error) {
+	defer clear(pass)
 	key, err := pem.GenerateKey(kt)
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, pass)
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, g.kdfCost)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,14 +103,6 @@ type initResult struct {
 func (r initResult) text(w io.Writer) {
 	fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
 		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
-}
-
-// checkName refuses an issuer name that cannot be a directory name.
-func checkName(name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
-		return usageError{fmt.Errorf("issuer name %q: use letters, digits, '-', '_' or '.', not starting with '.'", name)}
-	}
-	return nil
 }
 
 // caFlags are the flags ca init and ca intermediate create share.
@@ -133,7 +126,7 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 	if err != nil {
 		return "", 0, nil, err
 	}
-	if err := checkName(c.name); err != nil {
+	if err := ca.CheckIssuerName(c.name); err != nil {
 		return "", 0, nil, err
 	}
 	if err := c.dn.check(); err != nil {

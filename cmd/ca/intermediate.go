@@ -68,7 +68,7 @@ Its validity never passes the parent's (exit 3).`,
 	f.StringVar(&o.name, "name", "", "the intermediate's name in the home (required)")
 	f.StringVar(&o.parent, "parent", "", "the issuer that signs it (default: the root)")
 	f.IntVar(&o.pathLen, "path-len", 0, "path length constraint (-1: none)")
-	f.StringVar(&o.validity, "validity", "5y", "how long it is valid")
+	f.StringVar(&o.validity, "validity", "5y", "how long it is valid"+durationUnits)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type")
 	f.StringSliceVar(&o.permitDNS, "permit-dns", nil, "permitted DNS subtree (repeatable)")
 	f.StringSliceVar(&o.excludeDNS, "exclude-dns", nil, "excluded DNS subtree (repeatable)")
@@ -130,7 +130,8 @@ func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptio
 	}
 	cfg.Subject = inheritSubject(cfg.Subject, parent.Hierarchy.Certificate(parent.Record.Name).Subject)
 	// The new key and its KDF, before the store is locked.
-	key, keyPEM, err := newKey(kt, newPass)
+	key, keyPEM, err := g.newKey(kt, newPass) // clears newPass, which may be the parent's
+	parent.ForgetPassphrase()
 	if err != nil {
 		return err
 	}
@@ -220,10 +221,16 @@ func (g *globals) newKeyPassphrase(noPass bool, issuerPass []byte, fallback bool
 		return nil, nil
 	}
 	p, ok, err := g.keyPassphrase()
-	if ok || err != nil {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return p, checkNewPassphrase(p)
 	}
 	if fallback && issuerPass != nil {
+		if pem.CheckNewPassphrase(issuerPass) != nil {
+			return nil, usageError{fmt.Errorf("the issuer's passphrase is under %d characters, too short for a new key: give the new key its own with --key-passphrase-file FILE", pem.MinPassphrase)}
+		}
 		return issuerPass, nil
 	}
 	if fallback {

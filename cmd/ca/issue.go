@@ -60,7 +60,7 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 	f := cmd.Flags()
 	o.sans.register(cmd)
 	f.StringVar(&o.profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)")
+	f.StringVar(&o.validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)"+durationUnits)
 	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new keys unencrypted")
@@ -80,6 +80,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	def.KDFCost = g.kdfCost
 	if o.manifest != "" && o.outDir == "" {
 		return usageError{errors.New("--manifest needs --out-dir DIR")}
 	}
@@ -87,6 +88,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	if o.manifest != "" {
 		return runIssueManifest(ctx, g, o, def, pass)
 	}
@@ -133,6 +135,9 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 
 // defaults checks the flags that apply to every certificate.
 func (o *issueOptions) defaults() (ca.KeyRequest, error) {
+	if err := o.dn.checkText(); err != nil {
+		return ca.KeyRequest{}, err
+	}
 	kt, err := pem.ParseKeyType(o.keyType)
 	if err != nil {
 		return ca.KeyRequest{}, err

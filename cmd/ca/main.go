@@ -12,7 +12,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	hardenProcess()
+	// SIGHUP (a closed terminal, or a supervisor's "stop") stops a command
+	// as SIGINT and SIGTERM do: serve removes its ready file and exits 0.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	// The first signal cancels ctx, which every command heeds between its
 	// steps; a second one, for a process stuck in a read (a FIFO that never
@@ -22,6 +25,10 @@ func main() {
 		stop()
 	}()
 	g := newGlobals(os.Stdin, os.Stdout, os.Stderr, os.Environ())
+	// CA_TEST_PROCESS_STATE: the tests see what hardenProcess did; never set it in production.
+	if g.env["CA_TEST_PROCESS_STATE"] != "" {
+		fmt.Fprintf(os.Stderr, "ca: test: %s\n", processState())
+	}
 	err := run(ctx, g)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ca: %s\n", message(err))

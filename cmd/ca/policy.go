@@ -63,7 +63,7 @@ not its key: no passphrase, and the store is only read.`,
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
 	f.StringVar(&o.profile, "profile", "server", "server, client or device")
-	f.StringVar(&o.validity, "validity", "90d", "the validity to judge")
+	f.StringVar(&o.validity, "validity", "90d", "the validity to judge"+durationUnits)
 	return cmd
 }
 

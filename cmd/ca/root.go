@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/passphrase"
+	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -31,6 +32,8 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
+	kdfCost           int  // log2 of scrypt's N for new encrypted keys
+	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -74,6 +77,7 @@ var commands = []struct {
 	{"sign", newSignCmd},
 	{"policy", newPolicyCmd},
 	{"issue", newIssueCmd},
+	{"renew", newRenewCmd},
 	{"revoke", newRevokeCmd},
 	{"crl", newCRLCmd},
 	{"list", newListCmd},
@@ -84,6 +88,7 @@ var commands = []struct {
 	{"store", newStoreCmd},
 	{"audit", newAuditCmd},
 	{"export", newExportCmd},
+	{"trust", newTrustCmd},
 	{"version", newVersionCmd},
 }
 
@@ -115,13 +120,24 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		}
 		return usageError{err}
 	})
-	f := root.PersistentFlags()
+	g.register(root.PersistentFlags())
+	addCommands(root, g, args)
+	suggestCommands(root)
+	return root
+}
+
+// register adds the global flags to f.
+func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
-	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait)")
+	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
+	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
+}
 
+// addCommands gives root the command args[0] names, else every command.
+func addCommands(root *cobra.Command, g *globals, args []string) {
 	only := ""
 	if len(args) > 0 {
 		only = args[0]
@@ -139,8 +155,6 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		root.AddCommand(newGenDocsCmd(g))
 		root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
 	}
-	suggestCommands(root)
-	return root
 }
 
 // annotationGroup marks a command that only groups others.
@@ -195,6 +209,12 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.home == "" {
 		g.home = "pki"
 	}
+	if err := checkIssuerNames(cmd); err != nil {
+		return err
+	}
+	if err := g.setKDFCost(cmd); err != nil {
+		return err
+	}
 	g.command = cmd.CommandPath()
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
@@ -204,6 +224,44 @@ func (g *globals) setup(cmd *cobra.Command) error {
 		}
 	})
 	g.args = append(g.args, cmd.Flags().Args()...)
+	return nil
+}
+
+// issuerNameFlags are the flags that name an issuer, in every command that
+// has them: --issuer, --parent, and --name (init, intermediate create).
+var issuerNameFlags = []string{"issuer", "parent", "name"}
+
+// checkIssuerNames refuses (exit 2) an issuer name flag that no issuer can
+// have (ca.CheckIssuerName), before the command does anything.
+func checkIssuerNames(cmd *cobra.Command) error {
+	for _, name := range issuerNameFlags {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			if err := ca.CheckIssuerName(f.Value.String()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setKDFCost takes the KDF cost of new keys from --kdf-cost, else
+// $CA_KDF_COST, else pem.DefaultKDFCost; one out of range is a usage error.
+func (g *globals) setKDFCost(cmd *cobra.Command) error {
+	from := "--kdf-cost"
+	switch v := g.env["CA_KDF_COST"]; {
+	case cmd.Flags().Changed("kdf-cost"):
+	case v != "":
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return usageError{fmt.Errorf("CA_KDF_COST=%q: give log2 of scrypt's N, %d to %d", v, pem.MinKDFCost, pem.MaxKDFCost)}
+		}
+		g.kdfCost, from = n, "CA_KDF_COST"
+	default:
+		g.kdfCost = pem.DefaultKDFCost
+	}
+	if g.kdfCost < pem.MinKDFCost || g.kdfCost > pem.MaxKDFCost {
+		return usageError{fmt.Errorf("%s %d: give log2 of scrypt's N, %d to %d (default %d)", from, g.kdfCost, pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost)}
+	}
 	return nil
 }
 
@@ -220,62 +278,20 @@ func (g *globals) actor() ca.Actor {
 // errNoPassphrase: a passphrase is needed and there is no way to get one.
 var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
 
+// secrets are the passphrase sources of the global flags, the environment
+// and the terminal.
+func (g *globals) secrets() *passphrase.Sources {
+	return &passphrase.Sources{File: g.passphraseFile, KeyFile: g.keyPassphraseFile, Env: g.env, Prompt: g.prompt,
+		Warn: func(msg string) { fmt.Fprintf(g.stderr, "ca: warning: %s\n", msg) }}
+}
+
 // passphrase returns the issuer-key passphrase from --passphrase-file,
 // $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, or a prompt when stdin is a terminal.
-func (g *globals) passphrase(prompt string) ([]byte, error) {
-	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
-		return p, err
-	}
-	return g.prompt(prompt)
-}
+func (g *globals) passphrase(prompt string) ([]byte, error) { return g.secrets().Issuer(prompt) }
 
 // keyPassphrase returns the passphrase for a new key from
 // --key-passphrase-file or $CA_KEY_PASSPHRASE_FILE; ok is false when neither is set.
-func (g *globals) keyPassphrase() ([]byte, bool, error) {
-	return g.passphraseFrom(g.keyPassphraseFile, "CA_KEY_PASSPHRASE_FILE", "")
-}
-
-// maxPassphraseLine bounds the first line of a passphrase file.
-const maxPassphraseLine = 4096
-
-// firstLine reads the first line of a passphrase file, as openssl's file:
-// does: no further (a FIFO need not be closed), and at most
-// maxPassphraseLine bytes (not /dev/zero into memory).
-func firstLine(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("read passphrase file: %w", err)
-	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(f, maxPassphraseLine).ReadSlice('\n')
-	switch {
-	case errors.Is(err, bufio.ErrBufferFull):
-		return "", usageError{fmt.Errorf("passphrase file %s: its first line is over %d bytes", file, maxPassphraseLine)}
-	case err != nil && !errors.Is(err, io.EOF):
-		return "", fmt.Errorf("read passphrase file: %w", err)
-	}
-	return strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"), nil
-}
-
-func (g *globals) passphraseFrom(file, fileEnv, valueEnv string) ([]byte, bool, error) {
-	if file == "" {
-		file = g.env[fileEnv]
-	}
-	if file != "" {
-		line, err := firstLine(file)
-		if err != nil {
-			return nil, false, err
-		}
-		if line == "" {
-			return nil, false, usageError{fmt.Errorf("passphrase file %s is empty", file)}
-		}
-		return []byte(line), true, nil
-	}
-	if valueEnv != "" && g.env[valueEnv] != "" {
-		return []byte(g.env[valueEnv]), true, nil
-	}
-	return nil, false, nil
-}
+func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key() }
 
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
@@ -303,32 +319,26 @@ func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
 	if noPass {
 		return nil, nil
 	}
-	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
-		return p, err
+	p, err := g.secrets().New("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
+	if err != nil {
+		return nil, err
 	}
-	return g.promptNew("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
+	return p, checkNewPassphrase(p)
 }
 
-// promptNew asks for a new secret twice on the terminal; what names it
-// when the two differ (a usage error); hint, when set, follows the error of
-// the first prompt (no terminal, say).
-func (g *globals) promptNew(prompt, what, hint string) ([]byte, error) {
-	p, err := g.prompt(prompt)
-	if err != nil && hint != "" {
-		return nil, fmt.Errorf("%w, %s", err, hint)
+// checkNewPassphrase refuses (exit 2) a passphrase too short for a new key,
+// clearing it.
+func checkNewPassphrase(p []byte) error {
+	if err := pem.CheckNewPassphrase(p); err != nil {
+		clear(p)
+		return usageError{fmt.Errorf("%w; choose a longer one (keys made before with a shorter one still open)", err)}
 	}
-	if err != nil {
-		return nil, err
-	}
-	again, err := g.prompt("again: ")
-	if err != nil {
-		return nil, err
-	}
-	if string(again) != string(p) {
-		return nil, usageError{fmt.Errorf("the %s differ", what)}
-	}
-	return p, nil
+	return nil
 }
+
+// durationUnits ends the help of every flag that takes a duration: "1m" is
+// a minute, which someone thinking of months would not guess.
+const durationUnits = "; units s, m (minutes, not months), h, d, y"
 
 // parseDuration reads a --validity-like flag value.
 func parseDuration(flag, v string) (time.Duration, error) {

@@ -23,8 +23,19 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// New encrypted keys cost 2^14 in tests (the default, 2^17, takes half
+	// a second each); the tests of the default set it empty. This reaches
+	// the ca processes the Go tests start (they inherit the environment); a
+	// ca process of a script finds it set, maybe empty, and keeps it.
+	if _, ok := os.LookupEnv("CA_KDF_COST"); !ok {
+		os.Setenv("CA_KDF_COST", testKDFCost)
+	}
 	testscript.Main(m, map[string]func(){"ca": main})
 }
+
+// testKDFCost is $CA_KDF_COST in tests: 14, openssl's, which scripts that
+// open keys with openssl need.
+const testKDFCost = "14"
 
 // TestScript runs the user sessions in testdata/script, each in a fresh
 // work directory with CA_HOME=$WORK/pki.
@@ -39,6 +50,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CA_HOME", filepath.Join(env.WorkDir, "pki"))
 			env.Setenv("CI", os.Getenv("CI"))
+			env.Setenv("CA_KDF_COST", testKDFCost)
 			return nil
 		},
 		Cmds:      scriptCmds,
@@ -169,6 +181,16 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Fatalf("no value at %s", args[0])
 		}
 		ts.Setenv(args[1], fmt.Sprint(v))
+	},
+	// setq VAR GOSTRING: sets VAR to the Go string literal GOSTRING
+	// unquoted ("a\nb"), for arguments holding control characters.
+	"setq": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: setq VAR GOSTRING")
+		}
+		v, err := strconv.Unquote(args[1])
+		ts.Check(err)
+		ts.Setenv(args[0], v)
 	},
 	// waitfile FILE: waits up to 20s for FILE to exist.
 	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {

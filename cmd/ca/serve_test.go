@@ -214,7 +214,7 @@ func (l serveTestLeaf) issue(prefix string) (string, error) {
 		if err != nil {
 			return err
 		}
-		keyPEM, err := pem.MarshalPrivateKey(key, l.keyPass)
+		keyPEM, err := pem.MarshalPrivateKeyCost(key, l.keyPass, 14)
 		if err != nil {
 			return err
 		}

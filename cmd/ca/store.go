@@ -117,6 +117,7 @@ func (r checkResult) text(w io.Writer) {
 }
 
 func runStoreCheck(ctx context.Context, g *globals) error {
+	g.warnedWritable = true // its report lists them
 	st, err := g.h().OpenStoreRead()
 	if err != nil {
 		return err
@@ -135,6 +136,9 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 		}
 		for _, iss := range issuers {
 			names = append(names, iss.Name)
+			if err := g.h().CheckIssuerCert(&iss); err != nil {
+				r.Problems = append(r.Problems, message(err))
+			}
 		}
 	}
 	st.Close()

@@ -245,6 +245,8 @@ func Record(ctx context.Context, st Store, issued []*Issued) ([]error, error) {
 					results[k] = err
 					continue
 				}
+				old := issued[k].Record // what the record asks of the store stays
+				re.Record.RenewalOf, re.Record.RevokeRenewed, re.Record.KeyHeld = old.RenewalOf, old.RevokeRenewed, old.KeyHeld
 				issued[k] = re
 				again = append(again, k)
 			default:

@@ -185,7 +185,23 @@ func (m *ManifestReader) Next() (*ManifestRow, error) {
 			row.C = cell
 		}
 	}
+	if err := row.checkDN(); err != nil {
+		return nil, &ManifestError{Line: line, CN: row.CN, Err: err}
+	}
 	return row, nil
+}
+
+// checkDN refuses a row whose DN cells hold control characters (ErrUsage):
+// they would reach the certificate, its file names and the terminal.
+func (row *ManifestRow) checkDN() error {
+	for _, c := range []struct{ col, v string }{
+		{"cn", row.CN}, {"o", row.O}, {"ou", row.OU}, {"l", row.L}, {"st", row.ST}, {"c", row.C},
+	} {
+		if p := csr.DNValueProblem(c.v); p != "" {
+			return fmt.Errorf("%w: the %s cell %q %s", ErrUsage, c.col, c.v, p)
+		}
+	}
+	return nil
 }
 
 // splitList splits a list cell at ";", trimming each name and dropping
@@ -222,6 +238,7 @@ func (r *ManifestRow) KeyRequest(def KeyRequest) (KeyRequest, error) {
 		KeyType:        def.KeyType,
 		Profile:        def.Profile,
 		Validity:       def.Validity,
+		KDFCost:        def.KDFCost,
 	}
 	set := func(dst *[]string, v string) {
 		if v != "" {

@@ -88,7 +88,7 @@ func TestManifestRows(t *testing.T) {
 		{line: 2, cn: "a.example.com", dns: []string{"a.example.com", "b.example.com"}, ip: []string{"10.0.0.1", "::1"}},
 		{line: 4, cn: "b.example.com"},
 		{line: 5, cn: "short", err: "ca: bad input: 2 cells, the header names 6 columns"},
-		{line: 6, cn: "multi\nline", dns: []string{"x.example.com"}},
+		{line: 6, cn: "multi\nline", err: `ca: bad input: the cn cell "multi\nline" contains a control character`},
 		{line: 8, err: `ca: bad input: bare " in non-quoted-field`},
 		{line: 9, cn: "c.example.com"},
 	}

@@ -25,6 +25,9 @@ type KeyRequest struct {
 	KeyType        pem.KeyType // "" means pem.ECDSAP256
 	Profile        *Profile    // nil means ProfileServer
 	Validity       time.Duration
+	// KDFCost is the cost of an encrypted key's derivation (log2 of
+	// scrypt's N, pem.MinKDFCost to pem.MaxKDFCost); 0 means pem.DefaultKDFCost.
+	KDFCost int
 }
 
 // Provisioned is a new key and the certificate signed for it, not yet recorded.
@@ -62,10 +65,15 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := pem.MarshalPrivateKey(key, passphrase)
+	cost := r.KDFCost
+	if cost == 0 {
+		cost = pem.DefaultKDFCost
+	}
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, passphrase, cost)
 	if err != nil {
 		return nil, err
 	}
+	iss.Record.KeyHeld = true
 	return &Provisioned{Issued: iss, KeyPEM: keyPEM}, nil
 }
 

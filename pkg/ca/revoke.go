@@ -85,7 +85,9 @@ func revokeConflicts(unknown, revoked []string) error {
 
 // CRLOptions configure Issuer.CreateCRL.
 type CRLOptions struct {
-	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means 7 days.
+	// NextUpdate is how long after thisUpdate the next CRL is due; 0 means
+	// 7 days, or less when the issuer's notAfter comes sooner. One that ends
+	// after the issuer's notAfter is refused (ErrRefused).
 	NextUpdate time.Duration
 	// IncludeExpired keeps entries of expired certificates for ever.
 	IncludeExpired bool
@@ -111,10 +113,14 @@ type CRLOptions struct {
 func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, error) {
 	next := opts.NextUpdate
 	if next == 0 {
-		next = 7 * 24 * time.Hour
+		// Not asked for: 7 days, or up to the issuer's notAfter when that comes sooner.
+		next = min(7*24*time.Hour, i.cert.NotAfter.Sub(i.now().UTC().Truncate(time.Second)))
 	}
 	if next < 0 {
 		return nil, fmt.Errorf("%w: --next-update %s must be after thisUpdate", ErrRefused, next)
+	}
+	if err := i.checkCRLEnd(next); err != nil {
+		return nil, err
 	}
 	for round := 0; ; round++ {
 		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
@@ -135,6 +141,23 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 		}
 		return rec, nil
 	}
+}
+
+// checkCRLEnd refuses (ErrRefused) a nextUpdate past the issuer's notAfter:
+// a CRL never outlives its issuer (SPEC "Validity"), as no certificate
+// does; it is refused, not shortened, and the message says what is left.
+func (i *Issuer) checkCRLEnd(next time.Duration) error {
+	now := i.now().UTC().Truncate(time.Second)
+	end := i.cert.NotAfter.UTC()
+	if !now.Add(next).After(end) {
+		return nil
+	}
+	left := end.Sub(now).Truncate(time.Minute)
+	if left <= 0 {
+		return fmt.Errorf("%w: issuer %s expired at %s; it signs no CRL", ErrRefused, i.name, end.Format(time.RFC3339))
+	}
+	return fmt.Errorf("%w: nextUpdate %s would come after issuer %s's notAfter %s, and a CRL never outlives its issuer; ask for at most %s (--next-update %dm)",
+		ErrRefused, now.Add(next).Format(time.RFC3339), i.name, end.Format(time.RFC3339), left, int64(left/time.Minute))
 }
 
 func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired bool) (*CRLRecord, error) {

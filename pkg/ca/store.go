@@ -25,6 +25,18 @@ type CertRecord struct {
 	DER       []byte
 	// Revocation is set by the store when reading a revoked certificate.
 	Revocation *Revocation
+	// RenewalOf is the serial of the certificate this one renews; the store
+	// checks, in the transaction that records this one, that it is known,
+	// not revoked and not renewed yet, and sets its RenewedBy.
+	RenewalOf *big.Int
+	// RenewedBy is the serial of the certificate that renewed this one.
+	RenewedBy *big.Int
+	// RevokeRenewed, with RenewalOf, has the store revoke the renewed
+	// certificate (reason superseded) in that same transaction. Not stored.
+	RevokeRenewed bool
+	// KeyHeld says ca made the certificate's key (ca issue), so that a
+	// renewal may make a new one (--rekey).
+	KeyHeld bool
 }
 
 // Revocation is one revoked certificate.

@@ -25,7 +25,8 @@ var durationUnits = map[string]time.Duration{
 // ParseDuration parses a validity or window such as "10s", "5m", "8760h",
 // "90d" or "1y" (365 days). Several terms may be joined ("1y30d"). Each term
 // is a decimal integer followed by one of s, m, h, d, y; no sign, spaces or
-// fractions. It refuses zero, negative and overflowing durations. Errors
+// fractions; "m" is minutes, never months. It refuses zero, negative and
+// overflowing durations. Errors
 // wrap ErrBadDuration.
 func ParseDuration(s string) (time.Duration, error) {
 	bad := func(format string, args ...any) (time.Duration, error) {
@@ -60,7 +61,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		unit, ok := durationUnits[unitText]
 		if !ok {
-			return bad("unknown unit %q; use s, m, h, d or y", unitText)
+			return bad("unknown unit %q; use s, m (minutes), h, d or y: a month is written in days, e.g. 30d", unitText)
 		}
 		var n int64
 		for _, c := range digits {

@@ -62,7 +62,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 		f.Add(plain, []byte(nil))
 	}
 	key, _ := GenerateKey(ECDSAP256)
-	enc, err := MarshalPrivateKey(key, []byte("pass"))
+	enc, err := MarshalPrivateKeyCost(key, []byte("pass"), testKDFCost)
 	if err != nil {
 		f.Fatal(err)
 	}

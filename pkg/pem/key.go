@@ -83,17 +83,34 @@ func GenerateKey(kt KeyType) (crypto.Signer, error) {
 	return key, nil
 }
 
-// KDF parameters of encrypted keys: PBES2 with scrypt (N=2^14, r=8, p=1, the
-// parameters of `openssl pkcs8 -scrypt`, inside OpenSSL's default memory
-// limit) and AES-256-CBC (RFC 8018, RFC 7914).
-var keyOpts = &pkcs8.Opts{
-	Cipher: pkcs8.AES256CBC,
-	KDFOpts: pkcs8.ScryptOpts{
-		SaltSize:                 16,
-		CostParameter:            1 << 14,
-		BlockSize:                8,
-		ParallelizationParameter: 1,
-	},
+// The cost of the key derivation of new encrypted keys, as log2 of
+// scrypt's N (r=8, p=1: 128·2^cost bytes of memory). DefaultKDFCost,
+// 2^17 (128 MiB), takes about half a second on a small server; OpenSSL's
+// `pkcs8 -scrypt` uses 2^14 and OpenSSL 3 opens no scrypt key above 2^14
+// (its 32 MiB limit), so keys for openssl need cost 14. MaxKDFCost is the
+// most this package opens (maxScryptMemory); keys of any cost from
+// MinKDFCost to MaxKDFCost open.
+const (
+	MinKDFCost     = 10
+	DefaultKDFCost = 17
+	MaxKDFCost     = 18
+)
+
+// ErrKDFCost is returned for a KDF cost outside MinKDFCost..MaxKDFCost.
+var ErrKDFCost = fmt.Errorf("%w: KDF cost out of range", ErrMalformed)
+
+// keyOpts are the PBES2 parameters of a new key: scrypt with N=2^cost,
+// r=8, p=1 and a 16-byte salt, and AES-256-CBC (RFC 8018, RFC 7914).
+func keyOpts(cost int) *pkcs8.Opts {
+	return &pkcs8.Opts{
+		Cipher: pkcs8.AES256CBC,
+		KDFOpts: pkcs8.ScryptOpts{
+			SaltSize:                 16,
+			CostParameter:            1 << cost,
+			BlockSize:                8,
+			ParallelizationParameter: 1,
+		},
+	}
 }
 
 var (
@@ -104,8 +121,18 @@ var (
 )
 
 // MarshalPrivateKey returns key as PKCS#8 PEM: an ENCRYPTED PRIVATE KEY block
-// (PBES2, scrypt, AES-256-CBC) when passphrase is not empty, else a PRIVATE KEY block.
+// (PBES2, scrypt of DefaultKDFCost, AES-256-CBC) when passphrase is not
+// empty, else a PRIVATE KEY block.
 func MarshalPrivateKey(key crypto.Signer, passphrase []byte) ([]byte, error) {
+	return MarshalPrivateKeyCost(key, passphrase, DefaultKDFCost)
+}
+
+// MarshalPrivateKeyCost is MarshalPrivateKey with a KDF cost (log2 of
+// scrypt's N) from MinKDFCost to MaxKDFCost; another gives ErrKDFCost.
+func MarshalPrivateKeyCost(key crypto.Signer, passphrase []byte, cost int) ([]byte, error) {
+	if cost < MinKDFCost || cost > MaxKDFCost {
+		return nil, fmt.Errorf("%w: %d (use %d to %d)", ErrKDFCost, cost, MinKDFCost, MaxKDFCost)
+	}
 	if len(passphrase) == 0 {
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
@@ -113,7 +140,7 @@ func MarshalPrivateKey(key crypto.Signer, passphrase []byte) ([]byte, error) {
 		}
 		return Encode(TypePrivateKey, der), nil
 	}
-	der, err := pkcs8.MarshalPrivateKey(key, passphrase, keyOpts)
+	der, err := pkcs8.MarshalPrivateKey(key, passphrase, keyOpts(cost))
 	if err != nil {
 		return nil, fmt.Errorf("pem: encrypt key: %w", err)
 	}
@@ -185,7 +212,8 @@ var (
 // Bounds on the key derivation a key file may ask for, so that a hostile
 // file cannot make opening it take gigabytes or hours: scrypt memory
 // (128·N·r·p bytes) up to 256 MiB, PBKDF2 up to 10 million iterations. The
-// toolkit's own keys use scrypt N=2^14, r=8, p=1 (16 MiB).
+// toolkit's own keys use scrypt N=2^DefaultKDFCost, r=8, p=1 (128 MiB), at
+// most N=2^MaxKDFCost (256 MiB).
 const (
 	maxScryptMemory    = 256 << 20
 	maxPBKDF2Iteration = 10_000_000
