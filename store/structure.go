@@ -79,8 +79,6 @@ func readMeta(r io.ReaderAt, off int64, i int) (boltMeta, error) {
 		return boltMeta{}, damaged("meta page %d gives page size %d", i, ps)
 	case le.Uint64(buf[0:]) != uint64(i) || le.Uint16(buf[8:])&metaPageFlag == 0:
 		return boltMeta{}, damaged("meta page %d has the header of another page", i)
-	case meta.txid%2 != uint64(i):
-		return boltMeta{}, damaged("meta page %d holds transaction %d, which belongs in the other", i, meta.txid)
 	}
 	return meta, nil
 }
