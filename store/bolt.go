@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -151,8 +152,11 @@ func (b *Bolt) init(create bool) error {
 		if meta == nil {
 			return fmt.Errorf("%w: %s has no schema version: it is not a ca store, or it is damaged; restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path)
 		}
-		if v := meta.Get(keySchema); string(v) != fmt.Sprint(SchemaVersion) {
-			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d", ErrCorrupt, b.path, v, SchemaVersion)
+		v := meta.Get(keySchema)
+		if n, err := strconv.Atoi(string(v)); err != nil || n < 1 || fmt.Sprint(n) != string(v) {
+			return fmt.Errorf("%w: %s has a damaged schema version %q; %s", ErrCorrupt, b.path, v, restoreIt)
+		} else if n != SchemaVersion {
+			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d (use the ca that wrote it; if none did, the store is damaged: restore it from a backup, see docs/operations.md)", ErrCorrupt, b.path, v, SchemaVersion)
 		}
 		return nil
 	}

@@ -155,9 +155,7 @@ func (f *damageFixture) damaged(t *testing.T, c damageCase) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	home, out := filepath.Join(dir, "pki"), filepath.Join(dir, "out")
-	if err := os.CopyFS(home, os.DirFS(f.home)); err != nil {
-		t.Fatal(err)
-	}
+	copyHome(t, f.home, home)
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +171,29 @@ func (f *damageFixture) damaged(t *testing.T, c damageCase) (string, string) {
 		t.Fatal(err)
 	}
 	return home, out
+}
+
+// copyHome copies the home from to to, with each file's mode (os.CopyFS
+// would leave the keys readable by others, which ca refuses).
+func copyHome(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		return os.Chmod(filepath.Join(to, rel), fi.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkDamageCase runs one case and returns what is wrong with how the
@@ -226,14 +247,12 @@ func checkDamageCase(t *testing.T, f *damageFixture, c damageCase) string {
 // store: the store check must say what it said before the write.
 func checkAfterWrite(t *testing.T, before []byte, home string) string {
 	t.Helper()
-	copyHome := filepath.Join(t.TempDir(), "pki")
-	if err := os.CopyFS(copyHome, os.DirFS(home)); err != nil {
+	copied := filepath.Join(t.TempDir(), "pki")
+	copyHome(t, home, copied)
+	if err := os.WriteFile(filepath.Join(copied, "ca.db"), before, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(copyHome, "ca.db"), before, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	was, now := runDamaged(t, copyHome, "store", "check"), runDamaged(t, home, "store", "check")
+	was, now := runDamaged(t, copied, "store", "check"), runDamaged(t, home, "store", "check")
 	switch {
 	case now.code != exitOK && now.code != exitFailed:
 		return fmt.Sprintf("store check after the write: exit %d:\n%s", now.code, tail(now.stderr))
@@ -385,6 +404,31 @@ func TestDamageRegressions(t *testing.T) {
 		// one and wrote over the damaged one
 		{damageCase{cmd: cmds["revoke"], what: "meta page 0's checksum flipped", edit: flipMeta}, `meta page 0 fails its checksum`},
 	}
+	// the schema version's value flipped: exit 1 without the restore hint
+	schema := func(t *testing.T, db []byte) []byte {
+		free := boltFree(db)
+		for i := 0; ; i++ {
+			j := bytes.Index(db[i:], []byte("schema1"))
+			if j < 0 {
+				t.Fatal("no schema version in the store's pages in use")
+			}
+			if i += j; !free[i/boltPageSize] {
+				db[i+6] = 'V'
+				return db
+			}
+		}
+	}
+	t.Run("issue with the schema version flipped", func(t *testing.T) {
+		c := damageCase{cmd: cmds["issue"], what: "the schema version flipped", edit: schema}
+		if msg := checkDamageCase(t, f, c); msg != "" {
+			t.Fatal(msg)
+		}
+		home, out := f.damaged(t, c)
+		r := runDamaged(t, home, c.cmd.args(f, out)...)
+		if want := `has a damaged schema version "V"; restore it from a backup`; r.code != exitFailed || !strings.Contains(r.stderr, want) {
+			t.Fatalf("exit %d, want 1 and %q:\n%s", r.code, want, tail(r.stderr))
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.c.String(), func(t *testing.T) {
 			if msg := checkDamageCase(t, f, tc.c); msg != "" {
