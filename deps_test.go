@@ -23,7 +23,8 @@ var allowedImports = map[string]struct {
 	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem"}, nil},
+	"pkg/pkcs11":      {[]string{"pkg/pem"}, []string{"github.com/ThalesGroup/crypto11", "github.com/miekg/pkcs11"}},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/pkcs11"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries
