@@ -27,6 +27,7 @@ type NewCA struct {
 	Config ca.CAConfig // subject, validity, path length, constraints
 	Key    crypto.Signer
 	KeyPEM []byte      // Key as written to key.pem (encrypted or not)
+	KeyURI string      // or: Key is on a token; key.uri holds this URI, no key.pem
 	Policy *csr.Policy // nil: csr.DefaultPolicy of the subject
 }
 
@@ -141,7 +142,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err != nil {
 		return err
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := pem.WriteFiles(append(files, req.keyURIFile(dir)...)...); err != nil {
 		return err
 	}
 	for _, d := range []string{filepath.Join(stage, "issuers"), stage} {
@@ -223,7 +224,11 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA
 			os.RemoveAll(stage)
 		}
 	}()
-	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: req.KeyPEM, Mode: 0o600, NoReplace: true}); err != nil {
+	keyFile := []pem.File{{Path: filepath.Join(stage, FileKey), Data: req.KeyPEM, Mode: 0o600, NoReplace: true}}
+	if req.KeyURI != "" {
+		keyFile = req.keyURIFile(stage)
+	}
+	if err := pem.WriteFiles(keyFile...); err != nil {
 		return nil, err
 	}
 	cfg := req.Config

@@ -13,6 +13,8 @@ package pkcs11
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -155,4 +157,16 @@ func (e *usageError) Unwrap() error        { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// Type returns the kind of the key pair (pem.ECDSAP256, pem.RSA3072, ...),
+// or "" for a kind ca does not make.
+func (k *Key) Type() pem.KeyType {
+	switch p := k.Public().(type) {
+	case *ecdsa.PublicKey:
+		return map[string]pem.KeyType{"P-256": pem.ECDSAP256, "P-384": pem.ECDSAP384}[p.Curve.Params().Name]
+	case *rsa.PublicKey:
+		return map[int]pem.KeyType{2048: pem.RSA2048, 3072: pem.RSA3072, 4096: pem.RSA4096}[p.N.BitLen()]
+	}
+	return ""
 }
