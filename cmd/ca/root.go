@@ -33,8 +33,8 @@ type globals struct {
 	keyPassphraseFile string
 	lockTimeout       time.Duration
 	pkcs11Module      string // --pkcs11-module, else $CA_PKCS11_MODULE
-	kdfCost           int  // log2 of scrypt's N for new encrypted keys
-	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
+	kdfCost           int    // log2 of scrypt's N for new encrypted keys
+	warnedWritable    bool   // the home's writable warnings were given (or are not wanted)
 
 	stdin  io.Reader
 	stdout io.Writer
