@@ -5,6 +5,7 @@
 package softhsm
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,29 +40,25 @@ func Available(t testing.TB) {
 
 // Conf writes a softhsm2.conf whose tokens live in dir/tokens and returns
 // its path, for SOFTHSM2_CONF.
-func Conf(t testing.TB, dir string) string {
-	t.Helper()
+func Conf(dir string) (string, error) {
 	tokens := filepath.Join(dir, "tokens")
 	if err := os.MkdirAll(tokens, 0o700); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	conf := filepath.Join(dir, "softhsm2.conf")
 	data := "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n"
-	if err := os.WriteFile(conf, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return conf
+	return conf, os.WriteFile(conf, []byte(data), 0o600)
 }
 
 // InitToken initialises a token labelled label in the SoftHSM2 of conf,
 // with PIN and SOPIN.
-func InitToken(t testing.TB, conf, label string) {
-	t.Helper()
+func InitToken(conf, label string) error {
 	cmd := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SOPIN)
 	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+conf)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("softhsm2-util --init-token: %v\n%s", err, out)
+		return fmt.Errorf("softhsm2-util --init-token: %v\n%s", err, out)
 	}
+	return nil
 }
 
 // Setup checks Available, makes a SoftHSM2 in a temporary directory with
@@ -71,8 +68,13 @@ func Setup(t *testing.T, label string) (dir, pinFile string) {
 	t.Helper()
 	Available(t)
 	dir = t.TempDir()
-	conf := Conf(t, dir)
-	InitToken(t, conf, label)
+	conf, err := Conf(dir)
+	if err == nil {
+		err = InitToken(conf, label)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("SOFTHSM2_CONF", conf)
 	pinFile = filepath.Join(dir, "pin")
 	if err := os.WriteFile(pinFile, []byte(PIN+"\n"), 0o600); err != nil {

@@ -31,7 +31,7 @@ var (
 	// ErrPINValue: the URI holds pin-value; PINs never come from argv.
 	ErrPINValue = errors.New("pkcs11: the key URI holds pin-value: a PIN on the command line shows in ps and shell history; put it in a file and use pin-source=file:PATH or CA_PKCS11_PIN_FILE")
 	// ErrModule: the module is not given, missing or cannot be loaded.
-	ErrModule = errors.New("pkcs11: module")
+	ErrModule = errors.New("pkcs11: PKCS#11 module")
 	// ErrWrongPIN: the token refused the PIN (or the PIN is locked).
 	ErrWrongPIN = errors.New("pkcs11: wrong PIN")
 	// ErrTokenNotFound: no token with the URI's label is present.
@@ -89,7 +89,7 @@ func (cfg Config) pin(u *URI) (string, error) {
 // checkModule refuses a module that is not given or not a file, naming it.
 func (cfg Config) checkModule() error {
 	if cfg.Module == "" {
-		return fmt.Errorf("%w: no PKCS#11 module given: use --pkcs11-module PATH or set CA_PKCS11_MODULE (e.g. /usr/lib/softhsm/libsofthsm2.so); nothing was written", ErrModule)
+		return fmt.Errorf("%w not given: use --pkcs11-module PATH or set CA_PKCS11_MODULE (e.g. /usr/lib/softhsm/libsofthsm2.so); nothing was written", ErrModule)
 	}
 	fi, err := os.Stat(cfg.Module)
 	if err != nil {

@@ -90,13 +90,13 @@ func configureError(cfg Config, u *URI, err error) error {
 	var rv p11.Error
 	switch {
 	case strings.Contains(err.Error(), "could not find PKCS#11 token"): // crypto11 v1.6.2's unexported errTokenNotFound
-		return fmt.Errorf("%w: no token labelled %q in module %s (p11tool --list-tokens --provider %[2]s shows them); nothing was written", ErrTokenNotFound, u.Token, cfg.Module)
+		return fmt.Errorf("%w: no token labelled %q in module %s (p11tool --list-tokens --provider %[3]s shows them); nothing was written", ErrTokenNotFound, u.Token, cfg.Module)
 	case errors.As(err, &rv) && (rv == p11.CKR_PIN_INCORRECT || rv == p11.CKR_PIN_LEN_RANGE || rv == p11.CKR_PIN_INVALID):
 		return fmt.Errorf("%w: token %q refused the PIN (%v); check the PIN file; nothing was written", ErrWrongPIN, u.Token, rv)
 	case errors.As(err, &rv) && (rv == p11.CKR_PIN_LOCKED || rv == p11.CKR_PIN_EXPIRED):
 		return fmt.Errorf("%w: the PIN of token %q is locked or expired (%v): unlock it with the SO PIN; nothing was written", ErrWrongPIN, u.Token, rv)
 	case strings.Contains(err.Error(), "failed to open module"), strings.Contains(err.Error(), "failed to initialize module"):
-		return fmt.Errorf("%w %s cannot be loaded as a PKCS#11 module (%v): check --pkcs11-module or CA_PKCS11_MODULE; nothing was written", ErrModule, cfg.Module, err)
+		return fmt.Errorf("%w %s cannot be loaded (%v): check --pkcs11-module or CA_PKCS11_MODULE; nothing was written", ErrModule, cfg.Module, err)
 	}
 	return fmt.Errorf("pkcs11: open token %q in module %s: %w; nothing was written", u.Token, cfg.Module, err)
 }
