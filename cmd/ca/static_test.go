@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestStaticBuildRefusesKeyURI builds ca as "make build" does
+// TestStaticBuildRefusesKeyURI builds ca as "make build-static" does
 // (CGO_ENABLED=0) and checks that it meets an issuer key on a token with
 // exit 1 and a message saying this binary has no PKCS#11 support, writing
 // nothing; --key-uri on init is refused the same way.
