@@ -26,79 +26,43 @@ func (g *globals) pkcs11Config() pkcs11.Config {
 	return pkcs11.Config{Module: cmp.Or(g.pkcs11Module, g.env["CA_PKCS11_MODULE"]), PINFile: g.env["CA_PKCS11_PIN_FILE"]}
 }
 
-// runInitToken is ca init --key-uri: the root's key is made on (or found
-// on) the token before the home is made, and destroyed again if it was made
-// and no home came of it.
+// runInitToken is ca init --key-uri: the root's key is made on the token
+// (or found there) and the home keeps key.uri; no passphrase is asked.
 func runInitToken(ctx context.Context, g *globals, o *initOptions) error {
 	kt, validity, policy, err := o.check()
 	if err != nil {
 		return err
 	}
-	if err := home.CheckNew(g.home); err != nil {
-		return err
-	}
-	key, err := g.h().TokenKey(o.keyURI, kt)
+	root, err := home.Create(ctx, g.h().Config(), home.NewCA{
+		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen},
+		KeyType: kt, KeyURI: o.keyURI, Policy: policy,
+	})
 	if err != nil {
 		return err
 	}
-	defer key.Close()
-	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
-	cert, err := home.Create(ctx, g.h().Config(), home.NewCA{Name: o.name, Config: cfg, Key: key, KeyURI: key.URI.String(), Policy: policy})
-	if err != nil {
-		if key.Created && home.CheckNew(g.home) == nil {
-			key.Destroy()
-		}
-		return err
-	}
-	return g.render(tokenCAResult{initResult: initResult{
-		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		NotAfter: cert.NotAfter.UTC(), KeyType: string(key.Type()), Cert: g.h().IssuerFile(o.name, home.FileCert),
-	}, KeyURI: key.URI.String(), KeyCreated: key.Created})
+	return g.render(newTokenCAResult(g, o.name, root))
 }
 
-// runIntermediateToken is ca intermediate create --key-uri: the key is
-// made on (or found on) the token before the store is locked, and destroyed
-// again if it was made and nothing was recorded with it.
+// runIntermediateToken is ca intermediate create --key-uri.
 func runIntermediateToken(ctx context.Context, g *globals, o *intermediateOptions) error {
-	kt, cfg, policy, err := o.config()
+	kt, tmpl, policy, err := o.config()
 	if err != nil {
 		return err
 	}
-	if err := g.h().CheckNewIssuer(o.name); err != nil {
-		return err
-	}
-	parent, err := g.h().OpenIssuer(ctx, cmp.Or(o.parent, ca.TheRoot))
+	created, err := g.h().CreateIntermediate(ctx, o.parent, home.NewCA{
+		Name: o.name, Template: tmpl, KeyType: kt, KeyURI: o.keyURI, Policy: policy,
+	})
 	if err != nil {
 		return err
 	}
-	defer parent.Close()
-	parent.ForgetPassphrase()
-	cfg.Subject = inheritSubject(cfg.Subject, parent.Hierarchy.Certificate(parent.Record.Name).Subject)
-	key, err := g.h().TokenKey(o.keyURI, kt)
-	if err != nil {
-		return err
-	}
-	defer key.Close()
-	issued, err := bindAndCreate(ctx, g, parent, home.NewCA{Name: o.name, Config: cfg, Key: key, KeyURI: key.URI.String(), Policy: policy})
-	if issued == nil && key.Created {
-		key.Destroy()
-	}
-	if err != nil {
-		return err
-	}
-	c := issued.Cert
-	return g.render(tokenCAResult{initResult: initResult{
-		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
-		NotAfter: c.NotAfter.UTC(), KeyType: string(key.Type()), Cert: g.h().IssuerFile(o.name, home.FileCert),
-	}, Parent: parent.Name(), KeyURI: key.URI.String(), KeyCreated: key.Created})
+	return g.render(newTokenCAResult(g, o.name, created))
 }
 
-// bindAndCreate locks the store for parent and records req under it.
-func bindAndCreate(ctx context.Context, g *globals, parent *home.Issuer, req home.NewCA) (*ca.Issued, error) {
-	if err := parent.Bind(); err != nil {
-		return nil, err
-	}
-	return g.h().CreateIntermediate(ctx, parent, req)
+func newTokenCAResult(g *globals, name string, c *home.Created) tokenCAResult {
+	return tokenCAResult{initResult: initResult{
+		Home: g.home, Issuer: name, Serial: ca.FormatSerial(c.Cert.SerialNumber), Subject: c.Cert.Subject.String(),
+		NotAfter: c.Cert.NotAfter.UTC(), KeyType: string(c.Token.Type), Cert: g.h().IssuerFile(name, home.FileCert),
+	}, Parent: c.Parent, KeyURI: c.Token.URI, KeyCreated: c.Token.Created}
 }
 
 // tokenCAResult is what init and intermediate create report for a CA
