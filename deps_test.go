@@ -24,11 +24,12 @@ type rule struct {
 // only golang.org/x/sys) and the few libraries named here.
 var depRules = map[string]rule{
 	"cmd/ca":            {module: []string{"pkg/", "store", "home", "internal/"}, outside: []string{"*"}},
-	"home":              {module: []string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/place", "pkg/tlsendpoint"}, outside: []string{"golang.org/x/"}},
+	"home":              {module: []string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/place", "pkg/tlsendpoint", "pkg/pkcs11"}, outside: []string{"golang.org/x/"}},
 	"store":             {module: []string{"pkg/ca", "pkg/pem", "pkg/place"}, outside: []string{"go.etcd.io/bbolt", "golang.org/x/"}},
 	"pkg/ca":            {module: []string{"pkg/csr", "pkg/crl", "pkg/pem"}, outside: []string{"golang.org/x/", "software.sslmate.com/src/go-pkcs12"}},
 	"pkg/passphrase":    {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/"}},
 	"pkg/trust":         {},
+	"pkg/pkcs11":        {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/", "github.com/ThalesGroup/crypto11", "github.com/miekg/pkcs11"}},
 	"pkg/csr":           {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/"}},
 	"pkg/crl":           {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/"}},
 	"pkg/verify":        {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/"}},
