@@ -38,6 +38,7 @@ var depRules = map[string]rule{
 	"pkg/tlsendpoint":   {module: []string{"pkg/pem", "pkg/crl"}, outside: []string{"golang.org/x/"}},
 	"internal/linttest": {outside: []string{"github.com/zmap/"}},
 	"internal/testtool": {},
+	"internal/softhsm":  {},
 }
 
 // TestDependencyDirection checks every package's imports against its rule,
