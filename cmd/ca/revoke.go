@@ -118,15 +118,7 @@ func readCertArg(stdin io.Reader, path string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read certificate %s: %w", path, err)
 	}
-	der, _, err := pem.Decode(data, certFileLimit, pem.TypeCertificate)
-	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", path, err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("certificate %s does not parse: %w", path, err)}
-	}
-	return c, nil
+	return ca.ParseCertificateFile(path, data)
 }
 
 // revokeRow is one revoked certificate, for text and JSON.

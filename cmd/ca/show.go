@@ -127,6 +127,9 @@ func (c certView) text(w io.Writer) {
 			fmt.Fprintf(w, "%-20s %s\n", l[0]+":", l[1])
 		}
 	}
+	for i, l := range c.Chain {
+		fmt.Fprintf(w, "%-20s %s (serial %s)\n", fmt.Sprintf("Chain %d:", i+1), printable(l.Subject), l.Serial)
+	}
 }
 
 func (c csrView) text(w io.Writer) {
