@@ -187,7 +187,7 @@ func (i *Issuer) open() error {
 		clear(pass)
 	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
+		return fmt.Errorf("issuer %s: %w: %s; nothing was written", name, pem.ErrWrongPassphrase, path)
 	}
 	if err != nil {
 		return fmt.Errorf("issuer %s: %s: %w", name, path, err)

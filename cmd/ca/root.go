@@ -118,7 +118,7 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		if a := c.Flags().Args(); c.Annotations[annotationGroup] != "" && len(a) > 0 {
 			return unknownCommand(c, a[0]) // "ca inti --cn x": the command is what's wrong
 		}
-		return usageError{err}
+		return usageError{fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")}
 	})
 	g.register(root.PersistentFlags())
 	addCommands(root, g, args)
@@ -189,13 +189,29 @@ func suggestCommands(cmd *cobra.Command) {
 // subcommand of cmd, naming the nearest ones.
 func unknownCommand(cmd *cobra.Command, name string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
-	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+	if sub := fileCommand(cmd, name); sub != "" {
+		msg += fmt.Sprintf("; to give it the file %s, run %q", name, sub+" "+name)
+	} else if s := cmd.SuggestionsFor(name); len(s) > 0 {
 		for i := range s {
 			s[i] = strconv.Quote(s[i])
 		}
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	}
 	return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
+}
+
+// fileCommand is the subcommand of cmd that takes a FILE, when name looks
+// like a file ("ca sign web.csr" means "ca sign csr web.csr"), else "".
+func fileCommand(cmd *cobra.Command, name string) string {
+	if _, err := os.Stat(name); err != nil && !strings.ContainsAny(name, "./") {
+		return ""
+	}
+	for _, c := range cmd.Commands() {
+		if strings.Contains(c.Use, "FILE") {
+			return c.CommandPath()
+		}
+	}
+	return ""
 }
 
 // setup checks the global flags once for every command.

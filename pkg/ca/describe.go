@@ -60,9 +60,11 @@ type RequestInfo struct {
 	Extensions         []ExtensionInfo `json:"extensions"`
 }
 
-// ExtensionInfo is one extension a CSR asks for.
+// ExtensionInfo is one extension a CSR asks for: Name is
+// csr.ExtensionName's ("" for an extension nobody knows).
 type ExtensionInfo struct {
 	OID      string `json:"oid"`
+	Name     string `json:"name"`
 	Critical bool   `json:"critical"`
 }
 
@@ -250,7 +252,7 @@ func describeRequestDER(name string, der []byte) (any, error) {
 	}
 	info.SANs = SANs(&x509.Certificate{DNSNames: c.DNSNames, IPAddresses: c.IPAddresses, EmailAddresses: c.EmailAddresses, URIs: c.URIs})
 	for _, e := range c.Extensions {
-		info.Extensions = append(info.Extensions, ExtensionInfo{OID: e.Id.String(), Critical: e.Critical})
+		info.Extensions = append(info.Extensions, ExtensionInfo{OID: e.Id.String(), Name: csr.ExtensionName(e.Id), Critical: e.Critical})
 	}
 	return info, nil
 }
