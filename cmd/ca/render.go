@@ -89,5 +89,3 @@ func (g *globals) explain(err error) string {
 	}
 	return msg
 }
-
-
