@@ -130,8 +130,8 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
-	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
-	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
+	f.StringVar(&g.passphraseFile, "passphrase-file", "", "the first line of `FILE` is the passphrase of the issuer key; it also encrypts the new key of init and csr create (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
+	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "the first line of `FILE` is the passphrase of the key a command handles besides the issuer key: it encrypts the new key of issue, intermediate create and renew --rekey, and opens the --key of serve, probe and export pkcs12 (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 }
