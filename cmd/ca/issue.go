@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -262,15 +261,14 @@ func (g *globals) stderrTerminal() (*os.File, bool) {
 	return f, ok && term.IsTerminal(int(f.Fd()))
 }
 
-// newIssueProgress returns a progress bar on stderr when it is a terminal, else nil.
-func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
+// newIssueProgress returns a progress bar (batchProgress) on stderr when it
+// is a terminal, else nil.
+func (g *globals) newIssueProgress(total int64) *batchProgress {
 	f, ok := g.stderrTerminal()
 	if !ok {
 		return nil
 	}
-	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	return newBatchProgress(f, total, "issuing", "certs")
 }
 
 // countLines returns the number of lines of a regular file (the bar's

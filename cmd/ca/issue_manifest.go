@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -174,7 +172,7 @@ type issueSummary struct {
 	mu    sync.Mutex
 	rows  map[int]rowInfo // rows in flight, by job index
 	worst int
-	bar   *progressbar.ProgressBar
+	bar   *batchProgress
 }
 
 // issueFailure is one failed row.

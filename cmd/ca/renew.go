@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
@@ -83,7 +82,9 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 	}
 	sum := &renewSummary{Renewed: []renewItem{}, Failures: []renewFailure{}, bar: g.progress(len(olds), "renewing")}
 	opts.OnResult = sum.report
-	if err := g.h().Renew(ctx, olds, opts); err != nil {
+	err = g.h().Renew(ctx, olds, opts)
+	sum.bar.Finish()
+	if err != nil {
 		return err
 	}
 	return sum.finish(g, o.expiring == "")
@@ -163,7 +164,7 @@ type renewSummary struct {
 
 	mu    sync.Mutex
 	worst int
-	bar   *progressbar.ProgressBar
+	bar   *batchProgress
 }
 
 type renewItem struct {

@@ -10,9 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -234,6 +232,7 @@ func (b *signBatch) run(ctx context.Context) error {
 			bar.Add(1)
 		}
 	}}, jobs)
+	bar.Finish()
 	for i, it := range b.items {
 		if it == nil {
 			b.items[i] = b.failed(b.inputs[i], cmpOr(storeErr, errors.New("not processed")))
@@ -433,13 +432,12 @@ func signTable(w io.Writer, items []*signItem) error {
 	return table(w, []string{"input", "status", "serial", "subject", "file or reason"}, rows)
 }
 
-// progress returns a progress bar on stderr for n items when stderr is a
-// terminal and there are several items; nil otherwise.
-func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
-	f, ok := g.stderr.(*os.File)
-	if n < 2 || !ok || !term.IsTerminal(int(f.Fd())) {
+// progress returns a progress bar (batchProgress) on stderr for n items
+// when stderr is a terminal and there are several items; nil otherwise.
+func (g *globals) progress(n int, what string) *batchProgress {
+	f, ok := g.stderrTerminal()
+	if n < 2 || !ok {
 		return nil
 	}
-	return progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(50*time.Millisecond))
+	return newBatchProgress(f, int64(n), what, "certs")
 }
