@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -104,8 +103,9 @@ func failureLines(label string, err error) []string {
 	if errors.As(err, &re) && len(re.Errors) > 0 {
 		out := make([]string, len(re.Errors))
 		for i, pe := range re.Errors {
-			out[i] = label + ": " + strings.TrimPrefix(pe.Error(), "csr: ")
+			out[i] = label + ": " + render(pe.Error())
 		}
+		out[len(out)-1] += hint(err) // once, after every broken rule
 		return out
 	}
 	return []string{label + ": " + message(err)}

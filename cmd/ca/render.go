@@ -61,7 +61,7 @@ var policyRules = map[string]bool{
 func hint(err error) string {
 	var pe *csr.PolicyError
 	if isPolicyRefusal(err) || errors.As(err, &pe) && policyRules[pe.Rule] {
-		return ` (the rules are in the issuer's policy.json, pki/issuers/NAME/policy.json under the home; "ca policy show" prints them, and editing that file changes them)`
+		return ` (to change the rule, edit the issuer's policy.json, HOME/issuers/NAME/policy.json; "ca policy show" lists the rules)`
 	}
 	return ""
 }
