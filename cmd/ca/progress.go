@@ -17,7 +17,7 @@ const progressRefresh = 100 * time.Millisecond
 // renew) on a terminal. It is drawn at 0 when the batch starts, so its clock
 // is the batch's; it is redrawn every progressRefresh whether results come
 // or not; the rate it shows is the items done over the time since the
-// start, the batch's real rate, never a burst's; its last frame (every
+// batch began, its real rate, never a burst's; its last frame (every
 // item, the rate and time of the whole batch) stays on the terminal. A nil
 // *batchProgress does nothing.
 type batchProgress struct {
@@ -32,9 +32,10 @@ type batchProgress struct {
 }
 
 // newBatchProgress draws a bar for total items (-1: unknown, a spinner) on
-// w, described as what, counting unit ("certs").
-func newBatchProgress(w io.Writer, total int64, what, unit string) *batchProgress {
-	p := &batchProgress{what: what, unit: unit, start: time.Now(), stop: make(chan struct{})}
+// w, described as what, counting unit ("certs"), for a batch that began at
+// start.
+func newBatchProgress(w io.Writer, total int64, what, unit string, start time.Time) *batchProgress {
+	p := &batchProgress{what: what, unit: unit, start: start, stop: make(chan struct{})}
 	p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionSetRenderBlankState(true), progressbar.OptionThrottle(progressRefresh),
 		progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(false),

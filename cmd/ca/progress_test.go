@@ -13,7 +13,7 @@ import (
 // start, not the burst's; the last frame shows every item.
 func TestBatchProgressRate(t *testing.T) {
 	var out bytes.Buffer
-	p := newBatchProgress(&out, 200, "issuing", "certs")
+	p := newBatchProgress(&out, 200, "issuing", "certs", time.Now())
 	time.Sleep(400 * time.Millisecond)
 	for range 200 {
 		p.Add(1)

@@ -44,10 +44,14 @@ type globals struct {
 	command string   // "ca sign csr", for the audit log
 	args    []string // the command line without secrets
 	homeLib *home.Home
+
+	// started is when the process began and prompted when its last
+	// passphrase prompt was answered: the progress bar's clock (batchStart).
+	started, prompted time.Time
 }
 
 func newGlobals(stdin io.Reader, stdout, stderr io.Writer, environ []string) *globals {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, env: map[string]string{}, now: time.Now}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, env: map[string]string{}, now: time.Now, started: time.Now()}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			g.env[k] = v
@@ -316,6 +320,7 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
+	g.prompted = time.Now()
 	fmt.Fprintln(g.stderr)
 	if err != nil {
 		return nil, fmt.Errorf("read passphrase: %w", err)
