@@ -35,7 +35,7 @@ type ruleFailure struct {
 func ruleFailures(err error) []ruleFailure {
 	out := []ruleFailure{}
 	for _, c := range home.Failures(err) {
-		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: c.Reason})
+		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: render(c.Reason)})
 	}
 	return out
 }
