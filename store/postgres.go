@@ -284,3 +284,23 @@ func (p *Postgres) fail(what string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %s: %w", p.where, what, err)
 }
+
+// Redact returns a store URL without its password (in the user part or a
+// password parameter), for messages and the audit log.
+func Redact(raw string) string {
+	if !IsPostgresURL(raw) {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "postgres://(a URL that does not parse)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

@@ -166,6 +166,7 @@ func TestPostgresLockTimeout(t *testing.T) {
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("AddCRL while the head is held: %v", err)
 	}
+	t.Logf("waited %s", time.Since(start))
 	if d := time.Since(start); d < 250*time.Millisecond || d > 5*time.Second {
 		t.Errorf("waited %s for a 300ms lock timeout", d)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/store"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -32,6 +33,7 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
+	store             string // --store, else $CA_STORE: "" for the home's ca.db
 	kdfCost           int  // log2 of scrypt's N for new encrypted keys
 	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
 
@@ -133,6 +135,7 @@ func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
+	f.StringVar(&g.store, "store", "", "the store, when not the home's ca.db: postgres://USER@HOST/DB?search_path=SCHEMA or bbolt:PATH (default $CA_STORE)")
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 }
 
@@ -209,6 +212,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.home == "" {
 		g.home = "pki"
 	}
+	if g.store == "" {
+		g.store = g.env["CA_STORE"]
+	}
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
@@ -219,7 +225,10 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase" {
+		switch {
+		case f.Name == "store":
+			g.args = append(g.args, "--store="+store.Redact(f.Value.String()))
+		case !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase":
 			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
 		}
 	})
