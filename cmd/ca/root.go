@@ -16,10 +16,10 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/store"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -34,8 +34,8 @@ type globals struct {
 	keyPassphraseFile string
 	lockTimeout       time.Duration
 	store             string // --store, else $CA_STORE: "" for the home's ca.db
-	kdfCost           int  // log2 of scrypt's N for new encrypted keys
-	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
+	kdfCost           int    // log2 of scrypt's N for new encrypted keys
+	warnedWritable    bool   // the home's writable warnings were given (or are not wanted)
 
 	stdin  io.Reader
 	stdout io.Writer
