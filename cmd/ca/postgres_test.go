@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestScriptPostgres runs the sessions in testdata/postgres against the
+// server $CA_TEST_POSTGRES names (skipped without it, failed without it
+// when CI=true), each with $PG_URL naming a schema of its own (dropped
+// afterwards) and a password the server ignores (trust), which must never
+// show in the audit log.
+func TestScriptPostgres(t *testing.T) {
+	base := os.Getenv("CA_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CA_TEST_POSTGRES is not set and CI=true: .ci/run starts a PostgreSQL server for these tests")
+		}
+		t.Skip("no PostgreSQL server: set CA_TEST_POSTGRES=postgres://USER@HOST:PORT/DB")
+	}
+	p := scriptParams(t, "testdata/postgres")
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		b := make([]byte, 8)
+		rand.Read(b)
+		schema := "ca_script_" + hex.EncodeToString(b)
+		u, err := url.Parse(base)
+		if err != nil {
+			return err
+		}
+		u.User = url.UserPassword(u.User.Username(), "s3cretpw")
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		env.Setenv("PG_URL", u.String())
+		env.Defer(func() {
+			conn, err := pgx.Connect(context.Background(), base)
+			if err != nil {
+				return
+			}
+			defer conn.Close(context.Background())
+			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		})
+		return nil
+	}
+	testscript.Run(t, p)
+}
