@@ -18,6 +18,27 @@ import (
 // afterwards) and a password the server ignores (trust), which must never
 // show in the audit log.
 func TestScriptPostgres(t *testing.T) {
+	base := pgServer(t)
+	p := scriptParams(t, "testdata/postgres")
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		u, drop, err := pgSchema(base)
+		if err != nil {
+			return err
+		}
+		env.Setenv("PG_URL", u)
+		env.Defer(drop)
+		return nil
+	}
+	testscript.Run(t, p)
+}
+
+// pgServer is $CA_TEST_POSTGRES; without it the test skips, or fails when CI=true.
+func pgServer(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv("CA_TEST_POSTGRES")
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -25,33 +46,30 @@ func TestScriptPostgres(t *testing.T) {
 		}
 		t.Skip("no PostgreSQL server: set CA_TEST_POSTGRES=postgres://USER@HOST:PORT/DB")
 	}
-	p := scriptParams(t, "testdata/postgres")
-	setup := p.Setup
-	p.Setup = func(env *testscript.Env) error {
-		if err := setup(env); err != nil {
-			return err
-		}
-		b := make([]byte, 8)
-		rand.Read(b)
-		schema := "ca_script_" + hex.EncodeToString(b)
-		u, err := url.Parse(base)
-		if err != nil {
-			return err
-		}
-		u.User = url.UserPassword(u.User.Username(), "s3cretpw")
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		env.Setenv("PG_URL", u.String())
-		env.Defer(func() {
-			conn, err := pgx.Connect(context.Background(), base)
-			if err != nil {
-				return
-			}
-			defer conn.Close(context.Background())
-			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		})
-		return nil
+	return base
+}
+
+// pgSchema returns base with a password the server ignores (trust) and a
+// search_path naming a new schema, and a func that drops the schema.
+func pgSchema(base string) (string, func(), error) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "ca_script_" + hex.EncodeToString(b)
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
 	}
-	testscript.Run(t, p)
+	u.User = url.UserPassword(u.User.Username(), "s3cretpw")
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer conn.Close(context.Background())
+		conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+	}
+	return u.String(), drop, nil
 }
