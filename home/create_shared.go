@@ -43,7 +43,7 @@ func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certifica
 		}
 	}
 	return st.AddIssuer(ctx, ca.IssuerRecord{Name: name, Serial: cert.SerialNumber, DER: cert.Raw},
-		ca.NewCertRecord(cert, name, ca.ProfileRoot))
+		ca.NewCertRecord(cert, name, ca.ProfileRoot.Name()))
 }
 
 // checkCreateStore refuses a bbolt:PATH store other than the home's own

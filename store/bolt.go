@@ -238,6 +238,7 @@ type crlJSON struct {
 	NextUpdate time.Time `json:"nextUpdate"`
 	Entries    int       `json:"entries"`
 	DER        []byte    `json:"der,omitempty"`
+	DeltaOf    string    `json:"deltaOf,omitempty"` // base CRL number of a delta CRL
 }
 
 func serialKey(s *big.Int) ([]byte, error) {
@@ -713,18 +714,33 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 	var rec *ca.CRLRecord
 	err := b.db.View(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
-		var k, v []byte
 		if cb != nil {
-			k, v = cb.Cursor().Last()
+			c := cb.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				r, err := decodeCRL(issuer, k, v)
+				if err != nil || r.DeltaOf == nil {
+					rec = r
+					return err
+				}
+			}
 		}
-		if k == nil {
-			return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
-		}
-		var err error
-		rec, err = decodeCRL(issuer, k, v)
-		return err
+		return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
 	})
 	return rec, err
+}
+
+// CRLNumber implements ca.Store.
+func (b *Bolt) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
+	n := new(big.Int)
+	err := b.db.View(func(tx *bolt.Tx) error {
+		if cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer)); cb != nil {
+			if k, _ := cb.Cursor().Last(); len(k) == 8 {
+				n.SetUint64(binary.BigEndian.Uint64(k))
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // crlBinary marks the CRL record encoding: the marker, the length of the
@@ -735,7 +751,11 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 const crlBinary = 0x01
 
 func encodeCRL(crl *ca.CRLRecord) ([]byte, error) {
-	meta, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries})
+	j := crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries}
+	if crl.DeltaOf != nil {
+		j.DeltaOf = crl.DeltaOf.String()
+	}
+	meta, err := json.Marshal(j)
 	if err != nil {
 		return nil, err
 	}
@@ -766,7 +786,13 @@ func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	if !ok || !n.IsUint64() || n.Uint64() != binary.BigEndian.Uint64(k) {
 		return nil, fmt.Errorf("%w: CRL %x of %s has number %q", ErrCorrupt, k, issuer, j.Number)
 	}
-	return &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}, nil
+	rec := &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}
+	if j.DeltaOf != "" {
+		if rec.DeltaOf, ok = new(big.Int).SetString(j.DeltaOf, 10); !ok || rec.DeltaOf.Cmp(n) >= 0 {
+			return nil, fmt.Errorf("%w: CRL %x of %s has base %q", ErrCorrupt, k, issuer, j.DeltaOf)
+		}
+	}
+	return rec, nil
 }
 
 // update runs fn in a write transaction.

@@ -59,6 +59,7 @@ func runConformance(t *testing.T, open opener) {
 		{"concurrent writers", testConcurrent},
 		{"cancelled context", testCancelled},
 		{"renewal", testRenewal},
+		{"delta CRLs", testDeltaCRLs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,9 +108,9 @@ func (s *suite) cert(serial int64, issuer, cn string, notAfter time.Time) *ca.Ce
 func (s *suite) issuer(name, parent string, serial int64) {
 	s.t.Helper()
 	c := s.cert(serial, name, name, time.Now().Add(time.Hour))
-	c.Profile = ca.ProfileIntermediate
+	c.Profile = ca.ProfileIntermediate.Name()
 	if parent == "" {
-		c.Profile = ca.ProfileRoot
+		c.Profile = ca.ProfileRoot.Name()
 		c.Issuer = name
 	} else {
 		c.Issuer = parent
@@ -456,5 +457,35 @@ func testRenewal(t *testing.T, s *suite) {
 	a := s.audit()
 	if last := a[len(a)-1]; last.Action != "revoke" || len(last.Serials) != 1 || last.Serials[0] != ca.FormatSerial(big.NewInt(11)) {
 		t.Errorf("last audit record %+v, want the revocation of 11", last)
+	}
+}
+
+func testDeltaCRLs(t *testing.T, s *suite) {
+	s.issuer("root", "", 1)
+	add := func(n, deltaOf int64) {
+		t.Helper()
+		c := &ca.CRLRecord{Issuer: "root", Number: big.NewInt(n), ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), DER: []byte{0x30, byte(n)}}
+		if deltaOf > 0 {
+			c.DeltaOf = big.NewInt(deltaOf)
+		}
+		if err := s.st.AddCRL(s.ctx, c); err != nil {
+			t.Fatalf("AddCRL %d: %v", n, err)
+		}
+	}
+	if n, err := s.st.CRLNumber(s.ctx, "root"); err != nil || n.Sign() != 0 {
+		t.Fatalf("CRLNumber before any: %v, %v", n, err)
+	}
+	add(1, 0)
+	add(2, 1)
+	last, err := s.st.LastCRL(s.ctx, "root")
+	if err != nil || last.Number.Int64() != 1 || last.DeltaOf != nil {
+		t.Fatalf("LastCRL after a delta: %+v, %v", last, err)
+	}
+	if n, err := s.st.CRLNumber(s.ctx, "root"); err != nil || n.Int64() != 2 {
+		t.Fatalf("CRLNumber: %v, %v", n, err)
+	}
+	add(3, 0)
+	if last, err := s.st.LastCRL(s.ctx, "root"); err != nil || last.Number.Int64() != 3 {
+		t.Fatalf("LastCRL: %+v, %v", last, err)
 	}
 }

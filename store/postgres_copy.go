@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 
@@ -48,15 +47,12 @@ func (p *Postgres) Dump(ctx context.Context, fn func(Record) error) error {
 			})
 		}
 		if err == nil {
-			err = each("SELECT issuer, number, this_update, next_update, entries, der FROM crls ORDER BY issuer, number", func(r pgx.Rows) error {
-				rec := ca.CRLRecord{}
-				var n int64
-				if err := r.Scan(&rec.Issuer, &n, &rec.ThisUpdate, &rec.NextUpdate, &rec.Entries, &rec.DER); err != nil {
-					return err
+			err = each("SELECT "+crlCols+" FROM crls ORDER BY issuer, number", func(r pgx.Rows) error {
+				rec, err := scanCRL(r)
+				if err == nil {
+					err = fn(Record{CRL: rec})
 				}
-				rec.Number = big.NewInt(n)
-				rec.ThisUpdate, rec.NextUpdate = rec.ThisUpdate.UTC(), rec.NextUpdate.UTC()
-				return fn(Record{CRL: &rec})
+				return err
 			})
 		}
 		if err == nil {
@@ -105,9 +101,7 @@ func (w *pgWriter) load(r Record) error {
 	case r.Cert != nil:
 		return w.loadCert(r.Cert)
 	case r.CRL != nil:
-		c := r.CRL
-		_, err := w.tx.Exec(ctx, "INSERT INTO crls (issuer, number, this_update, next_update, entries, der) VALUES ($1, $2, $3, $4, $5, $6)",
-			c.Issuer, c.Number.Int64(), c.ThisUpdate.UTC(), c.NextUpdate.UTC(), c.Entries, c.DER)
+		_, err := w.insertCRL(r.CRL, false)
 		return err
 	}
 	var rec ca.AuditRecord

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
@@ -266,9 +267,7 @@ func (p *Postgres) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 		if !crl.Number.IsInt64() || crl.Number.Int64() != last+1 {
 			return fmt.Errorf("%w: CRL number %s for issuer %s, the last is %d", ca.ErrCRLNumber, crl.Number, crl.Issuer, last)
 		}
-		tag, err := w.tx.Exec(ctx, `INSERT INTO crls (issuer, number, this_update, next_update, entries, der) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (issuer, number) DO NOTHING`,
-			crl.Issuer, last+1, crl.ThisUpdate.UTC(), crl.NextUpdate.UTC(), crl.Entries, crl.DER)
+		tag, err := w.insertCRL(crl, true)
 		if err != nil {
 			return err
 		}
@@ -279,19 +278,57 @@ func (p *Postgres) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 	})
 }
 
-// LastCRL implements ca.Store.
-func (p *Postgres) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
-	rec := ca.CRLRecord{Issuer: issuer}
+// insertCRL inserts crl; with ifAbsent a number taken is no row inserted.
+func (w *pgWriter) insertCRL(crl *ca.CRLRecord, ifAbsent bool) (pgconn.CommandTag, error) {
+	var deltaOf *int64
+	if crl.DeltaOf != nil {
+		if !crl.DeltaOf.IsInt64() {
+			return pgconn.CommandTag{}, fmt.Errorf("%w: CRL %s of %s: base CRL number %s", ca.ErrCRLNumber, crl.Number, crl.Issuer, crl.DeltaOf)
+		}
+		d := crl.DeltaOf.Int64()
+		deltaOf = &d
+	}
+	q := "INSERT INTO crls (issuer, number, this_update, next_update, entries, der, delta_of) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	if ifAbsent {
+		q += " ON CONFLICT (issuer, number) DO NOTHING"
+	}
+	return w.tx.Exec(w.ctx, q, crl.Issuer, crl.Number.Int64(), crl.ThisUpdate.UTC(), crl.NextUpdate.UTC(), crl.Entries, crl.DER, deltaOf)
+}
+
+const crlCols = "issuer, number, this_update, next_update, entries, der, delta_of"
+
+func scanCRL(row pgx.Row) (*ca.CRLRecord, error) {
+	var rec ca.CRLRecord
 	var n int64
-	err := p.pool.QueryRow(ctx, "SELECT number, this_update, next_update, entries, der FROM crls WHERE issuer = $1 ORDER BY number DESC LIMIT 1", issuer).
-		Scan(&n, &rec.ThisUpdate, &rec.NextUpdate, &rec.Entries, &rec.DER)
+	var deltaOf *int64
+	if err := row.Scan(&rec.Issuer, &n, &rec.ThisUpdate, &rec.NextUpdate, &rec.Entries, &rec.DER, &deltaOf); err != nil {
+		return nil, err
+	}
+	rec.Number = big.NewInt(n)
+	if deltaOf != nil {
+		rec.DeltaOf = big.NewInt(*deltaOf)
+	}
+	rec.ThisUpdate, rec.NextUpdate = rec.ThisUpdate.UTC(), rec.NextUpdate.UTC()
+	return &rec, nil
+}
+
+// CRLNumber implements ca.Store.
+func (p *Postgres) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
+	var n int64
+	if err := p.pool.QueryRow(ctx, "SELECT coalesce(max(number), 0) FROM crls WHERE issuer = $1", issuer).Scan(&n); err != nil {
+		return nil, p.fail("read CRL number", err)
+	}
+	return big.NewInt(n), nil
+}
+
+// LastCRL implements ca.Store: the last complete CRL, not a delta.
+func (p *Postgres) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
+	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND delta_of IS NULL ORDER BY number DESC LIMIT 1", issuer))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
 	}
 	if err != nil {
 		return nil, p.fail("read CRL", err)
 	}
-	rec.Number = big.NewInt(n)
-	rec.ThisUpdate, rec.NextUpdate = rec.ThisUpdate.UTC(), rec.NextUpdate.UTC()
-	return &rec, nil
+	return rec, nil
 }

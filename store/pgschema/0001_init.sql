@@ -40,6 +40,7 @@ CREATE TABLE crls (
     next_update timestamptz NOT NULL,
     entries     integer NOT NULL,
     der         bytea NOT NULL,
+    delta_of    bigint CHECK (delta_of > 0 AND delta_of < number), -- the base CRL of a delta CRL
     PRIMARY KEY (issuer, number)
 );
 
