@@ -107,7 +107,9 @@ func dumpBoltCRLs(tx *bolt.Tx, fn func(Record) error) error {
 
 // Load implements Copier.
 func (b *Bolt) Load(ctx context.Context, fill func(put func(Record) error) error) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	// The copy's size is not known before it streams in: the growth bound
+	// of update (against damage) is lifted for it, into an empty store.
+	return b.update(ctx, 1<<36, func(tx *bolt.Tx) error {
 		for _, name := range []([]byte){bucketIssuers, bucketCerts, bucketCRLs, bucketAudit} {
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
 				return fmt.Errorf("%w: %s holds records", ErrNotEmpty, b.path)
