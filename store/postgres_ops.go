@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
@@ -97,7 +98,12 @@ func (p *Postgres) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.
 		if err := w.insertCert(cert); err != nil {
 			return err
 		}
-		if _, err := w.tx.Exec(ctx, "INSERT INTO issuers (name, parent, serial, der) VALUES ($1, $2, $3, $4)", iss.Name, iss.Parent, serial, iss.DER); err != nil {
+		_, err = w.tx.Exec(ctx, "INSERT INTO issuers (name, parent, serial, der) VALUES ($1, $2, $3, $4)", iss.Name, iss.Parent, serial, iss.DER)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "issuers_one_root" {
+			return fmt.Errorf("%w: the store %s holds a root already; a store has one", ca.ErrExists, p.where)
+		}
+		if err != nil {
 			return err
 		}
 		return w.audit("add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})

@@ -227,3 +227,27 @@ func addNextCRL(st *Postgres) error {
 	}
 	return fmt.Errorf("no CRL number after 100 tries")
 }
+
+// One root per PostgreSQL store, by constraint: a second root (another
+// "ca init" on the same schema, however it races) is ca.ErrExists and
+// nothing of it is recorded.
+func TestPostgresOneRoot(t *testing.T) {
+	u := pgSchemaURL(t, t.Name())
+	st, err := OpenPostgres(u, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := &suite{t: t, st: st, ctx: context.Background()}
+	s.issuer("root", "", 1)
+	c := s.cert(2, "other", "other", time.Now().Add(time.Hour))
+	err = st.AddIssuer(s.ctx, ca.IssuerRecord{Name: "other", Serial: c.Serial, DER: c.DER}, c)
+	if !errors.Is(err, ca.ErrExists) || !strings.Contains(err.Error(), "holds a root already") {
+		t.Fatalf("a second root: %v", err)
+	}
+	if _, err := st.Certificate(s.ctx, big.NewInt(2)); !errors.Is(err, ca.ErrNotFound) {
+		t.Errorf("the refused root's certificate was recorded: %v", err)
+	}
+	s.issuer("sub", "root", 3) // intermediates are not roots
+	s.check()
+}

@@ -6,6 +6,9 @@ CREATE TABLE issuers (
     serial bytea NOT NULL,
     der    bytea NOT NULL
 );
+-- One root per store: of two "ca init" racing on one schema, one records
+-- its root, the other fails.
+CREATE UNIQUE INDEX issuers_one_root ON issuers ((parent = '')) WHERE parent = '';
 
 CREATE TABLE certs (
     serial     bytea PRIMARY KEY,
