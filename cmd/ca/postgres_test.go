@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -72,4 +74,25 @@ func pgSchema(base string) (string, func(), error) {
 		conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 	}
 	return u.String(), drop, nil
+}
+
+func init() {
+	// within D CMD ARGS...: runs the script command CMD and fails unless it
+	// succeeds within D of when "within" started.
+	scriptCmds["within"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: within DURATION CMD ARGS...")
+		}
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		cmd, ok := scriptCmds[args[1]]
+		if !ok {
+			ts.Fatalf("within: no script command %q", args[1])
+		}
+		start := time.Now()
+		cmd(ts, false, args[2:])
+		if took := time.Since(start); took > d {
+			ts.Fatalf("%s took %s, more than %s", strings.Join(args[1:], " "), took.Round(time.Millisecond), d)
+		}
+	}
 }
