@@ -251,3 +251,45 @@ func TestPostgresOneRoot(t *testing.T) {
 	s.issuer("sub", "root", 3) // intermediates are not roots
 	s.check()
 }
+
+// Changes made by hand in SQL, behind the toolkit's back, are found by
+// Check and VerifyAudit.
+func TestPostgresFindsHandEdits(t *testing.T) {
+	cases := []struct {
+		name, sql, want string
+	}{
+		{"revocation deleted", "DELETE FROM revocations", "the revocation of 0a (audit record 3) is missing"},
+		{"certificate added", "INSERT INTO certs SELECT '\\x" + strings.Repeat("00", 19) + "63'::bytea, issuer, subject, sans, not_before, not_after, profile, der FROM certs LIMIT 1", "certificate 63 has no audit record"},
+		{"audit record edited", "UPDATE audit SET record = convert_to(replace(convert_from(record, 'UTF8'), '\"ok\"', '\"no\"'), 'UTF8') WHERE seq = 2", "audit record 2 was edited"},
+		{"last audit record removed", "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)", "the audit head (record 6) is not the last record"},
+		{"CRL deleted", "DELETE FROM crls WHERE number = 3", "issuer root has 2 CRLs but 3 crl audit records"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u := pgSchemaURL(t, t.Name())
+			st, err := OpenPostgres(u, Options{Create: true, Actor: ca.Actor{User: "tester"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			src := filledStore(t, t.TempDir()+"/ca.db")
+			defer src.Close()
+			if _, err := Copy(context.Background(), src, st); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.pool.Exec(context.Background(), c.sql); err != nil {
+				t.Fatal(err)
+			}
+			var found []string
+			for _, p := range st.Check() {
+				found = append(found, p.Error())
+			}
+			if !strings.Contains(strings.Join(found, "\n"), c.want) {
+				t.Errorf("check found %q, want %q", found, c.want)
+			}
+			if _, err := st.VerifyAudit(""); !errors.Is(err, ca.ErrVerify) {
+				t.Errorf("VerifyAudit: %v", err)
+			}
+		})
+	}
+}
