@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pkcs11"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -50,6 +51,8 @@ type Config struct {
 	// ca.db, bbolt:PATH for another bbolt file, postgres://... for a
 	// PostgreSQL store (store.OpenURL).
 	Store string
+	// PKCS11 is the module and PIN file of issuer keys on tokens (key.uri).
+	PKCS11 pkcs11.Config
 }
 
 // Home is a CA home directory.
