@@ -19,6 +19,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -32,6 +33,7 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
+	store             string // --store, else $CA_STORE: "" for the home's ca.db
 	pkcs11Module      string // --pkcs11-module, else $CA_PKCS11_MODULE
 	kdfCost           int    // log2 of scrypt's N for new encrypted keys
 	warnedWritable    bool   // the home's writable warnings were given (or are not wanted)
@@ -138,6 +140,7 @@ func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "the first line of `FILE` is the passphrase of the issuer key; it also encrypts the new key of init and csr create (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "the first line of `FILE` is the passphrase of the key a command handles besides the issuer key: it encrypts the new key of issue, intermediate create and renew --rekey, and opens the --key of serve, probe and export pkcs12 (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
+	f.StringVar(&g.store, "store", "", "the store, when not the home's ca.db: postgres://USER@HOST/DB?search_path=SCHEMA or bbolt:PATH (default $CA_STORE)")
 	f.StringVar(&g.pkcs11Module, "pkcs11-module", "", "PKCS#11 module (shared library) of issuer keys on tokens (default $CA_PKCS11_MODULE); the PIN comes from the key URI's pin-source or $CA_PKCS11_PIN_FILE")
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 }
@@ -231,6 +234,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.home == "" {
 		g.home = "pki"
 	}
+	if g.store == "" {
+		g.store = g.env["CA_STORE"]
+	}
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
@@ -241,7 +247,10 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase" {
+		switch {
+		case f.Name == "store":
+			g.args = append(g.args, "--store="+store.Redact(f.Value.String()))
+		case !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase":
 			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
 		}
 	})
