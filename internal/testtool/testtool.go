@@ -59,7 +59,7 @@ func TrustingHome(t testing.TB, rootPEM string) string {
 func Chromium(t testing.TB, home string, args ...string) (string, error) {
 	t.Helper()
 	Require(t, ChromiumPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
