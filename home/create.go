@@ -77,7 +77,9 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*x509.Certificate, erro
 	if err != nil {
 		return nil, err
 	}
-	cert, err := ca.CreateRoot(req.Config, req.Key, h.cfg.Now())
+	rootCfg := req.Config
+	rootCfg.URLs = rootCfg.URLs.Expand(req.Name)
+	cert, err := ca.CreateRoot(rootCfg, req.Key, h.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +131,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err != nil {
 		return err
 	}
-	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw},
+	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw, URLs: req.Config.URLs},
 		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot))
 	if cerr := st.Close(); err == nil {
 		err = cerr

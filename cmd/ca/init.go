@@ -41,6 +41,7 @@ and a failure half-way leaves no home behind.`,
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
+	o.registerURLs(cmd)
 	cmd.MarkFlagRequired("cn")
 	return cmd
 }
@@ -61,7 +62,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
+	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen, URLs: o.urls}
 	cert, err := home.Create(ctx, g.h().Config(), home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
 	if err != nil {
 		return err
@@ -114,6 +115,15 @@ type caFlags struct {
 	pathLen    int
 	policyFile string
 	noPass     bool
+	urls       ca.IssuerURLs
+}
+
+// registerURLs adds the flags of the new CA's publication URLs.
+func (c *caFlags) registerURLs(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.urls.CRL, "crl-url", "", "URL of its CRL, put in every certificate it signs ({issuer}: its name; see docs/publication.md)")
+	f.StringVar(&c.urls.OCSP, "ocsp-url", "", "URL of its OCSP responder, put in every certificate it signs")
+	f.StringVar(&c.urls.CAIssuers, "ca-issuers-url", "", "URL of its certificate, put in every certificate it signs")
 }
 
 // check parses the flags; policy is nil when --policy was not given.
@@ -130,6 +140,9 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 		return "", 0, nil, err
 	}
 	if err := c.dn.check(); err != nil {
+		return "", 0, nil, err
+	}
+	if err := c.urls.Check(); err != nil {
 		return "", 0, nil, err
 	}
 	if c.policyFile == "" {

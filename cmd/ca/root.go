@@ -76,6 +76,7 @@ var commands = []struct {
 	{"csr", newCSRCmd},
 	{"sign", newSignCmd},
 	{"policy", newPolicyCmd},
+	{"issuer", newIssuerCmd},
 	{"issue", newIssueCmd},
 	{"renew", newRenewCmd},
 	{"revoke", newRevokeCmd},

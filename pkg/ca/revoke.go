@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,8 +204,19 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
 		})
 	}
+	tmpl := crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}
+	// A root's CRL is in openssl's eyes also the CRL of the root itself: it
+	// names the URL only when the root's certificate carries it too, else
+	// "openssl verify -crl_check_all" finds it out of scope for the root.
+	if u := i.urls.Expand(i.name).CRL; u != "" && (len(i.chain) > 0 || slices.Contains(i.cert.CRLDistributionPoints, u)) {
+		idp, err := IssuingDistributionPoint(u)
+		if err != nil {
+			return nil, err
+		}
+		tmpl.Extensions = []pkix.Extension{idp}
+	}
 	var out bytes.Buffer
-	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
+	_, err = crl.Stream(&out, i.cert, i.signer, tmpl, src)
 	if errors.Is(err, crl.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}

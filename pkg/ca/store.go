@@ -56,6 +56,9 @@ type IssuerRecord struct {
 	Parent string // "" for a root
 	Serial *big.Int
 	DER    []byte
+	// URLs are the issuer's publication URLs that AddIssuer records with
+	// it; Issuer and Issuers do not fill them (IssuerURLs reads them).
+	URLs IssuerURLs
 }
 
 // CRLRecord is one exported CRL.
@@ -112,6 +115,14 @@ type Store interface {
 	AddCRL(ctx context.Context, crl *CRLRecord) error
 	// LastCRL returns the issuer's last exported CRL, or ErrNotFound.
 	LastCRL(ctx context.Context, issuer string) (*CRLRecord, error)
+
+	// SetIssuerURLs records the publication URLs of the named issuer,
+	// replacing what was recorded, with an audit record: ErrNotFound when
+	// there is no such issuer.
+	SetIssuerURLs(ctx context.Context, name string, urls IssuerURLs) error
+	// IssuerURLs returns the recorded publication URLs of the named issuer;
+	// zero when none were recorded, ErrNotFound when there is no such issuer.
+	IssuerURLs(ctx context.Context, name string) (IssuerURLs, error)
 
 	// Close releases the store.
 	Close() error
