@@ -22,8 +22,9 @@ var allowedImports = map[string]struct {
 	"pkg/verify":      {[]string{"pkg/pem"}, nil},
 	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
+	"pkg/publish":     {[]string{"pkg/ca"}, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem"}, nil},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/publish"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries

@@ -85,6 +85,7 @@ var commands = []struct {
 	{"show", newShowCmd},
 	{"verify", newVerifyCmd},
 	{"serve", newServeCmd},
+	{"publish", newPublishCmd},
 	{"probe", newProbeCmd},
 	{"store", newStoreCmd},
 	{"audit", newAuditCmd},
