@@ -117,5 +117,3 @@ func announcePublish(g *globals, path, url string) (*readyFile, error) {
 	_, err := fmt.Fprintf(g.stdout, "publishing %s: CRLs at crl/NAME.crl, certificates at ca/NAME.crt, OCSP at ocsp\n", url)
 	return ready, err
 }
-
-

@@ -34,7 +34,7 @@ var (
 	oidNonce     = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 2}
 	oidOCSPBasic = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 1}
 	hashOIDs     = map[string]crypto.Hash{
-		asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}.String():              crypto.SHA1,
+		asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}.String():             crypto.SHA1,
 		asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}.String(): crypto.SHA256,
 		asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}.String(): crypto.SHA384,
 		asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}.String(): crypto.SHA512,
@@ -46,13 +46,13 @@ var errMalformed = errors.New("publish: malformed OCSP request")
 
 // request is the one certificate an OCSP request asks about.
 type request struct {
-	hash      crypto.Hash
-	nameHash  []byte
-	keyHash   []byte
-	serial    *big.Int
-	certID    []byte // the CertID as the client encoded it, echoed in the response
-	nonce     []byte // the nonce extension's extnValue; nil without one
-	plain     bool   // no extension but a nonce
+	hash     crypto.Hash
+	nameHash []byte
+	keyHash  []byte
+	serial   *big.Int
+	certID   []byte // the CertID as the client encoded it, echoed in the response
+	nonce    []byte // the nonce extension's extnValue; nil without one
+	plain    bool   // no extension but a nonce
 }
 
 // parseRequest parses a DER OCSPRequest (RFC 6960, 4.1.1) asking about
