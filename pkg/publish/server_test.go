@@ -3,6 +3,7 @@ package publish_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
@@ -30,6 +31,7 @@ type fixture struct {
 	root   *x509.Certificate
 	leaf   *x509.Certificate
 	srv    *publish.Server
+	key    crypto.Signer // the root's
 	url    string
 	cancel context.CancelFunc
 }
@@ -68,6 +70,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	pcfg.Refresh = 50 * time.Millisecond
+	start := time.Now()
+	pcfg.Now = func() time.Time { return start } // one period throughout
 	srv, err := publish.NewServer(ctx, pcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +80,7 @@ func newFixture(t testing.TB) *fixture {
 	go srv.Run(rctx)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { cancel(); hs.Close() })
-	return &fixture{h: h, root: root, leaf: issued.Cert, srv: srv, url: hs.URL, cancel: cancel}
+	return &fixture{h: h, root: root, leaf: issued.Cert, srv: srv, key: pcfg.Signers["root"], url: hs.URL, cancel: cancel}
 }
 
 func (f *fixture) request(t testing.TB, cert *x509.Certificate) []byte {
@@ -105,9 +109,10 @@ func post(t testing.TB, url string, body []byte) (int, []byte, http.Header) {
 var malformed = []byte{0x30, 0x03, 0x0a, 0x01, 0x01}
 
 // TestOCSPStatuses checks the answers with x/crypto/ocsp's parser (openssl
-// judges them in testdata/script/publish.txtar): good, then revoked with
-// time and reason once the store says so, and every response verifies
-// under the issuer.
+// judges them in testdata/script/publish.txtar): good, answered from the
+// cache the second time, then revoked with time and reason within a second
+// of the revocation (the cached good answer is not served again), and
+// every response verifies under the issuer.
 func TestOCSPStatuses(t *testing.T) {
 	f := newFixture(t)
 	code, body, hdr := post(t, f.url+"/ocsp", f.request(t, f.leaf))
@@ -120,6 +125,11 @@ func TestOCSPStatuses(t *testing.T) {
 	}
 	if resp.Status != ocsp.Good || resp.SerialNumber.Cmp(f.leaf.SerialNumber) != 0 || !resp.NextUpdate.After(resp.ThisUpdate) {
 		t.Fatalf("response %+v", resp)
+	}
+	// Signed once per period: the same request gets the same bytes (an
+	// ECDSA signature is never the same twice), until the status changes.
+	if again := mustPost(t, f.url+"/ocsp", f.request(t, f.leaf)); !bytes.Equal(again, body) {
+		t.Fatal("a second request without a nonce in the same period was signed again")
 	}
 	st, err := f.h.OpenStore()
 	if err != nil {
