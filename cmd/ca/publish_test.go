@@ -63,6 +63,20 @@ func init() {
 			"\ncache-control "+resp.Header.Get("Cache-Control")+"\n")
 		ts.Check(err)
 	}
+	// publishurl FILE: sets URL to the URL in the ready file of "ca
+	// publish" (http://HOST:PORT/).
+	scriptCmds["publishurl"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: publishurl FILE")
+		}
+		raw := strings.TrimSpace(ts.ReadFile(args[0]))
+		u, err := url.Parse(raw)
+		ts.Check(err)
+		if u.Scheme != "http" || u.Port() == "" || u.Port() == "0" {
+			ts.Fatalf("ready file holds %q, want http://HOST:PORT/", raw)
+		}
+		ts.Setenv("URL", raw)
+	}
 	// ocsperror FILE STATUS: FILE is an unsigned OCSPResponse with the
 	// error status STATUS (1 malformedRequest, 6 unauthorized).
 	scriptCmds["ocsperror"] = func(ts *testscript.TestScript, neg bool, args []string) {
