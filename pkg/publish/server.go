@@ -64,6 +64,9 @@ type Server struct {
 	snap       atomic.Pointer[snapshot]
 	cache      cache
 	log        *log.Logger
+	// covered is, per issuer, how many revocations the store held when
+	// publish last signed its CRL (read by the refresh loop only).
+	covered map[string]int
 }
 
 // NewServer checks cfg and reads the store once; a store that cannot be
@@ -78,7 +81,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Refresh = cmpOr(cfg.Refresh, DefaultRefresh)
 	cfg.Validity = cmpOr(cfg.Validity, DefaultValidity)
 	cfg.Period = min(cmpOr(cfg.Period, DefaultPeriod), cfg.Validity)
-	s := &Server{cfg: cfg, responders: map[string]*responder{}, log: cfg.ErrorLog}
+	s := &Server{cfg: cfg, responders: map[string]*responder{}, log: cfg.ErrorLog, covered: map[string]int{}}
 	if s.log == nil {
 		s.log = log.New(io.Discard, "", 0)
 	}
@@ -156,14 +159,14 @@ func (s *Server) refreshCRLs(ctx context.Context) {
 	now := s.cfg.Now()
 	changed := false
 	for _, is := range s.snap.Load().issuers {
-		stale := is.crl == nil || now.Sub(is.crl.ThisUpdate) >= s.cfg.CRLMaxAge || !is.lastRevoked.Before(is.crl.ThisUpdate)
-		if !stale {
+		if !s.crlStale(is, now) {
 			continue
 		}
 		if err := s.cfg.RefreshCRL(ctx, is.name); err != nil {
 			s.log.Printf("crl refresh of %s: %v", is.name, err)
 			continue
 		}
+		s.covered[is.name] = is.revoked // the new CRL holds at least these
 		changed = true
 	}
 	if changed {
@@ -171,6 +174,20 @@ func (s *Server) refreshCRLs(ctx context.Context) {
 			s.log.Printf("refresh: %v", err)
 		}
 	}
+}
+
+// crlStale says the issuer's latest CRL is missing, older than CRLMaxAge,
+// or may lack a revocation: one more than publish's last CRL covered, or,
+// before publish signed one, a revocation not before the CRL's thisUpdate
+// (whole seconds: one in the same second may have come after it).
+func (s *Server) crlStale(is *issuerState, now time.Time) bool {
+	if is.crl == nil || now.Sub(is.crl.ThisUpdate) >= s.cfg.CRLMaxAge {
+		return true
+	}
+	if n, ok := s.covered[is.name]; ok {
+		return is.revoked > n
+	}
+	return is.revoked > 0 && !is.lastRevoked.Before(is.crl.ThisUpdate)
 }
 
 // Serve serves HTTP on ln, with the refresh loop, until ctx is done; then

@@ -39,17 +39,9 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	key, err := pem.GenerateKey(pem.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := pem.MarshalPrivateKey(key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := home.Config{Dir: filepath.Join(t.TempDir(), "pki"), LockTimeout: 2 * time.Second}
-	root, err := home.Create(ctx, cfg, home.NewCA{Name: "root", Key: key, KeyPEM: keyPEM,
-		Config: ca.CAConfig{Subject: pkix.Name{CommonName: "Publish Root"}, Validity: 48 * time.Hour, MaxPathLen: -1}})
+	created, err := home.Create(ctx, cfg, home.NewCA{Name: "root",
+		Template: ca.Template{Subject: pkix.Name{CommonName: "Publish Root"}, Validity: 48 * time.Hour, MaxPathLen: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +51,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	leafKey, _ := pem.GenerateKey(pem.ECDSAP256)
-	issued, err := iss.Issue(ctx, ca.Request{Subject: pkix.Name{CommonName: "leaf.example.com"}, DNSNames: []string{"leaf.example.com"},
+	issued, err := iss.IssueLeaf(ctx, ca.Leaf{Subject: pkix.Name{CommonName: "leaf.example.com"}, DNSNames: []string{"leaf.example.com"},
 		PublicKey: leafKey.Public(), Profile: ca.ProfileServer, Validity: time.Hour})
 	iss.Close()
 	if err != nil {
@@ -80,7 +72,7 @@ func newFixture(t testing.TB) *fixture {
 	go srv.Run(rctx)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { cancel(); hs.Close() })
-	return &fixture{h: h, root: root, leaf: issued.Cert, srv: srv, key: pcfg.Signers["root"], url: hs.URL, cancel: cancel}
+	return &fixture{h: h, root: created.Cert, leaf: issued.Cert, srv: srv, key: pcfg.Signers["root"], url: hs.URL, cancel: cancel}
 }
 
 func (f *fixture) request(t testing.TB, cert *x509.Certificate) []byte {

@@ -37,8 +37,10 @@ type issuerState struct {
 	hashes map[crypto.Hash][2][]byte // name hash and key hash of the CertID (RFC 6960, 4.1.1)
 	status map[string]status         // big-endian serial -> good or revoked
 	crl    *ca.CRLRecord             // nil: none exported yet
-	// lastRevoked is the latest revocation time among status.
+	// lastRevoked is the latest revocation time among status, revoked
+	// how many there are.
 	lastRevoked time.Time
+	revoked     int
 }
 
 var certIDHashes = []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512}
@@ -89,6 +91,7 @@ func loadIssuer(ctx context.Context, st Store, rec ca.IssuerRecord) (*issuerStat
 	}
 	err = st.Revocations(ctx, rec.Name, func(r *ca.Revocation) error {
 		is.status[string(r.Serial.Bytes())] = status{kind: revoked, revokedAt: r.RevokedAt, reason: int(r.Reason)}
+		is.revoked++
 		if r.RevokedAt.After(is.lastRevoked) {
 			is.lastRevoked = r.RevokedAt
 		}
