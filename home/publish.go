@@ -3,9 +3,11 @@ package home
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/publish"
 )
 
@@ -16,7 +18,16 @@ type PublishOptions struct {
 	CRLMaxAge time.Duration
 	// CRLValidity is the nextUpdate of those CRLs, from their thisUpdate.
 	CRLValidity time.Duration
+	// Delegated has each issuer sign a short-lived delegated OCSP
+	// responder certificate (ca.Issuer.IssueOCSPResponder, recorded) for a
+	// key publish makes and keeps in memory, renewed at half its life;
+	// otherwise each issuer signs its OCSP answers itself.
+	Delegated bool
 }
+
+// ResponderValidity is how long a delegated OCSP responder certificate
+// of "ca publish" is valid (less when its issuer expires sooner).
+const ResponderValidity = 24 * time.Hour
 
 // Publisher returns the publish.Config of the home: the store opened
 // read-only for each refresh, and every issuer's key (encrypted ones
@@ -42,6 +53,11 @@ func (h *Home) Publisher(ctx context.Context, opts PublishOptions) (publish.Conf
 		Signers: signers,
 		Now:     h.cfg.Now,
 	}
+	if opts.Delegated {
+		cfg.NewResponder = func(ctx context.Context, name string) (crypto.Signer, *x509.Certificate, error) {
+			return h.newResponder(ctx, name, signers[name])
+		}
+	}
 	if opts.CRLMaxAge > 0 {
 		cfg.CRLMaxAge = opts.CRLMaxAge
 		cfg.RefreshCRL = func(ctx context.Context, name string) error {
@@ -54,6 +70,35 @@ func (h *Home) Publisher(ctx context.Context, opts PublishOptions) (publish.Conf
 // refreshCRL signs and records the next CRL of the issuer called name with
 // key, the store held for writing for just that long.
 func (h *Home) refreshCRL(ctx context.Context, name string, key crypto.Signer, next time.Duration) error {
+	return h.withIssuer(ctx, name, key, func(iss *ca.Issuer) error {
+		_, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next})
+		return err
+	})
+}
+
+// newResponder makes a key and has the issuer called name sign and record
+// a delegated OCSP responder certificate for it.
+func (h *Home) newResponder(ctx context.Context, name string, key crypto.Signer) (crypto.Signer, *x509.Certificate, error) {
+	rkey, err := pem.GenerateKey(pem.ECDSAP256)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cert *x509.Certificate
+	err = h.withIssuer(ctx, name, key, func(iss *ca.Issuer) error {
+		// Never past the issuer: a day, or what it has left.
+		validity := min(ResponderValidity, iss.Certificate().NotAfter.Sub(h.cfg.Now())-ca.ClockSkew)
+		issued, err := iss.IssueOCSPResponder(ctx, rkey.Public(), validity.Truncate(time.Second))
+		if err == nil {
+			cert = issued.Cert
+		}
+		return err
+	})
+	return rkey, cert, err
+}
+
+// withIssuer calls fn with the issuer called name, signing with key into
+// the store held for writing for just that long.
+func (h *Home) withIssuer(ctx context.Context, name string, key crypto.Signer, fn func(*ca.Issuer) error) error {
 	st, err := h.OpenStore()
 	if err != nil {
 		return err
@@ -74,6 +119,5 @@ func (h *Home) refreshCRL(ctx context.Context, name string, key crypto.Signer, n
 	if err != nil {
 		return err
 	}
-	_, err = iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next})
-	return err
+	return fn(iss)
 }

@@ -20,6 +20,7 @@ type publishOptions struct {
 	addr       string
 	crlRefresh string
 	readyFile  string
+	ocspSigner string
 }
 
 func newPublishCmd(g *globals) *cobra.Command {
@@ -32,8 +33,10 @@ issuer of the home:
   GET /crl/NAME.crl   the issuer's latest CRL (DER)
   GET /ca/NAME.crt    the issuer's certificate (DER)
   /ocsp               an OCSP responder (RFC 6960; RFC 5019 GET /ocsp/BASE64 and POST)
-OCSP answers good, revoked (time, reason) or unknown, signed by the issuer,
-the request's nonce echoed; they are read from the store, which publish
+OCSP answers good, revoked (time, reason) or unknown, signed by the issuer
+(or, with --ocsp-signer delegated, by a one-day responder certificate with
+OCSPSigning and ocsp-nocheck that publish issues, records and renews), the
+request's nonce echoed; they are read from the store, which publish
 rereads within a second of any change and never holds between requests.
 With --crl-refresh D it signs a fresh CRL when the latest is older than D or
 a revocation came since. Point the URLs of "ca issuer urls" at it; put it
@@ -46,6 +49,7 @@ behind a reverse proxy to serve it to the world. See docs/publication.md.`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on (port 0: any free one)")
 	f.StringVar(&o.crlRefresh, "crl-refresh", "", "sign a fresh CRL when the latest is older than this or a revocation came since (e.g. 1h; default: never)"+durationUnits)
+	f.StringVar(&o.ocspSigner, "ocsp-signer", "issuer", "who signs OCSP answers: issuer (its own key) or delegated (a responder certificate publish issues, records and renews daily)")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")
 	return cmd
 }
@@ -55,6 +59,13 @@ func runPublish(ctx context.Context, g *globals, o *publishOptions) error {
 		return err
 	}
 	var opts home.PublishOptions
+	switch o.ocspSigner {
+	case "issuer":
+	case "delegated":
+		opts.Delegated = true
+	default:
+		return usageError{fmt.Errorf("--ocsp-signer %q: want issuer or delegated", o.ocspSigner)}
+	}
 	if o.crlRefresh != "" {
 		d, err := parseDuration("crl-refresh", o.crlRefresh)
 		if err != nil {

@@ -173,6 +173,9 @@ type responder struct {
 	alg    sigAlg
 	keyID  []byte
 	cert   []byte
+	// notAfter and renewAt of a delegated responder's certificate; zero
+	// for an issuer.
+	notAfter, renewAt time.Time
 }
 
 func newResponder(signer crypto.Signer, cert *x509.Certificate, send bool) (*responder, error) {

@@ -18,16 +18,17 @@ type cache struct {
 }
 
 type cached struct {
+	by         *responder // a renewed responder signs anew
 	st         status
 	thisUpdate time.Time
 	der        []byte
 }
 
-func (c *cache) get(key string, st status, thisUpdate time.Time) []byte {
+func (c *cache) get(key string, by *responder, st status, thisUpdate time.Time) []byte {
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
-	if !ok || !e.thisUpdate.Equal(thisUpdate) || !e.st.same(st) {
+	if !ok || e.by != by || !e.thisUpdate.Equal(thisUpdate) || !e.st.same(st) {
 		return nil
 	}
 	return e.der
@@ -61,7 +62,11 @@ func (s *Server) Respond(der []byte) ([]byte, http.Header) {
 		return errorResponse(statusMalformed), nil
 	}
 	is := s.snap.Load().find(req)
-	if is == nil || s.responders[is.name] == nil {
+	var p *responder
+	if is != nil {
+		p = (*s.responders.Load())[is.name]
+	}
+	if p == nil {
 		return errorResponse(statusUnauthorized), nil
 	}
 	st := is.statusOf(req)
@@ -71,6 +76,9 @@ func (s *Server) Respond(der []byte) ([]byte, http.Header) {
 	if na := is.cert.NotAfter; nextUpdate.After(na) {
 		nextUpdate = na
 	}
+	if na := p.notAfter; !na.IsZero() && nextUpdate.After(na) {
+		nextUpdate = na
+	}
 	if !nextUpdate.After(now) {
 		return errorResponse(statusUnauthorized), nil
 	}
@@ -78,15 +86,15 @@ func (s *Server) Respond(der []byte) ([]byte, http.Header) {
 	key := is.name + "\x00" + string(req.certID)
 	var resp []byte
 	if cacheable {
-		resp = s.cache.get(key, st, thisUpdate)
+		resp = s.cache.get(key, p, st, thisUpdate)
 	}
 	if resp == nil {
-		if resp, err = s.responders[is.name].sign(req, st, thisUpdate, nextUpdate, now); err != nil {
+		if resp, err = p.sign(req, st, thisUpdate, nextUpdate, now); err != nil {
 			s.log.Printf("ocsp: %v", err)
 			return errorResponse(statusInternal), nil
 		}
 		if cacheable {
-			s.cache.put(key, cached{st: st, thisUpdate: thisUpdate, der: resp})
+			s.cache.put(key, cached{by: p, st: st, thisUpdate: thisUpdate, der: resp})
 		}
 	}
 	return resp, s.headers(cacheable, thisUpdate, now)

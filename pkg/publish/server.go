@@ -3,11 +3,13 @@ package publish
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,6 +54,12 @@ type Config struct {
 	// revocation; it signs and records a fresh CRL.
 	RefreshCRL func(ctx context.Context, issuer string) error
 	CRLMaxAge  time.Duration
+	// NewResponder, when set, makes a delegated OCSP responder for the
+	// issuer (a key and its certificate, issued and recorded): publish signs
+	// the issuer's answers with it, sends the certificate along, and asks
+	// for a new one when half of the certificate's life has passed. Nil
+	// means each issuer signs its own answers with its key in Signers.
+	NewResponder func(ctx context.Context, issuer string) (crypto.Signer, *x509.Certificate, error)
 	// ErrorLog receives refresh failures and HTTP server errors; nil
 	// discards them.
 	ErrorLog *log.Logger
@@ -60,7 +68,7 @@ type Config struct {
 // Server answers publication requests from a snapshot of the store.
 type Server struct {
 	cfg        Config
-	responders map[string]*responder
+	responders atomic.Pointer[map[string]*responder]
 	snap       atomic.Pointer[snapshot]
 	cache      cache
 	log        *log.Logger
@@ -81,25 +89,77 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Refresh = cmpOr(cfg.Refresh, DefaultRefresh)
 	cfg.Validity = cmpOr(cfg.Validity, DefaultValidity)
 	cfg.Period = min(cmpOr(cfg.Period, DefaultPeriod), cfg.Validity)
-	s := &Server{cfg: cfg, responders: map[string]*responder{}, log: cfg.ErrorLog, covered: map[string]int{}}
+	s := &Server{cfg: cfg, log: cfg.ErrorLog, covered: map[string]int{}}
 	if s.log == nil {
 		s.log = log.New(io.Discard, "", 0)
 	}
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
+	responders := map[string]*responder{}
 	for name, signer := range cfg.Signers {
 		is := s.snap.Load().byName[name]
 		if is == nil {
 			return nil, fmt.Errorf("publish: no issuer %s in the store", name)
 		}
+		r, err := s.makeResponder(ctx, name, signer, is)
+		if err != nil {
+			return nil, err
+		}
+		responders[name] = r
+	}
+	s.responders.Store(&responders)
+	return s, nil
+}
+
+// makeResponder returns what signs the issuer's answers: a new delegated
+// responder with NewResponder, else the issuer's own key.
+func (s *Server) makeResponder(ctx context.Context, name string, signer crypto.Signer, is *issuerState) (*responder, error) {
+	if s.cfg.NewResponder == nil {
 		r, err := newResponder(signer, is.cert, false)
 		if err != nil {
 			return nil, fmt.Errorf("publish: issuer %s: %w", name, err)
 		}
-		s.responders[name] = r
+		return r, nil
 	}
-	return s, nil
+	key, cert, err := s.cfg.NewResponder(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("publish: delegated responder of %s: %w", name, err)
+	}
+	r, err := newResponder(key, cert, true)
+	if err != nil {
+		return nil, fmt.Errorf("publish: delegated responder of %s: %w", name, err)
+	}
+	r.notAfter = cert.NotAfter
+	r.renewAt = cert.NotBefore.Add(cert.NotAfter.Sub(cert.NotBefore) / 2)
+	return r, nil
+}
+
+// renewResponders replaces each delegated responder past half its life.
+func (s *Server) renewResponders(ctx context.Context) {
+	if s.cfg.NewResponder == nil {
+		return
+	}
+	now := s.cfg.Now()
+	old := *s.responders.Load()
+	var next map[string]*responder
+	for name, r := range old {
+		if now.Before(r.renewAt) {
+			continue
+		}
+		nr, err := s.makeResponder(ctx, name, nil, nil)
+		if err != nil {
+			s.log.Printf("%v", err)
+			continue
+		}
+		if next == nil {
+			next = maps.Clone(old)
+		}
+		next[name] = nr
+	}
+	if next != nil {
+		s.responders.Store(&next)
+	}
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -148,6 +208,7 @@ func (s *Server) Run(ctx context.Context) {
 			continue
 		}
 		s.refreshCRLs(ctx)
+		s.renewResponders(ctx)
 	}
 }
 

@@ -7,10 +7,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
+	"log"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +38,11 @@ type fixture struct {
 	cancel context.CancelFunc
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureWith(t, home.PublishOptions{}, nil) }
+
+// newFixtureWith is newFixture with publish options and a change to the
+// server's config before it starts.
+func newFixtureWith(t testing.TB, opts home.PublishOptions, tweak func(*publish.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	cfg := home.Config{Dir: filepath.Join(t.TempDir(), "pki"), LockTimeout: 2 * time.Second}
@@ -57,13 +63,16 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pcfg, err := h.Publisher(ctx, home.PublishOptions{})
+	pcfg, err := h.Publisher(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pcfg.Refresh = 50 * time.Millisecond
 	start := time.Now()
 	pcfg.Now = func() time.Time { return start } // one period throughout
+	if tweak != nil {
+		tweak(&pcfg)
+	}
 	srv, err := publish.NewServer(ctx, pcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -250,3 +259,46 @@ func withExtension(t testing.TB, req []byte, id []int, critical bool, value []by
 	})
 	return b.BytesOrPanic()
 }
+
+// TestDelegatedRenewal: with a delegated responder, answers carry its
+// certificate and verify under the issuer; past half its life publish
+// issues a new one and signs with it.
+func TestDelegatedRenewal(t *testing.T) {
+	var clock atomic.Pointer[time.Time]
+	now := time.Now()
+	clock.Store(&now)
+	f := newFixtureWith(t, home.PublishOptions{Delegated: true}, func(c *publish.Config) {
+		c.Now = func() time.Time { return *clock.Load() }
+		c.ErrorLog = log.New(testWriter{t}, "", 0)
+	})
+	first, err := ocsp.ParseResponseForCert(mustPost(t, f.url+"/ocsp", f.request(t, f.leaf)), f.leaf, f.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Certificate == nil || first.Certificate.CheckSignatureFrom(f.root) != nil || first.Status != ocsp.Good {
+		t.Fatalf("first answer: %+v", first)
+	}
+	later := now.Add(home.ResponderValidity/2 + time.Minute)
+	clock.Store(&later)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r, err := ocsp.ParseResponseForCert(mustPost(t, f.url+"/ocsp", f.request(t, f.leaf)), f.leaf, f.root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Certificate.SerialNumber.Cmp(first.Certificate.SerialNumber) != 0 {
+			if !r.NextUpdate.After(later) || r.NextUpdate.After(r.Certificate.NotAfter) {
+				t.Errorf("nextUpdate %s, responder notAfter %s", r.NextUpdate, r.Certificate.NotAfter)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the responder certificate was not renewed past half its life")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
