@@ -58,23 +58,9 @@ func runPublish(ctx context.Context, g *globals, o *publishOptions) error {
 	if err := checkReadyFile(o.readyFile); err != nil {
 		return err
 	}
-	var opts home.PublishOptions
-	switch o.ocspSigner {
-	case "issuer":
-	case "delegated":
-		opts.Delegated = true
-	default:
-		return usageError{fmt.Errorf("--ocsp-signer %q: want issuer or delegated", o.ocspSigner)}
-	}
-	if o.crlRefresh != "" {
-		d, err := parseDuration("crl-refresh", o.crlRefresh)
-		if err != nil {
-			return err
-		}
-		opts.CRLMaxAge = d
-	}
-	if _, _, err := net.SplitHostPort(o.addr); err != nil {
-		return usageError{fmt.Errorf("--addr %q: want HOST:PORT, such as 127.0.0.1:8080", o.addr)}
+	opts, err := o.options()
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -97,6 +83,29 @@ func runPublish(ctx context.Context, g *globals, o *publishOptions) error {
 		return err
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// options parses the flags into what the home needs.
+func (o *publishOptions) options() (home.PublishOptions, error) {
+	var opts home.PublishOptions
+	switch o.ocspSigner {
+	case "issuer":
+	case "delegated":
+		opts.Delegated = true
+	default:
+		return opts, usageError{fmt.Errorf("--ocsp-signer %q: want issuer or delegated", o.ocspSigner)}
+	}
+	if o.crlRefresh != "" {
+		d, err := parseDuration("crl-refresh", o.crlRefresh)
+		if err != nil {
+			return opts, err
+		}
+		opts.CRLMaxAge = d
+	}
+	if _, _, err := net.SplitHostPort(o.addr); err != nil {
+		return opts, usageError{fmt.Errorf("--addr %q: want HOST:PORT, such as 127.0.0.1:8080", o.addr)}
+	}
+	return opts, nil
 }
 
 // announcePublish writes url to the ready file (never over a file) and
