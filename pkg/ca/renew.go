@@ -36,7 +36,7 @@ type Renewal struct {
 func (i *Issuer) SignRenewal(r Renewal) (*Issued, error) {
 	old, err := x509.ParseCertificate(r.Old.DER)
 	if err != nil {
-		return nil, fmt.Errorf("%w: serial %s: stored certificate: %v", ErrDamaged, FormatSerial(r.Old.Serial), err)
+		return nil, fmt.Errorf("%w: serial %s: its stored certificate does not parse (%v); %s", ErrDamaged, FormatSerial(r.Old.Serial), err, RestoreHint)
 	}
 	switch {
 	case r.Old.Issuer != i.name:
