@@ -32,7 +32,7 @@ func putURLs(tx *bolt.Tx, name string, urls ca.IssuerURLs) error {
 
 // SetIssuerURLs implements ca.Store.
 func (b *Bolt) SetIssuerURLs(ctx context.Context, name string, urls ca.IssuerURLs) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	return b.update(ctx, 2048, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketIssuers).Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
 		}
@@ -46,7 +46,7 @@ func (b *Bolt) SetIssuerURLs(ctx context.Context, name string, urls ca.IssuerURL
 // IssuerURLs implements ca.Store.
 func (b *Bolt) IssuerURLs(ctx context.Context, name string) (ca.IssuerURLs, error) {
 	var urls ca.IssuerURLs
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketIssuers).Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
 		}

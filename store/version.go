@@ -12,7 +12,7 @@ import (
 // copy of the store (ca publish) reread it only when Version moves.
 func (b *Bolt) Version() (uint64, error) {
 	var v uint64
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketAudit).Cursor().Last(); len(k) == 8 {
 			v = binary.BigEndian.Uint64(k)
 		}
