@@ -25,8 +25,9 @@ var allowedImports = map[string]struct {
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
 	"pkg/publish":     {[]string{"pkg/ca"}, nil},
 	"pkg/trust":       {nil, nil},
-	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint", "pkg/publish"}, nil},
+	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt", "github.com/jackc/pgx/v5"}},
+	"pkg/pkcs11":      {[]string{"pkg/pem"}, []string{"github.com/ThalesGroup/crypto11", "github.com/miekg/pkcs11"}},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint", "pkg/pkcs11", "pkg/publish"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries

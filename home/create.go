@@ -19,7 +19,6 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // NewCA is a CA to create: a root (Create) or an intermediate
@@ -37,13 +36,19 @@ type NewCA struct {
 	// before the store is locked.
 	Passphrase func(parent []byte) ([]byte, error)
 	Policy     *csr.Policy // nil: csr.DefaultPolicy of the subject
+	// KeyURI, when set, puts the key on a PKCS#11 token (SPEC.md, "Hardware
+	// keys: PKCS#11"): the key pair it names, or one of KeyType made there;
+	// the issuer gets key.uri instead of key.pem (token.go). Passphrase and
+	// KDFCost are then not used.
+	KeyURI string
 }
 
 // Created is a CA made by Create or CreateIntermediate.
 type Created struct {
 	Cert      *x509.Certificate
-	Parent    string // the issuer that signed it; "" for a root
-	Encrypted bool   // its key is encrypted
+	Parent    string        // the issuer that signed it; "" for a root
+	Encrypted bool          // its key is encrypted
+	Token     *TokenKeyInfo // its key is on a token; nil for key.pem
 }
 
 // newKey makes the key of req and encodes it for key.pem, encrypted with
@@ -111,8 +116,11 @@ func stagePrefix(dir string) string {
 // leaves no half-made home. An existing empty directory (a mount point, one
 // made by configuration management) is kept: the home is built inside it
 // and its two entries moved in, ca.db last. It returns the root.
-func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
+func Create(ctx context.Context, cfg Config, req NewCA) (_ *Created, err error) {
 	h := New(cfg)
+	if err := h.checkCreateStore(); err != nil {
+		return nil, err
+	}
 	if err := ca.CheckIssuerName(req.Name); err != nil {
 		return nil, err
 	}
@@ -120,13 +128,16 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, keyPEM, err := req.newKey(nil)
+	nk, err := h.newCAKey(req, nil)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { nk.done(err, func() bool { return CheckNew(h.Dir()) == nil }) }()
+	keyPEM := nk.pem
+	req.KeyURI = nk.uri()
 	rootTmpl := req.Template
 	rootTmpl.URLs = rootTmpl.URLs.Expand(req.Name)
-	cert, err := ca.CreateRoot(rootTmpl, key, h.cfg.Now())
+	cert, err := ca.CreateRoot(rootTmpl, nk.signer, h.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +171,7 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create home %s: %w", h.Dir(), err)
 	}
-	return &Created{Cert: cert, Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
+	return &Created{Cert: cert, Encrypted: pem.IsEncryptedKey(keyPEM), Token: nk.info()}, nil
 }
 
 // stageHome builds a whole home in stage: the store recording the root,
@@ -174,29 +185,27 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create home: %w", err)
 	}
-	st, err := store.Open(filepath.Join(stage, "ca.db"), store.Options{Create: true, Timeout: h.cfg.LockTimeout, Actor: h.cfg.Actor})
-	if err != nil {
-		return err
-	}
-	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw, URLs: req.Template.URLs},
-		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot.Name()))
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
+	if !h.Shared() {
+		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name, req.Template.URLs); err != nil {
+			return err
+		}
 	}
 	files, err := issuerFiles(dir, cert, nil, keyPEM, req.Policy)
 	if err != nil {
 		return err
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := pem.WriteFiles(append(files, req.keyURIFile(dir)...)...); err != nil {
 		return err
 	}
 	for _, d := range []string{filepath.Join(stage, "issuers"), stage} {
 		if err := pem.SyncDir(d); err != nil {
 			return err
 		}
+	}
+	if h.Shared() {
+		// The database is the last step: nothing is recorded there unless
+		// the home's files are ready to be moved in.
+		return h.recordRoot(ctx, "", cert, req.Name, req.Template.URLs)
 	}
 	return nil
 }
@@ -211,6 +220,9 @@ func moveHomeInto(stage, home string) error {
 	}
 	if err := move("issuers", stage, home); err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(stage, "ca.db")); errors.Is(err, fs.ErrNotExist) {
+		return pem.SyncDir(home) // a shared store: the home holds no ca.db
 	}
 	if err := move("ca.db", stage, home); err != nil {
 		move("issuers", home, stage) // best effort: leave home as it was
@@ -255,7 +267,7 @@ func (h *Home) CheckNewIssuer(name string) error {
 // made before the store is locked; O, C and ST that req's subject does not
 // give are taken from the parent's, so that the default policy's "match"
 // rules hold down the chain. The parent must not be revoked.
-func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA) (*Created, error) {
+func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA) (_ *Created, err error) {
 	if err := h.CheckNewIssuer(req.Name); err != nil {
 		return nil, err
 	}
@@ -264,21 +276,25 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA)
 		return nil, err
 	}
 	// The new key and its KDF, before the store is locked.
-	key, keyPEM, err := req.newKey(p.KeyPassphrase)
+	nk, err := h.newCAKey(req, p.KeyPassphrase)
 	p.ForgetPassphrase()
 	if err != nil {
 		return nil, err
 	}
+	var issued *ca.Issued
+	defer func() { nk.done(err, func() bool { return issued == nil }) }()
+	keyPEM := nk.pem
+	req.KeyURI = nk.uri()
 	req.Template.Subject = inheritSubject(req.Template.Subject, p.Hierarchy.Certificate(p.Record.Name).Subject)
 	if err := p.Bind(); err != nil {
 		return nil, err
 	}
 	defer p.Close()
-	issued, err := h.createIntermediate(ctx, p, req, key, keyPEM)
+	issued, err = h.createIntermediate(ctx, p, req, nk.signer, keyPEM)
 	if err != nil {
 		return nil, err
 	}
-	return &Created{Cert: issued.Cert, Parent: p.Name(), Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
+	return &Created{Cert: issued.Cert, Parent: p.Name(), Encrypted: pem.IsEncryptedKey(keyPEM), Token: nk.info()}, nil
 }
 
 // inheritSubject fills O, C and ST of an intermediate's subject from its
@@ -321,7 +337,11 @@ func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA
 			os.RemoveAll(stage)
 		}
 	}()
-	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}); err != nil {
+	keyFile := []pem.File{{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}}
+	if req.KeyURI != "" {
+		keyFile = req.keyURIFile(stage)
+	}
+	if err := pem.WriteFiles(keyFile...); err != nil {
 		return nil, err
 	}
 	tmpl := req.Template

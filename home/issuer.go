@@ -12,6 +12,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/pkcs11"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -21,7 +22,7 @@ import (
 type Issuer struct {
 	*ca.Issuer
 	// Store is the store the issuer signs into; nil until bound.
-	Store *store.Bolt
+	Store store.Handle
 	// Record and Hierarchy are the issuer's record and every issuer's.
 	Record    *ca.IssuerRecord
 	Hierarchy *ca.Hierarchy
@@ -34,11 +35,14 @@ type Issuer struct {
 
 	home    *Home
 	key     crypto.Signer
-	keyData []byte // the key file, until open opens it
+	keyData []byte      // the key file, until open opens it
+	keyURI  *pkcs11.URI // key.uri: the key is on a token
+	token   *pkcs11.Key // the key on a token, open until Close
 }
 
 // Close releases the store, if the issuer holds it.
 func (i *Issuer) Close() error {
+	i.closeToken()
 	if i.Store == nil {
 		return nil
 	}
@@ -167,6 +171,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err != nil {
 		return nil, err
 	}
+	if u, ok, err := h.readKeyURI(rec.Name); ok || err != nil {
+		return &Issuer{home: h, Record: rec, Hierarchy: hier, keyURI: u, URLs: urls}, err
+	}
 	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
@@ -177,6 +184,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 // open opens the issuer's key (an encrypted one with the passphrase
 // callback) and its policy.
 func (i *Issuer) open() error {
+	if i.keyURI != nil {
+		return i.openToken()
+	}
 	name := i.Record.Name
 	path := i.home.IssuerFile(name, FileKey)
 	var pass []byte
@@ -194,7 +204,7 @@ func (i *Issuer) open() error {
 		clear(pass)
 	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
+		return fmt.Errorf("issuer %s: %w: %s; nothing was written", name, pem.ErrWrongPassphrase, path)
 	}
 	if err != nil {
 		return fmt.Errorf("issuer %s: %s: %w", name, path, err)
@@ -205,7 +215,7 @@ func (i *Issuer) open() error {
 }
 
 // bindStore makes the issuer ready to sign into st, open for writing.
-func (i *Issuer) bindStore(st *store.Bolt) error {
+func (i *Issuer) bindStore(st store.Handle) error {
 	name := i.Record.Name
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: name, Cert: i.Hierarchy.Certificate(name), Chain: i.Hierarchy.Parents(name),

@@ -41,11 +41,15 @@ and a failure half-way leaves no home behind.`,
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
 	o.registerURLs(cmd)
+	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("cn")
 	return cmd
 }
 
 func runInit(ctx context.Context, g *globals, o *initOptions) error {
+	if o.keyURI != "" {
+		return runInitToken(ctx, g, o)
+	}
 	kt, validity, policy, err := o.check()
 	if err != nil {
 		return err
@@ -85,7 +89,7 @@ type initResult struct {
 
 func (r initResult) text(w io.Writer) {
 	fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
-		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
+		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Cert)
 }
 
 // caFlags are the flags ca init and ca intermediate create share.
@@ -98,6 +102,7 @@ type caFlags struct {
 	policyFile string
 	noPass     bool
 	urls       ca.IssuerURLs
+	keyURI     string // --key-uri: the key is on a PKCS#11 token (hsm.go)
 }
 
 // registerURLs adds the flags of the new CA's publication URLs.

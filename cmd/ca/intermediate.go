@@ -72,6 +72,7 @@ Its validity never passes the parent's (exit 3).`,
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the intermediate (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new key unencrypted")
 	o.registerURLs(cmd)
+	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("cn")
 	return cmd
@@ -119,6 +120,9 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
+	if o.keyURI != "" {
+		return runIntermediateToken(ctx, g, o)
+	}
 	kt, tmpl, policy, err := o.config()
 	if err != nil {
 		return err
@@ -177,8 +181,8 @@ type intermediateResult struct {
 }
 
 func (r intermediateResult) text(w io.Writer) {
-	fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  chain    %s\n",
-		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.Chain)
+	fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  chain    %s\n",
+		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Chain)
 }
 
 // newKeyPassphrase returns the passphrase for the new key of a command that
