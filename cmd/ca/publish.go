@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/pkg/publish"
 )
 
@@ -114,7 +114,7 @@ func announcePublish(g *globals, path, url string) (*readyFile, error) {
 	var ready *readyFile
 	if path != "" {
 		data := []byte(url + "\n")
-		if err := pem.WriteFiles(pem.File{Path: path, Data: data, NoReplace: true}); err != nil {
+		if err := place.WriteFiles(place.File{Path: path, Data: data, NoReplace: true}); err != nil {
 			return nil, fmt.Errorf("publish: ready file: %w", err)
 		}
 		fi, err := os.Lstat(path)
