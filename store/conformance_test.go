@@ -60,6 +60,7 @@ func runConformance(t *testing.T, open opener) {
 		{"cancelled context", testCancelled},
 		{"renewal", testRenewal},
 		{"delta CRLs", testDeltaCRLs},
+		{"issuer URLs", testIssuerURLs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
