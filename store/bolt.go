@@ -264,6 +264,11 @@ func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.Cert
 				return err
 			}
 		}
+		if iss.Policy != nil {
+			if err := putPolicy(tx, iss.Name, iss.Policy); err != nil {
+				return err
+			}
+		}
 		return b.audit(tx, "add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})
 	})
 }

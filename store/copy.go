@@ -70,6 +70,9 @@ func (b *Bolt) Dump(ctx context.Context, fn func(Record) error) error {
 				if err != nil {
 					return err
 				}
+				if err := boltIssuerSettings(tx, rec); err != nil {
+					return err
+				}
 				return fn(Record{Issuer: rec})
 			})
 			if err == nil {
@@ -90,6 +93,21 @@ func (b *Bolt) Dump(ctx context.Context, fn func(Record) error) error {
 			return err
 		})
 	})
+}
+
+// boltIssuerSettings fills rec's URLs and policy from tx, for Dump.
+func boltIssuerSettings(tx *bolt.Tx, rec *ca.IssuerRecord) error {
+	rec.Policy = boltPolicy(tx, rec.Name)
+	ub := tx.Bucket(bucketURLs)
+	if ub == nil {
+		return nil
+	}
+	if v := ub.Get([]byte(rec.Name)); v != nil {
+		if err := json.Unmarshal(v, &rec.URLs); err != nil {
+			return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, rec.Name, err)
+		}
+	}
+	return nil
 }
 
 func dumpBoltCRLs(tx *bolt.Tx, fn func(Record) error) error {
@@ -127,7 +145,15 @@ func loadBolt(tx *bolt.Tx, r Record) error {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketIssuers).Put([]byte(iss.Name), v)
+		if err := tx.Bucket(bucketIssuers).Put([]byte(iss.Name), v); err != nil {
+			return err
+		}
+		if iss.Policy != nil {
+			if err := putPolicy(tx, iss.Name, iss.Policy); err != nil {
+				return err
+			}
+		}
+		return putURLs(tx, iss.Name, iss.URLs)
 	case r.Cert != nil:
 		if err := putCert(tx, r.Cert); err != nil {
 			return fmt.Errorf("store: copy certificate %s: %w", ca.FormatSerial(r.Cert.Serial), err)

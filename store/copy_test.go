@@ -22,6 +22,14 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 	renewal := s.cert(12, "root", "b", time.Now().Add(time.Hour))
 	renewal.RenewalOf = big.NewInt(11)
 	s.add(renewal)
+	policy := []byte(`{"subject":{"CN":"supplied"}}`)
+	urls := ca.IssuerURLs{OCSP: "http://pki.example.com/ocsp"}
+	if err := src.SetPolicy(s.ctx, "root", policy, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetIssuerURLs(s.ctx, "root", urls); err != nil {
+		t.Fatal(err)
+	}
 	pg, err := OpenPostgres(u, Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +54,14 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 	}
 	if err := VerifyCopy(src, back); err != nil {
 		t.Fatal(err)
+	}
+	for _, st := range []ca.Store{pg, back} {
+		if got, err := st.Policy(s.ctx, "root"); err != nil || string(got) != string(policy) {
+			t.Errorf("%T: policy not copied: %q, %v", st, got, err)
+		}
+		if got, err := st.IssuerURLs(s.ctx, "root"); err != nil || got != urls {
+			t.Errorf("%T: URLs not copied: %+v, %v", st, got, err)
+		}
 	}
 	before, _ := pg.Counts()
 	if _, err := Copy(context.Background(), src, pg); !errors.Is(err, ErrNotEmpty) || !errors.Is(err, ca.ErrExists) {

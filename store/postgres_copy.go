@@ -30,13 +30,20 @@ func (p *Postgres) Dump(ctx context.Context, fn func(Record) error) error {
 			}
 			return rows.Err()
 		}
+		var issuers []*ca.IssuerRecord
 		err := each("SELECT "+issuerCols+" FROM issuers ORDER BY parent <> '', name", func(r pgx.Rows) error {
 			rec, err := scanIssuer(r)
+			issuers = append(issuers, rec)
+			return err
+		})
+		for _, rec := range issuers {
+			if err == nil {
+				err = pgIssuerSettings(ctx, tx, rec)
+			}
 			if err == nil {
 				err = fn(Record{Issuer: rec})
 			}
-			return err
-		})
+		}
 		if err == nil {
 			err = each("SELECT "+certCols+certFrom+" ORDER BY c.serial", func(r pgx.Rows) error {
 				rec, err := scanCert(r)
@@ -97,6 +104,12 @@ func (w *pgWriter) load(r Record) error {
 			return err
 		}
 		_, err = w.tx.Exec(ctx, "INSERT INTO issuers (name, parent, serial, der) VALUES ($1, $2, $3, $4)", r.Issuer.Name, r.Issuer.Parent, serial, r.Issuer.DER)
+		if err == nil && r.Issuer.Policy != nil {
+			err = w.putPolicy(r.Issuer.Name, r.Issuer.Policy)
+		}
+		if err == nil {
+			err = w.putURLs(r.Issuer.Name, r.Issuer.URLs)
+		}
 		return err
 	case r.Cert != nil:
 		return w.loadCert(r.Cert)
@@ -187,4 +200,20 @@ func (p *Postgres) BackupFile(path string) (int64, error) {
 		return 0, backupErr(path, err)
 	}
 	return n, nil
+}
+
+// pgIssuerSettings fills rec's URLs and policy from tx, for Dump.
+func pgIssuerSettings(ctx context.Context, tx pgx.Tx, rec *ca.IssuerRecord) error {
+	var urls, policy []byte
+	err := tx.QueryRow(ctx, "SELECT (SELECT urls FROM issuer_urls WHERE issuer = $1), (SELECT policy FROM issuer_policies WHERE issuer = $1)", rec.Name).Scan(&urls, &policy)
+	if err != nil {
+		return err
+	}
+	rec.Policy = policy
+	if urls != nil {
+		if err := json.Unmarshal(urls, &rec.URLs); err != nil {
+			return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, rec.Name, err)
+		}
+	}
+	return nil
 }

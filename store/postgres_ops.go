@@ -111,6 +111,11 @@ func (p *Postgres) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.
 				return err
 			}
 		}
+		if iss.Policy != nil {
+			if err := w.putPolicy(iss.Name, iss.Policy); err != nil {
+				return err
+			}
+		}
 		return w.audit("add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})
 	})
 }

@@ -53,6 +53,10 @@ type IssuerRecord struct {
 	// URLs are the issuer's publication URLs that AddIssuer records with
 	// it; Issuer and Issuers do not fill them (IssuerURLs reads them).
 	URLs IssuerURLs
+	// Policy is the issuer's policy (the canonical JSON of its
+	// policy.json) that AddIssuer records with it when set; Issuer and
+	// Issuers do not fill it (Policy reads it).
+	Policy []byte
 }
 
 // CRLRecord is one exported CRL.
@@ -124,6 +128,17 @@ type Store interface {
 	// IssuerURLs returns the recorded publication URLs of the named issuer;
 	// zero when none were recorded, ErrNotFound when there is no such issuer.
 	IssuerURLs(ctx context.Context, name string) (IssuerURLs, error)
+
+	// SetPolicy records the policy of the named issuer (its canonical
+	// JSON), replacing what was recorded, with an audit record
+	// ("policy-set"): ErrNotFound when there is no such issuer. With adopt
+	// it records the policy only when none is recorded (ErrExists
+	// otherwise), audited as "policy-adopt": a home made before policies
+	// were recorded adopts its policy.json once.
+	SetPolicy(ctx context.Context, name string, policy []byte, adopt bool) error
+	// Policy returns the recorded policy of the named issuer; nil when none
+	// was recorded, ErrNotFound when there is no such issuer.
+	Policy(ctx context.Context, name string) ([]byte, error)
 
 	// Close releases the store.
 	Close() error

@@ -29,6 +29,8 @@ type Template struct {
 	// certificates it signs carry them (its own certificate carries its
 	// parent's).
 	URLs IssuerURLs
+	// Policy is the new CA's policy (canonical JSON), recorded with it.
+	Policy []byte
 	// Stage, when set, is called by CreateIntermediate with each signed
 	// certificate before it is recorded (the caller writes its files beside
 	// their place, so that nothing can fail for want of disk space after the
@@ -123,7 +125,7 @@ func (i *Issuer) CreateIntermediate(ctx context.Context, name string, cfg Templa
 				return nil, err
 			}
 		}
-		rec := IssuerRecord{Name: name, Parent: i.name, Serial: iss.Cert.SerialNumber, DER: iss.Cert.Raw, URLs: cfg.URLs}
+		rec := IssuerRecord{Name: name, Parent: i.name, Serial: iss.Cert.SerialNumber, DER: iss.Cert.Raw, URLs: cfg.URLs, Policy: cfg.Policy}
 		err = i.store.AddIssuer(ctx, rec, iss.Record)
 		if errors.Is(err, ErrSerialExists) && round < maxResign {
 			continue
