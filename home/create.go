@@ -185,7 +185,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 		return fmt.Errorf("create home: %w", err)
 	}
 	if !h.Shared() {
-		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name, req.Template.URLs); err != nil {
+		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name, req.Template.URLs, req.Policy); err != nil {
 			return err
 		}
 	}
@@ -204,7 +204,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if h.Shared() {
 		// The database is the last step: nothing is recorded there unless
 		// the home's files are ready to be moved in.
-		return h.recordRoot(ctx, "", cert, req.Name, req.Template.URLs)
+		return h.recordRoot(ctx, "", cert, req.Name, req.Template.URLs, req.Policy)
 	}
 	return nil
 }
@@ -344,6 +344,9 @@ func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA
 		return nil, err
 	}
 	tmpl := req.Template
+	if tmpl.Policy, err = CanonicalPolicy(req.Policy); err != nil {
+		return nil, err
+	}
 	tmpl.Stage = func(issued *ca.Issued) error {
 		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, req.Policy)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -15,10 +16,13 @@ import (
 // store's schema) and records the root in it. A shared store that already
 // holds an issuer is refused (ca.ErrExists): it has a home already, which
 // other machines join by copying its issuers/ directory.
-func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certificate, name string, urls ca.IssuerURLs) error {
+func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certificate, name string, urls ca.IssuerURLs, policy *csr.Policy) error {
+	canon, err := CanonicalPolicy(policy)
+	if err != nil {
+		return err
+	}
 	opts := store.Options{Create: true, Timeout: h.cfg.LockTimeout, Actor: h.cfg.Actor}
 	var st store.Handle
-	var err error
 	if h.Shared() {
 		st, err = store.OpenPostgres(h.cfg.Store, opts)
 	} else {
@@ -42,7 +46,7 @@ func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certifica
 				ca.ErrExists, st.Path(), strings.Join(names, ", "))
 		}
 	}
-	return st.AddIssuer(ctx, ca.IssuerRecord{Name: name, Serial: cert.SerialNumber, DER: cert.Raw, URLs: urls},
+	return st.AddIssuer(ctx, ca.IssuerRecord{Name: name, Serial: cert.SerialNumber, DER: cert.Raw, URLs: urls, Policy: canon},
 		ca.NewCertRecord(cert, name, ca.ProfileRoot.Name()))
 }
 

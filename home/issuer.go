@@ -26,18 +26,22 @@ type Issuer struct {
 	// Record and Hierarchy are the issuer's record and every issuer's.
 	Record    *ca.IssuerRecord
 	Hierarchy *ca.Hierarchy
-	// Policy is the issuer's policy.json.
+	// Policy is the issuer's policy: the one recorded in the store, which
+	// its policy.json must match (or, in a home made before policies were
+	// recorded, policy.json, adopted when the store is bound).
 	Policy *csr.Policy
 	// KeyPassphrase is what opened its key; nil when it is unencrypted.
 	KeyPassphrase []byte
 	// URLs are the issuer's recorded publication URLs.
 	URLs ca.IssuerURLs
 
-	home    *Home
-	key     crypto.Signer
-	keyData []byte      // the key file, until open opens it
-	keyURI  *pkcs11.URI // key.uri: the key is on a token
-	token   *pkcs11.Key // the key on a token, open until Close
+	home     *Home
+	recorded []byte // the recorded policy; nil when none is
+	adopt    []byte // policy.json's policy, to record when the store is bound
+	key      crypto.Signer
+	keyData  []byte      // the key file, until open opens it
+	keyURI   *pkcs11.URI // key.uri: the key is on a token
+	token    *pkcs11.Key // the key on a token, open until Close
 }
 
 // Close releases the store, if the issuer holds it.
@@ -171,14 +175,20 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err != nil {
 		return nil, err
 	}
-	if u, ok, err := h.readKeyURI(rec.Name); ok || err != nil {
-		return &Issuer{home: h, Record: rec, Hierarchy: hier, keyURI: u, URLs: urls}, err
+	recorded, err := st.Policy(ctx, rec.Name)
+	if err != nil {
+		return nil, err
 	}
-	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
+	iss := &Issuer{home: h, Record: rec, Hierarchy: hier, URLs: urls, recorded: recorded}
+	if u, ok, err := h.readKeyURI(rec.Name); ok || err != nil {
+		iss.keyURI = u
+		return iss, err
+	}
+	iss.keyData, err = pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
 	}
-	return &Issuer{home: h, Record: rec, Hierarchy: hier, keyData: data, URLs: urls}, nil
+	return iss, nil
 }
 
 // open opens the issuer's key (an encrypted one with the passphrase
@@ -210,13 +220,21 @@ func (i *Issuer) open() error {
 		return fmt.Errorf("issuer %s: %s: %w", name, path, err)
 	}
 	i.key, i.KeyPassphrase, i.keyData = key, pass, nil
-	i.Policy, err = i.home.ReadPolicy(name)
+	i.Policy, i.adopt, err = i.home.effectivePolicy(name, i.recorded)
 	return err
 }
 
-// bindStore makes the issuer ready to sign into st, open for writing.
+// bindStore makes the issuer ready to sign into st, open for writing; a
+// policy.json to adopt (nothing recorded yet) is recorded first.
 func (i *Issuer) bindStore(st store.Handle) error {
 	name := i.Record.Name
+	if i.adopt != nil {
+		// The store's lock timeout bounds this; there is no caller context.
+		if err := i.home.adoptPolicy(context.Background(), st, name, i.adopt); err != nil {
+			return err
+		}
+		i.recorded, i.adopt = i.adopt, nil
+	}
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: name, Cert: i.Hierarchy.Certificate(name), Chain: i.Hierarchy.Parents(name),
 		Signer: i.key, Store: st, Now: i.home.cfg.Now, Policy: i.Policy, IssuerKeys: i.Hierarchy.PublicKeys(),
@@ -230,8 +248,8 @@ func (i *Issuer) bindStore(st store.Handle) error {
 }
 
 // Judge resolves name as LoadIssuer does and returns the issuer ready to
-// judge requests by its policy, without its key; the store is opened for
-// reading and closed again at once.
+// judge requests by its policy (the recorded one, see effectivePolicy),
+// without its key; the store is opened for reading and closed again.
 func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
 	hier, err := h.Hierarchy(ctx)
 	if err != nil {
@@ -241,7 +259,12 @@ func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy, err := h.ReadPolicy(rec.Name)
+	recorded, err := h.recordedPolicy(ctx, rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	// Read-only: a policy.json to adopt is judged by but not recorded.
+	policy, _, err := h.effectivePolicy(rec.Name, recorded)
 	if err != nil {
 		return nil, err
 	}

@@ -140,7 +140,7 @@ func (i *Issuer) openToken() error {
 		return fmt.Errorf("issuer %s: its key is on a token (%s): %w", name, i.home.IssuerFile(name, FileKeyURI), err)
 	}
 	i.key, i.token = key, key
-	i.Policy, err = i.home.ReadPolicy(name)
+	i.Policy, i.adopt, err = i.home.effectivePolicy(name, i.recorded)
 	if err != nil {
 		i.closeToken()
 	}

@@ -24,7 +24,7 @@ func newPolicyCmd(g *globals) *cobra.Command {
 		Short: "Show an issuer's signing policy, or try a CSR against it",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newPolicyShowCmd(g), newPolicyCheckCmd(g))
+	cmd.AddCommand(newPolicyShowCmd(g), newPolicyCheckCmd(g), newPolicySetCmd(g))
 	return cmd
 }
 
@@ -32,8 +32,9 @@ func newPolicyShowCmd(g *globals) *cobra.Command {
 	o := &policyOptions{}
 	cmd := &cobra.Command{
 		Use:   "show",
-		Short: "List the rules of an issuer's policy.json",
-		Long: `show lists the rules of the issuer's policy: one line per subject field, the
+		Short: "List the rules of an issuer's policy (the one recorded in the store)",
+		Long: `show lists the rules of the issuer's policy, the one recorded in the store
+that signing judges by: one line per subject field, the
 unlisted rule, one per SAN type, the key types, maxValidity and the profiles.
 With -o json it also gives the policy itself, in the shape of policy.json.
 See docs/policy.md.`,
@@ -66,13 +67,45 @@ not its key: no passphrase, and the store is only read.`,
 	return cmd
 }
 
-func runPolicyShow(ctx context.Context, g *globals, o *policyOptions) error {
-	iss, err := g.h().Judge(ctx, o.issuer)
+func newPolicySetCmd(g *globals) *cobra.Command {
+	o := &policyOptions{}
+	cmd := &cobra.Command{
+		Use:   "set FILE",
+		Short: "Make FILE an issuer's policy: checked, recorded in the store, written to policy.json",
+		Long: `set reads and checks the policy FILE (the shape of policy.json, see
+docs/policy.md), records it in the store as the issuer's policy with an
+audit record, then writes it to the issuer's policy.json. Signing judges
+by the policy recorded in the store, so every machine sharing a store
+judges alike; a policy.json edited by hand is refused (exit 3) until it is
+recorded with this command.`,
+		Example: `  ca policy set new-policy.json --issuer devices
+  ca policy set ~/pki/issuers/root/policy.json   # after editing it by hand`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPolicySet(cmd.Context(), g, o, args[0]) },
+	}
+	cmd.Flags().StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
+	return cmd
+}
+
+func runPolicySet(ctx context.Context, g *globals, o *policyOptions, path string) error {
+	name, p, err := g.h().SetPolicy(ctx, o.issuer, path)
 	if err != nil {
 		return err
 	}
-	res := policyShowResult{Issuer: iss.Name(), Rules: []policyRule{}, Policy: iss.Policy()}
-	for _, r := range iss.Policy().Rules() {
+	res := policyShowResult{Issuer: name, Rules: []policyRule{}, Policy: p, Set: true}
+	for _, r := range p.Rules() {
+		res.Rules = append(res.Rules, policyRule{Field: r.Field, Rule: r.Rule, Detail: r.Detail})
+	}
+	return g.render(res)
+}
+
+func runPolicyShow(ctx context.Context, g *globals, o *policyOptions) error {
+	name, p, err := g.h().ShowPolicy(ctx, o.issuer)
+	if err != nil {
+		return err
+	}
+	res := policyShowResult{Issuer: name, Rules: []policyRule{}, Policy: p}
+	for _, r := range p.Rules() {
 		res.Rules = append(res.Rules, policyRule{Field: r.Field, Rule: r.Rule, Detail: r.Detail})
 	}
 	return g.render(res)
@@ -88,10 +121,15 @@ type policyShowResult struct {
 	Issuer string       `json:"issuer"`
 	Rules  []policyRule `json:"rules"`
 	Policy *csr.Policy  `json:"policy"`
+	Set    bool         `json:"-"` // written by policy set
 }
 
 func (r policyShowResult) text(w io.Writer) {
-	fmt.Fprintf(w, "policy of issuer %q\n", r.Issuer)
+	if r.Set {
+		fmt.Fprintf(w, "recorded the policy of issuer %q in the store and wrote its policy.json\n", r.Issuer)
+	} else {
+		fmt.Fprintf(w, "policy of issuer %q\n", r.Issuer)
+	}
 	rows := make([][]string, len(r.Rules))
 	for i, x := range r.Rules {
 		rows[i] = []string{x.Field, x.Rule, x.Detail}

@@ -75,7 +75,7 @@ var policyRules = map[string]bool{
 func hint(err error) string {
 	var pe *csr.PolicyError
 	if isPolicyRefusal(err) || errors.As(err, &pe) && policyRules[pe.Rule] {
-		return ` (to change the rule, edit the issuer's policy.json, HOME/issuers/NAME/policy.json; "ca policy show" lists the rules)`
+		return ` (to change the rule, edit the issuer's policy.json, HOME/issuers/NAME/policy.json, and record it with "ca policy set FILE"; "ca policy show" lists the rules)`
 	}
 	return ""
 }

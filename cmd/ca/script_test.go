@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ca-toolkit/ca/internal/linttest"
 	"github.com/ca-toolkit/ca/store"
@@ -137,6 +138,23 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	},
 	// snap NAME DIR: remembers every file under DIR (path, mode, content hash).
 	// unchanged NAME DIR: fails when anything under DIR differs from snapshot NAME.
+	// unrecordpolicy DB ISSUER: deletes the issuer's recorded policy from
+	// the bbolt store DB, as in a home made before policies were recorded.
+	"unrecordpolicy": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 || neg {
+			ts.Fatalf("usage: unrecordpolicy DB ISSUER")
+		}
+		db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+		ts.Check(err)
+		defer db.Close()
+		ts.Check(db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("policies"))
+			if b == nil || b.Get([]byte(args[1])) == nil {
+				return fmt.Errorf("no recorded policy for %s", args[1])
+			}
+			return b.Delete([]byte(args[1]))
+		}))
+	},
 	"snap": func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 2 {
 			ts.Fatalf("usage: snap NAME DIR")
