@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -62,5 +63,42 @@ func testPolicies(t *testing.T, s *suite) {
 		if got, err := s.st.Policy(s.ctx, name); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("after reopening, %s's policy: %q, %v; want %q", name, got, err, want)
 		}
+	}
+}
+
+// A PostgreSQL store of schema version 2 (before policies were recorded)
+// is refused until "ca store upgrade"; upgraded, it keeps its issuers and
+// holds no policy, which the first signing command then adopts.
+func TestPostgresUpgradeToPolicies(t *testing.T) {
+	u := pgSchemaURL(t, t.Name())
+	st, err := OpenPostgres(u, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &suite{t: t, st: st, ctx: context.Background()}
+	s.issuer("root", "", 1)
+	if _, err := st.pool.Exec(s.ctx, "DROP TABLE issuer_policies; DELETE FROM schema_version WHERE version = 3"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := OpenPostgres(u, Options{}); !errors.Is(err, ErrSchema) {
+		t.Fatalf("open a version 2 store: %v, want ErrSchema", err)
+	}
+	if err := UpgradePostgres(u, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = OpenPostgres(u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if p, err := st.Policy(s.ctx, "root"); err != nil || p != nil {
+		t.Fatalf("policy after the upgrade: %q, %v; want none", p, err)
+	}
+	if err := st.SetPolicy(s.ctx, "root", []byte(`{"subject":{"CN":"supplied"}}`), true); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.Policy(s.ctx, "root"); err != nil || p == nil {
+		t.Fatalf("policy after adopting: %q, %v", p, err)
 	}
 }
