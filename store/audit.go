@@ -399,7 +399,7 @@ func auditCoverage(tx *bolt.Tx) []string {
 			return nil // auditChain reports it
 		}
 		switch rec.Action {
-		case "issue", "add-issuer", "revoke":
+		case "issue", "add-issuer", "renew-issuer", "revoke":
 			for _, s := range rec.Serials {
 				a, seen := serials[s]
 				if !seen {

@@ -57,6 +57,7 @@ func runConformance(t *testing.T, open opener) {
 		{"reopen", testReopen},
 		{"concurrent writers", testConcurrent},
 		{"cancelled context", testCancelled},
+		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
