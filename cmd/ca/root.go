@@ -78,6 +78,7 @@ var commands = []struct {
 	{"policy", newPolicyCmd},
 	{"issue", newIssueCmd},
 	{"renew", newRenewCmd},
+	{"cross-sign", newCrossSignCmd},
 	{"revoke", newRevokeCmd},
 	{"crl", newCRLCmd},
 	{"list", newListCmd},

@@ -1,0 +1,144 @@
+package home
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// IntermediateRenewal is what RenewIntermediate did.
+type IntermediateRenewal struct {
+	Name, Parent string
+	Old          *x509.Certificate
+	Issued       *ca.Issued
+	Files        []string // the issuer files replaced: its cert.pem and chain.pem, its descendants' chain.pem
+}
+
+// RenewIntermediate gives the intermediate name a new certificate from its
+// parent for the same key and subject (ca.Issuer.RenewIntermediate): the
+// parent's key is opened (its passphrase asked for); the intermediate's own
+// key is not. The new certificate is recorded and made the issuer's in one
+// transaction, and issuers/NAME/cert.pem and chain.pem, and the chain.pem
+// of every issuer below it, are replaced by the new ones: written before
+// the commit, renamed into place after it. validity 0 means as long as the
+// old certificate was. A root, a revoked intermediate, or one under a
+// revoked parent is not renewed.
+func (h *Home) RenewIntermediate(ctx context.Context, name string, validity time.Duration) (*IntermediateRenewal, error) {
+	hier, err := h.Hierarchy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := hier.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Parent == "" {
+		return nil, fmt.Errorf("%w: issuer %s is the root: a root is not renewed in place; make a new root and cross-sign it (see docs/lifecycle.md)", ca.ErrUsage, name)
+	}
+	if err := h.CheckIssuerCert(rec); err != nil {
+		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
+	}
+	parent, err := h.OpenIssuer(ctx, rec.Parent)
+	if err != nil {
+		return nil, err
+	}
+	parent.ForgetPassphrase()
+	if err := parent.Bind(); err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	if err := parent.CheckNotRevoked(ctx); err != nil {
+		return nil, err
+	}
+	if rec, err = parent.Hierarchy.Get(name); err != nil {
+		return nil, err
+	}
+	return h.renewIntermediate(ctx, parent, rec, validity)
+}
+
+// renewIntermediate signs, stages, records and places the renewal of rec
+// under parent, bound to the store.
+func (h *Home) renewIntermediate(ctx context.Context, parent *Issuer, rec *ca.IssuerRecord, validity time.Duration) (*IntermediateRenewal, error) {
+	var batch *pem.Batch
+	defer func() {
+		if batch != nil {
+			batch.Close()
+		}
+	}()
+	var names []string
+	stage := func(issued *ca.Issued) error {
+		files, err := h.renewedIssuerFiles(parent.Hierarchy, rec.Name, issued.Cert)
+		if err != nil {
+			return err
+		}
+		if batch != nil {
+			batch.Close()
+		}
+		names = names[:0]
+		for _, f := range files {
+			names = append(names, f.Path)
+		}
+		batch = pem.NewBatch(files...)
+		return batch.Write()
+	}
+	h.hook(ca.StageBeforeCommit)
+	issued, err := parent.RenewIntermediate(ctx, rec, validity, stage)
+	if err != nil {
+		return nil, err
+	}
+	h.hook(ca.StageAfterCommit)
+	if err := batch.Place(); err != nil {
+		serial := ca.FormatSerial(issued.Cert.SerialNumber)
+		return nil, fmt.Errorf("issuer %s's new certificate (serial %s) is recorded, but its files could not be put in place: %w; "+
+			"\"ca export chain %s\" prints the new chain: put it in issuers/%s/chain.pem and its first certificate in cert.pem (see docs/lifecycle.md)",
+			rec.Name, serial, err, serial, rec.Name)
+	}
+	h.hook(ca.StageAfterWrite)
+	old, _ := x509.ParseCertificate(rec.DER)
+	return &IntermediateRenewal{Name: rec.Name, Parent: rec.Parent, Old: old, Issued: issued, Files: names}, nil
+}
+
+// renewedIssuerFiles are the files that change when issuer name's
+// certificate becomes cert: its cert.pem and chain.pem, and the chain.pem
+// of each issuer below it, each checked to hold certificates now.
+func (h *Home) renewedIssuerFiles(hier *ca.Hierarchy, name string, cert *x509.Certificate) ([]pem.File, error) {
+	recs := slices.Clone(hier.Records())
+	for k := range recs {
+		if recs[k].Name == name {
+			recs[k].Serial, recs[k].DER = cert.SerialNumber, cert.Raw
+		}
+	}
+	after, err := ca.NewHierarchy(recs)
+	if err != nil {
+		return nil, err
+	}
+	files := []pem.File{{Path: h.IssuerFile(name, FileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw), Kind: pem.KindCertificate}}
+	for _, r := range recs {
+		if r.Name == name || isBelow(after, r.Name, name) {
+			files = append(files, pem.File{Path: h.IssuerFile(r.Name, FileChain), Data: ca.EncodeChain(after.Chain(r.Name)), Kind: pem.KindCertificate})
+		}
+	}
+	for _, f := range files {
+		if err := pem.CheckFile(f); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// isBelow reports whether the issuer child has ancestor above it.
+func isBelow(hier *ca.Hierarchy, child, ancestor string) bool {
+	r, _ := hier.Get(child)
+	for n := 0; r != nil && r.Parent != "" && n <= len(hier.Records()); n++ {
+		if r.Parent == ancestor {
+			return true
+		}
+		r, _ = hier.Get(r.Parent)
+	}
+	return false
+}
