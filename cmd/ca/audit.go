@@ -51,7 +51,7 @@ func newAuditListCmd(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)"+durationUnits)
-	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, issue, revoke or crl")
+	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, renew-issuer, issue, revoke or crl")
 	f.StringVar(&o.serial, "serial", "", "only records that touched this serial (hex, any form)")
 	return cmd
 }
@@ -93,10 +93,10 @@ func runAuditList(g *globals, o *auditListOptions) error {
 		}
 	}
 	switch o.action {
-	case "", "add-issuer", "issue", "revoke", "crl":
+	case "", "add-issuer", "renew-issuer", "issue", "revoke", "crl":
 		f.action = o.action
 	default:
-		return usageError{fmt.Errorf("--action %q: use add-issuer, issue, revoke or crl", o.action)}
+		return usageError{fmt.Errorf("--action %q: use add-issuer, renew-issuer, issue, revoke or crl", o.action)}
 	}
 	if o.serial != "" {
 		s, err := ca.ParseSerial(o.serial)

@@ -159,6 +159,8 @@ type listRow struct {
 	RevokedAt *time.Time `json:"revokedAt"`
 	Reason    *string    `json:"reason"`
 	Profile   string     `json:"profile"`
+	RenewalOf *string    `json:"renewalOf"` // the serial this one renews, or null
+	RenewedBy *string    `json:"renewedBy"` // the serial that renewed this one, or null
 }
 
 func newListRow(r *ca.CertRecord, now time.Time) *listRow {
@@ -169,6 +171,7 @@ func newListRow(r *ca.CertRecord, now time.Time) *listRow {
 	if row.SANs == nil {
 		row.SANs = []string{}
 	}
+	row.RenewalOf, row.RenewedBy = serialOrNil(r.RenewalOf), serialOrNil(r.RenewedBy)
 	if rv := r.Revocation; rv != nil {
 		t, reason := rv.RevokedAt.UTC(), rv.Reason.String()
 		row.RevokedAt, row.Reason = &t, &reason

@@ -66,6 +66,7 @@ func runShow(ctx context.Context, g *globals, arg string) error {
 	if r := rec.Revocation; r != nil {
 		info.RevokedAt, info.Reason = &r.RevokedAt, r.Reason.String()
 	}
+	info.renewalLinks = &renewalLinks{RenewalOf: serialOrNil(rec.RenewalOf), RenewedBy: serialOrNil(rec.RenewedBy)}
 	return g.render(info)
 }
 
@@ -173,6 +174,8 @@ type certInfo struct {
 	SubjectKeyID       string     `json:"subjectKeyId"`
 	AuthorityKeyID     string     `json:"authorityKeyId"`
 	FingerprintSHA256  string     `json:"fingerprintSha256"`
+	// The renewal links of a certificate of the home; absent for a file.
+	*renewalLinks
 }
 
 func newCertInfo(c *x509.Certificate) *certInfo {
@@ -243,6 +246,10 @@ func (c *certInfo) text(w io.Writer) {
 	line("Subject key id", c.SubjectKeyID)
 	line("Authority key id", c.AuthorityKeyID)
 	line("SHA-256", c.FingerprintSHA256)
+	if c.renewalLinks != nil {
+		line("Renewal of", deref(c.RenewalOf))
+		line("Renewed by", deref(c.RenewedBy))
+	}
 }
 
 func keyUsageNames(ku x509.KeyUsage) []string {

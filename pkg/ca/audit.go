@@ -23,7 +23,7 @@ type AuditRecord struct {
 	Command string    `json:"command"`
 	Args    []string  `json:"args"`
 	User    string    `json:"user"`
-	Action  string    `json:"action"` // add-issuer, issue, revoke, crl
+	Action  string    `json:"action"` // add-issuer, renew-issuer, issue, revoke, crl
 	Issuer  string    `json:"issuer,omitempty"`
 	Serials []string  `json:"serials"`
 	Result  string    `json:"result"`

@@ -107,8 +107,12 @@ func (i *Issuer) checkCrossSign(foreign *x509.Certificate) error {
 // (-1: none) under this issuer when its own constraint leaves no room.
 func (i *Issuer) checkPathRoom(n int) error {
 	if i.cert.MaxPathLenZero || (i.cert.MaxPathLen > 0 && n >= i.cert.MaxPathLen) || (i.cert.MaxPathLen > 0 && n < 0) {
-		return fmt.Errorf("%w: issuer %s has path length %d, which leaves no room for a CA certificate with path length %d",
-			ErrRefused, i.name, i.cert.MaxPathLen, n)
+		want := "no path length constraint"
+		if n >= 0 {
+			want = fmt.Sprintf("path length %d", n)
+		}
+		return fmt.Errorf("%w: issuer %s has path length %d, which leaves no room for a CA certificate with %s; choose another --issuer, or a smaller --path-len",
+			ErrRefused, i.name, i.cert.MaxPathLen, want)
 	}
 	return nil
 }
