@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -17,6 +18,9 @@ type IntermediateRenewal struct {
 	Old          *x509.Certificate
 	Issued       *ca.Issued
 	Files        []string // the issuer files replaced: its cert.pem and chain.pem, its descendants' chain.pem
+	// Finished says no new certificate was signed: the files of an
+	// interrupted renewal (recorded, not placed) were put in place.
+	Finished bool
 }
 
 // RenewIntermediate gives the intermediate name a new certificate from its
@@ -41,6 +45,9 @@ func (h *Home) RenewIntermediate(ctx context.Context, name string, validity time
 		return nil, fmt.Errorf("%w: issuer %s is the root: a root is not renewed in place; make a new root and cross-sign it (see docs/lifecycle.md)", ca.ErrUsage, name)
 	}
 	if err := h.CheckIssuerCert(rec); err != nil {
+		if r, ferr := h.finishRenewal(ctx, hier, rec); ferr != nil || r != nil {
+			return r, ferr
+		}
 		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
 	}
 	parent, err := h.OpenIssuer(ctx, rec.Parent)
@@ -93,10 +100,9 @@ func (h *Home) renewIntermediate(ctx context.Context, parent *Issuer, rec *ca.Is
 	}
 	h.hook(ca.StageAfterCommit)
 	if err := batch.Place(); err != nil {
-		serial := ca.FormatSerial(issued.Cert.SerialNumber)
 		return nil, fmt.Errorf("issuer %s's new certificate (serial %s) is recorded, but its files could not be put in place: %w; "+
-			"\"ca export chain %s\" prints the new chain: put it in issuers/%s/chain.pem and its first certificate in cert.pem (see docs/lifecycle.md)",
-			rec.Name, serial, err, serial, rec.Name)
+			"once that is fixed, run \"ca intermediate renew --name %s\" again: it puts them in place (see docs/lifecycle.md)",
+			rec.Name, ca.FormatSerial(issued.Cert.SerialNumber), err, rec.Name)
 	}
 	h.hook(ca.StageAfterWrite)
 	old, _ := x509.ParseCertificate(rec.DER)
@@ -129,6 +135,69 @@ func (h *Home) renewedIssuerFiles(hier *ca.Hierarchy, name string, cert *x509.Ce
 		}
 	}
 	return files, nil
+}
+
+// finishRenewal completes an interrupted renewal of rec: when its
+// cert.pem holds the certificate that the issuer's recorded one renewed (a
+// renewal recorded whose files were not placed), the recorded
+// certificate's files are put in place, with the store held. It returns
+// nil, nil when cert.pem holds anything else.
+func (h *Home) finishRenewal(ctx context.Context, hier *ca.Hierarchy, rec *ca.IssuerRecord) (*IntermediateRenewal, error) {
+	data, err := os.ReadFile(h.IssuerFile(rec.Name, FileCert))
+	if err != nil {
+		return nil, nil
+	}
+	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
+	if err != nil {
+		return nil, nil
+	}
+	onDisk, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil
+	}
+	st, err := h.OpenStore()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	cur, err := st.Certificate(ctx, rec.Serial)
+	if err != nil || cur.RenewalOf == nil || cur.RenewalOf.Cmp(onDisk.SerialNumber) != 0 {
+		return nil, nil
+	}
+	if prev, err := st.Certificate(ctx, cur.RenewalOf); err != nil || string(prev.DER) != string(der) {
+		return nil, nil
+	}
+	return h.placeRecorded(ctx, st, rec.Name, onDisk)
+}
+
+// placeRecorded writes the files of issuer name's recorded certificate (as
+// renewIntermediate places them), with st held.
+func (h *Home) placeRecorded(ctx context.Context, st ca.Store, name string, onDisk *x509.Certificate) (*IntermediateRenewal, error) {
+	hier, err := ca.LoadHierarchy(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := hier.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	cert := hier.Certificate(name)
+	files, err := h.renewedIssuerFiles(hier, name, cert)
+	if err != nil {
+		return nil, err
+	}
+	if err := pem.WriteFiles(files...); err != nil {
+		return nil, err
+	}
+	certRec, err := st.Certificate(ctx, rec.Serial)
+	if err != nil {
+		return nil, err
+	}
+	r := &IntermediateRenewal{Name: name, Parent: rec.Parent, Old: onDisk, Issued: &ca.Issued{Cert: cert, Record: certRec}, Finished: true}
+	for _, f := range files {
+		r.Files = append(r.Files, f.Path)
+	}
+	return r, nil
 }
 
 // isBelow reports whether the issuer child has ancestor above it.

@@ -28,7 +28,11 @@ issuer's: issuers/NAME/cert.pem and chain.pem, and the chain.pem of every
 issuer below it, are replaced. Certificates and CRLs signed under the old
 certificate verify under the new one. It lasts --validity, else as long as the
 old one did; never past the parent's notAfter (exit 3). A revoked
-intermediate is not renewed (exit 3); a root is not renewed (exit 2).`,
+intermediate is not renewed (exit 3); a root is not renewed (exit 2).
+
+When the issuer's files still hold its previous certificate (a renewal was
+recorded but its files not placed: a crash, a full disk), renew puts the
+recorded certificate's files in place and signs nothing ("finished": true).`,
 		Example: `  ca intermediate renew --name issuing
   ca intermediate renew --name issuing --validity 3y`,
 		Args: noArgs,
@@ -56,7 +60,7 @@ func runIntermediateRenew(ctx context.Context, g *globals, o *intermediateRenewO
 	c := r.Issued.Cert
 	return g.render(intermediateRenewResult{
 		Issuer: r.Name, Parent: r.Parent, Old: ca.FormatSerial(r.Old.SerialNumber), Serial: ca.FormatSerial(c.SerialNumber),
-		Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC(), Files: orEmpty(r.Files),
+		Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC(), Files: orEmpty(r.Files), Finished: r.Finished,
 	})
 }
 
@@ -68,11 +72,16 @@ type intermediateRenewResult struct {
 	Subject  string    `json:"subject"`
 	NotAfter time.Time `json:"notAfter"`
 	Files    []string  `json:"files"`
+	Finished bool      `json:"finished"` // an interrupted renewal's files were put in place; nothing was signed
 }
 
 func (r intermediateRenewResult) text(w io.Writer) {
-	fmt.Fprintf(w, "renewed intermediate %q, signed by %q\n  subject  %s\n  serial   %s (was %s)\n  notAfter %s\n",
-		r.Issuer, r.Parent, printable(r.Subject), r.Serial, r.Old, r.NotAfter.Format(time.RFC3339))
+	verb := "renewed intermediate"
+	if r.Finished {
+		verb = "finished the interrupted renewal of intermediate"
+	}
+	fmt.Fprintf(w, "%s %q, signed by %q\n  subject  %s\n  serial   %s (was %s)\n  notAfter %s\n",
+		verb, r.Issuer, r.Parent, printable(r.Subject), r.Serial, r.Old, r.NotAfter.Format(time.RFC3339))
 	for _, f := range r.Files {
 		fmt.Fprintf(w, "  wrote    %s\n", f)
 	}
