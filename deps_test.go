@@ -20,10 +20,12 @@ var allowedImports = map[string]struct {
 	"pkg/csr":         {[]string{"pkg/pem"}, nil},
 	"pkg/crl":         {[]string{"pkg/pem"}, nil},
 	"pkg/verify":      {[]string{"pkg/pem"}, nil},
-	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, nil},
+	"pkg/ca":          {[]string{"pkg/csr", "pkg/crl", "pkg/pem"}, []string{"software.sslmate.com/src/go-pkcs12"}},
+	"pkg/passphrase":  {[]string{"pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
+	"pkg/trust":       {nil, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem"}, nil},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries

@@ -47,7 +47,10 @@ func (i *Issuer) Close() error {
 // caller closes the returned issuer. A prompt or a slow KDF never holds the
 // store's lock: an encrypted key is opened with the store closed, which is
 // then opened again (Bind); an unencrypted one, the common case in scripts,
-// is opened with the store held, which stays open: one open, not two.
+// is opened with the store held, which stays open: one open, not two. The
+// key file and policy.json are read only as regular files, checked before
+// the first byte: a FIFO, a device or a directory there is refused at once
+// (pem.ErrNotRegularInput), never waited on with the store held.
 func (h *Home) LoadIssuer(ctx context.Context, name string) (*Issuer, error) {
 	st, err := h.OpenStore()
 	if err != nil {
@@ -230,9 +233,20 @@ func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
 	})
 }
 
-// ReadPolicy reads the policy.json of the issuer called name.
+// ReadPolicy reads the policy.json of the issuer called name. It must be
+// a regular file: it may be read with the store held, so a FIFO, a device
+// or a directory there is refused at once (pem.ErrNotRegularInput), never
+// waited on.
 func (h *Home) ReadPolicy(name string) (*csr.Policy, error) {
-	p, err := ReadPolicyFile(h.IssuerFile(name, FilePolicy))
+	path := h.IssuerFile(name, FilePolicy)
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("issuer %s: read policy: %w", name, err)
+	}
+	p, err := parsePolicyFile(f, path)
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", name, err)
 	}
@@ -242,12 +256,18 @@ func (h *Home) ReadPolicy(name string) (*csr.Policy, error) {
 // MaxPolicySize bounds a policy file (a real one is a few KiB).
 const MaxPolicySize = 1 << 20
 
-// ReadPolicyFile reads and parses a policy file (a --policy, a policy.json).
+// ReadPolicyFile reads and parses a policy file (a --policy, a policy.json),
+// which may be a pipe.
 func ReadPolicyFile(path string) (*csr.Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
+	return parsePolicyFile(f, path)
+}
+
+// parsePolicyFile reads, closes and parses the policy file f.
+func parsePolicyFile(f *os.File, path string) (*csr.Policy, error) {
 	defer f.Close()
 	data, err := pem.ReadAll(f, MaxPolicySize)
 	if err != nil {

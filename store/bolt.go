@@ -8,7 +8,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,6 +35,11 @@ var ErrLocked = errors.New("store: locked")
 
 // ErrCorrupt is returned for a store whose records do not decode or disagree.
 var ErrCorrupt = errors.New("store: inconsistent")
+
+// ErrNotRegular is returned by Open when the store's path is a FIFO, a
+// device, a directory or a socket (or a symlink to one): it is refused at
+// once, never opened in a way that could wait.
+var ErrNotRegular = errors.New("store: not a regular file")
 
 var (
 	bucketMeta     = []byte("meta")
@@ -68,6 +73,16 @@ type Options struct {
 	NoSync bool
 }
 
+func notRegular(path string, m fs.FileMode) error {
+	what := "special file (a FIFO, device or socket)"
+	if m.IsDir() {
+		what = "directory"
+	} else if m&fs.ModeNamedPipe != 0 {
+		what = "FIFO"
+	}
+	return fmt.Errorf("%w: %s is a %s, not a ca store; point --home or CA_HOME at a home whose ca.db is a file", ErrNotRegular, path, what)
+}
+
 // Bolt is a ca.Store in one bbolt file.
 type Bolt struct {
 	db    *bolt.DB
@@ -89,10 +104,12 @@ var errEmptyFile = errors.New("empty file")
 // a file that is not a ca store (empty, not bbolt, or without the schema
 // version) is ErrCorrupt and left as it is.
 func Open(path string, opts Options) (*Bolt, error) {
-	if !opts.Create {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no CA home: %s does not exist (create one with \"ca init --cn NAME\", or point --home or CA_HOME at one)", ca.ErrNotFound, path)
-		}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opts.Create:
+		return nil, fmt.Errorf("%w: no CA home: %s does not exist (create one with \"ca init --cn NAME\", or point --home or CA_HOME at one)", ca.ErrNotFound, path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, notRegular(path, fi.Mode())
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -104,20 +121,31 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if !opts.Create {
 		// bbolt creates a missing file and writes a new database into an
 		// empty one as it opens it: refuse both before it can.
+		// Without blocking: a FIFO swapped in since the Stat above does
+		// not wait for a writer (O_NONBLOCK changes nothing for a file).
 		bopts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
+			f, err := os.OpenFile(name, flag&^os.O_CREATE|syscall.O_NONBLOCK, perm)
 			if err != nil {
 				return nil, err
 			}
-			if fi, err := f.Stat(); err != nil || fi.Size() == 0 {
+			fi, err := f.Stat()
+			switch {
+			case err == nil && !fi.Mode().IsRegular():
+				err = notRegular(name, fi.Mode())
+			case err == nil && fi.Size() == 0:
+				err = errEmptyFile
+			}
+			if err != nil {
 				f.Close()
-				return nil, cmp.Or(err, errEmptyFile)
+				return nil, err
 			}
 			return f, nil
 		}
 	}
 	db, err := bolt.Open(path, 0o600, bopts)
 	switch {
+	case errors.Is(err, ErrNotRegular):
+		return nil, err
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
 	case errors.Is(err, errEmptyFile):

@@ -56,19 +56,6 @@ func newAuditListCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// auditFilter selects audit records; zero fields select everything.
-type auditFilter struct {
-	since  time.Time
-	action string
-	serial string // FormatSerial form
-}
-
-func (f auditFilter) match(r *ca.AuditRecord) bool {
-	return (f.since.IsZero() || !r.Time.Before(f.since)) &&
-		(f.action == "" || r.Action == f.action) &&
-		(f.serial == "" || slices.Contains(r.Serials, f.serial))
-}
-
 // parseSince reads --since: RFC 3339, a date, or a duration back from now.
 func parseSince(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
@@ -85,42 +72,38 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 }
 
 func runAuditList(g *globals, o *auditListOptions) error {
-	var f auditFilter
+	f, err := o.filter(g.now())
+	if err != nil {
+		return err
+	}
+	records, err := g.h().AuditRecords(f)
+	if err != nil {
+		return err
+	}
+	return g.render(auditRecords(records))
+}
+
+// filter checks the flags and makes the library's filter of them.
+func (o *auditListOptions) filter(now time.Time) (ca.AuditFilter, error) {
+	var f ca.AuditFilter
 	var err error
 	if o.since != "" {
-		if f.since, err = parseSince(o.since, g.now()); err != nil {
-			return err
+		if f.Since, err = parseSince(o.since, now); err != nil {
+			return f, err
 		}
 	}
-	switch o.action {
-	case "", "add-issuer", "renew-issuer", "issue", "revoke", "crl":
-		f.action = o.action
-	default:
-		return usageError{fmt.Errorf("--action %q: use add-issuer, renew-issuer, issue, revoke or crl", o.action)}
+	if o.action != "" && !slices.Contains(ca.AuditActions, o.action) {
+		return f, usageError{fmt.Errorf("--action %q: use add-issuer, renew-issuer, issue, revoke or crl", o.action)}
 	}
+	f.Action = o.action
 	if o.serial != "" {
 		s, err := ca.ParseSerial(o.serial)
 		if err != nil {
-			return err
+			return f, err
 		}
-		f.serial = ca.FormatSerial(s)
+		f.Serial = ca.FormatSerial(s)
 	}
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return err
-	}
-	records := auditRecords{}
-	err = st.AuditRecords(func(r *ca.AuditRecord) error {
-		if f.match(r) {
-			records = append(records, *r)
-		}
-		return nil
-	})
-	st.Close()
-	if err != nil {
-		return err
-	}
-	return g.render(records)
+	return f, nil
 }
 
 type auditRecords []ca.AuditRecord
@@ -163,15 +146,9 @@ that hash must still be in the chain. Exit 6 when any of this fails.`,
 	return cmd
 }
 
-type auditVerifyResult struct {
-	OK       bool     `json:"ok"`
-	Records  int      `json:"records"`
-	Head     string   `json:"head"`
-	Anchor   string   `json:"anchor,omitempty"`
-	Problems []string `json:"problems"`
-}
+type auditVerifyView struct{ *ca.AuditVerification }
 
-func (r auditVerifyResult) text(w io.Writer) {
+func (r auditVerifyView) text(w io.Writer) {
 	if r.OK {
 		fmt.Fprintf(w, "audit chain OK: %d records, head %s\n", r.Records, r.Head)
 	}
@@ -182,20 +159,14 @@ func runAuditVerify(g *globals, o *auditVerifyOptions) error {
 	if b, err := hex.DecodeString(anchor); o.anchor != "" && (err != nil || len(b) != 32) {
 		return usageError{fmt.Errorf("--anchor %q is not a head hash (64 hex digits, as \"ca audit head\" prints it)", o.anchor)}
 	}
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
+	v, err := g.h().VerifyAudit(anchor)
+	if v == nil {
 		return err
 	}
-	sum, verr := st.VerifyAudit(anchor)
-	st.Close()
-	r := auditVerifyResult{OK: verr == nil, Records: sum.Records, Head: sum.Head, Anchor: anchor, Problems: sum.Problems}
-	if r.Problems == nil {
-		r.Problems = []string{}
+	if rerr := g.render(auditVerifyView{v}); rerr != nil {
+		return rerr
 	}
-	if err := g.render(r); err != nil {
-		return err
-	}
-	return verr
+	return err
 }
 
 func newAuditHeadCmd(g *globals) *cobra.Command {
@@ -211,25 +182,14 @@ is already broken.`,
 	}
 }
 
-type auditHeadResult struct {
-	Records int    `json:"records"`
-	Head    string `json:"head"`
-}
+type auditHeadView struct{ *ca.AuditHead }
 
-func (r auditHeadResult) text(w io.Writer) { fmt.Fprintln(w, r.Head) }
+func (r auditHeadView) text(w io.Writer) { fmt.Fprintln(w, r.Head) }
 
 func runAuditHead(g *globals) error {
-	st, err := g.h().OpenStoreRead()
+	head, err := g.h().AuditHead()
 	if err != nil {
 		return err
 	}
-	sum, err := st.VerifyAudit("")
-	st.Close()
-	if err != nil {
-		return err
-	}
-	if sum.Records == 0 {
-		return fmt.Errorf("%w: the audit log is empty", ca.ErrNotFound)
-	}
-	return g.render(auditHeadResult{Records: sum.Records, Head: sum.Head})
+	return g.render(auditHeadView{head})
 }

@@ -38,8 +38,13 @@ func (in *csrInput) label() string {
 // one CERTIFICATE REQUEST block or DER without trailing data, a signature
 // that verifies and is not SHA-1.
 func (g *globals) readCSR(arg string) *csrInput {
+	return readCSRWith(arg, g.readInput)
+}
+
+// readCSRWith is readCSR with its reader.
+func readCSRWith(arg string, read func(string) ([]byte, error)) *csrInput {
 	in := &csrInput{arg: arg}
-	data, err := g.readInput(arg)
+	data, err := read(arg)
 	if err != nil {
 		in.err = err
 		return in
@@ -68,6 +73,28 @@ func (g *globals) readInput(arg string) ([]byte, error) {
 	}
 	defer f.Close()
 	return pem.ReadAll(f, pem.MaxSize)
+}
+
+// readRegularCSR reads a CSR file that was a regular file when the
+// command started (a lazy input): one swapped for a FIFO since is refused
+// rather than waited on, the store being held.
+func readRegularCSR(path string) ([]byte, error) {
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read CSR: %w", err)
+	}
+	defer f.Close()
+	return pem.ReadAll(f, pem.MaxSize)
+}
+
+// isRegularFile reports whether path is a regular file (a symlink to one
+// too).
+func isRegularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // failureLines words err for stderr, one line per broken rule of a refusal,

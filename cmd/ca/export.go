@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
-	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -79,22 +76,15 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err != nil {
 		return err
 	}
-	key, err := g.readOwnKey(o.keyFile)
+	key, err := g.secrets().OpenKey(o.keyFile)
 	if err != nil {
 		return err
 	}
-	if !pem.SamePublicKey(key.Public(), cert.PublicKey) {
-		return fmt.Errorf("%w: %s is not the key of certificate %s (%s); give the key its CSR or ca issue wrote",
-			ca.ErrRefused, o.keyFile, ca.FormatSerial(cert.SerialNumber), cert.Subject)
-	}
-	password, err := g.exportPassword()
+	pfx, err := ca.PKCS12{Cert: cert, Chain: chain, Key: key, KeyName: o.keyFile}.Encode(func() ([]byte, error) {
+		return g.secrets().New("password for the PKCS#12 file: ", "passwords", "")
+	})
 	if err != nil {
 		return err
-	}
-	pfx, err := gopkcs12.Modern2023.Encode(key, cert, chain, string(password)) // the library takes a string
-	clear(password)
-	if err != nil {
-		return fmt.Errorf("encode PKCS#12: %w", err)
 	}
 	if o.out == "-" {
 		_, err := g.stdout.Write(pfx)
@@ -103,10 +93,8 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 	if err := pem.WriteFiles(pem.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
 		return err
 	}
-	return g.render(exportResult{
-		File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		Chain: len(chain), Encryption: "PBES2 PBKDF2-SHA256 AES-256-CBC, MAC SHA-256",
-	})
+	return g.render(exportResult{File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
+		Chain: len(chain), Encryption: ca.PKCS12Encryption})
 }
 
 type exportResult struct {
@@ -125,108 +113,28 @@ func (r exportResult) text(w io.Writer) {
 // exportSubject returns the certificate named by a SERIAL argument or by
 // certFile and, when withChain, its intermediates from the home (not the root).
 func (g *globals) exportSubject(ctx context.Context, args []string, certFile string, withChain bool) (*x509.Certificate, []*x509.Certificate, error) {
-	if certFile != "" {
-		cert, err := readCertFile(g, certFile)
-		if err != nil || !withChain {
-			return cert, nil, err
-		}
-		set, err := g.h().Hierarchy(ctx)
+	if certFile == "" {
+		serial, err := ca.ParseSerial(args[0])
 		if err != nil {
 			return nil, nil, err
 		}
-		if r := set.SignerOf(cert); r != nil {
-			return cert, set.Intermediates(r.Name), nil
-		}
-		return nil, nil, fmt.Errorf("%w: no issuer of this home signed %s; export it without --chain", ca.ErrNotFound, certFile)
+		return g.h().CertificateChain(ctx, serial, withChain)
 	}
-	serial, err := ca.ParseSerial(args[0])
-	if err != nil {
-		return nil, nil, err
+	cert, err := readCertFile(g, certFile)
+	if err != nil || !withChain {
+		return cert, nil, err
 	}
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
-	rec, err := st.Certificate(ctx, serial)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(rec.DER)
-	if err != nil {
-		return nil, nil, fmt.Errorf("stored certificate %s: %w", args[0], err)
-	}
-	if !withChain || rec.Issuer == "" {
-		return cert, nil, nil
-	}
-	set, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	if ir, err := set.Get(rec.Issuer); err == nil && ir.Serial != nil && ir.Serial.Cmp(serial) == 0 {
-		// The serial is an issuer's own certificate: its intermediates are its parents.
-		return cert, set.Intermediates(ir.Parent), nil
-	}
-	return cert, set.Intermediates(rec.Issuer), nil
+	chain, err := g.h().IntermediatesOf(ctx, cert, certFile)
+	return cert, chain, err
 }
 
-// readCertFile reads one certificate, PEM or DER.
+// readCertFile reads one certificate, PEM or DER ("-" is stdin).
 func readCertFile(g *globals, path string) (*x509.Certificate, error) {
 	data, err := readInput(g, path, pem.MaxSize)
 	if err != nil {
 		return nil, err
 	}
-	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", pem.ErrMalformed, path, err)
-	}
-	return cert, nil
-}
-
-// readOwnKey reads a certificate holder's key (not an issuer's), for export
-// pkcs12, serve --key and probe --key: an encrypted one is opened with
-// --key-passphrase-file, $CA_KEY_PASSPHRASE_FILE or a prompt on a terminal,
-// never with the CA's passphrase.
-func (g *globals) readOwnKey(path string) (crypto.Signer, error) {
-	data, err := pem.ReadKeyFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var pass []byte
-	if pem.IsEncryptedKey(data) {
-		p, ok, err := g.keyPassphrase()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if p, err = g.prompt(fmt.Sprintf("passphrase for %s: ", filepath.Base(path))); err != nil {
-				return nil, usageError{fmt.Errorf("%s is encrypted: give its passphrase with --key-passphrase-file FILE or CA_KEY_PASSPHRASE_FILE", path)}
-			}
-		}
-		pass = p
-	}
-	key, err := pem.ParsePrivateKey(data, pass)
-	clear(pass) // the KDF is done
-	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return key, nil
-}
-
-// exportPassword returns the password of a new PKCS#12 file: the passphrase
-// sources, or a prompt asked twice on a terminal.
-func (g *globals) exportPassword() ([]byte, error) {
-	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
-		return p, err
-	}
-	return g.promptNew("password for the PKCS#12 file: ", "passwords", "")
+	return ca.ParseCertificateFile(path, data)
 }
 
 type exportChainOptions struct {
@@ -253,10 +161,8 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 }
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
-	if o.out != "-" {
-		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
-			return err
-		}
+	if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
+		return err
 	}
 	cert, chain, err := g.exportSubject(ctx, args, "", true)
 	if err != nil {

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -58,123 +54,50 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 }
 
 func runList(ctx context.Context, g *globals, o *listOptions) error {
-	if !slices.Contains(listStatuses, o.status) {
-		return usageError{fmt.Errorf("--status %q: use valid, revoked, expired or all", o.status)}
-	}
-	now := g.now()
-	q := ca.Query{Issuer: o.issuer, Subject: o.subject}
-	if o.expiring != "" {
-		d, err := parseDuration("expiring-within", o.expiring)
-		if err != nil {
-			return err
-		}
-		q.NotAfterBefore = now.Add(d)
-	}
-	keep := func(r *ca.CertRecord) bool {
-		s := r.Status(now)
-		// --expiring-within is the renewal list: valid now (not revoked, not expired).
-		return (o.status == "all" || s == o.status) && (o.expiring == "" || s == ca.StatusValid)
-	}
-	spool, err := os.CreateTemp("", "ca-list-*")
+	q, err := o.query(g.now())
 	if err != nil {
-		return fmt.Errorf("list: temporary file: %w", err)
+		return err
 	}
-	defer spool.Close()
-	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
+	if g.json() {
+		// Spooled: the store is closed before anything is written.
+		return spoolJSON(g.stdout, "list", func(add func(any) error) error {
+			lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error { return add(e) })
+			g.warnLost(lost)
+			return err
+		})
+	}
 	var rows [][]string
-	if err := g.scanList(ctx, q, keep, spool, &rows, now); err != nil {
-		return err
-	}
-	if !g.json() {
-		return table(g.stdout, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}, rows)
-	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("list: %w", err)
-	}
-	_, err = io.Copy(g.stdout, spool)
-	return err
-}
-
-// scanList reads the selected records with the store open (read-only) and
-// closes it before returning: JSON elements go to spool as they come, one
-// at a time, so memory stays flat however many certificates there are; the
-// text table keeps only its short rows.
-func (g *globals) scanList(ctx context.Context, q ca.Query, keep func(*ca.CertRecord) bool, spool io.Writer, rows *[][]string, now time.Time) error {
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if q.Issuer != "" {
-		if _, err := st.Issuer(ctx, q.Issuer); err != nil {
-			return err
-		}
-	}
-	w := bufio.NewWriter(spool)
-	sep := "[\n"
-	lost, err := ca.Certificates(ctx, st, q, func(r *ca.CertRecord) error {
-		if !keep(r) {
-			return nil
-		}
-		row := newListRow(r, now)
-		if !g.json() {
-			*rows = append(*rows, []string{row.Serial, row.Subject, row.Issuer, row.Profile, row.NotAfter.Format(time.RFC3339), row.Status})
-			return nil
-		}
-		b, err := json.MarshalIndent(row, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		w.WriteString(sep + "  ")
-		sep = ",\n"
-		_, err = w.Write(b)
-		return err
+	lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
+		rows = append(rows, []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
+		return nil
 	})
 	if err != nil {
 		return err
 	}
+	g.warnLost(lost)
+	return table(g.stdout, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}, rows)
+}
+
+// warnLost warns of each certificate revoked on its issuer's last CRL whose
+// revocation the store lost.
+func (g *globals) warnLost(lost []ca.CRLRevocation) {
 	for _, m := range lost {
 		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
 	}
-	if sep == "[\n" {
-		w.WriteString("[]\n")
-	} else {
-		w.WriteString("\n]\n")
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("list: temporary file: %w", err)
-	}
-	return st.Close()
 }
 
-// listRow is one certificate of ca list, for the table and JSON.
-type listRow struct {
-	Serial    string     `json:"serial"`
-	Issuer    string     `json:"issuer"`
-	Subject   string     `json:"subject"`
-	SANs      []string   `json:"sans"`
-	NotBefore time.Time  `json:"notBefore"`
-	NotAfter  time.Time  `json:"notAfter"`
-	Status    string     `json:"status"`
-	RevokedAt *time.Time `json:"revokedAt"`
-	Reason    *string    `json:"reason"`
-	Profile   string     `json:"profile"`
-	RenewalOf *string    `json:"renewalOf"` // the serial this one renews, or null
-	RenewedBy *string    `json:"renewedBy"` // the serial that renewed this one, or null
-}
-
-func newListRow(r *ca.CertRecord, now time.Time) *listRow {
-	row := &listRow{
-		Serial: ca.FormatSerial(r.Serial), Issuer: r.Issuer, Subject: r.Subject, SANs: r.SANs,
-		NotBefore: r.NotBefore.UTC(), NotAfter: r.NotAfter.UTC(), Status: r.Status(now), Profile: r.Profile,
+// query checks the flags and makes the library's query of them.
+func (o *listOptions) query(now time.Time) (ca.ListQuery, error) {
+	if !slices.Contains(listStatuses, o.status) {
+		return ca.ListQuery{}, usageError{fmt.Errorf("--status %q: use valid, revoked, expired or all", o.status)}
 	}
-	if row.SANs == nil {
-		row.SANs = []string{}
+	q := ca.ListQuery{Query: ca.Query{Issuer: o.issuer, Subject: o.subject}, Status: o.status, Now: now}
+	if o.expiring != "" {
+		d, err := parseDuration("expiring-within", o.expiring)
+		if err != nil {
+			return q, err
+		}
+		q.NotAfterBefore, q.ValidOnly = now.Add(d), true
 	}
-	row.RenewalOf, row.RenewedBy = serialOrNil(r.RenewalOf), serialOrNil(r.RenewedBy)
-	if rv := r.Revocation; rv != nil {
-		t, reason := rv.RevokedAt.UTC(), rv.Reason.String()
-		row.RevokedAt, row.Reason = &t, &reason
-	}
-	return row
+	return q, nil
 }

@@ -13,7 +13,9 @@ import (
 
 func main() {
 	hardenProcess()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal, or a supervisor's "stop") stops a command
+	// as SIGINT and SIGTERM do: serve removes its ready file and exits 0.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	// The first signal cancels ctx, which every command heeds between its
 	// steps; a second one, for a process stuck in a read (a FIFO that never

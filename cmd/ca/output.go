@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -36,6 +36,48 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
+}
+
+// spoolJSON writes the JSON array of the values fill adds, as they come,
+// to an unlinked temporary file, then copies it to w: fill may hold the
+// store open and memory stays flat however many values there are; nothing
+// reaches w (a slow pager) until fill has returned. what names the command
+// in messages.
+func spoolJSON(w io.Writer, what string, fill func(add func(any) error) error) error {
+	spool, err := os.CreateTemp("", "ca-"+what+"-*")
+	if err != nil {
+		return fmt.Errorf("%s: temporary file: %w", what, err)
+	}
+	defer spool.Close()
+	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
+	b := bufio.NewWriter(spool)
+	sep := "[\n"
+	err = fill(func(v any) error {
+		data, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		b.WriteString(sep + "  ")
+		sep = ",\n"
+		_, err = b.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if sep == "[\n" {
+		b.WriteString("[]\n")
+	} else {
+		b.WriteString("\n]\n")
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("%s: temporary file: %w", what, err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	_, err = io.Copy(w, spool)
+	return err
 }
 
 // maxCell is the widest cell of a table, in runes: a table pads every row
@@ -74,84 +116,18 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 var noArgs = usageArgs(cobra.NoArgs)
 
 // checkOut refuses, before any work, a file flag (--out) whose file could
-// not be written or must not be replaced: a directory, symlink or device
-// (exit 2); an existing file that is not a kind artefact (a key, a store,
-// a request), that lies in the home's issuers/ directory or is its store
-// (exit 5); a file in a missing directory (exit 4). "-" is stdout. Every
-// command with --out or --out-dir checks its files here (SPEC.md, "Files
-// the user names").
+// not be written or must not be replaced (home.CheckOut); "-" is stdout.
 func (g *globals) checkOut(flag, out string, kind pem.Kind) error {
 	if out == "-" {
 		return nil
 	}
-	if err := g.checkFiles(flag, pem.File{Path: out, Kind: kind}); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: directory %s of %s %s does not exist; create it first", ca.ErrNotFound, filepath.Dir(out), flag, out)
-	}
-	return nil
+	return g.h().CheckOut(flag, out, kind)
 }
 
-// checkFiles checks the files a command is about to write, named by flag:
-// the home's own files (checkNotHomeFile), then pem.CheckFile (a key is
-// never replaced; a file with a Kind only by one of its kind).
+// checkFiles checks the files a command is about to write, named by flag
+// (home.CheckFiles).
 func (g *globals) checkFiles(flag string, files ...pem.File) error {
-	for _, f := range files {
-		if err := g.checkNotHomeFile(flag, f.Path); err != nil {
-			return err
-		}
-		if err := pem.CheckFile(f); errors.Is(err, pem.ErrNotRegular) {
-			return usageError{err}
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkNotHomeFile refuses (exit 5) an existing out that is the home's store
-// or a file in its issuers/ directory, under any name: a hard link, a path
-// through a symlinked directory. A file that does not exist yet is no
-// replacement and passes.
-func (g *globals) checkNotHomeFile(flag, out string) error {
-	fi, err := os.Stat(out)
-	if err != nil {
-		return nil // missing (fine) or unreadable: CheckReplace says which
-	}
-	refuse := func(what string) error {
-		return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, out, what)
-	}
-	if db, err := os.Stat(filepath.Join(g.home, "ca.db")); err == nil && os.SameFile(fi, db) {
-		return refuse("the home's store")
-	}
-	issuers := filepath.Join(g.home, "issuers")
-	if dir, ok := realPath(filepath.Dir(out)); ok {
-		if top, ok := realPath(issuers); ok {
-			if rel, err := filepath.Rel(top, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return refuse("in the home's issuers/ directory")
-			}
-		}
-	}
-	dirs, _ := os.ReadDir(issuers)
-	for _, d := range dirs {
-		files, _ := os.ReadDir(filepath.Join(issuers, d.Name()))
-		for _, f := range files {
-			if other, err := os.Stat(filepath.Join(issuers, d.Name(), f.Name())); err == nil && os.SameFile(fi, other) {
-				return refuse("a link to the home's " + filepath.Join("issuers", d.Name(), f.Name()))
-			}
-		}
-	}
-	return nil
-}
-
-// realPath is path made absolute with every symlink resolved.
-func realPath(path string) (string, bool) {
-	p, err := filepath.EvalSymlinks(path)
-	if err == nil {
-		p, err = filepath.Abs(p)
-	}
-	return p, err == nil
+	return g.h().CheckFiles(flag, files...)
 }
 
 // printable returns s as it is, or quoted (strconv.Quote) when it holds a

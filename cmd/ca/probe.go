@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
@@ -31,6 +30,7 @@ type probeOptions struct {
 	resume     bool
 	expect     string
 	timeout    string
+	scan       bool
 }
 
 func newProbeCmd(g *globals) *cobra.Command {
@@ -53,10 +53,18 @@ certificate (an encrypted key opens with --key-passphrase-file, else the
 The outcome is ok (handshake done, chain good, not revoked), revoked (the
 server's certificate is), refused (the server refused our client certificate,
 or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
---expect OUTCOME, 0 when the outcome is that one, 6 otherwise.`,
+--expect OUTCOME, 0 when the outcome is that one, 6 otherwise.
+
+--scan lists what the server accepts instead: each TLS version (1.0 to 1.3),
+each cipher suite crypto/tls can offer up to TLS 1.2 (one handshake per suite
+and version; of TLS 1.3's suites only the one the server picks, since Go
+cannot offer them one by one), each key exchange group, the certificate's key
+and signature algorithm and the TLS 1.2 handshake signature. It does not
+verify the chain. Exit 0 when the server accepted a handshake, 6 otherwise.`,
 		Example: `  ca probe https://127.0.0.1:8443/ --resume
   ca probe 127.0.0.1:8443 --cert app.chain.pem --key app.key --expect ok
-  ca probe db.internal:5433 --ca root.pem --crl http://ca.internal/crl --expect revoked -o json`,
+  ca probe db.internal:5433 --ca root.pem --crl http://ca.internal/crl --expect revoked -o json
+  ca probe --scan 127.0.0.1:8443 -o json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runProbe(cmd.Context(), g, o, args[0]) },
 	}
@@ -71,7 +79,8 @@ or our lack of one) or failed. Exit 0 when the outcome is ok, 6 otherwise; with
 	f.StringVar(&o.crl, "crl", "", "check revocation against this CRL: a file (PEM or DER) or an http(s) URL")
 	f.BoolVar(&o.resume, "resume", false, "make a second handshake that resumes the first session")
 	f.StringVar(&o.expect, "expect", "", "exit 0 only for this outcome: ok, revoked or refused")
-	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long"+durationUnits)
+	f.StringVar(&o.timeout, "timeout", "10s", "give up after this long (with --scan: each handshake)"+durationUnits)
+	f.BoolVar(&o.scan, "scan", false, "list what the server accepts: TLS versions, cipher suites, groups (one handshake each)")
 	return cmd
 }
 
@@ -117,6 +126,9 @@ func (o *probeOptions) check() (tlsendpoint.ProbeConfig, error) {
 }
 
 func runProbe(ctx context.Context, g *globals, o *probeOptions, addr string) error {
+	if o.scan {
+		return runProbeScan(ctx, g, o, addr)
+	}
 	cfg, err := o.check()
 	if err != nil {
 		return err
@@ -132,17 +144,17 @@ func runProbe(ctx context.Context, g *globals, o *probeOptions, addr string) err
 		}
 		cfg.Certificates = []tls.Certificate{kp}
 	}
-	rc, err := g.newRevocationCheck(o.crl)
+	rc, err := g.probeRevocation(o.crl)
 	if err != nil {
 		return err
 	}
-	rc.roots = cfg.RootCAs
-	cfg.CheckRevocation = rc.check
+	rc.Roots = cfg.RootCAs
+	cfg.CheckRevocation = rc.Check
 	res, err := tlsendpoint.Probe(ctx, cfg)
 	if err != nil {
 		return usageError{err}
 	}
-	if err := g.render(probeReport{Result: res, source: rc.source, resume: o.resume}); err != nil {
+	if err := g.render(probeReport{Result: res, source: rc.Source, resume: o.resume}); err != nil {
 		return err
 	}
 	return probeExit(res, tlsendpoint.Outcome(o.expect))
@@ -168,57 +180,31 @@ func probeExit(res *tlsendpoint.Result, expect tlsendpoint.Outcome) error {
 	return &exitError{code: exitVerify, msg: fmt.Sprintf("expected %s, got %s%s", expect, got, detail)}
 }
 
-// probeRoots returns the roots to verify the server with: --ca, --issuer,
-// the home's roots, or nil (the system's) when there is no home.
+// probeRoots returns the roots to verify the server with: --ca, else
+// the home's (home.ProbeRoots).
 func (g *globals) probeRoots(ctx context.Context, o *probeOptions) (*x509.CertPool, error) {
-	if o.caFile != "" {
-		certs, err := readCertChainFile(o.caFile)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-		return pool, nil
+	if o.caFile == "" {
+		return g.h().ProbeRoots(ctx, o.issuer)
 	}
-	if o.issuer == "" && !fileExists(g.h().StorePath()) {
-		return nil, nil
-	}
-	set, err := g.h().Hierarchy(ctx)
+	certs, err := readCertChainFile(o.caFile)
 	if err != nil {
 		return nil, err
 	}
-	if o.issuer == "" {
-		roots, _ := set.Pools()
-		return roots, nil
-	}
-	if _, err := set.Get(o.issuer); err != nil {
-		return nil, err
-	}
 	pool := x509.NewCertPool()
-	pool.AddCert(set.Certificate(o.issuer))
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
 	return pool, nil
 }
 
-// revocationCheck is probe's CheckRevocation, by SPEC.md's order: the
-// home's store, --crl, the certificate's CRL distribution point. source
-// says which answered.
-type revocationCheck struct {
-	g       *globals
-	home    bool
-	crlDER  []byte // --crl FILE
-	crlURL  string // --crl URL
-	crlName string
-	roots   *x509.CertPool // for a CRL fetched over HTTPS: the probe's roots (nil: the system's)
-	source  string
-}
-
-func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
-	rc := &revocationCheck{g: g, home: fileExists(g.h().StorePath()), crlName: crl, source: "none"}
+// probeRevocation is the home's revocation check with --crl: a URL, or a
+// file read here.
+func (g *globals) probeRevocation(crl string) (*home.ProbeRevocation, error) {
+	rc := g.h().NewProbeRevocation()
+	rc.CRLName = crl
 	switch {
 	case strings.HasPrefix(crl, "http://"), strings.HasPrefix(crl, "https://"):
-		rc.crlURL = crl
+		rc.CRLURL = crl
 	case crl != "":
 		f, err := os.Open(crl)
 		if err != nil {
@@ -229,86 +215,11 @@ func (g *globals) newRevocationCheck(crl string) (*revocationCheck, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--crl %s: %w", crl, err)
 		}
-		if rc.crlDER, _, err = pem.Decode(data, pem.MaxCRLSize, pem.TypeCRL); err != nil {
+		if rc.CRL, _, err = pem.Decode(data, pem.MaxCRLSize, pem.TypeCRL); err != nil {
 			return nil, fmt.Errorf("--crl %s: %w", crl, err)
 		}
 	}
 	return rc, nil
-}
-
-func (rc *revocationCheck) check(ctx context.Context, leaf, issuer *x509.Certificate) (tlsendpoint.Revocation, error) {
-	if rc.home {
-		rev, known, err := rc.fromStore(ctx, leaf)
-		if known || err != nil {
-			return rev, err
-		}
-	}
-	der, url := rc.crlDER, rc.crlURL
-	if der == nil && url == "" {
-		for _, u := range leaf.CRLDistributionPoints {
-			if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-				url = u
-				break
-			}
-		}
-	}
-	if der == nil && url == "" {
-		return tlsendpoint.RevocationUnchecked, nil
-	}
-	rc.source = "CRL " + rc.crlName
-	if url != "" {
-		rc.source = "CRL " + url
-		var err error
-		if der, err = tlsendpoint.FetchCRL(ctx, url, rc.roots); err != nil {
-			return tlsendpoint.RevocationUnchecked, err
-		}
-	}
-	if issuer == nil {
-		return tlsendpoint.RevocationUnchecked, errors.New("the server sent no issuer to check the CRL with")
-	}
-	return tlsendpoint.CheckCRL(der, leaf, issuer, rc.g.now())
-}
-
-// fromStore looks leaf up in the home's store; known is false when the
-// store did not record this very certificate. The leaf is revoked also when
-// its issuer, or any issuer above it, is revoked in the store.
-func (rc *revocationCheck) fromStore(ctx context.Context, leaf *x509.Certificate) (rev tlsendpoint.Revocation, known bool, err error) {
-	st, err := rc.g.h().OpenStoreRead()
-	if err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	defer st.Close()
-	lookup := func(c *x509.Certificate) (*ca.CertRecord, error) {
-		rec, err := st.Certificate(ctx, c.SerialNumber)
-		switch {
-		case errors.Is(err, ca.ErrNotFound) || (err == nil && !bytes.Equal(rec.DER, c.Raw)):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		}
-		return rec, nil
-	}
-	rec, err := lookup(leaf)
-	if rec == nil || err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	rc.source = "store " + rc.g.h().StorePath()
-	if rec.Revocation != nil {
-		return tlsendpoint.RevocationRevoked, true, nil
-	}
-	set, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
-		return tlsendpoint.RevocationUnchecked, false, err
-	}
-	for _, c := range set.Chain(rec.Issuer) {
-		if c == nil {
-			continue
-		}
-		if irec, err := lookup(c); err != nil || (irec != nil && irec.Revocation != nil) {
-			return tlsendpoint.RevocationRevoked, true, err
-		}
-	}
-	return tlsendpoint.RevocationGood, true, nil
 }
 
 // probeReport is what probe prints: the library's Result (its JSON as is)

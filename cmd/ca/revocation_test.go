@@ -294,7 +294,7 @@ func init() {
 					ts.Fatalf("row %s has no field %q", r["serial"], f)
 				}
 			}
-			var typed listRow
+			var typed ca.ListEntry
 			b, _ := json.Marshal(r)
 			ts.Check(json.Unmarshal(b, &typed))
 			if _, err := ca.ParseSerial(typed.Serial); err != nil || typed.Serial != strings.ToLower(typed.Serial) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -84,22 +83,10 @@ func runRevoke(ctx context.Context, g *globals, o *revokeOptions, args []string)
 	if err != nil {
 		return err
 	}
-	st, err := g.h().OpenStore()
+	revs, err := g.h().Revoke(ctx, serials, files, reason, invalidity)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	for _, c := range files {
-		if err := checkRecordedCert(ctx, st, c); err != nil {
-			return err
-		}
-		serials = append(serials, c.SerialNumber)
-	}
-	revs, err := ca.Revoke(ctx, st, serials, reason, invalidity, g.now())
-	if err != nil {
-		return err
-	}
-	st.Close()
 	return g.render(newRevokeResult(revs))
 }
 
@@ -140,20 +127,6 @@ func readCertArg(stdin io.Reader, path string) (*x509.Certificate, error) {
 		return nil, usageError{fmt.Errorf("certificate %s does not parse: %w", path, err)}
 	}
 	return c, nil
-}
-
-// checkRecordedCert makes sure the home recorded exactly this certificate under
-// its serial, so that --cert never revokes a different one.
-func checkRecordedCert(ctx context.Context, st ca.Store, c *x509.Certificate) error {
-	rec, err := st.Certificate(ctx, c.SerialNumber)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(rec.DER, c.Raw) {
-		return fmt.Errorf("%w: the certificate %s is not the one this home recorded with serial %s; nothing was revoked",
-			ca.ErrNotFound, c.Subject, ca.FormatSerial(c.SerialNumber))
-	}
-	return nil
 }
 
 // revokeRow is one revoked certificate, for text and JSON.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -89,6 +89,7 @@ var commands = []struct {
 	{"store", newStoreCmd},
 	{"audit", newAuditCmd},
 	{"export", newExportCmd},
+	{"trust", newTrustCmd},
 	{"version", newVersionCmd},
 }
 
@@ -120,14 +121,24 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		}
 		return usageError{err}
 	})
-	f := root.PersistentFlags()
+	g.register(root.PersistentFlags())
+	addCommands(root, g, args)
+	suggestCommands(root)
+	return root
+}
+
+// register adds the global flags to f.
+func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
+}
 
+// addCommands gives root the command args[0] names, else every command.
+func addCommands(root *cobra.Command, g *globals, args []string) {
 	only := ""
 	if len(args) > 0 {
 		only = args[0]
@@ -145,8 +156,6 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		root.AddCommand(newGenDocsCmd(g))
 		root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
 	}
-	suggestCommands(root)
-	return root
 }
 
 // annotationGroup marks a command that only groups others.
@@ -270,49 +279,20 @@ func (g *globals) actor() ca.Actor {
 // errNoPassphrase: a passphrase is needed and there is no way to get one.
 var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
 
+// secrets are the passphrase sources of the global flags, the environment
+// and the terminal.
+func (g *globals) secrets() *passphrase.Sources {
+	return &passphrase.Sources{File: g.passphraseFile, KeyFile: g.keyPassphraseFile, Env: g.env, Prompt: g.prompt,
+		Warn: func(msg string) { fmt.Fprintf(g.stderr, "ca: warning: %s\n", msg) }}
+}
+
 // passphrase returns the issuer-key passphrase from --passphrase-file,
 // $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, or a prompt when stdin is a terminal.
-func (g *globals) passphrase(prompt string) ([]byte, error) {
-	if p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE"); ok || err != nil {
-		return p, err
-	}
-	return g.prompt(prompt)
-}
+func (g *globals) passphrase(prompt string) ([]byte, error) { return g.secrets().Issuer(prompt) }
 
 // keyPassphrase returns the passphrase for a new key from
 // --key-passphrase-file or $CA_KEY_PASSPHRASE_FILE; ok is false when neither is set.
-func (g *globals) keyPassphrase() ([]byte, bool, error) {
-	return g.passphraseFrom(g.keyPassphraseFile, "CA_KEY_PASSPHRASE_FILE", "")
-}
-
-// passphraseFrom reads a passphrase from file, else the file named by
-// $fileEnv, else $valueEnv (when not ""); ok is false when none is set. A
-// passphrase file its group or others can read gets a warning.
-func (g *globals) passphraseFrom(file, fileEnv, valueEnv string) ([]byte, bool, error) {
-	if file == "" {
-		file = g.env[fileEnv]
-	}
-	if file != "" {
-		line, exposed, err := pem.ReadPassphraseFile(file)
-		if errors.Is(err, pem.ErrPassphraseLine) {
-			return nil, false, usageError{fmt.Errorf("passphrase file %s: its first line is over %d bytes", file, pem.MaxPassphraseLine)}
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if exposed {
-			fmt.Fprintf(g.stderr, "ca: warning: passphrase file %s is readable by group or others; chmod 600 %[1]s\n", file)
-		}
-		if len(line) == 0 {
-			return nil, false, usageError{fmt.Errorf("passphrase file %s is empty", file)}
-		}
-		return line, true, nil
-	}
-	if valueEnv != "" && g.env[valueEnv] != "" {
-		return []byte(g.env[valueEnv]), true, nil
-	}
-	return nil, false, nil
-}
+func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key() }
 
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
@@ -340,10 +320,7 @@ func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
 	if noPass {
 		return nil, nil
 	}
-	p, ok, err := g.passphraseFrom(g.passphraseFile, "CA_PASSPHRASE_FILE", "CA_PASSPHRASE")
-	if !ok && err == nil {
-		p, err = g.promptNew("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
-	}
+	p, err := g.secrets().New("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
 	if err != nil {
 		return nil, err
 	}
@@ -358,29 +335,6 @@ func checkNewPassphrase(p []byte) error {
 		return usageError{fmt.Errorf("%w; choose a longer one (keys made before with a shorter one still open)", err)}
 	}
 	return nil
-}
-
-// promptNew asks for a new secret twice on the terminal; what names it
-// when the two differ (a usage error); hint, when set, follows the error of
-// the first prompt (no terminal, say).
-func (g *globals) promptNew(prompt, what, hint string) ([]byte, error) {
-	p, err := g.prompt(prompt)
-	if err != nil && hint != "" {
-		return nil, fmt.Errorf("%w, %s", err, hint)
-	}
-	if err != nil {
-		return nil, err
-	}
-	again, err := g.prompt("again: ")
-	if err != nil {
-		return nil, err
-	}
-	defer clear(again)
-	if !bytes.Equal(again, p) {
-		clear(p)
-		return nil, usageError{fmt.Errorf("the %s differ", what)}
-	}
-	return p, nil
 }
 
 // durationUnits ends the help of every flag that takes a duration: "1m" is

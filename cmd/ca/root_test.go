@@ -22,7 +22,7 @@ func TestRootCmdFor(t *testing.T) {
 	full := newRootCmd(newGlobals(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil))
 	// The commands of SPEC.md, cobra's help and completion, and gen-docs (make docs).
 	want := []string{"audit", "completion", "crl", "csr", "export", "gen-docs", "help", "init", "intermediate", "issue",
-		"list", "policy", "probe", "renew", "revoke", "serve", "show", "sign", "store", "verify", "version"}
+		"list", "policy", "probe", "renew", "revoke", "serve", "show", "sign", "store", "trust", "verify", "version"}
 	listed := newRootCmd(newGlobals(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil))
 	listed.InitDefaultHelpCmd() // as Execute does
 	names := commandNames(listed.Commands())

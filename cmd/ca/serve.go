@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,16 +19,9 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
-	"github.com/ca-toolkit/ca/store"
 )
-
-// serveLockTimeout bounds how long serve waits for the store when it
-// refreshes its revocation set or reads the CRL: a writer holding the store
-// longer only delays the refresh (the previous set stays in force).
-const serveLockTimeout = 500 * time.Millisecond
 
 type serveOptions struct {
 	issuer     string
@@ -44,6 +35,8 @@ type serveOptions struct {
 	readyFile  string
 	validity   string
 	keyType    string
+
+	flags *serveFlags // the flags checked, once options ran
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -60,13 +53,14 @@ Without --cert it issues itself a short-lived "server" certificate from the
 issuer (a fresh key in memory; SANs from --dns and --ip; recorded in the store
 like any other). It loads what it needs at start and closes the store: it
 re-reads the revocations every second, so "ca revoke" in another shell takes
-effect a second later, and every other command works while it runs.
+effect a second later, also on open connections (a revoked client's kept-alive
+connections are closed), and every other command works while it runs.
 
 Pages: / (the connection, as HTML), /handshake.json (the same as JSON),
 /ca.pem (the root), /crl (the issuer's latest CRL, DER; one is exported at
 start when there is none). It prints its URL and CA file ("-o json": one JSON
 line), writes the URL to --ready-file once it accepts connections, logs failed
-handshakes to stderr and stops with exit 0 on SIGINT or SIGTERM.`,
+handshakes to stderr and stops with exit 0 on SIGHUP, SIGINT or SIGTERM.`,
 		Example: `  ca serve --client-auth require --ready-file ready
   curl --cacert pki/issuers/root/cert.pem --cert app.chain.pem --key app.key https://127.0.0.1:8443/handshake.json
   ca serve --addr 127.0.0.1:0 --tls-min 1.3 -o json`,
@@ -137,7 +131,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	if err := checkReadyFile(o.readyFile); err != nil {
 		return err
 	}
-	sf, err := o.check()
+	so, err := o.options(g)
 	if err != nil {
 		return err
 	}
@@ -147,42 +141,71 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
 	}
 	defer ln.Close()
-	setup, err := g.prepareServe(ctx, o, sf)
+	setup, err := g.h().PrepareServe(ctx, so)
 	if err != nil {
 		return err
 	}
 	errLog := log.New(logLines{g.stderr}, "ca: serve: ", 0)
-	if setup.warning != "" {
-		errLog.Print(setup.warning)
+	if setup.Warning != "" {
+		errLog.Print(setup.Warning)
 	}
-	leaf := setup.cert.Leaf
 	srv, err := tlsendpoint.NewServer(tlsendpoint.ServerConfig{
-		Certificate: setup.cert, Roots: setup.roots, Intermediates: setup.inters,
-		ClientAuth: sf.clientAuth, MinVersion: sf.tlsMin, Revoked: g.revokedSerials,
-		CAPEM: setup.caPEM, CRL: setup.crl, ErrorLog: errLog, Now: g.now,
+		Certificate: setup.Certificate, Roots: setup.Roots, Intermediates: setup.Intermediates,
+		ClientAuth: o.flags.clientAuth, MinVersion: o.flags.tlsMin, Revoked: setup.Revoked,
+		CAPEM: setup.CAPEM, CRL: setup.CRL, ErrorLog: errLog, Now: g.now,
 	})
 	if err != nil {
 		return err
 	}
-	start := serveStart{
-		URL: serveURL(ln.Addr(), o.addr, leaf), CAFile: setup.caFile, Serial: ca.FormatSerial(leaf.SerialNumber),
-		ClientAuth: sf.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.issuer, NotAfter: leaf.NotAfter.UTC(),
-	}
-	// A --cert that does not name the host of the URL: clients that check
-	// names (curl, browsers, probe) refuse it; say how to reach it.
-	if u, err := url.Parse(start.URL); err == nil && leaf.VerifyHostname(u.Hostname()) != nil {
-		hint := "connect with a name or address it certifies"
-		if len(leaf.DNSNames) > 0 {
-			hint = fmt.Sprintf("connect with a name it certifies, e.g. curl --resolve %s:%s:%s https://%[1]s:%[2]s/", leaf.DNSNames[0], u.Port(), u.Hostname())
-		}
-		errLog.Printf("warning: the certificate does not name %s; %s", u.Hostname(), hint)
-	}
-	ready, err := start.announce(g, o.readyFile)
+	start := o.start(ln.Addr(), setup)
+	ready, err := start.announce(g, o.readyFile, errLog, setup.Certificate.Leaf)
 	defer ready.remove()
 	if err != nil {
 		return err
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// options checks the flags and reads --cert and --key.
+func (o *serveOptions) options(g *globals) (home.ServeOptions, error) {
+	sf, err := o.check()
+	if err != nil {
+		return home.ServeOptions{}, err
+	}
+	o.flags = sf
+	so := home.ServeOptions{Issuer: o.issuer, DNSNames: o.dns, IPs: sf.ips, KeyType: sf.keyType, Validity: sf.validity}
+	if o.certFile != "" {
+		own, err := g.readTLSKeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return so, err
+		}
+		so.Cert = &own
+	}
+	return so, nil
+}
+
+// start is the line serve prints when it is ready.
+func (o *serveOptions) start(addr net.Addr, setup *home.ServeSetup) serveStart {
+	leaf := setup.Certificate.Leaf
+	return serveStart{
+		URL: serveURL(addr, o.addr, leaf), CAFile: setup.CAFile, Serial: ca.FormatSerial(leaf.SerialNumber),
+		ClientAuth: o.flags.clientAuth.String(), TLSMin: o.tlsMin, Issuer: setup.Issuer, NotAfter: leaf.NotAfter.UTC(),
+	}
+}
+
+// nameWarning says how to reach a server whose certificate does not name
+// the host of its URL: clients that check names (curl, browsers, probe)
+// refuse it. "" when it does.
+func nameWarning(leaf *x509.Certificate, serveURL string) string {
+	u, err := url.Parse(serveURL)
+	if err != nil || leaf.VerifyHostname(u.Hostname()) == nil {
+		return ""
+	}
+	hint := "connect with a name or address it certifies"
+	if len(leaf.DNSNames) > 0 {
+		hint = fmt.Sprintf("connect with a name it certifies, e.g. curl --resolve %s:%s:%s https://%[1]s:%[2]s/", leaf.DNSNames[0], u.Port(), u.Hostname())
+	}
+	return fmt.Sprintf("warning: the certificate does not name %s; %s", u.Hostname(), hint)
 }
 
 // checkReadyFile refuses, before anything else, a --ready-file that exists
@@ -242,9 +265,13 @@ type serveStart struct {
 	NotAfter   time.Time `json:"notAfter"`
 }
 
-// announce writes the URL to the ready file (atomically, never over a
-// file) and prints s as one text line or, with -o json, one JSON line.
-func (s serveStart) announce(g *globals, path string) (*readyFile, error) {
+// announce warns on errLog when leaf does not name the URL's host, writes
+// the URL to the ready file (atomically, never over a file) and prints s as
+// one text line or, with -o json, one JSON line.
+func (s serveStart) announce(g *globals, path string, errLog *log.Logger, leaf *x509.Certificate) (*readyFile, error) {
+	if w := nameWarning(leaf, s.URL); w != "" {
+		errLog.Print(w)
+	}
 	var ready *readyFile
 	if path != "" {
 		data := []byte(s.URL + "\n")
@@ -287,190 +314,4 @@ func serveURL(ln net.Addr, addr string, leaf *x509.Certificate) string {
 		port = strconv.Itoa(tcp.Port)
 	}
 	return "https://" + net.JoinHostPort(host, port) + "/"
-}
-
-// serveSetup is everything serve takes from the home at start; the store
-// is closed once it is made.
-type serveSetup struct {
-	cert          tls.Certificate // leaf and intermediates, with the key
-	roots, inters *x509.CertPool
-	issuer        string // whose CRL /crl serves
-	caFile        string
-	caPEM         []byte
-	crl           func(ctx context.Context) ([]byte, error) // nil: /crl is 404
-	warning       string
-}
-
-// prepareServe reads the home, then (when it must issue the server
-// certificate or export a first CRL) opens the store for writing; the store
-// is closed again before it returns.
-func (g *globals) prepareServe(ctx context.Context, o *serveOptions, sf *serveFlags) (*serveSetup, error) {
-	var own tls.Certificate
-	if o.certFile != "" {
-		var err error
-		if own, err = g.readTLSKeyPair(o.certFile, o.keyFile); err != nil {
-			return nil, err
-		}
-	}
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return nil, err
-	}
-	set, err := ca.LoadHierarchy(ctx, st)
-	var rec *ca.IssuerRecord
-	if err == nil {
-		rec, err = serveIssuer(set, o.issuer, own.Leaf)
-	}
-	hasCRL := false
-	if err == nil {
-		_, crlErr := st.LastCRL(ctx, rec.Name)
-		hasCRL = crlErr == nil
-	}
-	st.Close()
-	if err != nil {
-		return nil, err
-	}
-	s := &serveSetup{issuer: rec.Name}
-	s.roots, s.inters = set.Pools()
-	root := set.RootOf(rec.Name)
-	if root == nil {
-		return nil, fmt.Errorf("serve: issuer %s has no root in the store; run \"ca store check\"", rec.Name)
-	}
-	s.caFile = filepath.Join(g.h().IssuerDir(root.Name), home.FileCert)
-	if err := g.h().CheckIssuerCert(root); err != nil { // the file serve tells clients to trust
-		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup", err)
-	}
-	s.caPEM = pem.Encode(pem.TypeCertificate, set.Certificate(root.Name).Raw)
-
-	if o.certFile == "" || !hasCRL {
-		if err := g.issueForServe(ctx, o, sf, s, hasCRL); err != nil {
-			return nil, err
-		}
-		hasCRL = s.warning == ""
-	}
-	if o.certFile != "" {
-		s.cert = completeChain(own, s.roots, s.inters)
-	}
-	if hasCRL {
-		s.crl = g.latestCRL(rec.Name)
-	}
-	return s, nil
-}
-
-// serveIssuer is the issuer of the served certificate: --issuer, else the
-// home's issuer that signed --cert, else the default issuer.
-func serveIssuer(set *ca.Hierarchy, name string, leaf *x509.Certificate) (*ca.IssuerRecord, error) {
-	if name == "" && leaf != nil {
-		if r := set.SignerOf(leaf); r != nil {
-			return r, nil
-		}
-	}
-	return set.Resolve(name)
-}
-
-// issueForServe opens the store for writing and, without --cert, issues
-// and records the server certificate; it exports the issuer's first CRL
-// when there is none. With --cert, an issuer key that cannot be opened is
-// no error: /crl is then 404 and s.warning says why.
-func (g *globals) issueForServe(ctx context.Context, o *serveOptions, sf *serveFlags, s *serveSetup, hasCRL bool) error {
-	li, err := g.h().LoadIssuer(ctx, s.issuer)
-	if err != nil && o.certFile != "" && !errors.Is(err, store.ErrLocked) {
-		s.warning = fmt.Sprintf("issuer %s has no exported CRL and its key could not be opened (%s); /crl answers 404 (run \"ca crl export --issuer %s\" and start serve again)", s.issuer, message(err), s.issuer)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer li.Close()
-	if o.certFile == "" {
-		if err := li.CheckNotRevoked(ctx); err != nil {
-			return err
-		}
-		if s.cert, err = issueServeCert(ctx, li, o, sf); err != nil {
-			return err
-		}
-	}
-	if !hasCRL {
-		if _, err := li.CreateCRL(ctx, ca.CRLOptions{}); err != nil {
-			return fmt.Errorf("serve: export the first CRL of issuer %s: %w", s.issuer, err)
-		}
-	}
-	return nil
-}
-
-// issueServeCert issues and records serve's own server certificate with a
-// new key that never leaves memory.
-func issueServeCert(ctx context.Context, li *home.Issuer, o *serveOptions, sf *serveFlags) (tls.Certificate, error) {
-	validity := sf.validity // past the issuer's end it is refused (exit 3), as for every certificate
-	key, err := pem.GenerateKey(sf.keyType)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	cn := ""
-	if len(o.dns) > 0 {
-		cn = o.dns[0]
-	} else {
-		cn = sf.ips[0].String()
-	}
-	subject := li.Policy.FillMatch(pkix.Name{CommonName: cn}, li.Certificate().Subject)
-	req := csr.Request{Subject: subject.ToRDNSequence(), DNSNames: o.dns, IPAddresses: sf.ips, PublicKey: key.Public()}
-	issued, err := li.SignRequest(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: validity})
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
-	}
-	out := tls.Certificate{PrivateKey: key, Leaf: issued.Cert, Certificate: [][]byte{issued.Cert.Raw}}
-	for _, c := range li.Intermediates() { // the root is not sent
-		out.Certificate = append(out.Certificate, c.Raw)
-	}
-	return out, nil
-}
-
-// completeChain adds the home's intermediates to a --cert that holds only
-// its leaf, so that clients trusting only the root can verify it.
-func completeChain(c tls.Certificate, roots, inters *x509.CertPool) tls.Certificate {
-	if len(c.Certificate) > 1 {
-		return c
-	}
-	chains, err := c.Leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	if err != nil || len(chains[0]) < 3 {
-		return c
-	}
-	for _, ic := range chains[0][1 : len(chains[0])-1] {
-		c.Certificate = append(c.Certificate, ic.Raw)
-	}
-	return c
-}
-
-// openStoreShort opens the store read-only for a refresh while serving.
-func (g *globals) openStoreShort() (*store.Bolt, error) {
-	return store.Open(g.h().StorePath(), store.Options{Timeout: min(g.lockTimeout, serveLockTimeout), ReadOnly: true})
-}
-
-// revokedSerials is serve's RevocationSource: it opens the store, reads
-// every revocation of every issuer and closes it again, so that serve holds
-// no lock between refreshes.
-func (g *globals) revokedSerials(ctx context.Context) (map[string]bool, error) {
-	st, err := g.openStoreShort()
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	return ca.RevokedSerials(ctx, st)
-}
-
-// latestCRL returns /crl's source: the issuer's latest exported CRL, read
-// from the store on each request.
-func (g *globals) latestCRL(issuer string) func(ctx context.Context) ([]byte, error) {
-	return func(ctx context.Context) ([]byte, error) {
-		st, err := g.openStoreShort()
-		if err != nil {
-			return nil, err
-		}
-		defer st.Close()
-		rec, err := st.LastCRL(ctx, issuer)
-		if err != nil {
-			return nil, err
-		}
-		return rec.DER, nil
-	}
 }

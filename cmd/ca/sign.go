@@ -85,10 +85,12 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 	// Read and parse the requests before the store is locked and the issuer
 	// key opened: a bad request costs no passphrase and no lock. Past
 	// preReadBudget bytes the rest are read by the workers, so that memory
-	// stays bounded however many large files are given.
+	// stays bounded however many large files are given. Only regular files
+	// are left to the workers: a pipe (a FIFO, <(...)) may wait for its
+	// writer, which must never happen with the store held.
 	budget := preReadBudget
 	for i, arg := range args {
-		if budget <= 0 && arg != "-" {
+		if budget <= 0 && arg != "-" && isRegularFile(arg) {
 			b.inputs[i] = &csrInput{arg: arg, lazy: true}
 			continue
 		}
@@ -251,7 +253,7 @@ func (b *signBatch) prepare(i int) func() (*ca.Issued, error) {
 	return func() (*ca.Issued, error) {
 		in := b.inputs[i]
 		if in.lazy && in.err == nil {
-			r := b.g.readCSR(in.arg)
+			r := readCSRWith(in.arg, readRegularCSR)
 			in.csr, in.req, in.err = r.csr, r.req, r.err
 		}
 		if in.err != nil {

@@ -3,10 +3,11 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	stdpem "encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -19,57 +20,44 @@ func readCertChainFile(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read certificate: %w", err)
 	}
+	return parseCertChainFile(f, path)
+}
+
+// readRegularCertChainFile is readCertChainFile for a certificate that
+// must be a regular file ("ca serve --cert"): anything else is refused at
+// once (pem.ErrNotRegularInput).
+func readRegularCertChainFile(path string) ([]*x509.Certificate, error) {
+	f, _, err := pem.OpenRegular(path)
+	if errors.Is(err, pem.ErrNotRegularInput) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read certificate: %w", err)
+	}
+	return parseCertChainFile(f, path)
+}
+
+// parseCertChainFile reads, closes and parses a certificate chain file.
+func parseCertChainFile(f *os.File, path string) ([]*x509.Certificate, error) {
 	defer f.Close()
 	data, err := pem.ReadAll(f, pem.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var ders [][]byte
-	if pem.IsPEM(data) {
-		rest := data
-		for {
-			var b *stdpem.Block
-			b, rest = stdpem.Decode(rest)
-			if b == nil {
-				break
-			}
-			if b.Type != pem.TypeCertificate {
-				return nil, fmt.Errorf("%w: %s holds a %q block; want only CERTIFICATE blocks (leaf first)", pem.ErrMalformed, path, b.Type)
-			}
-			ders = append(ders, b.Bytes)
-		}
-	} else {
-		der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		ders = append(ders, der)
-	}
-	if len(ders) == 0 {
-		return nil, fmt.Errorf("%w: %s holds no certificate", pem.ErrMalformed, path)
-	}
-	certs := make([]*x509.Certificate, 0, len(ders))
-	for i, der := range ders {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: certificate %d: %v", pem.ErrMalformed, path, i+1, err)
-		}
-		certs = append(certs, c)
-	}
-	return certs, nil
+	return ca.ParseChainFile(path, data)
 }
 
 // readTLSKeyPair reads --cert and --key of "ca serve" and "ca probe" into
 // a tls.Certificate (chain as the file has it, leaf first). An encrypted
 // key opens with --key-passphrase-file or $CA_KEY_PASSPHRASE_FILE, else
 // with the global passphrase sources (--passphrase-file, ...), like any
-// key the user holds. A key that group or others can read is refused.
+// key the user holds (passphrase.Sources.OpenKey). A key that group or others can read is refused.
 func (g *globals) readTLSKeyPair(certPath, keyPath string) (tls.Certificate, error) {
-	certs, err := readCertChainFile(certPath)
+	certs, err := readRegularCertChainFile(certPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	key, err := g.readOwnKey(keyPath)
+	key, err := g.secrets().OpenKey(keyPath)
 	if err != nil {
 		return tls.Certificate{}, err
 	}

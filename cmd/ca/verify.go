@@ -81,6 +81,12 @@ certificate, which rule); exit 2 for input that cannot be used.`,
 			return runVerify(cmd.Context(), g, o, args[0])
 		},
 	}
+	o.register(cmd)
+	return cmd
+}
+
+// register adds verify's flags to cmd.
+func (o *verifyOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer of the home that must have signed it directly")
 	f.StringVar(&o.roots, "roots", "", "verify against the root certificates in `FILE`, not the home")
@@ -93,7 +99,6 @@ certificate, which rule); exit 2 for input that cannot be used.`,
 	f.StringArrayVar(&o.crls, "crl", nil, "a CRL `FILE` (PEM or DER) to check the chain against; repeatable")
 	cmd.MarkFlagsMutuallyExclusive("dns", "ip", "email")
 	cmd.MarkFlagsMutuallyExclusive("issuer", "roots")
-	return cmd
 }
 
 // runVerifyRoots verifies against --roots, without a home.

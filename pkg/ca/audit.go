@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -44,4 +45,38 @@ func (r AuditRecord) ComputeHash() string {
 	b, _ := json.Marshal(r) // a struct of strings and numbers always marshals
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// AuditActions are the actions of audit records.
+var AuditActions = []string{"add-issuer", "renew-issuer", "issue", "revoke", "crl"}
+
+// AuditFilter selects audit records; zero fields select everything.
+type AuditFilter struct {
+	Since  time.Time // records from this time on
+	Action string    // records of this action (AuditActions)
+	Serial string    // records that touched this serial, in FormatSerial form
+}
+
+// Match reports whether f selects r.
+func (f AuditFilter) Match(r *AuditRecord) bool {
+	return (f.Since.IsZero() || !r.Time.Before(f.Since)) &&
+		(f.Action == "" || r.Action == f.Action) &&
+		(f.Serial == "" || slices.Contains(r.Serials, f.Serial))
+}
+
+// AuditVerification is what a verification of the audit chain found ("ca
+// audit verify"): OK when the chain holds (and the anchor, when one was
+// given, is in it).
+type AuditVerification struct {
+	OK       bool     `json:"ok"`
+	Records  int      `json:"records"`
+	Head     string   `json:"head"`
+	Anchor   string   `json:"anchor,omitempty"`
+	Problems []string `json:"problems"`
+}
+
+// AuditHead is the head of the audit chain ("ca audit head").
+type AuditHead struct {
+	Records int    `json:"records"`
+	Head    string `json:"head"`
 }

@@ -67,57 +67,22 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	if now.IsZero() {
 		now = time.Now()
 	}
-	issuers, err := st.Issuers(ctx)
+	set, err := LoadHierarchy(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	names := map[string]string{} // raw certificate -> issuer name
-	for _, r := range issuers {
-		c, err := x509.ParseCertificate(r.DER)
-		if err != nil {
-			return nil, fmt.Errorf("ca: issuer %s: stored certificate: %w", r.Name, err)
-		}
-		names[string(c.Raw)] = r.Name
-		if r.Parent == "" {
-			roots.AddCert(c)
-		} else {
-			inter.AddCert(c)
-		}
-	}
-	// Build the chain at a time inside the certificate's validity, so that an
-	// expired certificate of the home says "expired", a foreign one "untrusted".
-	at := now
-	if at.After(cert.NotAfter) {
-		at = cert.NotAfter
-	} else if at.Before(cert.NotBefore) {
-		at = cert.NotBefore
-	}
+	names := rawNames(set)
 	v := &Verification{}
-	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chain, err := chainAt(cert, set, now)
 	if err != nil {
 		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s (%s) does not chain to this home's root: %v", FormatSerial(cert.SerialNumber), Printable(cert.Subject.String()), err)
 		return v, nil
 	}
-	chain := chains[0]
-	for k, c := range chain {
-		link := ChainLink{Serial: FormatSerial(c.SerialNumber), Subject: c.Subject.String()}
-		if k+1 < len(chain) {
-			link.Issuer = names[string(chain[k+1].Raw)]
-		}
-		v.Chain = append(v.Chain, link)
-	}
+	v.Chain = chainLinks(chain, names)
 	// Expired or not yet valid: said after the revocation, which weighs more
 	// (a revoked certificate that has since expired is still one whose key
 	// may be compromised), as CertRecord.Status says it.
-	var outside string
-	var outsideDetail string
-	switch {
-	case now.After(cert.NotAfter):
-		outside, outsideDetail = VerifyExpired, fmt.Sprintf("certificate %s expired at %s", FormatSerial(cert.SerialNumber), cert.NotAfter.UTC().Format(time.RFC3339))
-	case now.Before(cert.NotBefore):
-		outside, outsideDetail = VerifyNotYetValid, fmt.Sprintf("certificate %s is not valid before %s", FormatSerial(cert.SerialNumber), cert.NotBefore.UTC().Format(time.RFC3339))
-	}
+	outside, outsideDetail := validityAt(cert, now)
 	// The direct issuer: the next certificate up, or the root itself.
 	if direct := names[string(chain[min(1, len(chain)-1)].Raw)]; outside == "" && opts.Issuer != "" && direct != opts.Issuer {
 		v.Status, v.Detail = VerifyUntrusted, fmt.Sprintf("certificate %s was issued by %s, not by --issuer %s", v.Chain[0].Serial, direct, opts.Issuer)
@@ -132,6 +97,58 @@ func Verify(ctx context.Context, st Store, cert *x509.Certificate, opts VerifyOp
 	}
 	v.Status = VerifyGood
 	return v, nil
+}
+
+// rawNames maps each issuer's certificate (its DER) to the issuer's name.
+func rawNames(set *Hierarchy) map[string]string {
+	names := map[string]string{}
+	for _, r := range set.Records() {
+		names[string(set.Certificate(r.Name).Raw)] = r.Name
+	}
+	return names
+}
+
+// chainAt builds cert's chain to a root of set at a time inside the
+// certificate's validity, so that an expired certificate of the home says
+// "expired", a foreign one "untrusted".
+func chainAt(cert *x509.Certificate, set *Hierarchy, now time.Time) ([]*x509.Certificate, error) {
+	at := now
+	if at.After(cert.NotAfter) {
+		at = cert.NotAfter
+	} else if at.Before(cert.NotBefore) {
+		at = cert.NotBefore
+	}
+	roots, inter := set.Pools()
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return nil, err
+	}
+	return chains[0], nil
+}
+
+// chainLinks describes chain, leaf first, with the issuers' names.
+func chainLinks(chain []*x509.Certificate, names map[string]string) []ChainLink {
+	var links []ChainLink
+	for k, c := range chain {
+		link := ChainLink{Serial: FormatSerial(c.SerialNumber), Subject: c.Subject.String()}
+		if k+1 < len(chain) {
+			link.Issuer = names[string(chain[k+1].Raw)]
+		}
+		links = append(links, link)
+	}
+	return links
+}
+
+// validityAt is VerifyExpired or VerifyNotYetValid and why when cert is
+// not valid at now; "" when it is.
+func validityAt(cert *x509.Certificate, now time.Time) (status, detail string) {
+	switch {
+	case now.After(cert.NotAfter):
+		return VerifyExpired, fmt.Sprintf("certificate %s expired at %s", FormatSerial(cert.SerialNumber), cert.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(cert.NotBefore):
+		return VerifyNotYetValid, fmt.Sprintf("certificate %s is not valid before %s", FormatSerial(cert.SerialNumber), cert.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return "", ""
 }
 
 // checkRecords looks up every certificate of the chain but the root (the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -390,7 +391,30 @@ func controlProblem(s string) string {
 	return ""
 }
 
+// judgeSANs judges the request's SANs: their number and types, then each
+// name by type (form, the policy's rule, the name constraints above).
 func (p *Policy) judgeSANs(j *judgement, r Request, env Env, cs []constrainer) {
+	if !judgeSANCount(j, r, env) {
+		return
+	}
+	for _, name := range r.DNSNames {
+		p.judgeDNSName(j, name, cs)
+	}
+	for _, ip := range r.IPAddresses {
+		p.judgeIP(j, ip, cs)
+	}
+	for _, addr := range r.EmailAddresses {
+		p.judgeEmail(j, addr, cs)
+	}
+	for _, u := range r.URIs {
+		p.judgeURI(j, u, cs)
+	}
+}
+
+// judgeSANCount checks the number of SANs against the limit and refuses
+// SAN types other than DNS, IP, email and URI; false when there are too
+// many to judge one by one.
+func judgeSANCount(j *judgement, r Request, env Env) bool {
 	limit := env.MaxSANs
 	if limit <= 0 {
 		limit = MaxSANs
@@ -405,79 +429,83 @@ func (p *Policy) judgeSANs(j *judgement, r Request, env Env, cs []constrainer) {
 	}
 	if count > limit {
 		j.fail("san", "maxSANs", strconv.Itoa(count), fmt.Sprintf("%d names, over the limit of %d; split the request", count, limit))
-		return
+		return false
 	}
 	j.pass("san", "maxSANs", strconv.Itoa(count), fmt.Sprintf("at most %d names", limit))
 	for _, o := range others {
 		j.fail("san", "sanType", o, "only DNS, IP, email and URI names are taken; remove this name from the request")
 	}
+	return true
+}
 
-	for _, name := range r.DNSNames {
-		field := "san " + sanDNS
-		if rule, reason := hostnameCheck(name, true); reason != "" {
-			j.fail(field, rule, name, "the name "+reason)
-			continue
-		}
-		j.pass(field, "hostname", name, "a valid hostname")
-		p.judgeSANPolicy(j, sanDNS, name, func(e string) bool { return dnsPatternMatch(e, name) }, nil)
-		for _, c := range cs {
-			if hasDNSConstraints(c.cert) {
-				judgeConstraint(j, field, name, c.name, dnsConstraintProblem(c.cert, c.name, name))
-			}
+func (p *Policy) judgeDNSName(j *judgement, name string, cs []constrainer) {
+	field := "san " + sanDNS
+	if rule, reason := hostnameCheck(name, true); reason != "" {
+		j.fail(field, rule, name, "the name "+reason)
+		return
+	}
+	j.pass(field, "hostname", name, "a valid hostname")
+	p.judgeSANPolicy(j, sanDNS, name, func(e string) bool { return dnsPatternMatch(e, name) }, nil)
+	for _, c := range cs {
+		if hasDNSConstraints(c.cert) {
+			judgeConstraint(j, field, name, c.name, dnsConstraintProblem(c.cert, c.name, name))
 		}
 	}
-	for _, ip := range r.IPAddresses {
-		field := "san " + sanIP
-		value := ipString(ip)
-		if len(ip) != net.IPv4len && len(ip) != net.IPv6len {
-			j.fail(field, "address", value, fmt.Sprintf("an IP address is 4 or 16 bytes, not %d", len(ip)))
-			continue
-		}
-		j.pass(field, "address", value, "a valid IP address")
-		p.judgeSANPolicy(j, sanIP, value, nil, ip)
-		for _, c := range cs {
-			if hasIPConstraints(c.cert) {
-				judgeConstraint(j, field, value, c.name, ipConstraintProblem(c.cert, c.name, ip))
-			}
+}
+
+func (p *Policy) judgeIP(j *judgement, ip net.IP, cs []constrainer) {
+	field := "san " + sanIP
+	value := ipString(ip)
+	if len(ip) != net.IPv4len && len(ip) != net.IPv6len {
+		j.fail(field, "address", value, fmt.Sprintf("an IP address is 4 or 16 bytes, not %d", len(ip)))
+		return
+	}
+	j.pass(field, "address", value, "a valid IP address")
+	p.judgeSANPolicy(j, sanIP, value, nil, ip)
+	for _, c := range cs {
+		if hasIPConstraints(c.cert) {
+			judgeConstraint(j, field, value, c.name, ipConstraintProblem(c.cert, c.name, ip))
 		}
 	}
-	for _, addr := range r.EmailAddresses {
-		field := "san " + sanEmail
-		if reason := emailProblem(addr); reason != "" {
-			j.fail(field, "addrSpec", addr, "the address "+reason)
-			continue
-		}
-		j.pass(field, "addrSpec", addr, "a valid address")
-		domain := emailDomain(addr)
-		p.judgeSANPolicy(j, sanEmail, addr, func(e string) bool { return strings.EqualFold(e, domain) }, nil)
-		for _, c := range cs {
-			if hasEmailConstraints(c.cert) {
-				judgeConstraint(j, field, addr, c.name, emailConstraintProblem(c.cert, c.name, addr))
-			}
+}
+
+func (p *Policy) judgeEmail(j *judgement, addr string, cs []constrainer) {
+	field := "san " + sanEmail
+	if reason := emailProblem(addr); reason != "" {
+		j.fail(field, "addrSpec", addr, "the address "+reason)
+		return
+	}
+	j.pass(field, "addrSpec", addr, "a valid address")
+	domain := emailDomain(addr)
+	p.judgeSANPolicy(j, sanEmail, addr, func(e string) bool { return strings.EqualFold(e, domain) }, nil)
+	for _, c := range cs {
+		if hasEmailConstraints(c.cert) {
+			judgeConstraint(j, field, addr, c.name, emailConstraintProblem(c.cert, c.name, addr))
 		}
 	}
-	for _, u := range r.URIs {
-		field := "san " + sanURI
-		value := ""
-		if u != nil {
-			value = u.String()
-		}
-		if reason := uriProblem(u); reason != "" {
-			j.fail(field, "uri", value, "the URI "+reason)
-			continue
-		}
-		j.pass(field, "uri", value, "an absolute URI")
-		ok, reason := uriHostCheck(value)
-		if !ok {
-			j.fail(field, "uriHost", value, "the URI "+reason)
-			continue
-		}
-		j.pass(field, "uriHost", value, reason)
-		p.judgeSANPolicy(j, sanURI, value, func(e string) bool { return uriPatternMatch(e, value) }, nil)
-		for _, c := range cs {
-			if hasURIConstraints(c.cert) {
-				judgeConstraint(j, field, value, c.name, uriConstraintProblem(c.cert, c.name, u))
-			}
+}
+
+func (p *Policy) judgeURI(j *judgement, u *url.URL, cs []constrainer) {
+	field := "san " + sanURI
+	value := ""
+	if u != nil {
+		value = u.String()
+	}
+	if reason := uriProblem(u); reason != "" {
+		j.fail(field, "uri", value, "the URI "+reason)
+		return
+	}
+	j.pass(field, "uri", value, "an absolute URI")
+	ok, reason := uriHostCheck(value)
+	if !ok {
+		j.fail(field, "uriHost", value, "the URI "+reason)
+		return
+	}
+	j.pass(field, "uriHost", value, reason)
+	p.judgeSANPolicy(j, sanURI, value, func(e string) bool { return uriPatternMatch(e, value) }, nil)
+	for _, c := range cs {
+		if hasURIConstraints(c.cert) {
+			judgeConstraint(j, field, value, c.name, uriConstraintProblem(c.cert, c.name, u))
 		}
 	}
 }

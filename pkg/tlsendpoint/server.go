@@ -161,6 +161,7 @@ type Server struct {
 	inters     *x509.CertPool
 	revoked    *revocationCache // nil with ClientAuthNone
 	verified   verifyCache
+	live       liveConns // connections with a client certificate, closed when it is revoked
 	caPEM      []byte
 	crl        func(ctx context.Context) ([]byte, error)
 	now        func() time.Time
@@ -251,6 +252,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 			return nil, fmt.Errorf("tlsendpoint: client auth %q needs a revocation source (ServerConfig.Revoked)", cfg.ClientAuth)
 		}
 		s.revoked = newRevocationCache(cfg.Revoked, interval, s.errorLog)
+		s.revoked.onRefresh = func(set map[string]bool) { s.live.closeRevoked(set, s.errorLog) }
 		// Go's own verification is off (it would only use what the client
 		// sent plus ClientCAs); verifyConnection does it, on resumed
 		// sessions too.
@@ -279,7 +281,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		// Session tickets (TLS 1.2 and 1.3) are on: SessionTicketsDisabled
 		// stays false and the ticket keys rotate automatically.
 	}
-	s.handler = s.newHandler()
+	s.handler = s.guard(s.newHandler())
 	return s, nil
 }
 
@@ -293,8 +295,11 @@ func (s *Server) TLSConfig() *tls.Config {
 // Serve serves HTTPS (HTTP/2 and HTTP/1.1) on ln until ctx is done, then
 // stops accepting, waits up to 5 seconds for open requests, closes what is
 // left and returns nil. It closes ln. While it runs, it refreshes the
-// revocation set in the background every RefreshInterval. It returns an
-// error only when ln fails.
+// revocation set in the background every RefreshInterval; with client
+// authentication, each refresh closes the open connections (kept-alive
+// HTTP/1.1, HTTP/2) of clients now revoked, and each request of a client
+// with a certificate is checked against the current set (403 and the
+// connection closed when revoked). It returns an error only when ln fails.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -304,6 +309,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          s.errorLog,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	s.trackConns(srv)
 
 	runCtx, stopRefresh := context.WithCancel(ctx)
 	var wg sync.WaitGroup

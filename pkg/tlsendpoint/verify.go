@@ -176,6 +176,9 @@ type revocationCache struct {
 	source   RevocationSource
 	interval time.Duration
 	errorLog *log.Logger
+	// onRefresh, when set, is called with each set a refresh reads, after
+	// it is in use (the Server closes connections of revoked clients).
+	onRefresh func(map[string]bool)
 
 	set      atomic.Pointer[revokedSet]
 	running  atomic.Bool   // a refresh is in flight
@@ -215,6 +218,9 @@ func (c *revocationCache) refresh(ctx context.Context) {
 	}
 	c.set.Store(&revokedSet{serials: m, at: start})
 	c.loadOnce.Do(func() { close(c.loaded) })
+	if c.onRefresh != nil {
+		c.onRefresh(m)
+	}
 }
 
 // run refreshes the set every interval until ctx is done.

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
+)
+
+// runProbeScan is "ca probe --scan": what the server accepts.
+func runProbeScan(ctx context.Context, g *globals, o *probeOptions, addr string) error {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"ca", o.caFile != ""}, {"issuer", o.issuer != ""}, {"cert", o.certFile != ""}, {"key", o.keyFile != ""},
+		{"tls-min", o.tlsMin != ""}, {"tls-max", o.tlsMax != ""}, {"crl", o.crl != ""}, {"resume", o.resume}, {"expect", o.expect != ""},
+	} {
+		if f.set {
+			return usageError{fmt.Errorf("--scan and --%s exclude each other: a scan tries every version and suite and verifies no chain", f.name)}
+		}
+	}
+	timeout, err := parseDuration("timeout", o.timeout)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		return usageError{fmt.Errorf("--timeout %q: give a positive duration, such as 10s", o.timeout)}
+	}
+	res, err := tlsendpoint.Scan(ctx, tlsendpoint.ScanConfig{Address: addr, ServerName: o.serverName, Timeout: timeout})
+	if err != nil {
+		return usageError{err}
+	}
+	if err := g.render(scanReport{res}); err != nil {
+		return err
+	}
+	if len(res.Versions) == 0 {
+		return &exitError{code: exitVerify, msg: fmt.Sprintf("scan %s: the server accepted no handshake (%s)", res.Address, printable(res.Error))}
+	}
+	return nil
+}
+
+// scanReport is what probe --scan prints: the library's ScanResult, as is
+// in JSON.
+type scanReport struct{ *tlsendpoint.ScanResult }
+
+func (r scanReport) text(w io.Writer) {
+	fmt.Fprintf(w, "scan %s (server name %s): %d handshakes\n", r.Address, printable(r.ServerName), r.Handshakes)
+	fmt.Fprintf(w, "  versions     %s\n", orNone(r.Versions))
+	fmt.Fprintf(w, "  groups       %s\n", orNone(r.Groups))
+	if r.PublicKey != "" {
+		fmt.Fprintf(w, "  certificate  %s key, signed with %s\n", r.PublicKey, r.CertificateSignature)
+	}
+	if r.HandshakeSignature != "" {
+		fmt.Fprintf(w, "  handshake    %s (TLS 1.2 ServerKeyExchange)\n", r.HandshakeSignature)
+	}
+	if len(r.Suites) == 0 {
+		return
+	}
+	rows := [][]string{}
+	for _, s := range r.Suites {
+		rows = append(rows, []string{s.Name, s.ID, strings.Join(s.Versions, ", "), yesNo(s.Insecure)})
+	}
+	if err := table(w, []string{"cipher suite", "id", "versions", "insecure"}, rows); err != nil {
+		fmt.Fprintln(w, errors.Unwrap(err))
+	}
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ", ")
+}

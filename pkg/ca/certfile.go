@@ -1,0 +1,73 @@
+package ca
+
+import (
+	"crypto/x509"
+	stdpem "encoding/pem"
+	"fmt"
+
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// ParseCertificateFile parses data, one certificate in PEM or DER, read
+// from the file called name (for messages). Errors wrap pem.ErrMalformed
+// or pem.ErrTooLarge.
+func ParseCertificateFile(name string, data []byte) (*x509.Certificate, error) {
+	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", pem.ErrMalformed, name, err)
+	}
+	return cert, nil
+}
+
+// ParseChainFile parses data, read from the file called name (for
+// messages): PEM with one or more CERTIFICATE blocks (the leaf first, then
+// its intermediates, as EncodeChain writes them) or one DER certificate.
+// Errors wrap pem.ErrMalformed or pem.ErrTooLarge.
+func ParseChainFile(name string, data []byte) ([]*x509.Certificate, error) {
+	ders, err := chainDERs(name, data)
+	if err != nil {
+		return nil, err
+	}
+	certs := make([]*x509.Certificate, 0, len(ders))
+	for i, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: certificate %d: %v", pem.ErrMalformed, name, i+1, err)
+		}
+		certs = append(certs, c)
+	}
+	return certs, nil
+}
+
+// chainDERs frames the certificates of a chain file.
+func chainDERs(name string, data []byte) ([][]byte, error) {
+	var ders [][]byte
+	if pem.IsPEM(data) {
+		rest := data
+		for {
+			var b *stdpem.Block
+			b, rest = stdpem.Decode(rest)
+			if b == nil {
+				break
+			}
+			if b.Type != pem.TypeCertificate {
+				return nil, fmt.Errorf("%w: %s holds a %q block; want only CERTIFICATE blocks (leaf first)", pem.ErrMalformed, name, b.Type)
+			}
+			ders = append(ders, b.Bytes)
+		}
+	} else {
+		der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		ders = append(ders, der)
+	}
+	if len(ders) == 0 {
+		return nil, fmt.Errorf("%w: %s holds no certificate", pem.ErrMalformed, name)
+	}
+	return ders, nil
+}
