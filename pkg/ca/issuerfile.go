@@ -24,7 +24,7 @@ func (r *IssuerRecord) CheckCertFile(certPEM []byte) error {
 		return fmt.Errorf("%w: issuer %s: its cert.pem is not one certificate: %v", ErrFileMismatch, r.Name, err)
 	}
 	if !bytes.Equal(der, r.DER) {
-		return fmt.Errorf("%w: issuer %s: its cert.pem is not the certificate the store records for it (replaced on disk? or, if it holds the previous certificate, an interrupted \"ca intermediate renew\": run it again)", ErrFileMismatch, r.Name)
+		return fmt.Errorf("%w: issuer %s: its cert.pem is not the certificate the store records for it (replaced on disk?)", ErrFileMismatch, r.Name)
 	}
 	return nil
 }
