@@ -34,7 +34,7 @@ func (h *Home) CertificateChain(ctx context.Context, serial *big.Int, withChain 
 	}
 	cert, err := x509.ParseCertificate(rec.DER)
 	if err != nil {
-		return nil, nil, fmt.Errorf("stored certificate %s: %w", ca.FormatSerial(serial), err)
+		return nil, nil, fmt.Errorf("%w: certificate %s: its stored DER does not parse (%v); %s", ca.ErrDamaged, ca.FormatSerial(serial), err, ca.RestoreHint)
 	}
 	if !withChain || rec.Issuer == "" {
 		return cert, nil, nil

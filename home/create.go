@@ -1,9 +1,11 @@
 package home
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,11 +25,48 @@ import (
 // NewCA is a CA to create: a root (Create) or an intermediate
 // (CreateIntermediate).
 type NewCA struct {
-	Name   string      // its name in the home
-	Config ca.CAConfig // subject, validity, path length, constraints
-	Key    crypto.Signer
-	KeyPEM []byte      // Key as written to key.pem (encrypted or not)
-	Policy *csr.Policy // nil: csr.DefaultPolicy of the subject
+	Name     string      // its name in the home
+	Template ca.Template // subject, validity, path length, constraints
+	KeyType  pem.KeyType // "" means pem.ECDSAP256
+	// KDFCost is the cost of an encrypted key's derivation (log2 of
+	// scrypt's N); 0 means pem.DefaultKDFCost.
+	KDFCost int
+	// Passphrase, when set, returns the passphrase that encrypts the new key,
+	// given the passphrase that opened the parent's key (nil for a root, or a
+	// parent whose key is not encrypted); nil means unencrypted. It is called
+	// before the store is locked.
+	Passphrase func(parent []byte) ([]byte, error)
+	Policy     *csr.Policy // nil: csr.DefaultPolicy of the subject
+}
+
+// Created is a CA made by Create or CreateIntermediate.
+type Created struct {
+	Cert      *x509.Certificate
+	Parent    string // the issuer that signed it; "" for a root
+	Encrypted bool   // its key is encrypted
+}
+
+// newKey makes the key of req and encodes it for key.pem, encrypted with
+// the passphrase req gives for parentPass, which it clears once the KDF is
+// done (it may be parentPass itself).
+func (req NewCA) newKey(parentPass []byte) (crypto.Signer, []byte, error) {
+	var pass []byte
+	if req.Passphrase != nil {
+		var err error
+		if pass, err = req.Passphrase(parentPass); err != nil {
+			return nil, nil, err
+		}
+	}
+	defer clear(pass)
+	key, err := pem.GenerateKey(cmp.Or(req.KeyType, pem.ECDSAP256))
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, cmp.Or(req.KDFCost, pem.DefaultKDFCost))
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, keyPEM, nil
 }
 
 // CheckNew refuses (ca.ErrExists) a home directory that exists and is not
@@ -66,18 +105,26 @@ func stagePrefix(dir string) string {
 	return "." + filepath.Base(filepath.Clean(dir)) + ".init-"
 }
 
-// Create makes the home of cfg with the self-signed root of req. The whole
+// Create makes the home of cfg with the self-signed root of req, its key
+// made here. The whole
 // home is built beside its place and renamed in, so a failure half-way
 // leaves no half-made home. An existing empty directory (a mount point, one
 // made by configuration management) is kept: the home is built inside it
 // and its two entries moved in, ca.db last. It returns the root.
-func Create(ctx context.Context, cfg Config, req NewCA) (*x509.Certificate, error) {
+func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	h := New(cfg)
+	if err := ca.CheckIssuerName(req.Name); err != nil {
+		return nil, err
+	}
 	existing, err := checkNew(h.Dir())
 	if err != nil {
 		return nil, err
 	}
-	cert, err := ca.CreateRoot(req.Config, req.Key, h.cfg.Now())
+	key, keyPEM, err := req.newKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.CreateRoot(req.Template, key, h.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +144,7 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*x509.Certificate, erro
 		return nil, fmt.Errorf("create home: %w", err)
 	}
 	defer os.RemoveAll(stage)
-	if err := h.stageHome(ctx, stage, cert, req); err != nil {
+	if err := h.stageHome(ctx, stage, cert, keyPEM, req); err != nil {
 		return nil, err
 	}
 	if existing {
@@ -111,13 +158,13 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*x509.Certificate, erro
 	if err != nil {
 		return nil, fmt.Errorf("create home %s: %w", h.Dir(), err)
 	}
-	return cert, nil
+	return &Created{Cert: cert, Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
 }
 
 // stageHome builds a whole home in stage: the store recording the root,
 // then the root's files, every name synced so that the home never appears
 // without ca.db or its root.
-func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certificate, req NewCA) error {
+func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certificate, keyPEM []byte, req NewCA) error {
 	if err := os.Chmod(stage, 0o700); err != nil {
 		return err
 	}
@@ -130,14 +177,14 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 		return err
 	}
 	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw},
-		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot))
+		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot.Name()))
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	files, err := issuerFiles(dir, cert, nil, req.KeyPEM, req.Policy)
+	files, err := issuerFiles(dir, cert, nil, keyPEM, req.Policy)
 	if err != nil {
 		return err
 	}
@@ -188,21 +235,70 @@ func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate
 	return files, nil
 }
 
-// CheckNewIssuer refuses (ca.ErrExists) a name whose directory exists.
+// CheckNewIssuer refuses a name that cannot be an issuer's
+// (ca.CheckIssuerName) and one whose directory exists (ca.ErrExists).
 func (h *Home) CheckNewIssuer(name string) error {
+	if err := ca.CheckIssuerName(name); err != nil {
+		return err
+	}
 	if _, err := os.Lstat(h.IssuerDir(name)); err == nil {
 		return fmt.Errorf("%w: issuer %q (%s exists); choose another --name", ca.ErrExists, name, h.IssuerDir(name))
 	}
 	return nil
 }
 
-// CreateIntermediate signs and records the intermediate req under parent
+// CreateIntermediate makes the intermediate req, signed by the issuer
+// called parent ("" is the root), and puts its directory in place. The
+// parent's key is opened (which may ask for its passphrase) and the new key
+// made before the store is locked; O, C and ST that req's subject does not
+// give are taken from the parent's, so that the default policy's "match"
+// rules hold down the chain. The parent must not be revoked.
+func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA) (*Created, error) {
+	if err := h.CheckNewIssuer(req.Name); err != nil {
+		return nil, err
+	}
+	p, err := h.OpenIssuer(ctx, cmp.Or(parent, ca.TheRoot))
+	if err != nil {
+		return nil, err
+	}
+	// The new key and its KDF, before the store is locked.
+	key, keyPEM, err := req.newKey(p.KeyPassphrase)
+	p.ForgetPassphrase()
+	if err != nil {
+		return nil, err
+	}
+	req.Template.Subject = inheritSubject(req.Template.Subject, p.Hierarchy.Certificate(p.Record.Name).Subject)
+	if err := p.Bind(); err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	issued, err := h.createIntermediate(ctx, p, req, key, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Cert: issued.Cert, Parent: p.Name(), Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
+}
+
+// inheritSubject fills O, C and ST of an intermediate's subject from its
+// parent's when they are not given.
+func inheritSubject(subject, parent pkix.Name) pkix.Name {
+	for _, f := range []struct{ dst, src *[]string }{
+		{&subject.Organization, &parent.Organization}, {&subject.Country, &parent.Country}, {&subject.Province, &parent.Province},
+	} {
+		if len(*f.dst) == 0 {
+			*f.dst = *f.src
+		}
+	}
+	return subject
+}
+
+// createIntermediate signs and records the intermediate req under parent
 // (bound to the store) and puts its directory in place: the directory is
 // staged beside its place (the key first, then, just before the commit, the
 // certificate, chain and policy), and after the commit only a rename is
 // left, which needs no disk space. The directory appears whole or not at
-// all. The parent must not be revoked.
-func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA) (*ca.Issued, error) {
+// all.
+func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA, key crypto.Signer, keyPEM []byte) (*ca.Issued, error) {
 	if err := parent.CheckNotRevoked(ctx); err != nil {
 		return nil, err
 	}
@@ -211,7 +307,7 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA
 		return nil, err
 	}
 	if req.Policy == nil {
-		req.Policy = csr.DefaultPolicy(req.Config.Subject)
+		req.Policy = csr.DefaultPolicy(req.Template.Subject)
 	}
 	stage, err := os.MkdirTemp(h.IssuersDir(), "."+req.Name+".new-")
 	if err != nil {
@@ -223,11 +319,11 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA
 			os.RemoveAll(stage)
 		}
 	}()
-	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: req.KeyPEM, Mode: 0o600, NoReplace: true}); err != nil {
+	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}); err != nil {
 		return nil, err
 	}
-	cfg := req.Config
-	cfg.Stage = func(issued *ca.Issued) error {
+	tmpl := req.Template
+	tmpl.Stage = func(issued *ca.Issued) error {
 		files, err := issuerFiles(stage, issued.Cert, parent.Chain(), nil, req.Policy)
 		if err != nil {
 			return err
@@ -235,7 +331,7 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent *Issuer, req NewCA
 		return pem.WriteFiles(files...)
 	}
 	h.hook(ca.StageBeforeCommit)
-	issued, err := parent.CreateIntermediate(ctx, req.Name, cfg, req.Key.Public())
+	issued, err := parent.CreateIntermediate(ctx, req.Name, tmpl, key.Public())
 	if err != nil {
 		return nil, err
 	}

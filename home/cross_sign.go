@@ -16,14 +16,14 @@ type CrossSignOptions struct {
 	// Config gives the path length (ca.PathLenOfCert: the certificate's
 	// own), name constraints and validity (0: until the certificate's
 	// notAfter or the issuer's, whichever comes first); Subject is ignored.
-	Config ca.CAConfig
+	Config ca.Template
 	// Out is the file of the cross certificate (required; it replaces only
 	// a certificate file).
 	Out string
 }
 
 // CrossSign signs foreign, another CA's certificate, with one of the home's
-// issuers (ca.Issuer.CrossSign: refused when foreign is not a CA or has
+// issuers (ca.Issuer.IssueCross: refused when foreign is not a CA or has
 // the key of one of the home's issuers), records it (profile cross: listed,
 // revocable) and writes it to o.Out: written beside its place before the
 // commit, renamed into place after it. A revoked issuer signs nothing.
@@ -54,7 +54,7 @@ func (h *Home) CrossSign(ctx context.Context, foreign *x509.Certificate, o Cross
 		return batch.Write()
 	}
 	h.hook(ca.StageBeforeCommit)
-	issued, err := iss.CrossSign(ctx, foreign, cfg)
+	issued, err := iss.IssueCross(ctx, foreign, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@
 // (ca.db and issuers/NAME/{cert.pem,chain.pem,key.pem,policy.json}),
 // opening it with its store, loading an issuer (certificate, chain, key
 // through a passphrase callback, policy) into a ca.Issuer, creating a home
-// (staged, then renamed into place) and an intermediate's directory, and the
+// (staged, then renamed into place) and an intermediate's directory, the
+// runs that sign into it ("ca sign csr": SignCSRs; "ca policy check":
+// CheckRequest; "ca issue": Provision, ProvisionManifest), and the
 // warnings "ca store check" gives about files the store does not explain.
 //
 // It does not print, prompt or read flags: the passphrase comes from a

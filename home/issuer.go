@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -274,4 +275,31 @@ func parsePolicyFile(f *os.File, path string) (*csr.Policy, error) {
 		return nil, fmt.Errorf("policy %s: %w", path, err)
 	}
 	return csr.ParsePolicy(data)
+}
+
+// CheckRequest is a dry run of SignCSRs for one request: it resolves name
+// as LoadIssuer does and judges r by that issuer's policy, the profile and
+// the validity (ca.Issuer.Judge), then checks that neither the issuer nor
+// one above it is revoked, as signing would. It needs no key, and the store
+// is only read. It returns the issuer's name and every check.
+func (h *Home) CheckRequest(ctx context.Context, name string, r csr.Request, o ca.SignOptions) (string, []csr.Check, error) {
+	iss, err := h.Judge(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	checks := iss.Judge(r, o).Checks
+	st, err := h.OpenStoreRead()
+	if err != nil {
+		return "", nil, err
+	}
+	defer st.Close()
+	c := csr.Check{Field: "issuer", Rule: "notRevoked", Value: iss.Name(), Pass: true, Reason: "neither it nor an issuer above it is revoked"}
+	err = ca.CheckNotRevoked(ctx, st, iss.Name(), iss.Chain())
+	switch {
+	case errors.Is(err, ca.ErrRefused):
+		c.Pass, c.Reason = false, strings.TrimPrefix(err.Error(), ca.ErrRefused.Error()+": ")
+	case err != nil:
+		return "", nil, err
+	}
+	return iss.Name(), append(checks, c), nil
 }

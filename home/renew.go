@@ -124,7 +124,7 @@ func (h *Home) renewJob(n int, iss *Issuer, old *ca.CertRecord, o RenewOptions) 
 	var keyPEM []byte
 	return ca.Job{
 		Index: n,
-		Prepare: func() (*ca.Issued, error) {
+		Sign: func() (*ca.Issued, error) {
 			r := ca.Renewal{Old: old, Validity: o.Validity, RevokeOld: o.RevokeOld}
 			if o.Rekey {
 				if !old.KeyHeld {
@@ -139,7 +139,7 @@ func (h *Home) renewJob(n int, iss *Issuer, old *ca.CertRecord, o RenewOptions) 
 				}
 				r.PublicKey = key.Public()
 			}
-			issued, err := iss.PrepareRenewal(r)
+			issued, err := iss.SignRenewal(r)
 			if err != nil {
 				return nil, err
 			}
@@ -213,7 +213,7 @@ func (h *Home) Expiring(ctx context.Context, issuer string, d time.Duration) ([]
 	q := ca.Query{Issuer: issuer, NotAfterBefore: now.Add(d)}
 	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
 		if r.Revocation == nil && r.RenewedBy == nil && r.NotAfter.After(now) &&
-			r.Profile != ca.ProfileRoot && r.Profile != ca.ProfileIntermediate && r.Profile != ca.ProfileCross {
+			r.Profile != ca.ProfileRoot.Name() && r.Profile != ca.ProfileIntermediate.Name() && r.Profile != ca.ProfileCross.Name() {
 			r.DER = slices.Clone(r.DER)
 			out = append(out, r)
 		}

@@ -155,7 +155,7 @@ func issueServeCert(ctx context.Context, iss *Issuer, o ServeOptions) (tls.Certi
 	}
 	subject := iss.Policy.FillMatch(pkix.Name{CommonName: cn}, iss.Certificate().Subject)
 	req := csr.Request{Subject: subject.ToRDNSequence(), DNSNames: o.DNSNames, IPAddresses: o.IPs, PublicKey: key.Public()}
-	issued, err := iss.SignRequest(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: o.Validity})
+	issued, err := iss.Issue(ctx, req, ca.SignOptions{Profile: ca.ProfileServer, Validity: o.Validity})
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("serve: issue the server certificate: %w", err)
 	}

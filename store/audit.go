@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -144,18 +144,15 @@ func (b *Bolt) VerifyAudit(anchor string) (AuditSummary, error) {
 	return s, nil
 }
 
-// safely runs fn, turning a panic of bbolt on a damaged file (it asserts
-// page ids as it reads them) or a fault reading its memory map into an error wrapping ErrCorrupt: a damaged
-// store is reported, never a crash.
-func (b *Bolt) safely(fn func() error) (err error) {
-	// A page past the end of a truncated file faults (SIGBUS) instead.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %s is damaged (%v); restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path, r)
-		}
-	}()
-	return fn()
+// safely runs fn in recoverDamage: a panic or fault of bbolt on a damaged
+// file, and a record that does not decode, are an error wrapping
+// ErrCorrupt that says to restore the store.
+func (b *Bolt) safely(fn func() error) error {
+	err := recoverDamage(b.path, fn)
+	if errors.Is(err, ErrCorrupt) && !errors.Is(err, errRestoreSaid) && !strings.Contains(err.Error(), "from a backup") {
+		err = &damagedStoreError{err, b.path}
+	}
+	return err
 }
 
 // auditCoverage checks that the audit log and the store agree, both ways.
@@ -320,7 +317,7 @@ func (r *coverageReport) deleted(tx *bolt.Tx, log *auditLog) {
 // crls reports issuers whose CRLs and crl audit records differ in number.
 func (r *coverageReport) crls(tx *bolt.Tx, log *auditLog) {
 	_ = tx.Bucket(bucketCRLs).ForEachBucket(func(issuer []byte) error {
-		if n, logged := tx.Bucket(bucketCRLs).Bucket(issuer).Stats().KeyN, log.crls[string(issuer)]; n != logged {
+		if n, logged := keyCount(tx.Bucket(bucketCRLs).Bucket(issuer)), log.crls[string(issuer)]; n != logged {
 			r.problems = append(r.problems, fmt.Sprintf("issuer %s has %d CRLs but %d crl audit records", issuer, n, logged))
 		}
 		return nil

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/big"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,3 +88,52 @@ func BenchmarkVerifyAudit(b *testing.B) {
 }
 
 func bigInt(n int) *big.Int { return big.NewInt(int64(n)) }
+
+// BenchmarkCheckFile: the file check every Open runs, on a store of
+// 100,000 certificates.
+func BenchmarkCheckFile(b *testing.B) {
+	st := benchStore(b, 100000)
+	path := st.Path()
+	st.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		st, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Close()
+	}
+	b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
+}
+
+// BenchmarkCheckFileOnly: checkFile alone, light on a store of 100,000
+// certificates, full on one of 5,000.
+func BenchmarkCheckFileOnly(b *testing.B) {
+	for _, c := range []struct {
+		n    int
+		full bool
+	}{{100000, false}, {5000, true}} {
+		b.Run(fmt.Sprintf("n=%d/full=%t", c.n, c.full), func(b *testing.B) {
+			st := benchStore(b, c.n)
+			path := st.Path()
+			st.Close()
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			fi, _ := f.Stat()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := checkFile(f, fi.Size(), c.full); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
+		})
+	}
+}

@@ -17,8 +17,9 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
+	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -86,6 +87,8 @@ func notRegular(path string, m fs.FileMode) error {
 // Bolt is a ca.Store in one bbolt file.
 type Bolt struct {
 	db    *bolt.DB
+	file  *os.File   // bbolt's file, read by the pre-write check
+	write sync.Mutex // serialises update, which sets db.MaxSize
 	path  string
 	actor ca.Actor
 	now   func() time.Time
@@ -102,7 +105,9 @@ var errEmptyFile = errors.New("empty file")
 // laid out in it, only with opts.Create, and only in a missing, empty (0
 // bytes) or empty bbolt file. Otherwise a missing file is ca.ErrNotFound, and
 // a file that is not a ca store (empty, not bbolt, or without the schema
-// version) is ErrCorrupt and left as it is.
+// version) is ErrCorrupt and left as it is. Under the lock and before bbolt
+// reads it, the file is checked (checkFile): a damaged one is ErrCorrupt,
+// naming the damage.
 func Open(path string, opts Options) (*Bolt, error) {
 	fi, err := os.Stat(path)
 	switch {
@@ -115,52 +120,24 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	// bbolt gives up one poll interval (50ms) before its timeout; add it back
-	// so that a process waits at least --lock-timeout.
-	bopts := &bolt.Options{Timeout: timeout + 50*time.Millisecond, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync}
-	if !opts.Create {
-		// bbolt creates a missing file and writes a new database into an
-		// empty one as it opens it: refuse both before it can.
-		// Without blocking: a FIFO swapped in since the Stat above does
-		// not wait for a writer (O_NONBLOCK changes nothing for a file).
-		bopts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag&^os.O_CREATE|syscall.O_NONBLOCK, perm)
-			if err != nil {
-				return nil, err
-			}
-			fi, err := f.Stat()
-			switch {
-			case err == nil && !fi.Mode().IsRegular():
-				err = notRegular(name, fi.Mode())
-			case err == nil && fi.Size() == 0:
-				err = errEmptyFile
-			}
-			if err != nil {
-				f.Close()
-				return nil, err
-			}
-			return f, nil
-		}
-	}
-	db, err := bolt.Open(path, 0o600, bopts)
-	switch {
-	case errors.Is(err, ErrNotRegular):
+	o := &fileOpener{exclusive: !opts.ReadOnly, create: opts.Create, timeout: timeout}
+	// The opener takes the lock and checks the file before bbolt reads it;
+	// bbolt's own lock on the same file then succeeds at once.
+	bopts := &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, OpenFile: o.open}
+	var db *bolt.DB
+	err = recoverDamage(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, bopts)
+		return err
+	})
+	if err := openError(path, timeout, err); err != nil {
 		return nil, err
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: the store %s is in use by another ca process; retry, or raise --lock-timeout (waited %s)", ErrLocked, path, timeout)
-	case errors.Is(err, errEmptyFile):
-		return nil, fmt.Errorf("%w: %s is empty (0 bytes), not a ca store; restore it from a backup (see docs/operations.md)", ErrCorrupt, path)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("store: open %s: %w (%w: not a ca store, or a damaged one); restore it from a backup (see docs/operations.md)", path, err, ErrCorrupt)
-	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	b := &Bolt{db: db, path: path, actor: opts.Actor, now: now}
-	if err := b.safely(func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
+	b := &Bolt{db: db, file: o.file, path: path, actor: opts.Actor, now: now}
+	if err := recoverDamage(path, func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -175,8 +152,11 @@ func (b *Bolt) init(create bool) error {
 		if meta == nil {
 			return fmt.Errorf("%w: %s has no schema version: it is not a ca store, or it is damaged; restore it from a backup (see docs/operations.md)", ErrCorrupt, b.path)
 		}
-		if v := meta.Get(keySchema); string(v) != fmt.Sprint(SchemaVersion) {
-			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d", ErrCorrupt, b.path, v, SchemaVersion)
+		v := meta.Get(keySchema)
+		if n, err := strconv.Atoi(string(v)); err != nil || n < 1 || fmt.Sprint(n) != string(v) {
+			return fmt.Errorf("%w: %s has a damaged schema version %q; %s", ErrCorrupt, b.path, v, restoreIt)
+		} else if n != SchemaVersion {
+			return fmt.Errorf("%w: %s has schema version %q; this ca reads version %d (use the ca that wrote it; if none did, the store is damaged: restore it from a backup, see docs/operations.md)", ErrCorrupt, b.path, v, SchemaVersion)
 		}
 		return nil
 	}
@@ -238,6 +218,7 @@ type crlJSON struct {
 	NextUpdate time.Time `json:"nextUpdate"`
 	Entries    int       `json:"entries"`
 	DER        []byte    `json:"der,omitempty"`
+	DeltaOf    string    `json:"deltaOf,omitempty"` // base CRL number of a delta CRL
 }
 
 func serialKey(s *big.Int) ([]byte, error) {
@@ -260,7 +241,7 @@ func expiryKey(notAfter time.Time, serial []byte) []byte {
 
 // AddIssuer implements ca.Store.
 func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.CertRecord) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	return b.update(ctx, 2*(len(iss.DER)+len(cert.DER))+1024, func(tx *bolt.Tx) error {
 		issuers := tx.Bucket(bucketIssuers)
 		if issuers.Get([]byte(iss.Name)) != nil {
 			return fmt.Errorf("%w: issuer %q", ca.ErrExists, iss.Name)
@@ -332,7 +313,7 @@ func putEncoded(tx *bolt.Tx, c *ca.CertRecord, e encodedCert) error {
 // Issuer implements ca.Store.
 func (b *Bolt) Issuer(ctx context.Context, name string) (*ca.IssuerRecord, error) {
 	var rec *ca.IssuerRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketIssuers).Get([]byte(name))
 		if v == nil {
 			return fmt.Errorf("%w: issuer %q (see \"ca list\" or the home's issuers/ directory)", ca.ErrNotFound, name)
@@ -359,7 +340,7 @@ func decodeIssuer(name string, v []byte) (*ca.IssuerRecord, error) {
 // Issuers implements ca.Store.
 func (b *Bolt) Issuers(ctx context.Context) ([]ca.IssuerRecord, error) {
 	var roots, others []ca.IssuerRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketIssuers).ForEach(func(k, v []byte) error {
 			rec, err := decodeIssuer(string(k), v)
 			if err != nil {
@@ -386,7 +367,7 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 			return nil, err
 		}
 	}
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.update(ctx, encodedSize(encoded), func(tx *bolt.Tx) error {
 		var serials, superseded []string
 		issuer := ""
 		for i, c := range certs {
@@ -433,10 +414,24 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 	return errs, nil
 }
 
+// encodedSize is how many bytes the records and their index entries take.
+func encodedSize(certs []encodedCert) int {
+	n := 0
+	for _, e := range certs {
+		n += len(e.value) + 3*len(e.key) + 8
+	}
+	return n
+}
+
+// view runs fn in a read transaction, in safely.
+func (b *Bolt) view(fn func(*bolt.Tx) error) error {
+	return b.safely(func() error { return b.db.View(fn) })
+}
+
 // Certificate implements ca.Store.
 func (b *Bolt) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRecord, error) {
 	var rec *ca.CertRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		key, err := serialKey(serial)
 		if err != nil {
 			return err
@@ -482,7 +477,7 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 // Certificates implements ca.Store.
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
 	subject := strings.ToLower(q.Subject)
-	return b.db.View(func(tx *bolt.Tx) error {
+	return b.view(func(tx *bolt.Tx) error {
 		certs := tx.Bucket(bucketCerts)
 		visit := func(key []byte) error {
 			if err := ctx.Err(); err != nil {
@@ -541,7 +536,7 @@ func matchesText(rec *ca.CertRecord, lower string) bool {
 // Revoke implements ca.Store.
 func (b *Bolt) Revoke(ctx context.Context, revs []ca.Revocation) ([]ca.Revocation, error) {
 	out := make([]ca.Revocation, len(revs))
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.update(ctx, 256*len(revs), func(tx *bolt.Tx) error {
 		serials := make([]string, len(revs))
 		issuers := map[string]bool{}
 		for i, r := range revs {
@@ -668,7 +663,7 @@ func decodeRevocationBinary(key, v []byte) (*ca.Revocation, error) {
 
 // Revocations implements ca.Store.
 func (b *Bolt) Revocations(ctx context.Context, issuer string, fn func(*ca.Revocation) error) error {
-	return b.db.View(func(tx *bolt.Tx) error {
+	return b.view(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bucketRevoked).Bucket([]byte(issuer))
 		if rb == nil {
 			return nil
@@ -685,7 +680,7 @@ func (b *Bolt) Revocations(ctx context.Context, issuer string, fn func(*ca.Revoc
 
 // AddCRL implements ca.Store.
 func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	return b.update(ctx, len(crl.DER)+1024, func(tx *bolt.Tx) error {
 		cb, err := tx.Bucket(bucketCRLs).CreateBucketIfNotExists([]byte(crl.Issuer))
 		if err != nil {
 			return err
@@ -711,20 +706,35 @@ func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 // LastCRL implements ca.Store.
 func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
 	var rec *ca.CRLRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
-		var k, v []byte
 		if cb != nil {
-			k, v = cb.Cursor().Last()
+			c := cb.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				r, err := decodeCRL(issuer, k, v)
+				if err != nil || r.DeltaOf == nil {
+					rec = r
+					return err
+				}
+			}
 		}
-		if k == nil {
-			return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
-		}
-		var err error
-		rec, err = decodeCRL(issuer, k, v)
-		return err
+		return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
 	})
 	return rec, err
+}
+
+// CRLNumber implements ca.Store.
+func (b *Bolt) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
+	n := new(big.Int)
+	err := b.db.View(func(tx *bolt.Tx) error {
+		if cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer)); cb != nil {
+			if k, _ := cb.Cursor().Last(); len(k) == 8 {
+				n.SetUint64(binary.BigEndian.Uint64(k))
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // crlBinary marks the CRL record encoding: the marker, the length of the
@@ -735,7 +745,11 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 const crlBinary = 0x01
 
 func encodeCRL(crl *ca.CRLRecord) ([]byte, error) {
-	meta, err := json.Marshal(crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries})
+	j := crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries}
+	if crl.DeltaOf != nil {
+		j.DeltaOf = crl.DeltaOf.String()
+	}
+	meta, err := json.Marshal(j)
 	if err != nil {
 		return nil, err
 	}
@@ -766,22 +780,42 @@ func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	if !ok || !n.IsUint64() || n.Uint64() != binary.BigEndian.Uint64(k) {
 		return nil, fmt.Errorf("%w: CRL %x of %s has number %q", ErrCorrupt, k, issuer, j.Number)
 	}
-	return &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}, nil
+	rec := &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}
+	if j.DeltaOf != "" {
+		if rec.DeltaOf, ok = new(big.Int).SetString(j.DeltaOf, 10); !ok || rec.DeltaOf.Cmp(n) >= 0 {
+			return nil, fmt.Errorf("%w: CRL %x of %s has base %q", ErrCorrupt, k, issuer, j.DeltaOf)
+		}
+	}
+	return rec, nil
 }
 
-// update runs fn in a write transaction.
-func (b *Bolt) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+// update runs fn in a write transaction, after the pre-write check, with
+// the file's growth bounded for a write of about payload bytes. It stops
+// at the first sign of damage: a panic or fault reading the file, a
+// record that does not decode, growth past the bound.
+func (b *Bolt) update(ctx context.Context, payload int, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return b.db.Update(fn)
+	b.write.Lock()
+	defer b.write.Unlock()
+	size, err := b.preWriteCheck()
+	if err != nil {
+		return err
+	}
+	b.db.MaxSize = maxSize(size, payload)
+	err = b.safely(func() error { return b.db.Update(fn) })
+	if errors.Is(err, berrors.ErrMaxSizeReached) {
+		return fmt.Errorf("%w: %s is damaged: the write would grow it past %d bytes (it holds %d); nothing was written; %s", ErrCorrupt, b.path, b.db.MaxSize, size, restoreIt)
+	}
+	return err
 }
 
 // Backup writes a consistent copy of the store to w while other readers and
 // writers go on (bbolt's Tx.WriteTo in a read transaction).
 func (b *Bolt) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err

@@ -28,8 +28,13 @@ func (b *Bolt) Check() []error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	err := b.safely(func() error {
 		return b.db.View(func(tx *bolt.Tx) error {
-			for err := range tx.Check() {
-				add("bbolt: %v", err)
+			// bbolt's tx.Check runs in a goroutine of its own, where
+			// a fault on a damaged page would crash the process, and it
+			// trusts the counts it reads: the file was checked by
+			// checkFile as it was opened; check every page of it now.
+			if err := b.checkFile(); err != nil {
+				add("%v", err)
+				return nil
 			}
 			if !checkBuckets(tx, add) {
 				return nil
@@ -81,9 +86,9 @@ func checkCerts(tx *bolt.Tx, add addFunc) {
 	// Every certificate has its own two index entries; with as many
 	// entries as certificates, no entry is stray. Only otherwise are
 	// the indexes read entry by entry, to name the stray ones.
-	n, indexed, expiries := certs.Stats().KeyN, 0, tx.Bucket(bucketExpiry).Stats().KeyN
+	n, indexed, expiries := keyCount(certs), 0, keyCount(tx.Bucket(bucketExpiry))
 	_ = tx.Bucket(bucketByIssuer).ForEachBucket(func(issuer []byte) error {
-		indexed += tx.Bucket(bucketByIssuer).Bucket(issuer).Stats().KeyN
+		indexed += keyCount(tx.Bucket(bucketByIssuer).Bucket(issuer))
 		return nil
 	})
 	if indexed != n || expiries != n {
@@ -236,7 +241,7 @@ func (b *Bolt) Counts() (Counts, error) {
 	nested := func(tx *bolt.Tx, name []byte) int {
 		n := 0
 		_ = tx.Bucket(name).ForEachBucket(func(k []byte) error {
-			n += tx.Bucket(name).Bucket(k).Stats().KeyN
+			n += keyCount(tx.Bucket(name).Bucket(k))
 			return nil
 		})
 		return n
@@ -248,9 +253,9 @@ func (b *Bolt) Counts() (Counts, error) {
 					return fmt.Errorf("%w: bucket %s is missing", ErrCorrupt, name)
 				}
 			}
-			c.Certificates = tx.Bucket(bucketCerts).Stats().KeyN
-			c.Issuers = tx.Bucket(bucketIssuers).Stats().KeyN
-			c.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+			c.Certificates = keyCount(tx.Bucket(bucketCerts))
+			c.Issuers = keyCount(tx.Bucket(bucketIssuers))
+			c.AuditRecords = keyCount(tx.Bucket(bucketAudit))
 			c.Revocations = nested(tx, bucketRevoked)
 			c.CRLs = nested(tx, bucketCRLs)
 			return nil

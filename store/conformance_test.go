@@ -106,9 +106,9 @@ func (s *suite) cert(serial int64, issuer, cn string, notAfter time.Time) *ca.Ce
 func (s *suite) issuer(name, parent string, serial int64) {
 	s.t.Helper()
 	c := s.cert(serial, name, name, time.Now().Add(time.Hour))
-	c.Profile = ca.ProfileIntermediate
+	c.Profile = ca.ProfileIntermediate.Name()
 	if parent == "" {
-		c.Profile = ca.ProfileRoot
+		c.Profile = ca.ProfileRoot.Name()
 		c.Issuer = name
 	} else {
 		c.Issuer = parent

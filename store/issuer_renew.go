@@ -18,7 +18,8 @@ func (b *Bolt) ReplaceIssuerCert(ctx context.Context, name string, cert *ca.Cert
 	if err != nil {
 		return err
 	}
-	return b.update(ctx, func(tx *bolt.Tx) error {
+	// The new record, the old one rewritten, the issuer record (base64 DER).
+	return b.update(ctx, 4*len(e.value)+2048, func(tx *bolt.Tx) error {
 		issuers := tx.Bucket(bucketIssuers)
 		v := issuers.Get([]byte(name))
 		if v == nil {

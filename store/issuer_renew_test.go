@@ -16,7 +16,7 @@ func testReplaceIssuerCert(t *testing.T, s *suite) {
 	s.issuer("sub", "root", 2)
 	renewal := func(serial int64, of int) *ca.CertRecord {
 		c := s.cert(serial, "sub", "sub", time.Now().Add(2*time.Hour))
-		c.Issuer, c.Profile, c.RenewalOf = "root", ca.ProfileIntermediate, bigInt(of)
+		c.Issuer, c.Profile, c.RenewalOf = "root", ca.ProfileIntermediate.Name(), bigInt(of)
 		return c
 	}
 	if err := s.st.ReplaceIssuerCert(s.ctx, "sub", renewal(3, 2)); err != nil {

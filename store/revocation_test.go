@@ -47,12 +47,12 @@ func newFixture(tb testing.TB, noSync bool) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cert, err := ca.CreateRoot(ca.CAConfig{Subject: pkix.Name{CommonName: "Bench Root"}, Validity: 10 * 365 * 24 * time.Hour, MaxPathLen: -1}, key, t0)
+	cert, err := ca.CreateRoot(ca.Template{Subject: pkix.Name{CommonName: "Bench Root"}, Validity: 10 * 365 * 24 * time.Hour, MaxPathLen: -1}, key, t0)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := st.AddIssuer(ctx, ca.IssuerRecord{Name: "root", Serial: cert.SerialNumber, DER: cert.Raw}, ca.NewCertRecord(cert, "root", ca.ProfileRoot)); err != nil {
+	if err := st.AddIssuer(ctx, ca.IssuerRecord{Name: "root", Serial: cert.SerialNumber, DER: cert.Raw}, ca.NewCertRecord(cert, "root", ca.ProfileRoot.Name())); err != nil {
 		tb.Fatal(err)
 	}
 	iss, err := ca.NewIssuer(ca.IssuerConfig{Name: "root", Cert: cert, Signer: key, Store: st, Now: func() time.Time { return f.now }})

@@ -32,6 +32,7 @@ type crlExportOptions struct {
 	der            bool
 	nextUpdate     string
 	includeExpired bool
+	delta          bool
 }
 
 func newCRLExportCmd(g *globals) *cobra.Command {
@@ -70,6 +71,7 @@ stdout carries only the CRL.`,
 	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
 	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due, never past the issuer's notAfter (exit 3)"+durationUnits)
 	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
+	f.BoolVar(&o.delta, "delta", false, "a delta CRL: only what was revoked since the last complete CRL (RFC 5280, 5.2.4)")
 	return cmd
 }
 
@@ -117,7 +119,7 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 		}
 		return nil
 	}
-	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Stage: stage})
+	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Delta: o.delta, Stage: stage})
 	if err != nil {
 		return err
 	}
@@ -210,6 +212,7 @@ type crlExportInfo struct {
 	Entries    int       `json:"entries"`
 	Status     string    `json:"status"` // current or lapsed
 	File       string    `json:"file,omitempty"`
+	DeltaOf    *uint64   `json:"deltaOf,omitempty"` // a delta CRL's base CRL number
 }
 
 func newCRLExportInfo(rec *ca.CRLRecord, file string, now time.Time) *crlExportInfo {
@@ -217,13 +220,22 @@ func newCRLExportInfo(rec *ca.CRLRecord, file string, now time.Time) *crlExportI
 	if !now.Before(rec.NextUpdate) {
 		status = "lapsed"
 	}
-	return &crlExportInfo{Issuer: rec.Issuer, Number: rec.Number.Uint64(), ThisUpdate: rec.ThisUpdate.UTC(), NextUpdate: rec.NextUpdate.UTC(),
+	info := &crlExportInfo{Issuer: rec.Issuer, Number: rec.Number.Uint64(), ThisUpdate: rec.ThisUpdate.UTC(), NextUpdate: rec.NextUpdate.UTC(),
 		Entries: rec.Entries, Status: status, File: file}
+	if rec.DeltaOf != nil {
+		base := rec.DeltaOf.Uint64()
+		info.DeltaOf = &base
+	}
+	return info
 }
 
 func (c *crlExportInfo) text(w io.Writer) {
+	kind := "CRL"
+	if c.DeltaOf != nil {
+		kind = fmt.Sprintf("delta CRL (on CRL %d)", *c.DeltaOf)
+	}
 	if c.File != "" {
-		fmt.Fprintf(w, "wrote CRL %d of issuer %s to %s\n", c.Number, c.Issuer, c.File)
+		fmt.Fprintf(w, "wrote %s %d of issuer %s to %s\n", kind, c.Number, c.Issuer, c.File)
 	} else {
 		fmt.Fprintf(w, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
 	}

@@ -104,8 +104,8 @@ func runCrossSign(ctx context.Context, g *globals, o *crossSignOptions) error {
 }
 
 // config parses the flags into the cross certificate's configuration.
-func (o *crossSignOptions) config() (ca.CAConfig, error) {
-	cfg := ca.CAConfig{MaxPathLen: o.pathLen, PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS, PermittedEmailAddresses: o.permitEmail}
+func (o *crossSignOptions) config() (ca.Template, error) {
+	cfg := ca.Template{MaxPathLen: o.pathLen, PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS, PermittedEmailAddresses: o.permitEmail}
 	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
 		return cfg, err
 	}

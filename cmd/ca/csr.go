@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -78,20 +79,10 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := pem.GenerateKey(kt)
+	keyPEM, csrPEM, err := g.newCSR(kt, tmpl, pass)
 	if err != nil {
 		return err
 	}
-	der, err := csr.Create(key, tmpl)
-	if err != nil {
-		return err
-	}
-	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, g.kdfCost)
-	clear(pass) // the KDF is done
-	if err != nil {
-		return err
-	}
-	csrPEM := pem.Encode(pem.TypeCSR, der)
 	// The key first: a request is worth nothing without it.
 	files := []pem.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
 	if o.out != "-" {
@@ -106,8 +97,27 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	}
 	return g.render(csrCreateResult{
 		Key: o.keyOut, CSR: o.out, Subject: tmpl.Subject.String(), KeyType: string(kt), Encrypted: pass != nil,
-		SANs: sanList(o),
+		SANs: append([]string{}, slices.Concat(o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris)...),
 	})
+}
+
+// newCSR makes a key of type kt and a request for it with the names of
+// tmpl; the key is encrypted with pass (at the KDF cost of --kdf-cost)
+// unless it is nil, and pass is cleared once the KDF is done.
+func (g *globals) newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []byte, err error) {
+	defer clear(pass)
+	key, err := pem.GenerateKey(kt)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := csr.Create(key, tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if keyPEM, err = pem.MarshalPrivateKeyCost(key, pass, g.kdfCost); err != nil {
+		return nil, nil, err
+	}
+	return keyPEM, pem.Encode(pem.TypeCSR, der), nil
 }
 
 // template checks the names given on the command line.
@@ -142,14 +152,6 @@ func (o *csrCreateOptions) checkOutputs() error {
 		return pem.CheckWritable(o.out, true)
 	}
 	return nil
-}
-
-func sanList(o *csrCreateOptions) []string {
-	out := []string{}
-	for _, l := range [][]string{o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris} {
-		out = append(out, l...)
-	}
-	return out
 }
 
 type csrCreateResult struct {

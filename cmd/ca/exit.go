@@ -52,6 +52,10 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, store.ErrLocked):
 		return exitBusy
+	case errors.Is(err, store.ErrCorrupt), errors.Is(err, ca.ErrDamaged):
+		// A damaged store is exit 1 whatever the damage made a record
+		// say (an unparsable serial is not the user's bad input).
+		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
 		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
 		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular),

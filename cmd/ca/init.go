@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"fmt"
 	"io"
 	"time"
@@ -57,36 +56,19 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	key, keyPEM, err := g.newKey(kt, pass)
+	root, err := home.Create(ctx, g.h().Config(), home.NewCA{
+		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen},
+		KeyType: kt, KDFCost: g.kdfCost, Passphrase: func([]byte) ([]byte, error) { return pass, nil }, Policy: policy,
+	})
 	if err != nil {
 		return err
 	}
-	cfg := ca.CAConfig{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen}
-	cert, err := home.Create(ctx, g.h().Config(), home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
-	if err != nil {
-		return err
-	}
+	cert := root.Cert
 	return g.render(initResult{
 		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		NotAfter: cert.NotAfter.UTC(), KeyType: string(kt), Encrypted: pass != nil,
+		NotAfter: cert.NotAfter.UTC(), KeyType: string(kt), Encrypted: root.Encrypted,
 		Cert: g.h().IssuerFile(o.name, home.FileCert),
 	})
-}
-
-// newKey makes a key of type kt and encodes it, encrypted with pass (at
-// the KDF cost of --kdf-cost) unless pass is nil; it clears pass once the
-// KDF is done.
-func (g *globals) newKey(kt pem.KeyType, pass []byte) (crypto.Signer, []byte, error) {
-	defer clear(pass)
-	key, err := pem.GenerateKey(kt)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := pem.MarshalPrivateKeyCost(key, pass, g.kdfCost)
-	if err != nil {
-		return nil, nil, err
-	}
-	return key, keyPEM, nil
 }
 
 type initResult struct {

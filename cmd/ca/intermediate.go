@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
@@ -53,12 +51,8 @@ Its validity never passes the parent's (exit 3).`,
 		Example: `  ca intermediate create --name issuing --cn "Example Issuing CA" --permit-dns example.com`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// An empty value ("$VAR" unset) would make a CA without the
-			// constraint asked for: refuse it rather than drop it.
-			for _, name := range []string{"permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"} {
-				if v, _ := cmd.Flags().GetStringSlice(name); cmd.Flags().Changed(name) && len(v) == 0 {
-					return usageError{fmt.Errorf("--%s is empty; give a name, or leave the flag out", name)}
-				}
+			if err := checkNotEmpty(cmd, "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"); err != nil {
+				return err
 			}
 			return runIntermediateCreate(cmd.Context(), g, o)
 		},
@@ -80,6 +74,17 @@ Its validity never passes the parent's (exit 3).`,
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("cn")
 	return cmd
+}
+
+// checkNotEmpty refuses a list flag given with an empty value ("$VAR"
+// unset): it would make a CA without the constraint asked for.
+func checkNotEmpty(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		if v, _ := cmd.Flags().GetStringSlice(name); cmd.Flags().Changed(name) && len(v) == 0 {
+			return usageError{fmt.Errorf("--%s is empty; give a name, or leave the flag out", name)}
+		}
+	}
+	return nil
 }
 
 // checkDNSConstraints refuses (exit 2) a --permit-dns or --exclude-dns that
@@ -113,83 +118,48 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
-	kt, cfg, policy, err := o.config()
+	kt, tmpl, policy, err := o.config()
 	if err != nil {
 		return err
 	}
-	if err := g.h().CheckNewIssuer(o.name); err != nil {
-		return err
-	}
-	parent, err := g.h().OpenIssuer(ctx, cmp.Or(o.parent, ca.TheRoot))
+	created, err := g.h().CreateIntermediate(ctx, o.parent, home.NewCA{
+		Name: o.name, Template: tmpl, KeyType: kt, KDFCost: g.kdfCost, Policy: policy,
+		Passphrase: func(parent []byte) ([]byte, error) { return g.newKeyPassphrase(o.noPass, parent, true) },
+	})
 	if err != nil {
 		return err
 	}
-	newPass, err := g.newKeyPassphrase(o.noPass, parent.KeyPassphrase, true)
-	if err != nil {
-		return err
-	}
-	cfg.Subject = inheritSubject(cfg.Subject, parent.Hierarchy.Certificate(parent.Record.Name).Subject)
-	// The new key and its KDF, before the store is locked.
-	key, keyPEM, err := g.newKey(kt, newPass) // clears newPass, which may be the parent's
-	parent.ForgetPassphrase()
-	if err != nil {
-		return err
-	}
-	if err := parent.Bind(); err != nil {
-		return err
-	}
-	defer parent.Close()
-	issued, err := g.h().CreateIntermediate(ctx, parent, home.NewCA{Name: o.name, Config: cfg, Key: key, KeyPEM: keyPEM, Policy: policy})
-	if err != nil {
-		return err
-	}
-	c := issued.Cert
+	c := created.Cert
 	return g.render(intermediateResult{
-		Issuer: o.name, Parent: parent.Name(), Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
-		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: newPass != nil,
+		Issuer: o.name, Parent: created.Parent, Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(),
+		NotAfter: c.NotAfter.UTC(), PathLen: o.pathLen, KeyType: string(kt), Encrypted: created.Encrypted,
 		Chain: g.h().IssuerFile(o.name, home.FileChain),
 	})
 }
 
 // config parses the flags into the new CA's key type, configuration and
 // policy (nil: the default policy of its subject).
-func (o *intermediateOptions) config() (pem.KeyType, ca.CAConfig, *csr.Policy, error) {
+func (o *intermediateOptions) config() (pem.KeyType, ca.Template, *csr.Policy, error) {
 	kt, validity, policy, err := o.check()
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	if err := checkDNSConstraints(o.permitDNS, o.excludeDNS); err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	permitIP, err := parseCIDRs("permit-ip", o.permitIP)
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
 	excludeIP, err := parseCIDRs("exclude-ip", o.excludeIP)
 	if err != nil {
-		return "", ca.CAConfig{}, nil, err
+		return "", ca.Template{}, nil, err
 	}
-	return kt, ca.CAConfig{
+	return kt, ca.Template{
 		Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
 	}, policy, nil
-}
-
-// inheritSubject fills O, C and ST of an intermediate's subject from its
-// parent's when they are not given, so that the default policy's "match"
-// rules hold down the chain.
-func inheritSubject(subject, parent pkix.Name) pkix.Name {
-	if len(subject.Organization) == 0 {
-		subject.Organization = parent.Organization
-	}
-	if len(subject.Country) == 0 {
-		subject.Country = parent.Country
-	}
-	if len(subject.Province) == 0 {
-		subject.Province = parent.Province
-	}
-	return subject
 }
 
 type intermediateResult struct {

@@ -1,17 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -56,6 +53,12 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runIssue(cmd.Context(), g, o) },
 	}
+	o.register(cmd)
+	return cmd
+}
+
+// register adds the flags of "ca issue" to cmd.
+func (o *issueOptions) register(cmd *cobra.Command) {
 	o.dn.register(cmd, "common name of the certificate (with --manifest: the cn column)")
 	f := cmd.Flags()
 	o.sans.register(cmd)
@@ -72,7 +75,6 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 	for _, name := range []string{"org", "ou", "country", "state", "locality", "dns", "ip", "email", "uri"} {
 		cmd.MarkFlagsMutuallyExclusive(name, "manifest")
 	}
-	return cmd
 }
 
 func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
@@ -89,47 +91,24 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 		return err
 	}
 	defer clear(pass)
+	cfg := home.ProvisionConfig{Issuer: o.issuer, Dir: cmp.Or(o.outDir, "."), Passphrase: pass, Workers: o.workers,
+		CheckFiles: func(files ...pem.File) error { return g.checkFiles("--out-dir", files...) }}
 	if o.manifest != "" {
-		return runIssueManifest(ctx, g, o, def, pass)
+		return runIssueManifest(ctx, g, o, cfg, def)
 	}
 	req, err := o.request(def)
 	if err != nil {
 		return err
 	}
-	dir := o.outDir
-	if dir == "" {
-		dir = "."
-	}
-	name := ca.FileName(o.dn.cn)
-	files := func() error {
-		return g.checkFiles("--out-dir", ca.ProvisionFiles(dir, name, &x509.Certificate{}, nil, nil)...)
-	}
-	if err := files(); err != nil {
-		return err
-	}
-	run, err := g.startIssue(ctx, o, dir, pass)
+	p, err := g.h().Provision(ctx, cfg, req)
 	if err != nil {
 		return err
 	}
-	defer run.close()
-	// Again with the store held: another "ca issue" of the same name may
-	// have written its files while this one waited for the store.
-	if err := files(); err != nil {
-		return err
-	}
-	var res ca.Result
-	err = run.batch(ctx, 1, func(jobs chan<- ca.Job) { jobs <- run.job(0, req, name) }, func(r ca.Result) { res = r })
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		return err
-	}
-	c := res.Issued.Cert
+	c := p.Issued.Cert
 	return g.render(issueResult{
 		Serial: ca.FormatSerial(c.SerialNumber), Subject: c.Subject.String(), SANs: orEmpty(ca.SANs(c)),
-		NotAfter: c.NotAfter.UTC(), Profile: res.Issued.Record.Profile, Issuer: run.iss.Name(),
-		Key: res.Files[2], Cert: res.Files[0], Chain: res.Files[1],
+		NotAfter: c.NotAfter.UTC(), Profile: p.Issued.Record.Profile, Issuer: p.Issuer,
+		Key: p.Key, Cert: p.Cert, Chain: p.Chain,
 	})
 }
 
@@ -168,70 +147,6 @@ func (o *issueOptions) request(def ca.KeyRequest) (ca.KeyRequest, error) {
 	return req, nil
 }
 
-// issueRun is an issuer ready to provision into one directory.
-type issueRun struct {
-	g     *globals
-	st    ca.Store
-	iss   *home.Issuer
-	dir   string
-	pass  []byte
-	inter []*x509.Certificate
-	hook  func(ca.Stage)
-	close func() error
-}
-
-// startIssue opens the store and the issuer.
-func (g *globals) startIssue(ctx context.Context, o *issueOptions, dir string, pass []byte) (*issueRun, error) {
-	iss, err := g.h().LoadIssuer(ctx, o.issuer)
-	if err != nil {
-		return nil, err
-	}
-	if err := iss.CheckNotRevoked(ctx); err != nil {
-		iss.Close()
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		iss.Close()
-		return nil, fmt.Errorf("create --out-dir: %w", err)
-	}
-	return &issueRun{g: g, st: iss.Store, iss: iss, dir: dir, pass: pass, inter: iss.Intermediates(),
-		hook: g.batchHook(), close: iss.Close}, nil
-}
-
-// job makes the key and certificate of req in a worker and names its files.
-func (r *issueRun) job(index int, req ca.KeyRequest, name string) ca.Job {
-	var keyPEM []byte
-	return ca.Job{
-		Index: index,
-		Prepare: func() (*ca.Issued, error) {
-			p, err := r.iss.PrepareKey(req, r.pass)
-			if err != nil {
-				return nil, err
-			}
-			keyPEM = p.KeyPEM
-			return p.Issued, nil
-		},
-		Files: func(iss *ca.Issued) ([]pem.File, error) {
-			return ca.ProvisionFiles(r.dir, name, iss.Cert, r.inter, keyPEM), nil
-		},
-	}
-}
-
-// failedJob reports err for a row without doing any work.
-func failedJob(index int, err error) ca.Job {
-	return ca.Job{Index: index, Prepare: func() (*ca.Issued, error) { return nil, err }}
-}
-
-// batch runs the pipeline: feed sends the jobs, report gets each result.
-func (r *issueRun) batch(ctx context.Context, workers int, feed func(chan<- ca.Job), report func(ca.Result)) error {
-	jobs := make(chan ca.Job, 64)
-	go func() {
-		defer close(jobs)
-		feed(jobs)
-	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: r.st, Workers: workers, OnResult: report, Hook: r.hook}, jobs)
-}
-
 type issueResult struct {
 	Serial   string    `json:"serial"`
 	Subject  string    `json:"subject"`
@@ -254,48 +169,4 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// stderrTerminal returns stderr when it is a terminal.
-func (g *globals) stderrTerminal() (*os.File, bool) {
-	f, ok := g.stderr.(*os.File)
-	return f, ok && term.IsTerminal(int(f.Fd()))
-}
-
-// newIssueProgress returns a progress bar on stderr when it is a terminal, else nil.
-func (g *globals) newIssueProgress(total int64) *progressbar.ProgressBar {
-	f, ok := g.stderrTerminal()
-	if !ok {
-		return nil
-	}
-	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("issuing"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-}
-
-// countLines returns the number of lines of a regular file (the bar's
-// total), or -1 when it cannot tell.
-func countLines(path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return -1
-	}
-	buf := make([]byte, 1<<16)
-	var n int64
-	for {
-		k, err := f.Read(buf)
-		for _, b := range buf[:k] {
-			if b == '\n' {
-				n++
-			}
-		}
-		if err != nil {
-			break
-		}
-	}
-	return max(n-1, 0)
 }

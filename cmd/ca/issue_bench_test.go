@@ -572,7 +572,7 @@ func fillStore(b *testing.B, home string, n int) {
 					defer wg.Done()
 					for i := w; i < len(out); i += workers {
 						name := fmt.Sprintf("filler-%07d.example.com", start+i)
-						issued, err := iss.Sign(ca.Request{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+						issued, err := iss.SignLeaf(ca.Leaf{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
 							PublicKey: leafKey.Public(), Profile: ca.ProfileServer, Validity: 24 * time.Hour})
 						if err != nil {
 							b.Error(err)

@@ -91,7 +91,7 @@ func storeMatch(dbPath, dir string) (extra int, err error) {
 		onDisk[ca.FormatSerial(cert.SerialNumber)] = true
 	}
 	err = st.Certificates(ctx, ca.Query{}, func(rec *ca.CertRecord) error {
-		if rec.Profile == ca.ProfileRoot || rec.Profile == ca.ProfileIntermediate {
+		if rec.Profile == ca.ProfileRoot.Name() || rec.Profile == ca.ProfileIntermediate.Name() {
 			return nil
 		}
 		if !onDisk[ca.FormatSerial(rec.Serial)] {

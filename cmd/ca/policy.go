@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 )
@@ -105,28 +104,16 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 	if err != nil {
 		return err
 	}
-	in := g.readCSR(arg)
-	checks, err := parseChecks(in)
+	in := home.ReadCSR(arg, g.stdin)
+	issuer, checks, err := g.h().CheckCSR(ctx, o.issuer, in, so)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in.label(), err)
+		return err
 	}
-	if in.err == nil {
-		iss, err := g.h().Judge(ctx, o.issuer)
-		if err != nil {
-			return err
-		}
-		o.issuer = iss.Name()
-		checks = append(checks, judgeChecks(iss.Judge(in.req, so))...)
-		c, err := g.revocationCheck(ctx, iss)
-		if err != nil {
-			return err
-		}
-		checks = append(checks, c)
-	}
-	res := policyCheckResult{Input: in.label(), Issuer: o.issuer, Profile: so.Profile.Name(),
-		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: checks}
+	res := policyCheckResult{Input: in.Label(), Issuer: issuer, Profile: so.Profile.Name(),
+		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: make([]policyCheck, len(checks))}
 	failed := 0
-	for _, c := range checks {
+	for i, c := range checks {
+		res.Checks[i] = policyCheck(c)
 		if !c.Pass {
 			failed++
 			res.Pass = false
@@ -136,58 +123,9 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return err
 	}
 	if failed > 0 {
-		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", in.label(), failed, len(checks))}
+		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", in.Label(), failed, len(checks))}
 	}
 	return nil
-}
-
-// revocationCheck is the check that the issuer (and every issuer above
-// it) is not revoked, which ca sign csr makes before it signs.
-func (g *globals) revocationCheck(ctx context.Context, iss *ca.Issuer) (policyCheck, error) {
-	st, err := g.h().OpenStoreRead()
-	if err != nil {
-		return policyCheck{}, err
-	}
-	defer st.Close()
-	c := policyCheck{Field: "issuer", Rule: "notRevoked", Value: iss.Name(), Pass: true, Reason: "neither it nor an issuer above it is revoked"}
-	err = ca.CheckNotRevoked(ctx, st, iss.Name(), iss.Chain())
-	switch {
-	case errors.Is(err, ca.ErrRefused):
-		c.Pass, c.Reason = false, strings.TrimPrefix(err.Error(), ca.ErrRefused.Error()+": ")
-	case err != nil:
-		return policyCheck{}, err
-	}
-	return c, nil
-}
-
-// parseChecks turns the reading of a request into checks: the signature
-// passes, or the refusal that parsing found is listed rule by rule; input
-// that does not parse at all is an error.
-func parseChecks(in *csrInput) ([]policyCheck, error) {
-	if in.err == nil {
-		return []policyCheck{{Field: "signature", Rule: "verify", Value: in.csr.SignatureAlgorithm.String(), Pass: true,
-			Reason: "the request's signature verifies"}}, nil
-	}
-	var re *csr.RefusalError
-	if !errors.As(in.err, &re) && exitCode(in.err) != exitRefused {
-		return nil, in.err
-	}
-	var out []policyCheck
-	for _, f := range ruleFailures(in.err) {
-		out = append(out, policyCheck{Field: f.Field, Rule: f.Rule, Value: f.Value, Reason: f.Reason})
-	}
-	if len(out) == 0 {
-		return nil, in.err
-	}
-	return out, nil
-}
-
-func judgeChecks(j csr.Judgement) []policyCheck {
-	out := make([]policyCheck, len(j.Checks))
-	for i, c := range j.Checks {
-		out[i] = policyCheck{Field: c.Field, Rule: c.Rule, Value: c.Value, Pass: c.Pass, Reason: c.Reason}
-	}
-	return out
 }
 
 type policyCheck struct {

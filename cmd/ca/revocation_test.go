@@ -170,7 +170,7 @@ func init() {
 		recs := make([]*ca.CertRecord, n)
 		for i := range recs {
 			name := fmt.Sprintf("bulk%d.example.com", i)
-			issued, err := iss.Sign(ca.Request{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name}, PublicKey: leafKey.Public(),
+			issued, err := iss.SignLeaf(ca.Leaf{Subject: pkix.Name{CommonName: name}, DNSNames: []string{name}, PublicKey: leafKey.Public(),
 				Profile: ca.ProfileDevice, Validity: 24 * time.Hour})
 			ts.Check(err)
 			recs[i] = issued.Record
@@ -223,7 +223,7 @@ func issueTestLeaf(home, now, issuerName, profile, validity, cn, out string) (st
 	if err != nil {
 		return "", err
 	}
-	issued, err := iss.Issue(context.Background(), ca.Request{Subject: pkix.Name{CommonName: cn}, PublicKey: leafKey.Public(), DNSNames: []string{cn}, Profile: p, Validity: d})
+	issued, err := iss.IssueLeaf(context.Background(), ca.Leaf{Subject: pkix.Name{CommonName: cn}, PublicKey: leafKey.Public(), DNSNames: []string{cn}, Profile: p, Validity: d})
 	if err != nil {
 		return "", err
 	}

@@ -117,7 +117,7 @@ func revokeMany(home string, n int) error {
 		}
 		issued := make([]*ca.Issued, 0, n)
 		for range n {
-			c, err := iss.Sign(ca.Request{PublicKey: key.Public(), Profile: ca.ProfileClient, Validity: time.Hour})
+			c, err := iss.SignLeaf(ca.Leaf{PublicKey: key.Public(), Profile: ca.ProfileClient, Validity: time.Hour})
 			if err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ func (l serveTestLeaf) issue(prefix string) (string, error) {
 			return err
 		}
 		is := iss.Certificate().Subject
-		issued, err := iss.Issue(context.Background(), ca.Request{
+		issued, err := iss.IssueLeaf(context.Background(), ca.Leaf{
 			Subject:   pkix.Name{CommonName: l.cn, Organization: is.Organization, Country: is.Country},
 			PublicKey: key.Public(), DNSNames: l.dns, IPAddresses: l.ips, Profile: prof, Validity: l.validity,
 		})

@@ -1,13 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,13 +16,12 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // preReadBudget is how many bytes of requests "ca sign csr" reads and
 // parses before it opens the store; the rest are read in the workers.
-var preReadBudget = 64 << 20
+var preReadBudget = home.DefaultPreRead
 
 type signOptions struct {
 	issuer   string
@@ -81,34 +80,27 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	b := &signBatch{g: g, o: o, opts: opts, inputs: make([]*csrInput, len(args))}
-	// Read and parse the requests before the store is locked and the issuer
-	// key opened: a bad request costs no passphrase and no lock. Past
-	// preReadBudget bytes the rest are read by the workers, so that memory
-	// stays bounded however many large files are given. Only regular files
-	// are left to the workers: a pipe (a FIFO, <(...)) may wait for its
-	// writer, which must never happen with the store held.
-	budget := preReadBudget
-	for i, arg := range args {
-		if budget <= 0 && arg != "-" && isRegularFile(arg) {
-			b.inputs[i] = &csrInput{arg: arg, lazy: true}
-			continue
-		}
-		b.inputs[i] = g.readCSR(arg)
-		budget -= b.inputs[i].size
+	var bar *progressbar.ProgressBar
+	rep, err := g.h().SignCSRs(ctx, home.SignConfig{
+		Issuer: o.issuer, Options: opts, Inputs: args, Stdin: g.stdin, Out: o.out, OutDir: o.outDir,
+		Chain: o.chain, PreRead: preReadBudget,
+		OnResult: func(*home.Signed) {
+			if bar == nil {
+				bar = g.progress(len(args), "signing")
+			}
+			if bar != nil {
+				bar.Add(1)
+			}
+		},
+	})
+	if err != nil {
+		return err
 	}
-	b.checkTargets()
-	b.items = make([]*signItem, len(args))
-	if b.anyReady() {
-		if err := b.run(ctx); err != nil {
-			return err
-		}
-	} else {
-		for i, in := range b.inputs {
-			b.items[i] = b.failed(in, in.err)
-		}
+	items := make([]*signItem, len(rep.Results))
+	for i, s := range rep.Results {
+		items[i] = newSignItem(s, rep.Issuer, opts.Profile.Name())
 	}
-	return b.report()
+	return reportSigned(g, items)
 }
 
 // check validates the flags against the arguments and returns the sign options.
@@ -125,174 +117,33 @@ func (o *signOptions) check(g *globals, args []string) (ca.SignOptions, error) {
 	if o.out == "-" {
 		o.out = ""
 	}
-	stdin := 0
-	for _, a := range args {
-		if a == "-" {
-			stdin++
-		}
-	}
-	switch {
-	case o.out != "" && o.outDir != "":
-		return so, usageError{errors.New("--out and --out-dir exclude each other")}
-	case stdin > 1:
-		return so, usageError{errors.New(`"-" (stdin) may be given once`)}
-	case len(args) > 1 && o.out != "":
-		return so, usageError{errors.New("--out takes the certificate of one request; use --out-dir DIR for several")}
-	case len(args) > 1 && o.outDir == "":
-		return so, usageError{fmt.Errorf("%d requests need --out-dir DIR for their certificates", len(args))}
+	if err := o.checkOutputs(args); err != nil {
+		return so, err
 	}
 	if o.out != "" {
 		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
 			return so, err
 		}
 	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err == nil && !fi.IsDir() {
-			return so, usageError{fmt.Errorf("--out-dir %s is not a directory", o.outDir)}
-		}
-	}
 	return ca.SignOptions{Profile: profile, Validity: validity}, nil
 }
 
-// signBatch is one run of "ca sign csr": its inputs and what became of them.
-type signBatch struct {
-	g       *globals
-	o       *signOptions
-	opts    ca.SignOptions
-	inputs  []*csrInput
-	targets []string // the --out-dir file of each input; "" for stdin (named by serial)
-	items   []*signItem
-	li      *home.Issuer
-}
-
-func (b *signBatch) anyReady() bool {
-	for _, in := range b.inputs {
-		if in.err == nil {
-			return true
-		}
+// checkOutputs refuses --out and --out-dir that do not fit the arguments.
+func (o *signOptions) checkOutputs(args []string) error {
+	switch {
+	case o.out != "" && o.outDir != "":
+		return usageError{errors.New("--out and --out-dir exclude each other")}
+	case len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })) > 1:
+		return usageError{errors.New(`"-" (stdin) may be given once`)}
+	case len(args) > 1 && o.out != "":
+		return usageError{errors.New("--out takes the certificate of one request; use --out-dir DIR for several")}
+	case len(args) > 1 && o.outDir == "":
+		return usageError{fmt.Errorf("%d requests need --out-dir DIR for their certificates", len(args))}
 	}
-	return false
-}
-
-// checkTargets names each request's file in --out-dir and refuses, before
-// anything is signed, one whose file exists or that another request of the
-// call would write too.
-func (b *signBatch) checkTargets() {
-	b.targets = make([]string, len(b.inputs))
-	if b.o.outDir == "" {
-		return
-	}
-	seen := map[string]string{}
-	for i, in := range b.inputs {
-		if in.arg == "-" {
-			continue
-		}
-		base := filepath.Base(in.arg)
-		name := strings.TrimSuffix(base, filepath.Ext(base))
-		if name == "" {
-			name = base
-		}
-		path := filepath.Join(b.o.outDir, name+".crt")
-		b.targets[i] = path
-		if in.err != nil {
-			continue
-		}
-		if other, ok := seen[path]; ok {
-			in.err = fmt.Errorf("%w: %s would also be written for %s; rename one of the requests", ca.ErrExists, path, other)
-			continue
-		}
-		seen[path] = in.label()
-		if err := pem.CheckWritable(path, true); err != nil {
-			in.err = err
-		}
-	}
-}
-
-// run opens the store and the issuer and signs every ready request through
-// ca.RunBatch; a request that failed to parse is reported through it too.
-func (b *signBatch) run(ctx context.Context) error {
-	var err error
-	if b.li, err = b.g.h().LoadIssuer(ctx, b.o.issuer); err != nil {
-		return err
-	}
-	defer b.li.Close()
-	if err := b.li.CheckNotRevoked(ctx); err != nil {
-		return err
-	}
-	st := b.li.Store
-	bar := b.g.progress(len(b.inputs), "signing")
-	jobs := make(chan ca.Job)
-	go func() {
-		defer close(jobs)
-		for i := range b.inputs {
-			jobs <- ca.Job{Index: i, Prepare: b.prepare(i), Files: b.files(i)}
-		}
-	}()
-	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: st, Hook: b.g.batchHook(), OnResult: func(r ca.Result) {
-		b.items[r.Index] = b.result(r)
-		if bar != nil {
-			bar.Add(1)
-		}
-	}}, jobs)
-	for i, it := range b.items {
-		if it == nil {
-			b.items[i] = b.failed(b.inputs[i], cmpOr(storeErr, errors.New("not processed")))
-		}
+	if fi, err := os.Stat(o.outDir); o.outDir != "" && err == nil && !fi.IsDir() {
+		return usageError{fmt.Errorf("--out-dir %s is not a directory", o.outDir)}
 	}
 	return nil
-}
-
-func cmpOr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
-}
-
-func (b *signBatch) prepare(i int) func() (*ca.Issued, error) {
-	return func() (*ca.Issued, error) {
-		in := b.inputs[i]
-		if in.lazy && in.err == nil {
-			r := readCSRWith(in.arg, readRegularCSR)
-			in.csr, in.req, in.err = r.csr, r.req, r.err
-		}
-		if in.err != nil {
-			return nil, in.err
-		}
-		iss, err := b.li.Prepare(in.req, b.opts)
-		in.csr, in.req = nil, csr.Request{} // the request is done with: let it go
-		return iss, err
-	}
-}
-
-// files names the file of a recorded certificate: --out, or NAME.crt in
-// --out-dir (the serial for stdin); none when it goes to stdout.
-func (b *signBatch) files(i int) func(*ca.Issued) ([]pem.File, error) {
-	return func(iss *ca.Issued) ([]pem.File, error) {
-		path, noReplace := b.o.out, false
-		if b.o.outDir != "" {
-			path, noReplace = b.targets[i], true
-			if path == "" {
-				path = filepath.Join(b.o.outDir, ca.FormatSerial(iss.Record.Serial)+".crt")
-			}
-			if err := os.MkdirAll(b.o.outDir, 0o755); err != nil {
-				return nil, fmt.Errorf("create --out-dir: %w", err)
-			}
-		}
-		if path == "" {
-			return nil, nil
-		}
-		return []pem.File{{Path: path, Data: b.certPEM(iss), NoReplace: noReplace, Kind: pem.KindCertificate}}, nil
-	}
-}
-
-// certPEM is the leaf and, with --chain, the issuer's intermediates (not the root).
-func (b *signBatch) certPEM(iss *ca.Issued) []byte {
-	out := pem.Encode(pem.TypeCertificate, iss.Cert.Raw)
-	if b.o.chain {
-		out = append(out, ca.EncodeChain(b.li.Intermediates())...)
-	}
-	return out
 }
 
 // signItem is the outcome of one request, for the table and for JSON.
@@ -316,63 +167,39 @@ type signItem struct {
 	pem []byte
 }
 
-func (b *signBatch) result(r ca.Result) *signItem {
-	in := b.inputs[r.Index]
-	if r.Err != nil && r.Issued == nil {
-		return b.failed(in, r.Err)
+// newSignItem is the row of one request; issuer and profile name it when
+// it was not signed.
+func newSignItem(s *home.Signed, issuer, profile string) *signItem {
+	if s.Issued == nil {
+		code := exitCode(s.Err)
+		return &signItem{Input: s.Input, Status: statusOf(code), Issuer: issuer, Profile: profile, SANs: []string{},
+			ExitCode: code, Error: message(s.Err), Failures: ruleFailures(s.Err), err: s.Err}
 	}
-	rec := r.Issued.Record
+	rec := s.Issued.Record
 	nb, na := rec.NotBefore, rec.NotAfter
 	it := &signItem{
-		Input: in.label(), Status: "signed", Serial: ca.FormatSerial(rec.Serial), Subject: rec.Subject,
-		Issuer: rec.Issuer, Profile: rec.Profile, NotBefore: &nb, NotAfter: &na, SANs: rec.SANs,
-		Failures: []ruleFailure{}, pem: b.certPEM(r.Issued),
+		Input: s.Input, Status: "signed", Serial: ca.FormatSerial(rec.Serial), Subject: rec.Subject,
+		Issuer: rec.Issuer, Profile: rec.Profile, NotBefore: &nb, NotAfter: &na, SANs: orEmpty(rec.SANs),
+		File: s.File, Failures: []ruleFailure{}, pem: s.PEM,
 	}
-	if it.SANs == nil {
-		it.SANs = []string{}
-	}
-	if len(r.Files) > 0 {
-		it.File = r.Files[0]
-	}
-	if r.Err != nil { // recorded, but its file was not written
-		it.Status, it.err, it.ExitCode, it.Error = "failed", r.Err, exitCode(r.Err), message(r.Err)
-	}
-	return it
-}
-
-func (b *signBatch) failed(in *csrInput, err error) *signItem {
-	code := exitCode(err)
-	it := &signItem{Input: in.label(), Status: statusOf(code), Profile: b.opts.Profile.Name(), SANs: []string{},
-		ExitCode: code, Error: message(err), Failures: ruleFailures(err), err: err}
-	if b.li != nil {
-		it.Issuer = b.li.Name()
+	if s.Err != nil { // recorded, but its file was not written
+		it.Status, it.err, it.ExitCode, it.Error = "failed", s.Err, exitCode(s.Err), message(s.Err)
 	}
 	return it
 }
 
 // statusOf names an exit code for the summary.
 func statusOf(code int) string {
-	switch code {
-	case exitOK:
-		return "signed"
-	case exitUsage:
-		return "malformed"
-	case exitRefused:
-		return "refused"
-	case exitNotFound:
-		return "not found"
-	case exitConflict:
-		return "exists"
-	}
-	return "failed"
+	return cmp.Or(map[int]string{exitOK: "signed", exitUsage: "malformed", exitRefused: "refused",
+		exitNotFound: "not found", exitConflict: "exists"}[code], "failed")
 }
 
-// report writes the results: failures on stderr, the data on stdout, and
-// returns the worst exit code.
-func (b *signBatch) report() error {
+// reportSigned writes the results: failures on stderr, the data on stdout,
+// and returns the worst exit code.
+func reportSigned(g *globals, items []*signItem) error {
 	worst, failed := 0, 0
 	var lines []string
-	for _, it := range b.items {
+	for _, it := range items {
 		if it.err == nil {
 			continue
 		}
@@ -380,7 +207,7 @@ func (b *signBatch) report() error {
 		worst = max(worst, it.ExitCode)
 		lines = append(lines, failureLines(it.Input, it.err)...)
 	}
-	if err := b.writeData(); err != nil {
+	if err := writeSigned(g, items); err != nil {
 		return err
 	}
 	if failed == 0 {
@@ -388,37 +215,37 @@ func (b *signBatch) report() error {
 	}
 	last := lines[len(lines)-1]
 	for _, l := range lines[:len(lines)-1] {
-		fmt.Fprintf(b.g.stderr, "ca: %s\n", l)
+		fmt.Fprintf(g.stderr, "ca: %s\n", l)
 	}
-	if len(b.items) > 1 {
-		fmt.Fprintf(b.g.stderr, "ca: %s\n", last)
-		last = fmt.Sprintf("%d of %d requests failed; %d signed", failed, len(b.items), len(b.items)-failed)
+	if len(items) > 1 {
+		fmt.Fprintf(g.stderr, "ca: %s\n", last)
+		last = fmt.Sprintf("%d of %d requests failed; %d signed", failed, len(items), len(items)-failed)
 	}
 	return &exitError{code: worst, msg: last}
 }
 
-func (b *signBatch) writeData() error {
-	one := len(b.items) == 1
+func writeSigned(g *globals, items []*signItem) error {
+	one := len(items) == 1
 	switch {
-	case b.g.json() && one:
-		it := b.items[0]
+	case g.json() && one:
+		it := items[0]
 		if it.err == nil && it.File == "" {
 			it.Certificate = string(it.pem)
 		}
-		return writeJSON(b.g.stdout, it)
-	case b.g.json():
-		return writeJSON(b.g.stdout, b.items)
-	case one && b.items[0].err == nil && b.items[0].File == "":
-		_, err := b.g.stdout.Write(b.items[0].pem)
+		return writeJSON(g.stdout, it)
+	case g.json():
+		return writeJSON(g.stdout, items)
+	case one && items[0].err == nil && items[0].File == "":
+		_, err := g.stdout.Write(items[0].pem)
 		return err
 	case one:
-		if it := b.items[0]; it.err == nil {
-			fmt.Fprintf(b.g.stdout, "signed %s (%s, serial %s, until %s) -> %s\n",
+		if it := items[0]; it.err == nil {
+			fmt.Fprintf(g.stdout, "signed %s (%s, serial %s, until %s) -> %s\n",
 				it.Subject, it.Profile, it.Serial, it.NotAfter.Format(time.RFC3339), it.File)
 		}
 		return nil
 	}
-	return signTable(b.g.stdout, b.items)
+	return signTable(g.stdout, items)
 }
 
 func signTable(w io.Writer, items []*signItem) error {
@@ -433,13 +260,29 @@ func signTable(w io.Writer, items []*signItem) error {
 	return table(w, []string{"input", "status", "serial", "subject", "file or reason"}, rows)
 }
 
-// progress returns a progress bar on stderr for n items when stderr is a
-// terminal and there are several items; nil otherwise.
-func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
-	f, ok := g.stderr.(*os.File)
-	if n < 2 || !ok || !term.IsTerminal(int(f.Fd())) {
+// progressBar returns a progress bar of total items (-1: not known) on
+// stderr when it is a terminal; nil otherwise.
+func (g *globals) progressBar(total int64, what string, opts ...progressbar.Option) *progressbar.ProgressBar {
+	f, ok := g.stderrTerminal()
+	if !ok {
 		return nil
 	}
-	return progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(50*time.Millisecond))
+	opts = append([]progressbar.Option{progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish()}, opts...)
+	return progressbar.NewOptions64(total, opts...)
+}
+
+// progress is the bar of a run of n items ("ca sign csr", "ca renew"):
+// none for fewer than two.
+func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
+	if n < 2 {
+		return nil
+	}
+	return g.progressBar(int64(n), what, progressbar.OptionThrottle(50*time.Millisecond))
+}
+
+// stderrTerminal returns stderr when it is a terminal.
+func (g *globals) stderrTerminal() (*os.File, bool) {
+	f, ok := g.stderr.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }

@@ -148,7 +148,7 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 		return err
 	}
 	if !r.OK {
-		return &exitError{code: exitFailed, msg: fmt.Sprintf("the store check found %d problems", len(r.Problems))}
+		return &exitError{code: exitFailed, msg: fmt.Sprintf("the store check found %d problems; unless the list names a fix, restore the store from a backup (see docs/operations.md)", len(r.Problems))}
 	}
 	return nil
 }

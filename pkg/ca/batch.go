@@ -11,15 +11,15 @@ import (
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
-// Job is one certificate of a batch. Prepare runs in a worker, outside any
+// Job is one certificate of a batch. Sign runs in a worker, outside any
 // store transaction (key generation, judging, signing); Files names the files
 // to write for the certificate (from the writer, or from the placer for a
 // certificate signed again under a new serial: calls for different jobs may
 // run at once).
 type Job struct {
-	Index   int
-	Prepare func() (*Issued, error)
-	Files   func(*Issued) ([]pem.File, error)
+	Index int
+	Sign  func() (*Issued, error)
+	Files func(*Issued) ([]pem.File, error)
 }
 
 // Result is what became of one Job.
@@ -80,27 +80,43 @@ type BatchConfig struct {
 // and every job is reported, or with the first store error (the jobs of that
 // commit and the ones after it are reported with it).
 func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	maxBatch := cfg.MaxBatch
-	if maxBatch <= 0 {
-		maxBatch = 1024
-	}
-	report := cfg.OnResult
-	if report == nil {
-		report = func(Result) {}
-	}
-	hook := cfg.Hook
-	if hook == nil {
-		hook = func(Stage) {}
-	}
-
+	cfg = cfg.withDefaults()
 	// Room for a whole commit: workers go on preparing while the writer
 	// commits and the placer writes files.
-	ready := make(chan preparedJob, 2*maxBatch)
+	ready := make(chan preparedJob, 2*cfg.MaxBatch)
 	var stopped atomic.Bool
+	signJobs(ctx, cfg.Workers, jobs, ready, &stopped)
+	// The placer places one commit while the writer records the next, which
+	// then waits for it: at most two commits are recorded without files.
+	committed := make(chan *commitment)
+	placed := placeCommits(committed, cfg.Hook, cfg.OnResult)
+	storeErr := recordCommits(ctx, cfg, ready, committed, &stopped)
+	close(committed)
+	<-placed
+	return storeErr
+}
+
+// withDefaults fills the zero fields of cfg with their defaults.
+func (cfg BatchConfig) withDefaults() BatchConfig {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 1024
+	}
+	if cfg.OnResult == nil {
+		cfg.OnResult = func(Result) {}
+	}
+	if cfg.Hook == nil {
+		cfg.Hook = func(Stage) {}
+	}
+	return cfg
+}
+
+// signJobs starts the workers: each signs the jobs it takes (Job.Sign) and
+// sends them to ready, which is closed once jobs is drained. After a store
+// error (stopped) or with ctx done, jobs are passed on unsigned.
+func signJobs(ctx context.Context, workers int, jobs <-chan Job, ready chan<- preparedJob, stopped *atomic.Bool) {
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -116,16 +132,18 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 					ready <- preparedJob{job: j, err: errBatchStopped}
 					continue
 				}
-				iss, err := j.Prepare()
+				iss, err := j.Sign()
 				ready <- preparedJob{job: j, issued: iss, err: err}
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(ready) }()
+}
 
-	// The placer places one commit while the writer records the next, which
-	// then waits for it: at most two commits are recorded without files.
-	committed := make(chan *commitment)
+// placeCommits starts the placer: it places the files of each recorded
+// commit and reports its jobs; the returned channel is closed when
+// committed is closed and drained.
+func placeCommits(committed <-chan *commitment, hook func(Stage), report func(Result)) <-chan struct{} {
 	placed := make(chan struct{})
 	go func() {
 		defer close(placed)
@@ -133,34 +151,42 @@ func RunBatch(ctx context.Context, cfg BatchConfig, jobs <-chan Job) error {
 			c.finish(hook, report)
 		}
 	}()
+	return placed
+}
 
+// recordCommits is the writer: it groups the signed jobs that are ready
+// into commits of at most cfg.MaxBatch, records each and hands it to the
+// placer. After a store error it records nothing more and returns it.
+func recordCommits(ctx context.Context, cfg BatchConfig, ready <-chan preparedJob, committed chan<- *commitment, stopped *atomic.Bool) error {
 	var storeErr error
 	for p := range ready {
-		batch := []preparedJob{p}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case q, ok := <-ready:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, q)
-			default:
-				break drain
-			}
-		}
-		c := &commitment{batch: batch, storeErr: storeErr}
+		c := &commitment{batch: gather(p, ready, cfg.MaxBatch), storeErr: storeErr}
 		if storeErr == nil {
-			storeErr = c.record(ctx, cfg.Store, hook)
+			storeErr = c.record(ctx, cfg.Store, cfg.Hook)
 			if storeErr != nil {
 				stopped.Store(true)
 			}
 		}
 		committed <- c
 	}
-	close(committed)
-	<-placed
 	return storeErr
+}
+
+// gather returns first and the jobs already waiting in ready, up to max.
+func gather(first preparedJob, ready <-chan preparedJob, max int) []preparedJob {
+	batch := []preparedJob{first}
+	for len(batch) < max {
+		select {
+		case q, ok := <-ready:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, q)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // errBatchStopped marks the jobs a worker did not prepare after a store error.

@@ -52,7 +52,7 @@ func (s *failFrom) AddCertificates(ctx context.Context, recs []*ca.CertRecord) (
 
 // batchJobs feeds n jobs signed by iss; each writes NAME.crt (the
 // certificate) and NAME.key into dir. Jobs whose index fail says so fail
-// in Prepare.
+// in Sign.
 func batchJobs(t *testing.T, iss *ca.Issuer, dir string, n int, fail func(int) bool) <-chan ca.Job {
 	key, err := pem.GenerateKey(pem.ECDSAP256)
 	if err != nil {
@@ -65,11 +65,11 @@ func batchJobs(t *testing.T, iss *ca.Issuer, dir string, n int, fail func(int) b
 			name := fmt.Sprintf("dev-%03d", i)
 			jobs <- ca.Job{
 				Index: i,
-				Prepare: func() (*ca.Issued, error) {
+				Sign: func() (*ca.Issued, error) {
 					if fail(i) {
 						return nil, fmt.Errorf("row %d refused", i)
 					}
-					return iss.Sign(ca.Request{Subject: pkix.Name{CommonName: name + ".example.com"}, PublicKey: key.Public(),
+					return iss.SignLeaf(ca.Leaf{Subject: pkix.Name{CommonName: name + ".example.com"}, PublicKey: key.Public(),
 						DNSNames: []string{name + ".example.com"}, Profile: ca.ProfileServer, Validity: 24 * time.Hour})
 				},
 				Files: func(is *ca.Issued) ([]pem.File, error) {

@@ -31,9 +31,14 @@ var (
 	ErrVerify = errors.New("ca: verification failed")
 	// ErrDamaged: the store contradicts what its issuers signed: a last CRL
 	// that does not verify, or that lists a certificate whose revocation
-	// record is gone. The remedy is a backup, never a new signature.
+	// record is gone. A record read from the store that does not parse (a
+	// certificate's DER) is one too. The remedy is a backup, never a new
+	// signature.
 	ErrDamaged = errors.New("ca: damaged store")
 )
+
+// RestoreHint is what a message about a damaged store tells the user to do.
+const RestoreHint = "restore the store from a backup (see docs/operations.md)"
 
 type conflictError struct{ msg string }
 

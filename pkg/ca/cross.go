@@ -10,13 +10,13 @@ import (
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
-// PathLenOfCert, as CAConfig.MaxPathLen of CrossSign, takes the path
+// PathLenOfCert, as Template.MaxPathLen of IssueCross, takes the path
 // length constraint of the certificate cross-signed (none when it has none).
 const PathLenOfCert = -2
 
-// CrossSign signs and records a CA certificate for the subject (byte for
+// IssueCross signs and records a CA certificate for the subject (byte for
 // byte), public key and key identifier of foreign, another CA's
-// certificate, under this issuer (profile ProfileCross): clients that
+// certificate, under this issuer (profile ProfileCross.Name()): clients that
 // trust this issuer's root then accept what foreign's key signed (root
 // rollover, merging two PKIs). cfg gives the path length (PathLenOfCert:
 // foreign's own), name constraints (critical) and validity; cfg.Subject is
@@ -27,7 +27,7 @@ const PathLenOfCert = -2
 // whose key is one of this home's issuers' (IssuerConfig.IssuerKeys), and
 // a path length this issuer's own constraint leaves no room for. cfg.Stage
 // is called as CreateIntermediate calls it.
-func (i *Issuer) CrossSign(ctx context.Context, foreign *x509.Certificate, cfg CAConfig) (*Issued, error) {
+func (i *Issuer) IssueCross(ctx context.Context, foreign *x509.Certificate, cfg Template) (*Issued, error) {
 	if err := i.checkCrossSign(foreign); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (i *Issuer) CrossSign(ctx context.Context, foreign *x509.Certificate, cfg C
 		}
 		cfg.Validity = end.Sub(i.now())
 	}
-	tmpl, err := cfg.template(foreign.PublicKey)
+	tmpl, err := cfg.x509Template(foreign.PublicKey)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (i *Issuer) CrossSign(ctx context.Context, foreign *x509.Certificate, cfg C
 		tmpl.SubjectKeyId = foreign.SubjectKeyId // what foreign's certificates name as their authority key id
 	}
 	for round := 0; ; round++ {
-		iss, err := i.sign(tmpl, foreign.PublicKey, cfg.Validity, ProfileCross)
+		iss, err := i.sign(tmpl, foreign.PublicKey, cfg.Validity, ProfileCross.Name())
 		if err != nil {
 			return nil, err
 		}

@@ -163,7 +163,7 @@ func describeCertificateDER(name string, der []byte) (any, error) {
 func DescribeRecord(rec *CertRecord, now time.Time) (*CertificateInfo, error) {
 	cert, err := x509.ParseCertificate(rec.DER)
 	if err != nil {
-		return nil, fmt.Errorf("stored certificate %s: %w", FormatSerial(rec.Serial), err)
+		return nil, fmt.Errorf("%w: certificate %s: its stored DER does not parse (%v); %s", ErrDamaged, FormatSerial(rec.Serial), err, RestoreHint)
 	}
 	info := DescribeCertificate(cert)
 	info.IssuerName, info.Profile = rec.Issuer, rec.Profile

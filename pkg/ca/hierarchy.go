@@ -39,7 +39,7 @@ func NewHierarchy(recs []IssuerRecord) (*Hierarchy, error) {
 	for _, r := range recs {
 		c, err := x509.ParseCertificate(r.DER)
 		if err != nil {
-			return nil, fmt.Errorf("ca: issuer %s: stored certificate: %w", r.Name, err)
+			return nil, fmt.Errorf("%w: issuer %s: its stored certificate does not parse (%v); %s", ErrDamaged, r.Name, err, RestoreHint)
 		}
 		h.certs[r.Name] = c
 	}

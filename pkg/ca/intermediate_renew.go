@@ -16,7 +16,7 @@ import (
 // certificate, under a new serial, valid for validity (0: as long as the
 // current one was; past this issuer's notAfter is ErrRefused). stage, when
 // set, is called with each signed certificate before it is recorded (as
-// CAConfig.Stage). It is recorded with Store.ReplaceIssuerCert, linked to
+// Template.Stage). It is recorded with Store.ReplaceIssuerCert, linked to
 // the current one, which it replaces as the issuer's certificate.
 // Certificates and CRLs signed under the old one verify under the new one:
 // same subject, same key, same key identifier (SPEC.md, "Lifecycle").
@@ -33,7 +33,7 @@ func (i *Issuer) RenewIntermediate(ctx context.Context, rec *IssuerRecord, valid
 	}
 	tmpl := renewalTemplate(old)
 	for round := 0; ; round++ {
-		iss, err := i.sign(tmpl, old.PublicKey, validity, ProfileIntermediate)
+		iss, err := i.sign(tmpl, old.PublicKey, validity, ProfileIntermediate.Name())
 		if err != nil {
 			return nil, err
 		}

@@ -36,6 +36,12 @@ type IssuerConfig struct {
 }
 
 // Issuer signs certificates with one CA key and records them in its Store.
+// Its signing methods are one family: Judge lists every rule for a
+// csr.Request and signs nothing; Sign judges and signs, without recording;
+// Issue is Sign, then Record; SignNewKey makes a key and Signs a request
+// for it; SignRenewal Signs a renewal; SignLeaf and IssueLeaf sign a Leaf
+// without judging it. Record (a function: a batch may hold several
+// issuers' certificates) records what was signed.
 type Issuer struct {
 	name   string
 	cert   *x509.Certificate
@@ -98,8 +104,12 @@ func (i *Issuer) Signer() crypto.Signer { return i.signer }
 // Now returns the issuer's clock reading.
 func (i *Issuer) Now() time.Time { return i.now() }
 
-// Request is a certificate to sign, already judged by the policy.
-type Request struct {
+// Leaf is a leaf certificate to sign as it stands: its names, key, profile
+// and validity are not judged by the policy. A request from outside is a
+// csr.Request, judged by Sign and Issue; a Leaf is for callers that answer
+// for the names themselves (tests, a certificate the CA makes for its own
+// endpoint).
+type Leaf struct {
 	Subject        pkix.Name
 	PublicKey      crypto.PublicKey
 	DNSNames       []string
@@ -117,9 +127,10 @@ type Issued struct {
 	resign func() (*Issued, error) // signs the same request again with a new serial
 }
 
-// Sign signs req with a fresh serial; it does not record it. A validity that
-// would outlive the issuer is refused (ErrRefused), never shortened.
-func (i *Issuer) Sign(req Request) (*Issued, error) {
+// SignLeaf signs req with a fresh serial without judging it; it does not
+// record it. A validity that would outlive the issuer is refused
+// (ErrRefused), never shortened.
+func (i *Issuer) SignLeaf(req Leaf) (*Issued, error) {
 	if req.Profile == nil {
 		return nil, errors.New("ca: request has no profile")
 	}
@@ -258,9 +269,9 @@ func Record(ctx context.Context, st Store, issued []*Issued) ([]error, error) {
 	return results, nil
 }
 
-// Issue signs req and records it.
-func (i *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
-	iss, err := i.Sign(req)
+// IssueLeaf signs req without judging it (SignLeaf) and records it.
+func (i *Issuer) IssueLeaf(ctx context.Context, req Leaf) (*Issued, error) {
+	iss, err := i.SignLeaf(req)
 	if err != nil {
 		return nil, err
 	}

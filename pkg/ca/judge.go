@@ -14,7 +14,7 @@ var ErrNoKey = errors.New("ca: the issuer was opened without its key; it can jud
 
 // NewJudge returns an Issuer that judges requests with the certificate and
 // policy of cfg but holds no key and no store: cfg.Signer and cfg.Store are
-// ignored, and Sign, Prepare and Issue fail with ErrNoKey. A dry run ("ca
+// ignored, and Sign, SignLeaf, Issue and SignNewKey fail with ErrNoKey. A dry run ("ca
 // policy check") uses it, so it needs neither the passphrase nor a write
 // lock. Name and Cert are required; Cert must be a CA with keyCertSign.
 func NewJudge(cfg IssuerConfig) (*Issuer, error) {
@@ -35,7 +35,7 @@ func (noKeySigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
 	return nil, ErrNoKey
 }
 
-// RefusedError is the error of Prepare for a request that breaks a rule: it
+// RefusedError is the error of Sign (and Issue) for a request that breaks a rule: it
 // reads as its *csr.RefusalError (which errors.As finds through Unwrap) and
 // matches ErrRefused, so callers may branch either way.
 type RefusedError struct{ Refusal *csr.RefusalError }

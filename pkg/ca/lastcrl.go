@@ -117,7 +117,7 @@ func MissingRevocations(ctx context.Context, st Store) ([]CRLRevocation, error) 
 func missingOf(ctx context.Context, st Store, iss IssuerRecord) ([]CRLRevocation, error) {
 	cert, err := x509.ParseCertificate(iss.DER)
 	if err != nil {
-		return nil, fmt.Errorf("%w: issuer %s: its recorded certificate does not parse: %v", ErrDamaged, iss.Name, err)
+		return nil, fmt.Errorf("%w: issuer %s: its recorded certificate does not parse (%v); %s", ErrDamaged, iss.Name, err, RestoreHint)
 	}
 	_, list, err := SignedLastCRL(ctx, st, iss.Name, cert)
 	if err != nil || list == nil {

@@ -20,8 +20,8 @@ func TestRenewIntermediateKeepsLeavesAndCRLs(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	root := newRoot(t, st, pem.ECDSAP256)
-	inter := newIntermediate(t, root, st, pem.ECDSAP256, ca.CAConfig{MaxPathLen: 0, PermittedDNSDomains: []string{"example.com"}})
-	leaf, err := inter.SignRequest(ctx, request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{})
+	inter := newIntermediate(t, root, st, pem.ECDSAP256, ca.Template{MaxPathLen: 0, PermittedDNSDomains: []string{"example.com"}})
+	leaf, err := inter.Issue(ctx, request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +65,9 @@ func TestRenewIntermediateKeepsLeavesAndCRLs(t *testing.T) {
 	}
 }
 
-// TestCrossSign: the cross certificate carries the other CA's subject, key
+// TestIssueCross: the cross certificate carries the other CA's subject, key
 // and key id; the refusals of SPEC.md.
-func TestCrossSign(t *testing.T) {
+func TestIssueCross(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	root := newRoot(t, st, pem.ECDSAP256)
@@ -75,17 +75,17 @@ func TestCrossSign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := ca.CreateRoot(ca.CAConfig{Subject: pkix.Name{CommonName: "Other Root", Organization: []string{"Other"}}, Validity: 20 * 365 * 24 * time.Hour, MaxPathLen: 1}, otherKey, now)
+	other, err := ca.CreateRoot(ca.Template{Subject: pkix.Name{CommonName: "Other Root", Organization: []string{"Other"}}, Validity: 20 * 365 * 24 * time.Hour, MaxPathLen: 1}, otherKey, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := root.CrossSign(ctx, other, ca.CAConfig{MaxPathLen: ca.PathLenOfCert})
+	x, err := root.IssueCross(ctx, other, ca.Template{MaxPathLen: ca.PathLenOfCert})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := x.Cert
 	if string(c.RawSubject) != string(other.RawSubject) || string(c.SubjectKeyId) != string(other.SubjectKeyId) ||
-		!pem.SamePublicKey(c.PublicKey, other.PublicKey) || c.MaxPathLen != 1 || !c.NotAfter.Equal(root.Certificate().NotAfter) || x.Record.Profile != ca.ProfileCross {
+		!pem.SamePublicKey(c.PublicKey, other.PublicKey) || c.MaxPathLen != 1 || !c.NotAfter.Equal(root.Certificate().NotAfter) || x.Record.Profile != ca.ProfileCross.Name() {
 		t.Errorf("cross certificate: subject %s, path len %d, notAfter %s, profile %s", c.Subject, c.MaxPathLen, c.NotAfter, x.Record.Profile)
 	}
 	if err := c.CheckSignatureFrom(root.Certificate()); err != nil {
@@ -96,18 +96,18 @@ func TestCrossSign(t *testing.T) {
 		t.Errorf("not recorded: %v", err)
 	}
 	for name, cert := range map[string]*x509.Certificate{"own root": root.Certificate(), "leaf": mustLeaf(t, root)} {
-		if _, err := root.CrossSign(ctx, cert, ca.CAConfig{MaxPathLen: -1}); !errors.Is(err, ca.ErrRefused) {
+		if _, err := root.IssueCross(ctx, cert, ca.Template{MaxPathLen: -1}); !errors.Is(err, ca.ErrRefused) {
 			t.Errorf("%s: %v, want ErrRefused", name, err)
 		}
 	}
-	if _, err := root.CrossSign(ctx, other, ca.CAConfig{MaxPathLen: -1, Validity: 30 * 365 * 24 * time.Hour}); !errors.Is(err, ca.ErrRefused) {
+	if _, err := root.IssueCross(ctx, other, ca.Template{MaxPathLen: -1, Validity: 30 * 365 * 24 * time.Hour}); !errors.Is(err, ca.ErrRefused) {
 		t.Errorf("validity past the issuer's: %v, want ErrRefused", err)
 	}
 }
 
 func mustLeaf(t *testing.T, iss *ca.Issuer) *x509.Certificate {
 	t.Helper()
-	l, err := iss.SignRequest(context.Background(), request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{})
+	l, err := iss.Issue(context.Background(), request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,23 +142,6 @@ func TestManifestKeyRequest(t *testing.T) {
 	}
 }
 
-func TestFileName(t *testing.T) {
-	for in, want := range map[string]string{
-		"web1.example.com": "web1.example.com",
-		"Dev Box #1":       "Dev_Box__1",
-		"../../etc/passwd": ".._.._etc_passwd",
-		"..":               "_..",
-		".":                "_.",
-		"":                 "_",
-		"日本":               "__",
-		"a/b\\c\x00d":      "a_b_c_d",
-	} {
-		if got := FileName(in); got != want {
-			t.Errorf("FileName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // FuzzManifest feeds arbitrary bytes to the manifest reader: it never
 // panics, lines only go forward, list cells hold no empty or untrimmed
 // names, and every row it accepts reads back the same once written out

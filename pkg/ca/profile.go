@@ -48,7 +48,7 @@ func mustProfile(cfg ProfileConfig) *Profile {
 	return p
 }
 
-// The built-in profiles of SPEC.md.
+// The built-in leaf profiles of SPEC.md.
 var (
 	ProfileServer = mustProfile(ProfileConfig{
 		Name: "server", KeyUsage: x509.KeyUsageDigitalSignature, RSAEncipherment: true,
@@ -64,6 +64,22 @@ var (
 	})
 )
 
+// The profiles of CA certificates, a home's root and its intermediates
+// (CreateRoot, Issuer.CreateIntermediate): their names are recorded in
+// CertRecord.Profile like a leaf's. LookupProfile does not return them: no
+// request is signed under them.
+var (
+	ProfileRoot         = &Profile{cfg: ProfileConfig{Name: "root", KeyUsage: caKeyUsage}}
+	ProfileIntermediate = &Profile{cfg: ProfileConfig{Name: "intermediate", KeyUsage: caKeyUsage}}
+	// ProfileCross is a CA certificate for another CA's subject and key
+	// (Issuer.IssueCross).
+	ProfileCross = &Profile{cfg: ProfileConfig{Name: "cross", KeyUsage: caKeyUsage}}
+)
+
+// caKeyUsage is the key usage of a CA certificate.
+const caKeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+
+// profiles are the leaf profiles LookupProfile knows.
 var profiles = []*Profile{ProfileServer, ProfileClient, ProfileDevice}
 
 // LookupProfile returns the built-in profile named name; "" is server.

@@ -30,20 +30,20 @@ type KeyRequest struct {
 	KDFCost int
 }
 
-// Provisioned is a new key and the certificate signed for it, not yet recorded.
-type Provisioned struct {
+// SignedKey is a new key and the certificate signed for it, not yet recorded.
+type SignedKey struct {
 	Issued *Issued
 	// KeyPEM is the PKCS#8 key, encrypted when a passphrase was given.
 	KeyPEM []byte
 }
 
-// PrepareKey fills the DN fields whose policy rule is "match" from the
+// SignNewKey fills the DN fields whose policy rule is "match" from the
 // issuer's own subject when r leaves them empty (csr.Policy.FillMatch),
 // makes a key of r.KeyType, judges the request by the same policy and
-// profile rules as a CSR (Prepare) and signs it; it does not record it. The
+// profile rules as a CSR (Sign) and signs it; it does not record it. The
 // key is encoded with passphrase (unencrypted when it is empty). A broken
-// rule returns a *csr.RefusalError, as Prepare does.
-func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, error) {
+// rule returns a *csr.RefusalError, as Sign does.
+func (i *Issuer) SignNewKey(r KeyRequest, passphrase []byte) (*SignedKey, error) {
 	kt := r.KeyType
 	if kt == "" {
 		kt = pem.ECDSAP256
@@ -61,7 +61,7 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 		URIs:           r.URIs,
 		PublicKey:      key.Public(),
 	}
-	iss, err := i.Prepare(req, SignOptions{Profile: r.Profile, Validity: r.Validity})
+	iss, err := i.Sign(req, SignOptions{Profile: r.Profile, Validity: r.Validity})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (i *Issuer) PrepareKey(r KeyRequest, passphrase []byte) (*Provisioned, erro
 		return nil, err
 	}
 	iss.Record.KeyHeld = true
-	return &Provisioned{Issued: iss, KeyPEM: keyPEM}, nil
+	return &SignedKey{Issued: iss, KeyPEM: keyPEM}, nil
 }
 
 // Intermediates returns the issuer's certificate and its parents, less the

@@ -26,17 +26,17 @@ type Renewal struct {
 	RevokeOld bool
 }
 
-// PrepareRenewal judges the renewal r by the issuer's policy of today, as a
+// SignRenewal judges the renewal r by the issuer's policy of today, as a
 // request for the old certificate's subject and names under its profile
 // would be (a renewal the policy now refuses is refused), and signs it; it
 // does not record it. The record links it to the old certificate, which
 // the store checks when it records it: a revoked certificate, or one
 // renewed already, is not renewed. Certificates of CAs are not renewed
 // here (CreateIntermediate, cross-signing).
-func (i *Issuer) PrepareRenewal(r Renewal) (*Issued, error) {
+func (i *Issuer) SignRenewal(r Renewal) (*Issued, error) {
 	old, err := x509.ParseCertificate(r.Old.DER)
 	if err != nil {
-		return nil, fmt.Errorf("%w: serial %s: stored certificate: %v", ErrDamaged, FormatSerial(r.Old.Serial), err)
+		return nil, fmt.Errorf("%w: serial %s: its stored certificate does not parse (%v); %s", ErrDamaged, FormatSerial(r.Old.Serial), err, RestoreHint)
 	}
 	switch {
 	case r.Old.Issuer != i.name:
@@ -64,7 +64,7 @@ func (i *Issuer) PrepareRenewal(r Renewal) (*Issued, error) {
 	if validity == 0 {
 		validity = old.NotAfter.Sub(old.NotBefore) - ClockSkew
 	}
-	iss, err := i.Prepare(csr.Request{
+	iss, err := i.Sign(csr.Request{
 		Subject: subject, PublicKey: pub, DNSNames: old.DNSNames, IPAddresses: old.IPAddresses,
 		EmailAddresses: old.EmailAddresses, URIs: old.URIs,
 	}, SignOptions{Profile: profile, Validity: validity})

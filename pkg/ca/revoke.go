@@ -43,7 +43,7 @@ func Revoke(ctx context.Context, st Store, serials []*big.Int, reason Reason, in
 			unknown = append(unknown, FormatSerial(s))
 		case err != nil:
 			return nil, err
-		case rec.Profile == ProfileRoot:
+		case rec.Profile == ProfileRoot.Name():
 			return nil, fmt.Errorf("%w: serial %s is the root %q; a root is not revoked but withdrawn from the trust stores that hold it; nothing was revoked", ErrRefused, FormatSerial(s), rec.Issuer)
 		case rec.Revocation != nil:
 			revoked = append(revoked, FormatSerial(s))
@@ -91,6 +91,10 @@ type CRLOptions struct {
 	NextUpdate time.Duration
 	// IncludeExpired keeps entries of expired certificates for ever.
 	IncludeExpired bool
+	// Delta makes a delta CRL (RFC 5280, 5.2.4) on the issuer's last
+	// complete CRL: the revocations that CRL does not list, with a critical
+	// delta CRL indicator naming its number. The issuer needs a complete CRL.
+	Delta bool
 	// Stage, when set, is given the signed CRL before it is recorded (and
 	// again for each retry under a new number); an error records nothing.
 	// The caller writes the CRL's file there, so that a full disk costs no
@@ -123,7 +127,7 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 		return nil, err
 	}
 	for round := 0; ; round++ {
-		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired)
+		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired, opts.Delta)
 		if err != nil {
 			return nil, err
 		}
@@ -160,27 +164,65 @@ func (i *Issuer) checkCRLEnd(next time.Duration) error {
 		ErrRefused, now.Add(next).Format(time.RFC3339), i.name, end.Format(time.RFC3339), left, int64(left/time.Minute))
 }
 
-func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired bool) (*CRLRecord, error) {
+func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired, delta bool) (*CRLRecord, error) {
 	now := i.now().UTC().Truncate(time.Second)
-	number := big.NewInt(1)
-	var lastUpdate time.Time
 	_, last, err := SignedLastCRL(ctx, i.store, i.name, i.cert)
 	if err != nil {
 		return nil, err
 	}
+	highest, err := i.store.CRLNumber(ctx, i.name)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := crl.Template{Number: new(big.Int).Add(highest, big.NewInt(1)), ThisUpdate: now, NextUpdate: now.Add(next)}
+	var keep func() (func(*Revocation) bool, func())
+	var deltaOf *big.Int
+	if delta {
+		if last == nil {
+			return nil, fmt.Errorf("%w: issuer %s has no complete CRL for a delta CRL to be based on; run \"ca crl export\" first", ErrRefused, i.name)
+		}
+		deltaOf = last.Number
+		tmpl.Extensions = append(tmpl.Extensions, crl.DeltaIndicator(last.Number))
+		keep = notOn(last)
+	} else if keep, err = i.completeEntries(ctx, last, includeExpired); err != nil {
+		return nil, err
+	}
+	// The entries stream from the store, read three times (the store is
+	// held for writing, so it is the same each time): no list of a million.
+	count := 0
+	src := func(visit func(crl.Entry) error) error {
+		count = 0
+		ok, done := keep()
+		defer done()
+		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
+			if !ok(r) {
+				return nil
+			}
+			count++
+			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
+		})
+	}
+	var out bytes.Buffer
+	_, err = crl.Stream(&out, i.cert, i.signer, tmpl, src)
+	if errors.Is(err, crl.ErrInvalid) {
+		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &CRLRecord{Issuer: i.name, DeltaOf: deltaOf, Number: tmpl.Number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: out.Bytes()}, nil
+}
+
+// completeEntries returns which revocations a complete CRL lists, after
+// checking that none the last CRL listed is lost (checkMissing). The last
+// CRL was issued after a certificate expired and after it was revoked, so
+// it listed it: it may leave now. Times are whole seconds, so a revocation
+// in the same second as the last CRL may have come after it: it stays for
+// one more CRL (staying longer is always allowed; leaving early is not).
+func (i *Issuer) completeEntries(ctx context.Context, last *crl.List, includeExpired bool) (func() (func(*Revocation) bool, func()), error) {
+	var lastUpdate time.Time
 	if last != nil {
-		number.Add(last.Number, big.NewInt(1))
 		lastUpdate = last.ThisUpdate
-	}
-	// The last CRL was issued after a certificate expired and after it was
-	// revoked, so it listed it: it may leave now. Times are whole seconds,
-	// so a revocation in the same second as the last CRL may have come
-	// after it: it stays for one more CRL (staying longer is always
-	// allowed; leaving early is not).
-	keep := func(r *Revocation) bool {
-		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
-	}
-	if last != nil {
 		missing, err := missingFrom(ctx, i.store, i.name, last, nil)
 		if err == nil {
 			err = i.checkMissing(ctx, last, missing, includeExpired)
@@ -189,29 +231,25 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 			return nil, err
 		}
 	}
-	// The entries stream from the store, read three times (the store is
-	// held for writing, so it is the same each time): no list of a million.
-	count := 0
-	src := func(visit func(crl.Entry) error) error {
-		count = 0
-		return i.store.Revocations(ctx, i.name, func(r *Revocation) error {
-			if !keep(r) {
-				return nil
+	keep := func(r *Revocation) bool {
+		return includeExpired || lastUpdate.IsZero() || !lastUpdate.After(r.NotAfter) || !r.RevokedAt.Before(lastUpdate)
+	}
+	return func() (func(*Revocation) bool, func()) { return keep, func() {} }, nil
+}
+
+// notOn returns, for each pass over the revocations (in serial order),
+// which of them the complete CRL base does not list: what a delta CRL on
+// base lists (RFC 5280, 5.2.4).
+func notOn(base *crl.List) func() (func(*Revocation) bool, func()) {
+	return func() (func(*Revocation) bool, func()) {
+		c := newEntryCursor(base.Entries())
+		return func(r *Revocation) bool {
+			for c.ok && c.cur.Serial.Cmp(r.Serial) < 0 {
+				c.advance()
 			}
-			count++
-			return visit(crl.Entry{Serial: r.Serial, RevokedAt: r.RevokedAt, Reason: int(r.Reason), InvalidityDate: r.InvalidityDate})
-		})
+			return !c.ok || c.cur.Serial.Cmp(r.Serial) != 0
+		}, c.stop
 	}
-	var out bytes.Buffer
-	_, err = crl.Stream(&out, i.cert, i.signer, crl.Template{Number: number, ThisUpdate: now, NextUpdate: now.Add(next)}, src)
-	if errors.Is(err, crl.ErrInvalid) {
-		return nil, fmt.Errorf("%w: %v", ErrRefused, err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	der := out.Bytes()
-	return &CRLRecord{Issuer: i.name, Number: number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: der}, nil
 }
 
 // checkMissing judges the entries of the last CRL whose revocation record

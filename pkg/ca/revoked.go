@@ -30,7 +30,7 @@ func RevokedSerials(ctx context.Context, st Store) (map[string]bool, error) {
 	for _, iss := range issuers {
 		cert, err := x509.ParseCertificate(iss.DER)
 		if err != nil {
-			return nil, fmt.Errorf("%w: issuer %s: its recorded certificate does not parse: %v", ErrDamaged, iss.Name, err)
+			return nil, fmt.Errorf("%w: issuer %s: its recorded certificate does not parse (%v); %s", ErrDamaged, iss.Name, err, RestoreHint)
 		}
 		_, list, err := SignedLastCRL(ctx, st, iss.Name, cert)
 		if err != nil {

@@ -64,16 +64,16 @@ func (i *Issuer) judgeNotAfter(v time.Duration) csr.Check {
 	return c
 }
 
-// Prepare judges r (see Judge) and, when every rule passes, signs it with a
-// fresh serial; it does not record it. A broken rule (a validity past the
+// Sign judges r (see Judge) and, when every rule passes, signs it with a
+// fresh serial; it does not record it (Record does; Issue does both). A broken rule (a validity past the
 // issuer's notAfter included) returns a *RefusedError: it matches ErrRefused,
 // and errors.As finds the *csr.RefusalError listing every failure.
-func (i *Issuer) Prepare(r csr.Request, o SignOptions) (*Issued, error) {
+func (i *Issuer) Sign(r csr.Request, o SignOptions) (*Issued, error) {
 	if err := i.Judge(r, o).Err(); err != nil {
 		return nil, refused(err)
 	}
 	p, v := o.resolve()
-	return i.Sign(Request{
+	return i.SignLeaf(Leaf{
 		Subject:        i.policy.Subject(r),
 		PublicKey:      r.PublicKey,
 		DNSNames:       r.DNSNames,
@@ -85,9 +85,10 @@ func (i *Issuer) Prepare(r csr.Request, o SignOptions) (*Issued, error) {
 	})
 }
 
-// SignRequest judges, signs and records r: one certificate, one transaction.
-func (i *Issuer) SignRequest(ctx context.Context, r csr.Request, o SignOptions) (*Issued, error) {
-	iss, err := i.Prepare(r, o)
+// Issue judges and signs r (Sign) and records it: one certificate, one
+// transaction.
+func (i *Issuer) Issue(ctx context.Context, r csr.Request, o SignOptions) (*Issued, error) {
+	iss, err := i.Sign(r, o)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 
 // subIssuer makes an intermediate called name under parent, with the name
 // constraints of cfg, and opens it with its chain.
-func subIssuer(t *testing.T, parent *ca.Issuer, st ca.Store, name string, cfg ca.CAConfig, policy *csr.Policy) *ca.Issuer {
+func subIssuer(t *testing.T, parent *ca.Issuer, st ca.Store, name string, cfg ca.Template, policy *csr.Policy) *ca.Issuer {
 	t.Helper()
 	key, err := pem.GenerateKey(pem.ECDSAP256)
 	if err != nil {
@@ -59,14 +59,14 @@ func refusedBy(err error, field, rule string) bool {
 func TestSignEnforcesAncestorConstraints(t *testing.T) {
 	st := openStore(t)
 	root := newRoot(t, st, pem.ECDSAP256)
-	a := subIssuer(t, root, st, "a", ca.CAConfig{PermittedDNSDomains: []string{"example.com"}}, nil)
-	b := subIssuer(t, a, st, "b", ca.CAConfig{}, nil)
+	a := subIssuer(t, root, st, "a", ca.Template{PermittedDNSDomains: []string{"example.com"}}, nil)
+	b := subIssuer(t, a, st, "b", ca.Template{}, nil)
 	roots, inters := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(root.Certificate())
 	inters.AddCert(a.Certificate())
 	inters.AddCert(b.Certificate())
 
-	_, err := b.SignRequest(context.Background(), request(t, pem.ECDSAP256, "www.other.com", "www.other.com"), ca.SignOptions{Profile: ca.ProfileServer})
+	_, err := b.Issue(context.Background(), request(t, pem.ECDSAP256, "www.other.com", "www.other.com"), ca.SignOptions{Profile: ca.ProfileServer})
 	if !refusedBy(err, "san dns", "nameConstraints") {
 		t.Fatalf("www.other.com under b: got %v, want a nameConstraints refusal", err)
 	}
@@ -74,12 +74,12 @@ func TestSignEnforcesAncestorConstraints(t *testing.T) {
 		t.Errorf("the refusal does not name the CA whose constraint is broken: %v", err)
 	}
 	// A client certificate without SANs: its hostname-like CN is checked too.
-	_, err = b.SignRequest(context.Background(), request(t, pem.ECDSAP256, "www.other.com"), ca.SignOptions{Profile: ca.ProfileClient})
+	_, err = b.Issue(context.Background(), request(t, pem.ECDSAP256, "www.other.com"), ca.SignOptions{Profile: ca.ProfileClient})
 	if !refusedBy(err, "subject CN", "nameConstraints") {
 		t.Fatalf("client CN www.other.com under b: got %v, want a nameConstraints refusal", err)
 	}
 
-	issued, err := b.SignRequest(context.Background(), request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{Profile: ca.ProfileServer})
+	issued, err := b.Issue(context.Background(), request(t, pem.ECDSAP256, "www.example.com", "www.example.com"), ca.SignOptions{Profile: ca.ProfileServer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,10 +94,10 @@ func TestSignEnforcesAncestorConstraints(t *testing.T) {
 func TestSignIPv4MappedExcluded(t *testing.T) {
 	st := openStore(t)
 	root := newRoot(t, st, pem.ECDSAP256)
-	iss := subIssuer(t, root, st, "ipc", ca.CAConfig{ExcludedIPRanges: []*net.IPNet{{IP: net.IPv4(10, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)}}}, nil)
+	iss := subIssuer(t, root, st, "ipc", ca.Template{ExcludedIPRanges: []*net.IPNet{{IP: net.IPv4(10, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)}}}, nil)
 	req := request(t, pem.ECDSAP256, "client")
 	req.IPAddresses = []net.IP{net.ParseIP("::ffff:10.0.0.1")}
-	_, err := iss.SignRequest(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
+	_, err := iss.Issue(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
 	if !refusedBy(err, "san ip", "nameConstraints") {
 		t.Fatalf("::ffff:10.0.0.1 under --exclude-ip 10.0.0.0/8: got %v, want a nameConstraints refusal", err)
 	}
@@ -112,16 +112,16 @@ func TestSignRefusesEmptySubjectWithoutSAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := subIssuer(t, root, st, "open", ca.CAConfig{}, policy)
+	iss := subIssuer(t, root, st, "open", ca.Template{}, policy)
 	req := request(t, pem.ECDSAP256, "")
 	req.Subject = pkix.Name{OrganizationalUnit: []string{"Dropped"}}.ToRDNSequence()
-	_, err = iss.SignRequest(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
+	_, err = iss.Issue(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
 	if !refusedBy(err, "subject", "subjectOrSAN") {
 		t.Fatalf("a subject emptied by the policy and no SAN: got %v, want a subjectOrSAN refusal", err)
 	}
 	// With a SAN the empty subject is fine (and the SAN critical).
 	req.DNSNames = []string{"www.example.com"}
-	issued, err := iss.SignRequest(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
+	issued, err := iss.Issue(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestSignURIHostLintClean(t *testing.T) {
 				t.Fatal(err)
 			}
 			req.URIs = []*url.URL{u}
-			issued, err := root.SignRequest(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
+			issued, err := root.Issue(context.Background(), req, ca.SignOptions{Profile: ca.ProfileClient})
 			if c.refused {
 				if !refusedBy(err, "san uri", "uriHost") {
 					t.Fatalf("got %v, want a san uri/uriHost refusal", err)
@@ -106,7 +106,7 @@ func TestSignSubjectEmailAndDCLintClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := subIssuer(t, root, st, "mail", ca.CAConfig{}, policy)
+	iss := subIssuer(t, root, st, "mail", ca.Template{}, policy)
 	mk := func(email string, sans ...string) csr.Request {
 		req := request(t, pem.ECDSAP256, "alice.example.com", "alice.example.com")
 		req.Subject = append(pkix.RDNSequence{
@@ -117,16 +117,16 @@ func TestSignSubjectEmailAndDCLintClean(t *testing.T) {
 		return req
 	}
 
-	_, err = iss.SignRequest(context.Background(), mk("alice@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
+	_, err = iss.Issue(context.Background(), mk("alice@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
 	if !refusedBy(err, "subject emailAddress", "emailInSAN") {
 		t.Fatalf("subject emailAddress without email SAN: got %v, want a subject emailAddress/emailInSAN refusal", err)
 	}
-	_, err = iss.SignRequest(context.Background(), mk("alice@example.com", "bob@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
+	_, err = iss.Issue(context.Background(), mk("alice@example.com", "bob@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
 	if !refusedBy(err, "subject emailAddress", "emailInSAN") {
 		t.Fatalf("subject emailAddress not among the email SANs: got %v, want a subject emailAddress/emailInSAN refusal", err)
 	}
 
-	issued, err := iss.SignRequest(context.Background(), mk("alice@example.com", "bob@example.com", "alice@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
+	issued, err := iss.Issue(context.Background(), mk("alice@example.com", "bob@example.com", "alice@example.com"), ca.SignOptions{Profile: ca.ProfileDevice})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,6 @@ import (
 	"time"
 )
 
-// Profile names recorded for certificates that are not leaves.
-const (
-	ProfileRoot         = "root"
-	ProfileIntermediate = "intermediate"
-	// ProfileCross is a CA certificate for another CA's subject and key
-	// (ca cross-sign).
-	ProfileCross = "cross"
-)
-
 // CertRecord is one issued certificate as the store keeps it: the DER plus the
 // fields `ca list` filters and shows.
 type CertRecord struct {
@@ -63,7 +54,10 @@ type IssuerRecord struct {
 
 // CRLRecord is one exported CRL.
 type CRLRecord struct {
-	Issuer     string
+	Issuer string
+	// DeltaOf is, for a delta CRL, the number of the complete CRL it is
+	// based on (RFC 5280, 5.2.4); nil for a complete CRL.
+	DeltaOf    *big.Int
 	Number     *big.Int
 	ThisUpdate time.Time
 	NextUpdate time.Time
@@ -121,8 +115,12 @@ type Store interface {
 	// AddCRL records an exported CRL. Its Number must be one above the last
 	// for its issuer (1 for the first); otherwise ErrCRLNumber.
 	AddCRL(ctx context.Context, crl *CRLRecord) error
-	// LastCRL returns the issuer's last exported CRL, or ErrNotFound.
+	// LastCRL returns the issuer's last exported complete CRL (not a
+	// delta), or ErrNotFound.
 	LastCRL(ctx context.Context, issuer string) (*CRLRecord, error)
+	// CRLNumber returns the highest CRL number the issuer used, complete
+	// or delta (one sequence, RFC 5280, 5.2.3); 0 when it exported none.
+	CRLNumber(ctx context.Context, issuer string) (*big.Int, error)
 
 	// Close releases the store.
 	Close() error

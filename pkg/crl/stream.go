@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -421,4 +422,14 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+var oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
+
+// DeltaIndicator is the critical delta CRL indicator extension of a delta
+// CRL on the complete CRL numbered base (RFC 5280, 5.2.4).
+func DeltaIndicator(base *big.Int) pkix.Extension {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1BigInt(base)
+	return pkix.Extension{Id: oidDeltaCRLIndicator, Critical: true, Value: b.BytesOrPanic()}
 }

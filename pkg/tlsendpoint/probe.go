@@ -172,28 +172,16 @@ const (
 // counts as a refusal. Probe returns an error only for a bad cfg; whatever
 // happens on the network is reported in the Result.
 func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
-	target, err := parseAddress(cfg.Address)
+	target, err := cfg.check()
 	if err != nil {
 		return nil, err
-	}
-	if cfg.MinVersion != 0 && cfg.MaxVersion != 0 && cfg.MinVersion > cfg.MaxVersion {
-		return nil, fmt.Errorf("tlsendpoint: minimum TLS version %s is above the maximum %s", tls.VersionName(cfg.MinVersion), tls.VersionName(cfg.MaxVersion))
-	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("tlsendpoint: probe timeout %v is negative", cfg.Timeout)
-	}
-	for i, c := range cfg.Certificates {
-		if len(c.Certificate) == 0 || c.PrivateKey == nil {
-			return nil, fmt.Errorf("tlsendpoint: client certificate %d needs a certificate and its private key", i)
-		}
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = defaultProbeTimeout
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	serverName := cfg.ServerName
 	if serverName == "" {
@@ -201,13 +189,7 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	res := &Result{
-		Address:    target.hostport,
-		ServerName: serverName,
-		Revocation: RevocationUnchecked,
-		PeerChain:  []CertInfo{},
-	}
+	res := &Result{Address: target.hostport, ServerName: serverName, Revocation: RevocationUnchecked, PeerChain: []CertInfo{}}
 	tlsCfg := &tls.Config{
 		// The chain is verified below, so that a bad chain is reported
 		// rather than ending the probe.
@@ -216,56 +198,62 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 		MinVersion:         cfg.MinVersion,
 		MaxVersion:         cfg.MaxVersion,
 		NextProtos:         []string{"h2", "http/1.1"},
-		Time:               now,
+		Time:               cfg.Now,
 	}
 	if cfg.Resume {
 		tlsCfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
 	}
+	if !probeFirst(ctx, cfg, target, tlsCfg, res) || !cfg.Resume {
+		return res, nil
+	}
+	probeResume(ctx, cfg, target, tlsCfg, res)
+	return res, nil
+}
 
+// check refuses a configuration that cannot probe, and parses the address.
+func (cfg *ProbeConfig) check() (probeTarget, error) {
+	target, err := parseAddress(cfg.Address)
+	if err != nil {
+		return target, err
+	}
+	if cfg.MinVersion != 0 && cfg.MaxVersion != 0 && cfg.MinVersion > cfg.MaxVersion {
+		return target, fmt.Errorf("tlsendpoint: minimum TLS version %s is above the maximum %s", tls.VersionName(cfg.MinVersion), tls.VersionName(cfg.MaxVersion))
+	}
+	if cfg.Timeout < 0 {
+		return target, fmt.Errorf("tlsendpoint: probe timeout %v is negative", cfg.Timeout)
+	}
+	for i, c := range cfg.Certificates {
+		if len(c.Certificate) == 0 || c.PrivateKey == nil {
+			return target, fmt.Errorf("tlsendpoint: client certificate %d needs a certificate and its private key", i)
+		}
+	}
+	return target, nil
+}
+
+// probeFirst runs the first handshake and request into res: the chain,
+// its verification, the server certificate's revocation, a refusal of
+// ours. It reports whether the probe may go on (to a resumption).
+func probeFirst(ctx context.Context, cfg ProbeConfig, target probeTarget, tlsCfg *tls.Config, res *Result) bool {
 	conn, elapsed, requested, err := handshake(ctx, target.hostport, tlsCfg, cfg.Certificates)
 	res.HandshakeTime = elapsed
 	if err != nil {
 		res.fail("handshake", err, requested)
-		return res, nil
+		return false
 	}
 	cs := conn.ConnectionState()
 	if len(cs.PeerCertificates) == 0 {
 		conn.Close()
 		res.Error = "handshake: the server sent no certificate"
-		return res, nil
+		return false
 	}
 	res.TLSVersion = tls.VersionName(cs.Version)
 	res.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	res.ALPN = cs.NegotiatedProtocol
 	res.PeerChain = certInfos(cs.PeerCertificates)
-
-	leaf := cs.PeerCertificates[0]
-	inters := x509.NewCertPool()
-	for _, c := range cs.PeerCertificates[1:] {
-		inters.AddCert(c)
-	}
-	var issuer *x509.Certificate
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		DNSName:       serverName,
-		Roots:         cfg.RootCAs,
-		Intermediates: inters,
-		CurrentTime:   now(),
-	})
-	if err != nil {
-		res.VerifyError = err.Error()
-		if len(cs.PeerCertificates) > 1 {
-			issuer = cs.PeerCertificates[1]
-		}
-	} else {
-		res.Verified = true
-		if len(chains[0]) > 1 {
-			issuer = chains[0][1]
-		}
-	}
-
+	leaf, issuer := res.verify(cs.PeerCertificates, cfg.RootCAs, tlsCfg.ServerName, cfg.Now())
 	// The server's certificate is checked before the first read, which may
 	// be the server refusing ours: its revocation is known either way.
-	rev, revErr := checkRevocation(ctx, cfg.CheckRevocation, leaf, issuer, cfg.RootCAs, now())
+	rev, revErr := checkRevocation(ctx, cfg.CheckRevocation, leaf, issuer, cfg.RootCAs, cfg.Now())
 	res.Revocation = rev
 	if revErr != nil {
 		res.Error = "revocation check: " + revErr.Error()
@@ -274,25 +262,51 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*Result, error) {
 	conn.Close()
 	if isRefusal(err, requested) {
 		res.fail("first read", err, requested)
-		return res, nil
+		return false
 	}
+	return true
+}
 
-	if cfg.Resume {
-		conn, elapsed, requested, err := handshake(ctx, target.hostport, tlsCfg, cfg.Certificates)
-		res.ResumeTime = elapsed
-		if err != nil {
-			res.fail("resumption handshake", err, requested)
-			return res, nil
+// verify verifies the peer's chain for name at now into res, and returns
+// the leaf and its issuer (from the verified chain, else as sent).
+func (res *Result) verify(peer []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (leaf, issuer *x509.Certificate) {
+	leaf = peer[0]
+	inters := x509.NewCertPool()
+	for _, c := range peer[1:] {
+		inters.AddCert(c)
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: roots, Intermediates: inters, CurrentTime: now})
+	switch {
+	case err != nil:
+		res.VerifyError = err.Error()
+		if len(peer) > 1 {
+			issuer = peer[1]
 		}
-		res.Resumed = conn.ConnectionState().DidResume
-		err = exchange(ctx, conn, target, conn.ConnectionState().NegotiatedProtocol)
-		conn.Close()
-		// A resumed session carries the first one's certificate.
-		if isRefusal(err, requested || res.Resumed) {
-			res.fail("first read on the resumed session", err, true)
+	default:
+		res.Verified = true
+		if len(chains[0]) > 1 {
+			issuer = chains[0][1]
 		}
 	}
-	return res, nil
+	return leaf, issuer
+}
+
+// probeResume runs a second handshake that should resume the first
+// session, and its first request, into res.
+func probeResume(ctx context.Context, cfg ProbeConfig, target probeTarget, tlsCfg *tls.Config, res *Result) {
+	conn, elapsed, requested, err := handshake(ctx, target.hostport, tlsCfg, cfg.Certificates)
+	res.ResumeTime = elapsed
+	if err != nil {
+		res.fail("resumption handshake", err, requested)
+		return
+	}
+	res.Resumed = conn.ConnectionState().DidResume
+	err = exchange(ctx, conn, target, conn.ConnectionState().NegotiatedProtocol)
+	conn.Close()
+	// A resumed session carries the first one's certificate.
+	if isRefusal(err, requested || res.Resumed) {
+		res.fail("first read on the resumed session", err, true)
+	}
 }
 
 // fail records err, after any earlier error, and whether it is the server

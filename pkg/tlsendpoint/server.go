@@ -174,64 +174,17 @@ type Server struct {
 // or 1.3, when RefreshInterval is negative, or when client authentication
 // is on without Roots or Revoked. It does not call the RevocationSource.
 func NewServer(cfg ServerConfig) (*Server, error) {
-	if len(cfg.Certificate.Certificate) == 0 {
-		return nil, errors.New("tlsendpoint: the server certificate is missing")
+	cert, chain, err := serverCertificate(cfg.Certificate)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Certificate.PrivateKey == nil {
-		return nil, errors.New("tlsendpoint: the server certificate has no private key")
+	minVersion, interval, err := cfg.check()
+	if err != nil {
+		return nil, err
 	}
-	chain := make([]*x509.Certificate, 0, len(cfg.Certificate.Certificate))
-	for i, der := range cfg.Certificate.Certificate {
-		if i == 0 && cfg.Certificate.Leaf != nil {
-			chain = append(chain, cfg.Certificate.Leaf)
-			continue
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("tlsendpoint: parsing certificate %d of the server chain: %w", i, err)
-		}
-		chain = append(chain, c)
-	}
-	cert := cfg.Certificate
-	cert.Leaf = chain[0]
-	signer, ok := cert.PrivateKey.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("tlsendpoint: the server's private key (%T) cannot sign", cert.PrivateKey)
-	}
-	if !pem.SamePublicKey(signer.Public(), cert.Leaf.PublicKey) {
-		return nil, fmt.Errorf("tlsendpoint: the private key does not belong to the server certificate %q", cert.Leaf.Subject)
-	}
-
-	switch cfg.ClientAuth {
-	case ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
-	default:
-		return nil, fmt.Errorf("tlsendpoint: unknown client auth %d", int(cfg.ClientAuth))
-	}
-	minVersion := cfg.MinVersion
-	switch minVersion {
-	case 0:
-		minVersion = tls.VersionTLS12
-	case tls.VersionTLS12, tls.VersionTLS13:
-	default:
-		return nil, fmt.Errorf("tlsendpoint: minimum TLS version %#04x is not supported (use TLS 1.2 or 1.3)", minVersion)
-	}
-	interval := cfg.RefreshInterval
-	switch {
-	case interval < 0:
-		return nil, fmt.Errorf("tlsendpoint: refresh interval %v is negative", interval)
-	case interval == 0:
-		interval = defaultRefreshInterval
-	}
-
 	s := &Server{
-		chain:      chain,
-		clientAuth: cfg.ClientAuth,
-		roots:      cfg.Roots,
-		inters:     cfg.Intermediates,
-		caPEM:      cfg.CAPEM,
-		crl:        cfg.CRL,
-		now:        cfg.Now,
-		errorLog:   cfg.ErrorLog,
+		chain: chain, clientAuth: cfg.ClientAuth, roots: cfg.Roots, inters: cfg.Intermediates,
+		caPEM: cfg.CAPEM, crl: cfg.CRL, now: cfg.Now, errorLog: cfg.ErrorLog,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -242,15 +195,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if s.inters == nil {
 		s.inters = x509.NewCertPool()
 	}
-
 	tlsClientAuth := tls.NoClientCert
 	if cfg.ClientAuth != ClientAuthNone {
-		if cfg.Roots == nil {
-			return nil, fmt.Errorf("tlsendpoint: client auth %q needs the home's roots (ServerConfig.Roots)", cfg.ClientAuth)
-		}
-		if cfg.Revoked == nil {
-			return nil, fmt.Errorf("tlsendpoint: client auth %q needs a revocation source (ServerConfig.Revoked)", cfg.ClientAuth)
-		}
 		s.revoked = newRevocationCache(cfg.Revoked, interval, s.errorLog)
 		s.revoked.onRefresh = func(set map[string]bool) { s.live.closeRevoked(set, s.errorLog) }
 		// Go's own verification is off (it would only use what the client
@@ -261,7 +207,6 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 			tlsClientAuth = tls.RequireAnyClientCert
 		}
 	}
-
 	s.tlsConfig = &tls.Config{
 		Certificates:     []tls.Certificate{cert},
 		MinVersion:       minVersion,
@@ -283,6 +228,71 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s.handler = s.guard(s.newHandler())
 	return s, nil
+}
+
+// serverCertificate parses the server's chain and checks that its key
+// belongs to the leaf.
+func serverCertificate(c tls.Certificate) (tls.Certificate, []*x509.Certificate, error) {
+	if len(c.Certificate) == 0 {
+		return c, nil, errors.New("tlsendpoint: the server certificate is missing")
+	}
+	if c.PrivateKey == nil {
+		return c, nil, errors.New("tlsendpoint: the server certificate has no private key")
+	}
+	chain := make([]*x509.Certificate, 0, len(c.Certificate))
+	for i, der := range c.Certificate {
+		if i == 0 && c.Leaf != nil {
+			chain = append(chain, c.Leaf)
+			continue
+		}
+		parsed, err := x509.ParseCertificate(der)
+		if err != nil {
+			return c, nil, fmt.Errorf("tlsendpoint: parsing certificate %d of the server chain: %w", i, err)
+		}
+		chain = append(chain, parsed)
+	}
+	c.Leaf = chain[0]
+	signer, ok := c.PrivateKey.(crypto.Signer)
+	if !ok {
+		return c, nil, fmt.Errorf("tlsendpoint: the server's private key (%T) cannot sign", c.PrivateKey)
+	}
+	if !pem.SamePublicKey(signer.Public(), c.Leaf.PublicKey) {
+		return c, nil, fmt.Errorf("tlsendpoint: the private key does not belong to the server certificate %q", c.Leaf.Subject)
+	}
+	return c, chain, nil
+}
+
+// check refuses settings the server cannot run with and fills the
+// defaults: the minimum TLS version and the revocation refresh interval.
+func (cfg *ServerConfig) check() (uint16, time.Duration, error) {
+	switch cfg.ClientAuth {
+	case ClientAuthNone:
+	case ClientAuthRequest, ClientAuthRequire:
+		if cfg.Roots == nil {
+			return 0, 0, fmt.Errorf("tlsendpoint: client auth %q needs the home's roots (ServerConfig.Roots)", cfg.ClientAuth)
+		}
+		if cfg.Revoked == nil {
+			return 0, 0, fmt.Errorf("tlsendpoint: client auth %q needs a revocation source (ServerConfig.Revoked)", cfg.ClientAuth)
+		}
+	default:
+		return 0, 0, fmt.Errorf("tlsendpoint: unknown client auth %d", int(cfg.ClientAuth))
+	}
+	minVersion := cfg.MinVersion
+	switch minVersion {
+	case 0:
+		minVersion = tls.VersionTLS12
+	case tls.VersionTLS12, tls.VersionTLS13:
+	default:
+		return 0, 0, fmt.Errorf("tlsendpoint: minimum TLS version %#04x is not supported (use TLS 1.2 or 1.3)", minVersion)
+	}
+	interval := cfg.RefreshInterval
+	switch {
+	case interval < 0:
+		return 0, 0, fmt.Errorf("tlsendpoint: refresh interval %v is negative", interval)
+	case interval == 0:
+		interval = defaultRefreshInterval
+	}
+	return minVersion, interval, nil
 }
 
 // TLSConfig returns the tls.Config that Serve uses. The caller must not

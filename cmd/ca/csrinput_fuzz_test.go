@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/x509/pkix"
-	"io"
 	"testing"
 	"time"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	capem "github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -29,7 +29,7 @@ func FuzzSignInput(f *testing.F) {
 		f.Fatal(err)
 	}
 	now := time.Now()
-	root, err := ca.CreateRoot(ca.CAConfig{Subject: pkix.Name{CommonName: "Fuzz Root", Organization: []string{"Example"}, Country: []string{"DE"}},
+	root, err := ca.CreateRoot(ca.Template{Subject: pkix.Name{CommonName: "Fuzz Root", Organization: []string{"Example"}, Country: []string{"DE"}},
 		Validity: 24 * time.Hour, MaxPathLen: -1}, key, now)
 	if err != nil {
 		f.Fatal(err)
@@ -39,21 +39,20 @@ func FuzzSignInput(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g := newGlobals(bytes.NewReader(data), io.Discard, io.Discard, nil)
-		in := g.readCSR("-")
-		if in.err == nil {
-			err := judge.Judge(in.req, ca.SignOptions{}).Err()
+		in := home.ReadCSR("-", bytes.NewReader(data))
+		if in.Err == nil {
+			err := judge.Judge(in.Request, ca.SignOptions{}).Err()
 			if err == nil {
 				return
 			}
-			in.err = err
+			in.Err = err
 		}
-		if code := exitCode(in.err); code != exitUsage && code != exitRefused {
-			t.Fatalf("exit %d for %q: %v", code, data, in.err)
+		if code := exitCode(in.Err); code != exitUsage && code != exitRefused {
+			t.Fatalf("exit %d for %q: %v", code, data, in.Err)
 		}
-		if lines := failureLines("stdin", in.err); len(lines) == 0 {
+		if lines := failureLines("stdin", in.Err); len(lines) == 0 {
 			t.Fatal("no message")
 		}
-		ruleFailures(in.err)
+		ruleFailures(in.Err)
 	})
 }

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -37,4 +38,22 @@ func FuzzParseSerial(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseSerial(t *testing.T) {
+	want, _ := new(big.Int).SetString("0a1b2c3d4e5f", 16)
+	for _, in := range []string{"0a1b2c3d4e5f", "A1B2C3D4E5F", "0A:1B:2C:3D:4E:5F", "00000a1b2c3d4e5f", " 0x0a1b2c3d4e5f\n", "0a:1b:2C:3d:4E:5f"} {
+		got, err := ParseSerial(in)
+		if err != nil || got.Cmp(want) != 0 {
+			t.Errorf("ParseSerial(%q) = %v, %v; want %x", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "xyz", "12g4", "-5", ":", "0x", "12 34", "１２"} {
+		if _, err := ParseSerial(in); !errors.Is(err, ErrBadSerial) {
+			t.Errorf("ParseSerial(%q): err = %v, want ErrBadSerial", in, err)
+		}
+	}
+	if got := FormatSerial(want); got != "0a1b2c3d4e5f" {
+		t.Errorf("FormatSerial = %q", got)
+	}
 }

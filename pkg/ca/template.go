@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// CAConfig describes a CA certificate to make: a root (CreateRoot) or an
+// Template describes a CA certificate to make: a root (CreateRoot) or an
 // intermediate (Issuer.CreateIntermediate).
-type CAConfig struct {
+type Template struct {
 	Subject  pkix.Name
 	Validity time.Duration
 	// MaxPathLen is the path length constraint; -1 means none.
@@ -32,7 +32,7 @@ type CAConfig struct {
 	Stage func(*Issued) error
 }
 
-func (c CAConfig) template(pub crypto.PublicKey) (*x509.Certificate, error) {
+func (c Template) x509Template(pub crypto.PublicKey) (*x509.Certificate, error) {
 	skid, err := SubjectKeyID(pub)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func (c CAConfig) template(pub crypto.PublicKey) (*x509.Certificate, error) {
 		Subject:               c.Subject,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		KeyUsage:              caKeyUsage,
 		SubjectKeyId:          skid,
 		MaxPathLen:            c.MaxPathLen,
 		MaxPathLenZero:        c.MaxPathLen == 0,
@@ -64,11 +64,11 @@ func (c CAConfig) template(pub crypto.PublicKey) (*x509.Certificate, error) {
 
 // CreateRoot makes a self-signed root certificate for signer, with
 // CA:TRUE (critical), keyCertSign, cRLSign and a subject key id.
-func CreateRoot(cfg CAConfig, signer crypto.Signer, now time.Time) (*x509.Certificate, error) {
+func CreateRoot(cfg Template, signer crypto.Signer, now time.Time) (*x509.Certificate, error) {
 	if cfg.Validity <= 0 {
 		return nil, fmt.Errorf("%w: validity %s is not positive", ErrRefused, cfg.Validity)
 	}
-	tmpl, err := cfg.template(signer.Public())
+	tmpl, err := cfg.x509Template(signer.Public())
 	if err != nil {
 		return nil, err
 	}
@@ -90,18 +90,18 @@ func CreateRoot(cfg CAConfig, signer crypto.Signer, now time.Time) (*x509.Certif
 // this issuer and records it, with its issuer record under name, in one
 // transaction. A validity past the issuer's is refused (ErrRefused); so is a
 // path length the issuer's own constraint does not leave room for.
-func (i *Issuer) CreateIntermediate(ctx context.Context, name string, cfg CAConfig, pub crypto.PublicKey) (*Issued, error) {
+func (i *Issuer) CreateIntermediate(ctx context.Context, name string, cfg Template, pub crypto.PublicKey) (*Issued, error) {
 	if i.cert.MaxPathLenZero || (i.cert.MaxPathLen > 0 && cfg.MaxPathLen >= i.cert.MaxPathLen) ||
 		(i.cert.MaxPathLen > 0 && cfg.MaxPathLen < 0) {
 		return nil, fmt.Errorf("%w: issuer %s has path length %d, which leaves no room for an intermediate with path length %d",
 			ErrRefused, i.name, i.cert.MaxPathLen, cfg.MaxPathLen)
 	}
-	tmpl, err := cfg.template(pub)
+	tmpl, err := cfg.x509Template(pub)
 	if err != nil {
 		return nil, err
 	}
 	for round := 0; ; round++ {
-		iss, err := i.sign(tmpl, pub, cfg.Validity, ProfileIntermediate)
+		iss, err := i.sign(tmpl, pub, cfg.Validity, ProfileIntermediate.Name())
 		if err != nil {
 			return nil, err
 		}
