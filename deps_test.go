@@ -25,7 +25,8 @@ var allowedImports = map[string]struct {
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
 	"pkg/trust":       {nil, nil},
 	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
-	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint"}, nil},
+	"pkg/pkcs11":      {[]string{"pkg/pem"}, []string{"github.com/ThalesGroup/crypto11", "github.com/miekg/pkcs11"}},
+	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint", "pkg/pkcs11"}, nil},
 }
 
 // TestDependencyDirection keeps the layout of STYLE.md true: libraries

@@ -37,13 +37,19 @@ type NewCA struct {
 	// before the store is locked.
 	Passphrase func(parent []byte) ([]byte, error)
 	Policy     *csr.Policy // nil: csr.DefaultPolicy of the subject
+	// KeyURI, when set, puts the key on a PKCS#11 token (SPEC.md, "Hardware
+	// keys: PKCS#11"): the key pair it names, or one of KeyType made there;
+	// the issuer gets key.uri instead of key.pem (token.go). Passphrase and
+	// KDFCost are then not used.
+	KeyURI string
 }
 
 // Created is a CA made by Create or CreateIntermediate.
 type Created struct {
 	Cert      *x509.Certificate
-	Parent    string // the issuer that signed it; "" for a root
-	Encrypted bool   // its key is encrypted
+	Parent    string        // the issuer that signed it; "" for a root
+	Encrypted bool          // its key is encrypted
+	Token     *TokenKeyInfo // its key is on a token; nil for key.pem
 }
 
 // newKey makes the key of req and encodes it for key.pem, encrypted with
@@ -111,7 +117,7 @@ func stagePrefix(dir string) string {
 // leaves no half-made home. An existing empty directory (a mount point, one
 // made by configuration management) is kept: the home is built inside it
 // and its two entries moved in, ca.db last. It returns the root.
-func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
+func Create(ctx context.Context, cfg Config, req NewCA) (_ *Created, err error) {
 	h := New(cfg)
 	if err := ca.CheckIssuerName(req.Name); err != nil {
 		return nil, err
@@ -120,11 +126,14 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, keyPEM, err := req.newKey(nil)
+	nk, err := h.newCAKey(req, nil)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := ca.CreateRoot(req.Template, key, h.cfg.Now())
+	defer func() { nk.done(err, func() bool { return CheckNew(h.Dir()) == nil }) }()
+	keyPEM := nk.pem
+	req.KeyURI = nk.uri()
+	cert, err := ca.CreateRoot(req.Template, nk.signer, h.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +167,7 @@ func Create(ctx context.Context, cfg Config, req NewCA) (*Created, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create home %s: %w", h.Dir(), err)
 	}
-	return &Created{Cert: cert, Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
+	return &Created{Cert: cert, Encrypted: pem.IsEncryptedKey(keyPEM), Token: nk.info()}, nil
 }
 
 // stageHome builds a whole home in stage: the store recording the root,
@@ -188,7 +197,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err != nil {
 		return err
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := pem.WriteFiles(append(files, req.keyURIFile(dir)...)...); err != nil {
 		return err
 	}
 	for _, d := range []string{filepath.Join(stage, "issuers"), stage} {
@@ -253,7 +262,7 @@ func (h *Home) CheckNewIssuer(name string) error {
 // made before the store is locked; O, C and ST that req's subject does not
 // give are taken from the parent's, so that the default policy's "match"
 // rules hold down the chain. The parent must not be revoked.
-func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA) (*Created, error) {
+func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA) (_ *Created, err error) {
 	if err := h.CheckNewIssuer(req.Name); err != nil {
 		return nil, err
 	}
@@ -262,21 +271,25 @@ func (h *Home) CreateIntermediate(ctx context.Context, parent string, req NewCA)
 		return nil, err
 	}
 	// The new key and its KDF, before the store is locked.
-	key, keyPEM, err := req.newKey(p.KeyPassphrase)
+	nk, err := h.newCAKey(req, p.KeyPassphrase)
 	p.ForgetPassphrase()
 	if err != nil {
 		return nil, err
 	}
+	var issued *ca.Issued
+	defer func() { nk.done(err, func() bool { return issued == nil }) }()
+	keyPEM := nk.pem
+	req.KeyURI = nk.uri()
 	req.Template.Subject = inheritSubject(req.Template.Subject, p.Hierarchy.Certificate(p.Record.Name).Subject)
 	if err := p.Bind(); err != nil {
 		return nil, err
 	}
 	defer p.Close()
-	issued, err := h.createIntermediate(ctx, p, req, key, keyPEM)
+	issued, err = h.createIntermediate(ctx, p, req, nk.signer, keyPEM)
 	if err != nil {
 		return nil, err
 	}
-	return &Created{Cert: issued.Cert, Parent: p.Name(), Encrypted: pem.IsEncryptedKey(keyPEM)}, nil
+	return &Created{Cert: issued.Cert, Parent: p.Name(), Encrypted: pem.IsEncryptedKey(keyPEM), Token: nk.info()}, nil
 }
 
 // inheritSubject fills O, C and ST of an intermediate's subject from its
@@ -319,7 +332,11 @@ func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA
 			os.RemoveAll(stage)
 		}
 	}()
-	if err := pem.WriteFiles(pem.File{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}); err != nil {
+	keyFile := []pem.File{{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}}
+	if req.KeyURI != "" {
+		keyFile = req.keyURIFile(stage)
+	}
+	if err := pem.WriteFiles(keyFile...); err != nil {
 		return nil, err
 	}
 	tmpl := req.Template

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/pkcs11"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -45,6 +46,8 @@ type Config struct {
 	// Hook, when set, is called at the stages of a change recorded outside a
 	// batch (creating an intermediate), as ca.BatchConfig.Hook is.
 	Hook func(ca.Stage)
+	// PKCS11 is the module and PIN file of issuer keys on tokens (key.uri).
+	PKCS11 pkcs11.Config
 }
 
 // Home is a CA home directory.

@@ -12,6 +12,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/pkcs11"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -32,11 +33,14 @@ type Issuer struct {
 
 	home    *Home
 	key     crypto.Signer
-	keyData []byte // the key file, until open opens it
+	keyData []byte      // the key file, until open opens it
+	keyURI  *pkcs11.URI // key.uri: the key is on a token
+	token   *pkcs11.Key // the key on a token, open until Close
 }
 
 // Close releases the store, if the issuer holds it.
 func (i *Issuer) Close() error {
+	i.closeToken()
 	if i.Store == nil {
 		return nil
 	}
@@ -161,6 +165,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err := h.CheckIssuerCert(rec); err != nil {
 		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
 	}
+	if u, ok, err := h.readKeyURI(rec.Name); ok || err != nil {
+		return &Issuer{home: h, Record: rec, Hierarchy: hier, keyURI: u}, err
+	}
 	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
@@ -171,6 +178,9 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 // open opens the issuer's key (an encrypted one with the passphrase
 // callback) and its policy.
 func (i *Issuer) open() error {
+	if i.keyURI != nil {
+		return i.openToken()
+	}
 	name := i.Record.Name
 	path := i.home.IssuerFile(name, FileKey)
 	var pass []byte

@@ -30,6 +30,7 @@ var docSessions = []string{
 	"../../docs/profiles.md",
 	"../../docs/ci-recipes.md",
 	"../../docs/tls-endpoint.md",
+	"../../docs/hsm.md",
 }
 
 // docBlock is one fenced ```sh block of a page.

@@ -9,6 +9,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/pkcs11"
 	"github.com/ca-toolkit/ca/pkg/verify"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -58,7 +59,7 @@ func exitCode(err error) int {
 		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
 		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
-		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular),
+		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular), errors.Is(err, pkcs11.ErrUsage),
 		isMalformed(err), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):

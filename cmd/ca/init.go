@@ -40,11 +40,15 @@ and a failure half-way leaves no home behind.`,
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
+	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("cn")
 	return cmd
 }
 
 func runInit(ctx context.Context, g *globals, o *initOptions) error {
+	if o.keyURI != "" {
+		return runInitToken(ctx, g, o)
+	}
 	kt, validity, policy, err := o.check()
 	if err != nil {
 		return err
@@ -96,6 +100,7 @@ type caFlags struct {
 	pathLen    int
 	policyFile string
 	noPass     bool
+	keyURI     string // --key-uri: the key is on a PKCS#11 token (hsm.go)
 }
 
 // check parses the flags; policy is nil when --policy was not given.

@@ -71,6 +71,7 @@ Its validity never passes the parent's (exit 3).`,
 	f.StringSliceVar(&o.permitEmail, "permit-email", nil, "permitted email domain or address (repeatable)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the intermediate (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new key unencrypted")
+	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("cn")
 	return cmd
@@ -118,6 +119,9 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
+	if o.keyURI != "" {
+		return runIntermediateToken(ctx, g, o)
+	}
 	kt, tmpl, policy, err := o.config()
 	if err != nil {
 		return err

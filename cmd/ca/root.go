@@ -32,8 +32,9 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
-	kdfCost           int  // log2 of scrypt's N for new encrypted keys
-	warnedWritable    bool // the home's writable warnings were given (or are not wanted)
+	pkcs11Module      string // --pkcs11-module, else $CA_PKCS11_MODULE
+	kdfCost           int    // log2 of scrypt's N for new encrypted keys
+	warnedWritable    bool   // the home's writable warnings were given (or are not wanted)
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -134,6 +135,7 @@ func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
 	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
+	f.StringVar(&g.pkcs11Module, "pkcs11-module", "", "PKCS#11 module (shared library) of issuer keys on tokens (default $CA_PKCS11_MODULE); the PIN comes from the key URI's pin-source or $CA_PKCS11_PIN_FILE")
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 }
 
