@@ -24,7 +24,7 @@ var allowedImports = map[string]struct {
 	"pkg/passphrase":  {[]string{"pkg/pem"}, nil},
 	"pkg/tlsendpoint": {[]string{"pkg/pem", "pkg/crl"}, nil},
 	"pkg/trust":       {nil, nil},
-	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt"}},
+	"store":           {[]string{"pkg/ca", "pkg/pem"}, []string{"go.etcd.io/bbolt", "github.com/jackc/pgx/v5"}},
 	"pkg/pkcs11":      {[]string{"pkg/pem"}, []string{"github.com/ThalesGroup/crypto11", "github.com/miekg/pkcs11"}},
 	"home":            {[]string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/tlsendpoint", "pkg/pkcs11"}, nil},
 }

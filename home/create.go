@@ -19,7 +19,6 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // NewCA is a CA to create: a root (Create) or an intermediate
@@ -119,6 +118,9 @@ func stagePrefix(dir string) string {
 // and its two entries moved in, ca.db last. It returns the root.
 func Create(ctx context.Context, cfg Config, req NewCA) (_ *Created, err error) {
 	h := New(cfg)
+	if err := h.checkCreateStore(); err != nil {
+		return nil, err
+	}
 	if err := ca.CheckIssuerName(req.Name); err != nil {
 		return nil, err
 	}
@@ -181,17 +183,10 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create home: %w", err)
 	}
-	st, err := store.Open(filepath.Join(stage, "ca.db"), store.Options{Create: true, Timeout: h.cfg.LockTimeout, Actor: h.cfg.Actor})
-	if err != nil {
-		return err
-	}
-	err = st.AddIssuer(ctx, ca.IssuerRecord{Name: req.Name, Serial: cert.SerialNumber, DER: cert.Raw},
-		ca.NewCertRecord(cert, req.Name, ca.ProfileRoot.Name()))
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
+	if !h.Shared() {
+		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name); err != nil {
+			return err
+		}
 	}
 	files, err := issuerFiles(dir, cert, nil, keyPEM, req.Policy)
 	if err != nil {
@@ -204,6 +199,11 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 		if err := pem.SyncDir(d); err != nil {
 			return err
 		}
+	}
+	if h.Shared() {
+		// The database is the last step: nothing is recorded there unless
+		// the home's files are ready to be moved in.
+		return h.recordRoot(ctx, "", cert, req.Name)
 	}
 	return nil
 }
@@ -218,6 +218,9 @@ func moveHomeInto(stage, home string) error {
 	}
 	if err := move("issuers", stage, home); err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(stage, "ca.db")); errors.Is(err, fs.ErrNotExist) {
+		return pem.SyncDir(home) // a shared store: the home holds no ca.db
 	}
 	if err := move("ca.db", stage, home); err != nil {
 		move("issuers", home, stage) // best effort: leave home as it was

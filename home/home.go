@@ -15,6 +15,7 @@ package home
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -46,6 +47,10 @@ type Config struct {
 	// Hook, when set, is called at the stages of a change recorded outside a
 	// batch (creating an intermediate), as ca.BatchConfig.Hook is.
 	Hook func(ca.Stage)
+	// Store is the store's URL (--store, $CA_STORE): "" for the home's
+	// ca.db, bbolt:PATH for another bbolt file, postgres://... for a
+	// PostgreSQL store (store.OpenURL).
+	Store string
 	// PKCS11 is the module and PIN file of issuer keys on tokens (key.uri).
 	PKCS11 pkcs11.Config
 }
@@ -66,8 +71,38 @@ func New(cfg Config) *Home {
 // Dir returns the home's directory.
 func (h *Home) Dir() string { return h.cfg.Dir }
 
-// StorePath returns the path of the home's bbolt store.
-func (h *Home) StorePath() string { return filepath.Join(h.cfg.Dir, "ca.db") }
+// StorePath returns the path of the home's bbolt store (the file a
+// bbolt:PATH store URL names); for a PostgreSQL store, where ca.db would be.
+func (h *Home) StorePath() string {
+	if p, ok := strings.CutPrefix(h.cfg.Store, "bbolt:"); ok {
+		return p
+	}
+	return filepath.Join(h.cfg.Dir, "ca.db")
+}
+
+// StoreName names the store in messages: its file, or its URL without a
+// password.
+func (h *Home) StoreName() string {
+	if h.Shared() {
+		return store.Redact(h.cfg.Store)
+	}
+	return h.StorePath()
+}
+
+// Shared reports whether the store is a PostgreSQL database, not a file.
+func (h *Home) Shared() bool { return store.IsPostgresURL(h.cfg.Store) }
+
+// HasStore reports whether the home's store exists (a shared store is
+// taken to; opening it says otherwise).
+func (h *Home) HasStore() bool { return h.Shared() || exists(h.StorePath()) }
+
+// openStore opens the configured store with opts.
+func (h *Home) openStore(opts store.Options) (store.Handle, error) {
+	if h.Shared() {
+		return store.OpenPostgres(h.cfg.Store, opts)
+	}
+	return store.Open(h.StorePath(), opts)
+}
 
 // IssuersDir returns the directory that holds the issuers' directories.
 func (h *Home) IssuersDir() string { return filepath.Join(h.cfg.Dir, "issuers") }
@@ -79,13 +114,13 @@ func (h *Home) IssuerDir(name string) string { return filepath.Join(h.IssuersDir
 func (h *Home) IssuerFile(name, file string) string { return filepath.Join(h.IssuerDir(name), file) }
 
 // OpenStore opens the home's store for writing, waiting up to the lock timeout.
-func (h *Home) OpenStore() (*store.Bolt, error) {
-	return store.Open(h.StorePath(), store.Options{Timeout: h.timeout(), Actor: h.cfg.Actor, Now: h.cfg.Now})
+func (h *Home) OpenStore() (store.Handle, error) {
+	return h.openStore(store.Options{Timeout: h.timeout(), Actor: h.cfg.Actor, Now: h.cfg.Now})
 }
 
 // OpenStoreRead opens the home's store with a shared lock.
-func (h *Home) OpenStoreRead() (*store.Bolt, error) {
-	return store.Open(h.StorePath(), store.Options{Timeout: h.timeout(), ReadOnly: true})
+func (h *Home) OpenStoreRead() (store.Handle, error) {
+	return h.openStore(store.Options{Timeout: h.timeout(), ReadOnly: true})
 }
 
 // timeout is LockTimeout for store.Open, where 0 would mean its default.

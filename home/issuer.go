@@ -22,7 +22,7 @@ import (
 type Issuer struct {
 	*ca.Issuer
 	// Store is the store the issuer signs into; nil until bound.
-	Store *store.Bolt
+	Store store.Handle
 	// Record and Hierarchy are the issuer's record and every issuer's.
 	Record    *ca.IssuerRecord
 	Hierarchy *ca.Hierarchy
@@ -198,7 +198,7 @@ func (i *Issuer) open() error {
 		clear(pass)
 	}
 	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return fmt.Errorf("issuer %s: the passphrase does not open %s; nothing was written", name, path)
+		return fmt.Errorf("issuer %s: %w: %s; nothing was written", name, pem.ErrWrongPassphrase, path)
 	}
 	if err != nil {
 		return fmt.Errorf("issuer %s: %s: %w", name, path, err)
@@ -209,7 +209,7 @@ func (i *Issuer) open() error {
 }
 
 // bindStore makes the issuer ready to sign into st, open for writing.
-func (i *Issuer) bindStore(st *store.Bolt) error {
+func (i *Issuer) bindStore(st store.Handle) error {
 	name := i.Record.Name
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: name, Cert: i.Hierarchy.Certificate(name), Chain: i.Hierarchy.Parents(name),

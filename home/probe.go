@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -16,7 +15,7 @@ import (
 // certificate of issuer, else every root of the home, else nil (the
 // system's) when there is no home and no issuer was named.
 func (h *Home) ProbeRoots(ctx context.Context, issuer string) (*x509.CertPool, error) {
-	if _, err := os.Stat(h.StorePath()); issuer == "" && err != nil {
+	if issuer == "" && !h.HasStore() {
 		return nil, nil
 	}
 	hier, err := h.Hierarchy(ctx)
@@ -60,7 +59,7 @@ func (h *Home) NewProbeRevocation() *ProbeRevocation {
 
 // Check is a tlsendpoint.ProbeConfig.CheckRevocation.
 func (p *ProbeRevocation) Check(ctx context.Context, leaf, issuer *x509.Certificate) (tlsendpoint.Revocation, error) {
-	if _, err := os.Stat(p.h.StorePath()); err == nil {
+	if p.h.HasStore() {
 		rev, known, err := p.fromStore(ctx, leaf)
 		if known || err != nil {
 			return rev, err
@@ -115,7 +114,7 @@ func (p *ProbeRevocation) fromStore(ctx context.Context, leaf *x509.Certificate)
 	if rec == nil || err != nil {
 		return tlsendpoint.RevocationUnchecked, false, err
 	}
-	p.Source = "store " + p.h.StorePath()
+	p.Source = "store " + p.h.StoreName()
 	if rec.Revocation != nil {
 		return tlsendpoint.RevocationRevoked, true, nil
 	}

@@ -183,8 +183,8 @@ func completeChain(c tls.Certificate, roots, inters *x509.CertPool) tls.Certific
 }
 
 // openStoreShort opens the store read-only for a refresh while serving.
-func (h *Home) openStoreShort() (*store.Bolt, error) {
-	return store.Open(h.StorePath(), store.Options{Timeout: max(min(h.cfg.LockTimeout, ServeRefreshTimeout), time.Nanosecond), ReadOnly: true})
+func (h *Home) openStoreShort() (store.Handle, error) {
+	return h.openStore(store.Options{Timeout: max(min(h.cfg.LockTimeout, ServeRefreshTimeout), time.Nanosecond), ReadOnly: true})
 }
 
 // revokedSerials opens the store, reads every revocation of every issuer

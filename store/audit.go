@@ -78,43 +78,59 @@ type AuditSummary struct {
 // hashes to its own Hash. anchor, when not empty, is looked for among the
 // records' hashes.
 func auditChain(tx *bolt.Tx, anchor string) AuditSummary {
-	var s AuditSummary
 	ab := tx.Bucket(bucketAudit)
 	if ab == nil {
-		s.Problems = append(s.Problems, "the audit bucket is missing")
-		return s
+		return AuditSummary{Problems: []string{"the audit bucket is missing"}}
 	}
-	prev, seq := "", uint64(0)
+	w := &chainWalk{anchor: anchor}
 	_ = ab.ForEach(func(k, v []byte) error {
-		var rec ca.AuditRecord
-		seq++
-		s.Records++
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.DisallowUnknownFields()
-		if len(k) != 8 || dec.Decode(&rec) != nil {
-			s.Problems = append(s.Problems, fmt.Sprintf("audit record %x does not decode", k))
-			prev = ""
-			return nil
+		var key uint64
+		if len(k) == 8 {
+			key = binary.BigEndian.Uint64(k)
 		}
-		switch canon, _ := json.Marshal(rec); {
-		case binary.BigEndian.Uint64(k) != seq || rec.Seq != seq:
-			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d is missing or out of place (found %d under key %d)", seq, rec.Seq, binary.BigEndian.Uint64(k)))
-			seq = binary.BigEndian.Uint64(k)
-		case rec.Prev != prev:
-			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d does not chain to record %d: a record was removed, inserted or rewritten", rec.Seq, seq-1))
-		case rec.ComputeHash() != rec.Hash:
-			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: its hash does not match", rec.Seq))
-		case !bytes.Equal(canon, v):
-			s.Problems = append(s.Problems, fmt.Sprintf("audit record %d was edited: it is not stored as written", rec.Seq))
-		}
-		if anchor != "" && strings.EqualFold(rec.Hash, anchor) {
-			s.AnchorFound = true
-		}
-		prev = rec.Hash
-		s.Head = rec.Hash
+		w.add(k, key, len(k) == 8, v)
 		return nil
 	})
-	return s
+	return w.s
+}
+
+// chainWalk checks the records of an audit chain one by one, in key order.
+type chainWalk struct {
+	s      AuditSummary
+	anchor string
+	prev   string
+	seq    uint64
+}
+
+// add checks the record v stored under key (raw, for messages; keyOK
+// false when it is not a sequence number).
+func (w *chainWalk) add(raw []byte, key uint64, keyOK bool, v []byte) {
+	var rec ca.AuditRecord
+	w.seq++
+	w.s.Records++
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.DisallowUnknownFields()
+	if !keyOK || dec.Decode(&rec) != nil {
+		w.s.Problems = append(w.s.Problems, fmt.Sprintf("audit record %x does not decode", raw))
+		w.prev = ""
+		return
+	}
+	switch canon, _ := json.Marshal(rec); {
+	case key != w.seq || rec.Seq != w.seq:
+		w.s.Problems = append(w.s.Problems, fmt.Sprintf("audit record %d is missing or out of place (found %d under key %d)", w.seq, rec.Seq, key))
+		w.seq = key
+	case rec.Prev != w.prev:
+		w.s.Problems = append(w.s.Problems, fmt.Sprintf("audit record %d does not chain to record %d: a record was removed, inserted or rewritten", rec.Seq, w.seq-1))
+	case rec.ComputeHash() != rec.Hash:
+		w.s.Problems = append(w.s.Problems, fmt.Sprintf("audit record %d was edited: its hash does not match", rec.Seq))
+	case !bytes.Equal(canon, v):
+		w.s.Problems = append(w.s.Problems, fmt.Sprintf("audit record %d was edited: it is not stored as written", rec.Seq))
+	}
+	if w.anchor != "" && strings.EqualFold(rec.Hash, w.anchor) {
+		w.s.AnchorFound = true
+	}
+	w.prev = rec.Hash
+	w.s.Head = rec.Hash
 }
 
 // VerifyAudit checks the audit chain, that every change the store holds has

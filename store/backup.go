@@ -32,11 +32,15 @@ func (b *Bolt) BackupFile(path string) (int64, error) {
 		n, err = b.Backup(w)
 		return err
 	})
-	switch {
-	case errors.Is(err, pem.ErrExists), errors.Is(err, pem.ErrNotRegular):
-		return 0, fmt.Errorf("%w: %w", ErrBackupTarget, err) // checked before the copy starts
-	case err != nil:
-		return 0, fmt.Errorf("store: backup to %s: %w", path, err)
+	if err != nil {
+		return 0, backupErr(path, err)
 	}
 	return n, nil
+}
+
+func backupErr(path string, err error) error {
+	if errors.Is(err, pem.ErrExists) || errors.Is(err, pem.ErrNotRegular) {
+		return fmt.Errorf("%w: %w", ErrBackupTarget, err) // checked before the copy starts
+	}
+	return fmt.Errorf("store: backup to %s: %w", path, err)
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
-// The conformance suite: every ca.Store implementation passes it. Each test
-// opens a fresh store and ends with the implementation's own Check.
+// The conformance suite: every ca.Store implementation passes it (Bolt here,
+// Postgres in postgres_test.go). Each test opens a fresh store and ends with
+// the implementation's own Check.
 
 // opener opens the store kept in dir, creating it when new; opening the same
 // dir again reopens the same store.
@@ -57,6 +58,8 @@ func runConformance(t *testing.T, open opener) {
 		{"reopen", testReopen},
 		{"concurrent writers", testConcurrent},
 		{"cancelled context", testCancelled},
+		{"renewal", testRenewal},
+		{"delta CRLs", testDeltaCRLs},
 		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {
@@ -410,5 +413,80 @@ func testCancelled(t *testing.T, s *suite) {
 	}
 	if _, err := s.st.Certificate(s.ctx, big.NewInt(10)); !errors.Is(err, ca.ErrNotFound) {
 		t.Errorf("a cancelled AddCertificates recorded: %v", err)
+	}
+}
+
+func testRenewal(t *testing.T, s *suite) {
+	s.issuer("root", "", 1)
+	soon := time.Now().Add(time.Hour)
+	s.add(s.cert(10, "root", "a", soon))
+	renew := func(serial, of int64, revoke bool) error {
+		c := s.cert(serial, "root", "a", soon)
+		c.RenewalOf, c.RevokeRenewed = big.NewInt(of), revoke
+		return s.add(c)[0]
+	}
+	if err := renew(11, 10, false); err != nil {
+		t.Fatalf("renew 10: %v", err)
+	}
+	if old, err := s.st.Certificate(s.ctx, big.NewInt(10)); err != nil || old.RenewedBy == nil || old.RenewedBy.Int64() != 11 || old.Revocation != nil {
+		t.Fatalf("renewed record: %+v, %v", old, err)
+	}
+	if c, err := s.st.Certificate(s.ctx, big.NewInt(11)); err != nil || c.RenewalOf == nil || c.RenewalOf.Int64() != 10 {
+		t.Fatalf("renewal record: %+v, %v", c, err)
+	}
+	if err := renew(12, 10, false); !errors.Is(err, ca.ErrExists) {
+		t.Errorf("renew 10 twice: %v", err)
+	}
+	if err := renew(13, 99, false); !errors.Is(err, ca.ErrNotFound) {
+		t.Errorf("renew an unknown serial: %v", err)
+	}
+	if err := renew(14, 11, true); err != nil {
+		t.Fatalf("renew 11 revoking it: %v", err)
+	}
+	old, err := s.st.Certificate(s.ctx, big.NewInt(11))
+	if err != nil || old.Revocation == nil || old.Revocation.Reason != ca.ReasonSuperseded {
+		t.Fatalf("superseded record: %+v, %v", old, err)
+	}
+	if err := renew(15, 11, false); !errors.Is(err, ca.ErrRefused) {
+		t.Errorf("renew a revoked certificate: %v", err)
+	}
+	for _, n := range []int64{12, 13, 15} {
+		if _, err := s.st.Certificate(s.ctx, big.NewInt(n)); !errors.Is(err, ca.ErrNotFound) {
+			t.Errorf("refused renewal %d was recorded: %v", n, err)
+		}
+	}
+	a := s.audit()
+	if last := a[len(a)-1]; last.Action != "revoke" || len(last.Serials) != 1 || last.Serials[0] != ca.FormatSerial(big.NewInt(11)) {
+		t.Errorf("last audit record %+v, want the revocation of 11", last)
+	}
+}
+
+func testDeltaCRLs(t *testing.T, s *suite) {
+	s.issuer("root", "", 1)
+	add := func(n, deltaOf int64) {
+		t.Helper()
+		c := &ca.CRLRecord{Issuer: "root", Number: big.NewInt(n), ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), DER: []byte{0x30, byte(n)}}
+		if deltaOf > 0 {
+			c.DeltaOf = big.NewInt(deltaOf)
+		}
+		if err := s.st.AddCRL(s.ctx, c); err != nil {
+			t.Fatalf("AddCRL %d: %v", n, err)
+		}
+	}
+	if n, err := s.st.CRLNumber(s.ctx, "root"); err != nil || n.Sign() != 0 {
+		t.Fatalf("CRLNumber before any: %v, %v", n, err)
+	}
+	add(1, 0)
+	add(2, 1)
+	last, err := s.st.LastCRL(s.ctx, "root")
+	if err != nil || last.Number.Int64() != 1 || last.DeltaOf != nil {
+		t.Fatalf("LastCRL after a delta: %+v, %v", last, err)
+	}
+	if n, err := s.st.CRLNumber(s.ctx, "root"); err != nil || n.Int64() != 2 {
+		t.Fatalf("CRLNumber: %v, %v", n, err)
+	}
+	add(3, 0)
+	if last, err := s.st.LastCRL(s.ctx, "root"); err != nil || last.Number.Int64() != 3 {
+		t.Fatalf("LastCRL: %+v, %v", last, err)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -15,8 +14,9 @@ func failureLines(label string, err error) []string {
 	if errors.As(err, &re) && len(re.Errors) > 0 {
 		out := make([]string, len(re.Errors))
 		for i, pe := range re.Errors {
-			out[i] = label + ": " + strings.TrimPrefix(pe.Error(), "csr: ")
+			out[i] = label + ": " + render(pe.Error())
 		}
+		out[len(out)-1] += hint(err) // once, after every broken rule
 		return out
 	}
 	return []string{label + ": " + message(err)}
@@ -35,7 +35,7 @@ type ruleFailure struct {
 func ruleFailures(err error) []ruleFailure {
 	out := []ruleFailure{}
 	for _, c := range home.Failures(err) {
-		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: c.Reason})
+		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: render(c.Reason)})
 	}
 	return out
 }

@@ -436,7 +436,7 @@ func TestDamageRegressions(t *testing.T) {
 			}
 			home, out := f.damaged(t, tc.c)
 			r := runDamaged(t, home, tc.c.cmd.args(f, out)...)
-			want := regexp.MustCompile(`^ca: store: inconsistent: .*ca\.db is damaged \(.*(` + tc.want + `).*\); restore it from a backup \(see docs/operations\.md\)`)
+			want := regexp.MustCompile(`^ca: .*ca\.db is damaged \(.*(` + tc.want + `).*\); restore it from a backup \(see docs/operations\.md\)`)
 			if r.code != exitFailed || !want.MatchString(r.stderr) {
 				t.Fatalf("exit %d, want 1 and a message matching %s:\n%s", r.code, want, tail(r.stderr))
 			}

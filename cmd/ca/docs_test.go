@@ -219,7 +219,10 @@ func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "../../scripts/demo.sh", bin)
-	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	// As "make demo" does: CA_DEMO_T0 is when the build began (here 5 s
+	// ago), and the time reported includes it.
+	t0 := time.Now().Add(-5 * time.Second).UnixNano()
+	cmd.Env = append(os.Environ(), fmt.Sprintf("CA_DEMO_T0=%d", t0), "TMPDIR="+t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -235,6 +238,9 @@ func TestDemo(t *testing.T) {
 	}
 	if leftover {
 		t.Fatalf("demo.sh left a process running\n%s", out.String())
+	}
+	if !regexp.MustCompile(`all steps behaved, in [0-9]+\.[0-9]s \(([5-9]|[1-9][0-9]+)\.[0-9]s with the build\)`).MatchString(out.String()) {
+		t.Errorf("demo output does not report its time with the build's:\n%s", out.String())
 	}
 	for _, want := range []string{"$ ca init", "$ ca sign csr web.csr", "(exit 3, as expected)", "$ ca revoke", "$ ca crl export", `"tlsVersion"`, "all steps behaved"} {
 		if !strings.Contains(out.String(), want) {
@@ -282,4 +288,46 @@ func TestDocLinks(t *testing.T) {
 			t.Errorf("%s links to %s, which does not exist", page, target)
 		}
 	}
+}
+
+// mdName is a Markdown file named in text (`SPEC.md`, ../shared/STYLE.md).
+var mdName = regexp.MustCompile(`[A-Za-z0-9_./-]*[A-Za-z0-9_-]+\.md\b`)
+
+// TestDocsStandAlone checks that README.md and docs/*.md name no file the
+// repository does not hold (a SPEC.md or ../shared/ of the authors'
+// machines): a reader has only the repository. A name resolves next to
+// the page, at the repository's root or in docs/.
+func TestDocsStandAlone(t *testing.T) {
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, "../../README.md")
+	for _, page := range pages {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "../shared") {
+			t.Errorf("%s names ../shared, which is not in the repository", page)
+		}
+		for _, name := range mdName.FindAllString(string(data), -1) {
+			if docFileExists(page, name) {
+				continue
+			}
+			if slices.Contains(otherPages, filepath.Base(name)) && os.Getenv("CI") != "true" {
+				continue
+			}
+			t.Errorf("%s names %s, which the repository does not hold", page, name)
+		}
+	}
+}
+
+func docFileExists(page, name string) bool {
+	for _, dir := range []string{filepath.Dir(page), "../..", "../../docs"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -75,11 +75,6 @@ func exitCode(err error) int {
 	return exitFailed
 }
 
-// message is the text printed after "ca: ".
-func message(err error) string {
-	return strings.TrimPrefix(err.Error(), "ca: ")
-}
-
 func isMalformed(err error) bool {
 	return errors.Is(err, csr.ErrMalformed) || errors.Is(err, csr.ErrBadPolicy) || errors.Is(err, csr.ErrBadDuration)
 }

@@ -20,7 +20,7 @@ func (g *globals) h() *home.Home {
 	if g.homeLib == nil {
 		g.homeLib = home.New(home.Config{
 			Dir: g.home, LockTimeout: g.lockTimeout, Actor: g.actor(), Now: g.now,
-			Passphrase: g.passphrase, Hook: g.batchHook(), PKCS11: g.pkcs11Config(),
+			Passphrase: g.passphrase, Hook: g.batchHook(), Store: g.store, PKCS11: g.pkcs11Config(),
 		})
 		if !g.warnedWritable {
 			for _, w := range g.homeLib.WritableWarnings() {

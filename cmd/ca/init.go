@@ -88,7 +88,7 @@ type initResult struct {
 
 func (r initResult) text(w io.Writer) {
 	fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
-		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, map[bool]string{true: ", encrypted", false: ", not encrypted"}[r.Encrypted], r.Cert)
+		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Cert)
 }
 
 // caFlags are the flags ca init and ca intermediate create share.

@@ -179,8 +179,8 @@ type intermediateResult struct {
 }
 
 func (r intermediateResult) text(w io.Writer) {
-	fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  chain    %s\n",
-		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.Chain)
+	fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  chain    %s\n",
+		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Chain)
 }
 
 // newKeyPassphrase returns the passphrase for the new key of a command that

@@ -8,11 +8,9 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/schollz/progressbar/v3"
 )
 
 // runIssueManifest issues every row of --manifest (home.ProvisionManifest)
@@ -30,16 +28,14 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	// A batch makes much short-lived garbage (keys, templates, DER) and
 	// little that lives: collect less often, at the cost of some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	bar := g.progressBar(total, "issuing", progressbar.OptionShowIts(), progressbar.OptionSetItsString("certs"),
-		progressbar.OptionThrottle(100*time.Millisecond))
+	var bar *batchProgress
 	rep, err := g.h().ProvisionManifest(ctx, cfg, mr, def, func(home.RowResult) {
-		if bar != nil {
-			bar.Add(1)
+		if bar == nil {
+			bar = g.progressBar(total, "issuing")
 		}
+		bar.Add(1)
 	})
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if rep == nil {
 		return err
 	}

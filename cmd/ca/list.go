@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,8 @@ type listOptions struct {
 	status   string
 	expiring string
 	subject  string
+	profile  string
+	sort     string
 }
 
 var listStatuses = []string{ca.StatusValid, ca.StatusRevoked, ca.StatusExpired, "all"}
@@ -26,21 +29,28 @@ func newListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the certificates of the home",
 		Long: `list shows every certificate the home issued (intermediates and the root
-too), like openssl's index.txt, in serial order (soonest notAfter first with
---expiring-within): a table for people, or with -o json an array of objects
+too), like openssl's index.txt, in the order they were issued (by notBefore,
+newest last; --sort serial or notafter for another order): a table for people, or with -o json an array of objects
 with serial, issuer, subject, sans, notBefore, notAfter, status (valid,
 revoked or expired), revokedAt and reason (null when not revoked) and profile.
 
 --status picks one state (default all); --expiring-within D keeps certificates
 still valid now whose notAfter is within D; --subject TEXT keeps those whose
-subject or a SAN contains TEXT (any case).
+subject or a SAN contains TEXT (any case); --profile P keeps those issued
+under profile P (server, client, device; root or intermediate for CA
+certificates).
+
+--sort notbefore (the default) and notafter sort in memory; --sort serial
+streams the store's own order, for stores of millions of certificates.
 
 A certificate that its issuer's last CRL lists is revoked even when the
 store has lost the record of its revocation; a warning names each such one.
 
 list reads the store into a temporary file and closes the store before it
 writes anything, so a slow reader (a pager) never holds up other commands.`,
-		Example: `  ca list --status valid --expiring-within 30d
+		Example: `  ca list
+  ca list --status valid --expiring-within 30d --sort notafter
+  ca list --profile client
   ca list -o json --subject example.com | jq -r '.[].serial'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), g, o) },
@@ -50,6 +60,8 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 	f.StringVar(&o.status, "status", "all", "valid, revoked, expired or all")
 	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)"+durationUnits)
 	f.StringVar(&o.subject, "subject", "", "only certificates whose subject or a SAN contains this text (any case)")
+	f.StringVar(&o.profile, "profile", "", "only certificates issued under this profile (server, client, device; root or intermediate for CA certificates)")
+	f.StringVar(&o.sort, "sort", ca.SortNotBefore, "order: notbefore (oldest first, newest last), serial (streams a large store without holding it in memory) or notafter (soonest expiry first)")
 	return cmd
 }
 
@@ -91,7 +103,11 @@ func (o *listOptions) query(now time.Time) (ca.ListQuery, error) {
 	if !slices.Contains(listStatuses, o.status) {
 		return ca.ListQuery{}, usageError{fmt.Errorf("--status %q: use valid, revoked, expired or all", o.status)}
 	}
-	q := ca.ListQuery{Query: ca.Query{Issuer: o.issuer, Subject: o.subject}, Status: o.status, Now: now}
+	sort, err := ca.ParseListSort(o.sort)
+	if err != nil {
+		return ca.ListQuery{}, usageError{fmt.Errorf("--sort %q: use %s", o.sort, strings.Join(ca.ListSorts, ", "))}
+	}
+	q := ca.ListQuery{Query: ca.Query{Issuer: o.issuer, Subject: o.subject}, Status: o.status, Profile: o.profile, Sort: sort, Now: now}
 	if o.expiring != "" {
 		d, err := parseDuration("expiring-within", o.expiring)
 		if err != nil {

@@ -31,7 +31,7 @@ func main() {
 	}
 	err := run(ctx, g)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ca: %s\n", message(err))
+		fmt.Fprintf(os.Stderr, "ca: %s\n", g.explain(err))
 	}
 	stop()
 	os.Exit(exitCode(err))

@@ -152,6 +152,9 @@ type logLines struct{ w io.Writer }
 
 func (l logLines) Write(p []byte) (int, error) {
 	body := strings.TrimSuffix(string(p), "\n")
+	if rest, ok := strings.CutPrefix(body, "ca: "); ok {
+		body = "ca: " + render(rest) // the command's own words (message)
+	}
 	if q := printable(body); q != body {
 		body = q[1 : len(q)-1] // the escapes, without the quotes
 	}
@@ -159,4 +162,13 @@ func (l logLines) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// encryptedText says whether a new key was written encrypted, after its
+// type in init's and intermediate create's reports.
+func encryptedText(encrypted bool) string {
+	if encrypted {
+		return ", encrypted"
+	}
+	return ", not encrypted (--no-passphrase)"
 }

@@ -114,6 +114,7 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 	failed := 0
 	for i, c := range checks {
 		res.Checks[i] = policyCheck(c)
+		res.Checks[i].Reason = render(c.Reason)
 		if !c.Pass {
 			failed++
 			res.Pass = false

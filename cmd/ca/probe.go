@@ -72,7 +72,7 @@ verify the chain. Exit 0 when the server accepted a handshake, 6 otherwise.`,
 	f.StringVar(&o.caFile, "ca", "", "verify the server against the certificates in this file (PEM)")
 	f.StringVar(&o.issuer, "issuer", "", "verify the server against this issuer of the home")
 	f.StringVar(&o.certFile, "cert", "", "client certificate to offer (PEM, leaf first, intermediates after)")
-	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
+	f.StringVar(&o.keyFile, "key", "", "the private key of --cert, in `FILE`; an encrypted one opens with the global --key-passphrase-file (the passphrase of a key besides the issuer's), never with the CA's passphrase")
 	f.StringVar(&o.serverName, "servername", "", "name to send (SNI) and verify (default: the host)")
 	f.StringVar(&o.tlsMin, "tls-min", "", "lowest TLS version to offer: 1.2 or 1.3 (default 1.2)")
 	f.StringVar(&o.tlsMax, "tls-max", "", "highest TLS version to offer: 1.2 or 1.3 (default 1.3)")

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
@@ -81,9 +80,12 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 			}
 		}
 	}
-	sum := &renewSummary{Renewed: []renewItem{}, Failures: []renewFailure{}, bar: g.progress(len(olds), "renewing")}
+	sum := &renewSummary{Renewed: []renewItem{}, Failures: []renewFailure{},
+		newBar: func() *batchProgress { return g.progress(len(olds), "renewing") }}
 	opts.OnResult = sum.report
-	if err := g.h().Renew(ctx, olds, opts); err != nil {
+	err = g.h().Renew(ctx, olds, opts)
+	sum.bar.Finish()
+	if err != nil {
 		return err
 	}
 	return sum.finish(g, o.expiring == "")
@@ -161,9 +163,10 @@ type renewSummary struct {
 	Renewed  []renewItem    `json:"renewed"`
 	Failures []renewFailure `json:"failures"`
 
-	mu    sync.Mutex
-	worst int
-	bar   *progressbar.ProgressBar
+	mu     sync.Mutex
+	worst  int
+	bar    *batchProgress
+	newBar func() *batchProgress
 }
 
 type renewItem struct {
@@ -194,9 +197,10 @@ func (s *renewSummary) report(r home.RenewResult) {
 		s.Renewed = append(s.Renewed, renewItem{Old: ca.FormatSerial(r.Old.Serial), Serial: ca.FormatSerial(c.SerialNumber), Issuer: r.Issued.Record.Issuer,
 			Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC(), Files: orEmpty(r.Files)})
 	}
-	if s.bar != nil {
-		s.bar.Add(1)
+	if s.bar == nil && s.newBar != nil {
+		s.bar = s.newBar() // at the first result: never over a prompt
 	}
+	s.bar.Add(1)
 }
 
 // finish renders the outcome: one renewal as itself (its error as the

@@ -37,7 +37,9 @@ none is revoked. Serials are hex, either case, with or without colons or
 leading zeros. --cert names certificate files instead (PEM or DER); the file
 must be the certificate the home recorded under its serial.
 
-The revocations go on the issuer's next CRL ("ca crl export"); revoking an
+A revocation counts at once for what reads the store: "ca verify" fails
+for the certificate, and a running "ca serve" refuses it within a second.
+CRL files list it only from the issuer's next "ca crl export"; revoking an
 intermediate puts it on its parent's CRL. A reason of unspecified (the
 default) adds no reason code to the CRL entry (RFC 5280, 5.3.1).
 
@@ -118,15 +120,7 @@ func readCertArg(stdin io.Reader, path string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read certificate %s: %w", path, err)
 	}
-	der, _, err := pem.Decode(data, certFileLimit, pem.TypeCertificate)
-	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", path, err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("certificate %s does not parse: %w", path, err)}
-	}
-	return c, nil
+	return ca.ParseCertificateFile(path, data)
 }
 
 // revokeRow is one revoked certificate, for text and JSON.
@@ -157,6 +151,6 @@ func (r revokeResult) text(w io.Writer) {
 		fmt.Fprintf(w, "revoked %s (issuer %s, reason %s) at %s\n", row.Serial, row.Issuer, row.Reason, row.RevokedAt.Format(time.RFC3339))
 	}
 	if len(r) > 0 {
-		fmt.Fprintln(w, `the revocations take effect on the next CRL: run "ca crl export"`)
+		fmt.Fprintln(w, `in effect now for "ca verify", and within a second for a running "ca serve"; CRL files list it from the next "ca crl export"`)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -32,6 +33,7 @@ type globals struct {
 	passphraseFile    string
 	keyPassphraseFile string
 	lockTimeout       time.Duration
+	store             string // --store, else $CA_STORE: "" for the home's ca.db
 	pkcs11Module      string // --pkcs11-module, else $CA_PKCS11_MODULE
 	kdfCost           int    // log2 of scrypt's N for new encrypted keys
 	warnedWritable    bool   // the home's writable warnings were given (or are not wanted)
@@ -45,10 +47,14 @@ type globals struct {
 	command string   // "ca sign csr", for the audit log
 	args    []string // the command line without secrets
 	homeLib *home.Home
+
+	// started is when the process began and prompted when its last
+	// passphrase prompt was answered: the progress bar's clock (batchStart).
+	started, prompted time.Time
 }
 
 func newGlobals(stdin io.Reader, stdout, stderr io.Writer, environ []string) *globals {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, env: map[string]string{}, now: time.Now}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, env: map[string]string{}, now: time.Now, started: time.Now()}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			g.env[k] = v
@@ -120,7 +126,7 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 		if a := c.Flags().Args(); c.Annotations[annotationGroup] != "" && len(a) > 0 {
 			return unknownCommand(c, a[0]) // "ca inti --cn x": the command is what's wrong
 		}
-		return usageError{err}
+		return usageError{fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")}
 	})
 	g.register(root.PersistentFlags())
 	addCommands(root, g, args)
@@ -132,9 +138,10 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 func (g *globals) register(f *pflag.FlagSet) {
 	f.StringVar(&g.home, "home", "", "the CA home directory (default $CA_HOME, else ./pki)")
 	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
-	f.StringVar(&g.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the issuer key (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
-	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "file whose first line encrypts the new key of a command that also opens an issuer key (else $CA_KEY_PASSPHRASE_FILE)")
+	f.StringVar(&g.passphraseFile, "passphrase-file", "", "the first line of `FILE` is the passphrase of the issuer key; it also encrypts the new key of init and csr create (else $CA_PASSPHRASE_FILE, $CA_PASSPHRASE, a prompt on a terminal)")
+	f.StringVar(&g.keyPassphraseFile, "key-passphrase-file", "", "the first line of `FILE` is the passphrase of the key a command handles besides the issuer key: it encrypts the new key of issue, intermediate create and renew --rekey, and opens the --key of serve, probe and export pkcs12 (else $CA_KEY_PASSPHRASE_FILE)")
 	f.IntVar(&g.kdfCost, "kdf-cost", 0, fmt.Sprintf("cost of new encrypted keys' scrypt, as log2 of N, %d to %d (default $CA_KDF_COST, else %d: about 0.5 s and 128 MiB; 14 for keys openssl must open)", pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost))
+	f.StringVar(&g.store, "store", "", "the store, when not the home's ca.db: postgres://USER@HOST/DB?search_path=SCHEMA or bbolt:PATH (default $CA_STORE)")
 	f.StringVar(&g.pkcs11Module, "pkcs11-module", "", "PKCS#11 module (shared library) of issuer keys on tokens (default $CA_PKCS11_MODULE); the PIN comes from the key URI's pin-source or $CA_PKCS11_PIN_FILE")
 	f.DurationVar(&g.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a store another process holds before exit 7 (0: do not wait; 10s, 2m: m = minutes)")
 }
@@ -192,13 +199,29 @@ func suggestCommands(cmd *cobra.Command) {
 // subcommand of cmd, naming the nearest ones.
 func unknownCommand(cmd *cobra.Command, name string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
-	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+	if sub := fileCommand(cmd, name); sub != "" {
+		msg += fmt.Sprintf("; to give it the file %s, run %q", name, sub+" "+name)
+	} else if s := cmd.SuggestionsFor(name); len(s) > 0 {
 		for i := range s {
 			s[i] = strconv.Quote(s[i])
 		}
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	}
 	return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
+}
+
+// fileCommand is the subcommand of cmd that takes a FILE, when name looks
+// like a file ("ca sign web.csr" means "ca sign csr web.csr"), else "".
+func fileCommand(cmd *cobra.Command, name string) string {
+	if _, err := os.Stat(name); err != nil && !strings.ContainsAny(name, "./") {
+		return ""
+	}
+	for _, c := range cmd.Commands() {
+		if strings.Contains(c.Use, "FILE") {
+			return c.CommandPath()
+		}
+	}
+	return ""
 }
 
 // setup checks the global flags once for every command.
@@ -212,6 +235,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.home == "" {
 		g.home = "pki"
 	}
+	if g.store == "" {
+		g.store = g.env["CA_STORE"]
+	}
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
@@ -222,7 +248,10 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase" {
+		switch {
+		case f.Name == "store":
+			g.args = append(g.args, "--store="+store.Redact(f.Value.String()))
+		case !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase":
 			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
 		}
 	})
@@ -303,6 +332,7 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
+	g.prompted = time.Now()
 	fmt.Fprintln(g.stderr)
 	if err != nil {
 		return nil, fmt.Errorf("read passphrase: %w", err)

@@ -75,7 +75,7 @@ handshakes to stderr and stops with exit 0 on SIGHUP, SIGINT or SIGTERM.`,
 	f.StringSliceVar(&o.dns, "dns", []string{"localhost"}, "DNS name of the server certificate (repeatable)")
 	f.StringSliceVar(&o.ips, "ip", []string{"127.0.0.1"}, "IP address of the server certificate (repeatable)")
 	f.StringVar(&o.certFile, "cert", "", "serve this certificate (PEM, leaf first; intermediates are added from the home) instead of issuing one")
-	f.StringVar(&o.keyFile, "key", "", "the private key of --cert (an encrypted one opens with --key-passphrase-file)")
+	f.StringVar(&o.keyFile, "key", "", "the private key of --cert, in `FILE`; an encrypted one opens with the global --key-passphrase-file (the passphrase of a key besides the issuer's), never with the CA's passphrase")
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")

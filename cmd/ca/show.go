@@ -137,7 +137,13 @@ func (c certView) text(w io.Writer) {
 			}
 		}
 	}
+	for i, l := range c.Chain {
+		fmt.Fprintf(w, "%-20s %s (serial %s)\n", fmt.Sprintf("Chain %d:", i+1), printable(l.Subject), l.Serial)
+	}
 }
+
+// oidSAN is the subjectAltName extension's OID, which show lists as SANs.
+const oidSAN = "2.5.29.17"
 
 func (c csrView) text(w io.Writer) {
 	fmt.Fprintf(w, "%-20s %s\n%-20s %s\n%-20s %s\n", "Request:", printable(c.Subject), "Key:", c.KeyType, "Signature:", c.SignatureAlgorithm)
@@ -150,11 +156,17 @@ func (c csrView) text(w io.Writer) {
 		fmt.Fprintf(w, "%-20s %s\n", "SANs:", strings.Join(printables(c.SANs), ", "))
 	}
 	for _, e := range c.Extensions {
-		crit := ""
-		if e.Critical {
-			crit = " (critical)"
+		if e.OID == oidSAN && len(c.SANs) > 0 {
+			continue // shown above as SANs
 		}
-		fmt.Fprintf(w, "%-20s %s%s\n", "Extension:", e.OID, crit)
+		label := e.OID + " (unknown extension)"
+		if e.Name != "" {
+			label = e.Name + " (" + e.OID + ")"
+		}
+		if e.Critical {
+			label += ", critical"
+		}
+		fmt.Fprintf(w, "%-20s %s\n", "Extension:", label)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -80,7 +79,7 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
+	var bar *batchProgress
 	rep, err := g.h().SignCSRs(ctx, home.SignConfig{
 		Issuer: o.issuer, Options: opts, Inputs: args, Stdin: g.stdin, Out: o.out, OutDir: o.outDir,
 		Chain: o.chain, PreRead: preReadBudget,
@@ -88,11 +87,10 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 			if bar == nil {
 				bar = g.progress(len(args), "signing")
 			}
-			if bar != nil {
-				bar.Add(1)
-			}
+			bar.Add(1)
 		},
 	})
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -260,25 +258,35 @@ func signTable(w io.Writer, items []*signItem) error {
 	return table(w, []string{"input", "status", "serial", "subject", "file or reason"}, rows)
 }
 
-// progressBar returns a progress bar of total items (-1: not known) on
-// stderr when it is a terminal; nil otherwise.
-func (g *globals) progressBar(total int64, what string, opts ...progressbar.Option) *progressbar.ProgressBar {
+// progressBar returns the progress bar (batchProgress) of total items (-1:
+// not known) on stderr when it is a terminal; nil otherwise. Commands make
+// it at their first result, so that it never draws over a passphrase
+// prompt; its clock starts when the batch did (batchStart).
+func (g *globals) progressBar(total int64, what string) *batchProgress {
 	f, ok := g.stderrTerminal()
 	if !ok {
 		return nil
 	}
-	opts = append([]progressbar.Option{progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish()}, opts...)
-	return progressbar.NewOptions64(total, opts...)
+	return newBatchProgress(f, total, what, "certs", g.batchStart())
+}
+
+// batchStart is when the command's work began: its start, or the end of the
+// last passphrase prompt, whichever came last (the time a person spent typing
+// is not the batch's).
+func (g *globals) batchStart() time.Time {
+	if g.prompted.After(g.started) {
+		return g.prompted
+	}
+	return g.started
 }
 
 // progress is the bar of a run of n items ("ca sign csr", "ca renew"):
 // none for fewer than two.
-func (g *globals) progress(n int, what string) *progressbar.ProgressBar {
+func (g *globals) progress(n int, what string) *batchProgress {
 	if n < 2 {
 		return nil
 	}
-	return g.progressBar(int64(n), what, progressbar.OptionThrottle(50*time.Millisecond))
+	return g.progressBar(int64(n), what)
 }
 
 // stderrTerminal returns stderr when it is a terminal.

@@ -20,7 +20,7 @@ func newStoreCmd(g *globals) *cobra.Command {
 		Short: "Back up and check the home's store",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newStoreBackupCmd(g), newStoreCheckCmd(g))
+	cmd.AddCommand(newStoreBackupCmd(g), newStoreCheckCmd(g), newStoreMigrateCmd(g), newStoreUpgradeCmd(g))
 	return cmd
 }
 

@@ -282,21 +282,14 @@ func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) e
 	return nil
 }
 
-// readLeafArg reads the first certificate of FILE, which may hold its chain
-// after it; a certificate that does not parse is a usage error (exit 2).
+// readLeafArg reads the certificate of FILE, which may hold its chain after
+// it (ca.ParseLeafFile).
 func readLeafArg(stdin io.Reader, file string) (*x509.Certificate, error) {
 	data, err := readVerifyFile(stdin, file, "certificate")
 	if err != nil {
 		return nil, err
 	}
-	certs, err := verify.ParseCertificates(data)
-	if err == nil && len(certs) == 0 {
-		err = errors.New("no certificate in it")
-	}
-	if err != nil {
-		return nil, usageError{fmt.Errorf("certificate %s: %w", file, err)}
-	}
-	return certs[0], nil
+	return ca.ParseCertificateFile(file, data)
 }
 
 // verifyResult is what ca verify reports, for text and JSON.

@@ -9,9 +9,19 @@ import (
 )
 
 // ParseCertificateFile parses data, one certificate in PEM or DER, read
-// from the file called name (for messages). Errors wrap pem.ErrMalformed
-// or pem.ErrTooLarge.
+// from the file called name (for messages); the certificate may be
+// followed by its chain (ParseLeafFile), which is not returned. Errors wrap
+// pem.ErrMalformed or pem.ErrTooLarge.
 func ParseCertificateFile(name string, data []byte) (*x509.Certificate, error) {
+	certs, err := ParseLeafFile(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return certs[0], nil
+}
+
+// parseOneCertificate parses data, exactly one certificate in PEM or DER.
+func parseOneCertificate(name string, data []byte) (*x509.Certificate, error) {
 	der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -43,6 +43,9 @@ type CertificateInfo struct {
 	SubjectKeyID       string     `json:"subjectKeyId"`
 	AuthorityKeyID     string     `json:"authorityKeyId"`
 	FingerprintSHA256  string     `json:"fingerprintSha256"`
+	// Chain is the rest of a file that held the certificate followed by
+	// its chain (ParseLeafFile): each certificate after it, in file order.
+	Chain []ChainLink `json:"chain,omitempty"`
 	// RenewalLinks are set for a certificate of the home (DescribeRecord),
 	// absent for a file.
 	*RenewalLinks
@@ -77,9 +80,11 @@ type RequestInfo struct {
 	Extensions         []ExtensionInfo `json:"extensions"`
 }
 
-// ExtensionInfo is one extension a CSR asks for.
+// ExtensionInfo is one extension a CSR asks for: Name is
+// csr.ExtensionName's ("" for an extension nobody knows).
 type ExtensionInfo struct {
 	OID      string `json:"oid"`
+	Name     string `json:"name"`
 	Critical bool   `json:"critical"`
 }
 
@@ -108,6 +113,9 @@ type CRLEntryInfo struct {
 // pem.MaxCRLSize. Errors wrap pem.ErrMalformed (not one of the three, or
 // one that does not parse) or pem.ErrTooLarge.
 func Describe(name string, data []byte) (any, error) {
+	if pemBlocks(data) > 1 && firstBlockType(data) == pem.TypeCertificate {
+		return describeChain(name, data)
+	}
 	der, blockType, err := pem.Decode(data, pem.MaxCRLSize, pem.TypeCertificate, pem.TypeCSR, "NEW CERTIFICATE REQUEST", pem.TypeCRL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -147,6 +155,19 @@ func describeDER(name string, der []byte, tooLarge error) (any, error) {
 		return describeRequestDER(name, der)
 	}
 	return nil, fmt.Errorf("%w: %s is DER but not a certificate, CSR or CRL", pem.ErrMalformed, name)
+}
+
+// describeChain describes a file holding a certificate and its chain.
+func describeChain(name string, data []byte) (any, error) {
+	certs, err := ParseLeafFile(name, data)
+	if err != nil {
+		return nil, err
+	}
+	info := DescribeCertificate(certs[0])
+	for _, c := range certs[1:] {
+		info.Chain = append(info.Chain, ChainLink{Serial: FormatSerial(c.SerialNumber), Subject: c.Subject.String()})
+	}
+	return info, nil
 }
 
 func describeCertificateDER(name string, der []byte) (any, error) {
@@ -252,7 +273,7 @@ func describeRequestDER(name string, der []byte) (any, error) {
 	}
 	info.SANs = SANs(&x509.Certificate{DNSNames: c.DNSNames, IPAddresses: c.IPAddresses, EmailAddresses: c.EmailAddresses, URIs: c.URIs})
 	for _, e := range c.Extensions {
-		info.Extensions = append(info.Extensions, ExtensionInfo{OID: e.Id.String(), Critical: e.Critical})
+		info.Extensions = append(info.Extensions, ExtensionInfo{OID: e.Id.String(), Name: csr.ExtensionName(e.Id), Critical: e.Critical})
 	}
 	return info, nil
 }

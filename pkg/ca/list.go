@@ -15,6 +15,12 @@ type ListQuery struct {
 	// ValidOnly keeps only certificates valid at Now: the renewal list of
 	// --expiring-within (not revoked, not expired).
 	ValidOnly bool
+	// Profile keeps the certificates issued under this profile ("" keeps
+	// every one).
+	Profile string
+	// Sort is the order (SortNotBefore, SortSerial, SortNotAfter); ""
+	// is SortSerial, the store's own order.
+	Sort string
 	// Now is the time the states are taken at.
 	Now time.Time
 }
@@ -22,7 +28,8 @@ type ListQuery struct {
 // keep reports whether q selects r, by its state.
 func (q ListQuery) keep(r *CertRecord) bool {
 	s := r.Status(q.Now)
-	return (q.Status == "" || q.Status == "all" || s == q.Status) && (!q.ValidOnly || s == StatusValid)
+	return (q.Status == "" || q.Status == "all" || s == q.Status) && (!q.ValidOnly || s == StatusValid) &&
+		(q.Profile == "" || r.Profile == q.Profile)
 }
 
 // ListEntry is one certificate as "ca list" shows it, in its table and as
@@ -60,7 +67,8 @@ func NewListEntry(r *CertRecord, now time.Time) *ListEntry {
 }
 
 // List calls fn with each certificate of st that q selects, in the order
-// st.Certificates gives them, until fn returns an error; a certificate
+// q.Sort names ("" is the order st.Certificates gives them), until fn
+// returns an error; a certificate
 // whose revocation the store lost but its issuer's last CRL lists is
 // revoked (Certificates). It returns every such lost revocation of the
 // store, for the caller to report. A q.Issuer the store does not know is
@@ -71,10 +79,19 @@ func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error)
 			return nil, err
 		}
 	}
-	return Certificates(ctx, st, q.Query, func(r *CertRecord) error {
-		if !q.keep(r) {
-			return nil
-		}
-		return fn(NewListEntry(r, q.Now))
+	if q.Sort == "" {
+		q.Sort = SortSerial
+	}
+	var lost []CRLRevocation
+	err := sorted(ctx, q, fn, func(fn func(*ListEntry) error) error {
+		var err error
+		lost, err = Certificates(ctx, st, q.Query, func(r *CertRecord) error {
+			if !q.keep(r) {
+				return nil
+			}
+			return fn(NewListEntry(r, q.Now))
+		})
+		return err
 	})
+	return lost, err
 }

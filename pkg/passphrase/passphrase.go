@@ -121,7 +121,7 @@ func (s *Sources) OpenKey(path string) (crypto.Signer, error) {
 	key, err := pem.ParsePrivateKey(data, pass)
 	clear(pass) // the KDF is done
 	if errors.Is(err, pem.ErrWrongPassphrase) {
-		return nil, fmt.Errorf("the passphrase does not open %s; nothing was written", path)
+		return nil, fmt.Errorf("the passphrase from %s does not open %s; nothing was written", s.KeyOrigin(), path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestBatchProgressRate: results that arrive in one burst after a while (a
+// group commit) show the batch's rate, items over the time since the
+// start, not the burst's; the last frame shows every item.
+func TestBatchProgressRate(t *testing.T) {
+	var out bytes.Buffer
+	p := newBatchProgress(&out, 200, "issuing", "certs", time.Now())
+	time.Sleep(400 * time.Millisecond)
+	for range 200 {
+		p.Add(1)
+	}
+	p.Finish()
+	m := regexp.MustCompile(`issuing \(([0-9]+) certs/s\) 100% .*\(200/200\)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no last frame with the rate:\n%q", out.String())
+	}
+	// 200 in at least 0.4 s: at most 500 a second (and not a burst's
+	// thousands); at least 10 a second unless the machine stalled for 20 s.
+	if rate, _ := strconv.Atoi(m[1]); rate > 500 || rate < 10 {
+		t.Errorf("rate %d certs/s, want the batch's (about 500)", rate)
+	}
+}
+
+// TestBatchProgressNil: no terminal, no bar, and its methods do nothing.
+func TestBatchProgressNil(t *testing.T) {
+	var p *batchProgress
+	p.Add(1)
+	p.Finish()
+}

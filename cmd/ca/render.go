@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"regexp"
+
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// message is an error as a person reads it after "ca: ": in the command's
+// own words, whatever library said it (render), with a hint of what to
+// do next where one helps (hint). This is the one place that words
+// library errors for people.
+func message(err error) string {
+	return render(err.Error()) + hint(err)
+}
+
+// libraryPrefix matches the package prefixes of library errors ("csr: ",
+// "pem: ", ...), wherever they stand in a chain of wrapped errors: they are
+// for developers (STYLE.md, "Errors").
+// A prefix starts the message or follows another error's ": ", an
+// opening parenthesis, "; " or ", and " (errors.Join-like lists).
+var libraryPrefix = regexp.MustCompile(`(^|: |\(|; |, and )(?:ca|csr|pem|crl|tlsendpoint|home|store|verify|passphrase|trust|x509|tls): `)
+
+// derText rewrites encoding/asn1's errors, which name Go's parser.
+var derText = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`and not DER: not ASN\.1 DER: asn1: (?:syntax|structure) error: ([^;]*)`), "and it does not parse as DER either ($1)"},
+	{regexp.MustCompile(`(?:not ASN\.1 DER: )?asn1: (?:syntax|structure) error: `), "does not parse as DER: "},
+	{regexp.MustCompile(`asn1: `), "DER: "},
+}
+
+// sentinelText are the words of library sentinels that say nothing once
+// the prefix is gone and the detail follows, where a prefix would stand.
+var sentinelText = regexp.MustCompile(`(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `)
+
+// render rewrites msg, an error's text, in the command's own words.
+func render(msg string) string {
+	for _, d := range derText {
+		msg = d.re.ReplaceAllString(msg, d.with)
+	}
+	for prev := ""; prev != msg; {
+		prev = msg
+		msg = libraryPrefix.ReplaceAllString(msg, "$1")
+	}
+	return sentinelText.ReplaceAllString(msg, "$1")
+}
+
+// policyRules are the rules a policy.json sets; a refusal by one of them
+// can be changed there (the others are SPEC's fixed rules).
+var policyRules = map[string]bool{
+	"match": true, "supplied": true, "optional": true, "forbidden": true, "allow": true, "deny": true,
+	"pattern": true, "maxLength": true, "unlisted": true, "sanType": true, "keyTypes": true,
+	"maxValidity": true, "profiles": true,
+}
+
+// hint is what to do next for err, "" when the message says enough.
+func hint(err error) string {
+	var pe *csr.PolicyError
+	if isPolicyRefusal(err) || errors.As(err, &pe) && policyRules[pe.Rule] {
+		return ` (to change the rule, edit the issuer's policy.json, HOME/issuers/NAME/policy.json; "ca policy show" lists the rules)`
+	}
+	return ""
+}
+
+// isPolicyRefusal reports whether a refusal breaks a rule of policy.json.
+func isPolicyRefusal(err error) bool {
+	var re *csr.RefusalError
+	if !errors.As(err, &re) {
+		return false
+	}
+	for _, pe := range re.Errors {
+		if policyRules[pe.Rule] {
+			return true
+		}
+	}
+	return false
+}
+
+// explain is message with what only the globals know: where a passphrase
+// that does not open an issuer key came from.
+func (g *globals) explain(err error) string {
+	msg := message(err)
+	if errors.Is(err, pem.ErrWrongPassphrase) {
+		msg += " (the passphrase came from " + g.secrets().IssuerOrigin() + ")"
+	}
+	return msg
+}
