@@ -5,8 +5,13 @@ BIN       ?= bin/ca
 PKGS      := ./...
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
+# VERSION and COMMIT are what "ca version" prints (-X main.version, main.commit).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# CROSS is every system and architecture ca builds for (make cross).
+CROSS     ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64 freebsd/arm64
 
-.PHONY: all build build-static test race lint vet staticcheck fuzz bench demo docs docs-check clean
+.PHONY: all build build-static test race lint vet staticcheck fuzz bench demo docs docs-check cross dist dist-check clean
 
 all: build
 
@@ -17,10 +22,28 @@ all: build
 # without cgo: no dynamic loader, and no PKCS#11 (a key.uri is exit 1).
 BUILDTAGS ?= osusergo,netgo
 build:
-	CGO_ENABLED=1 $(GO) build -tags $(BUILDTAGS) -o $(BIN) ./cmd/ca
+	CGO_ENABLED=1 $(GO) build -tags $(BUILDTAGS) -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o $(BIN) ./cmd/ca
 
 build-static:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/ca
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o $(BIN) ./cmd/ca
+
+# cross builds ca and vets every package, tests included, for each target of
+# CROSS (docs/decisions.md, "One file placer", says what each system gets).
+cross:
+	@set -e; for t in $(CROSS); do \
+	  echo "== $$t"; \
+	  CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/ca; \
+	  CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet $(PKGS); \
+	done
+
+# dist writes the release archives and SHA256SUMS to dist/ (scripts/dist.sh);
+# dist-check builds them twice, in two directories, and fails unless the
+# bytes are the same and the Linux binary names VERSION and COMMIT.
+dist:
+	GO=$(GO) ./scripts/dist.sh dist $(VERSION) $(COMMIT)
+
+dist-check:
+	GO=$(GO) ./scripts/dist-check.sh $(VERSION) $(COMMIT)
 
 test:
 	$(GO) test -count=1 -timeout 20m $(PKGS)
@@ -69,4 +92,4 @@ docs-check:
 	  { echo "docs/reference or docs/man is out of date: run 'make docs' and commit the result"; exit 1; }
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

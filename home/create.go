@@ -14,11 +14,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // NewCA is a CA to create: a root (Create) or an intermediate
@@ -161,9 +160,9 @@ func Create(ctx context.Context, cfg Config, req NewCA) (_ *Created, err error) 
 	if existing {
 		err = moveHomeInto(stage, h.Dir())
 	} else if err = os.Rename(stage, h.Dir()); err == nil {
-		err = pem.SyncDir(parent)
+		err = place.SyncDir(parent)
 	}
-	if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
+	if errors.Is(err, fs.ErrExist) { // ENOTEMPTY (a rename over a non-empty directory) matches it too
 		return nil, fmt.Errorf("%w: %s appeared while init ran; nothing changed", ca.ErrExists, h.Dir())
 	}
 	if err != nil {
@@ -192,11 +191,11 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if err != nil {
 		return err
 	}
-	if err := pem.WriteFiles(append(files, req.keyURIFile(dir)...)...); err != nil {
+	if err := place.WriteFiles(append(files, req.keyURIFile(dir)...)...); err != nil {
 		return err
 	}
 	for _, d := range []string{filepath.Join(stage, "issuers"), stage} {
-		if err := pem.SyncDir(d); err != nil {
+		if err := place.SyncDir(d); err != nil {
 			return err
 		}
 	}
@@ -214,35 +213,35 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 // ca.db, which no command takes for a home; init refuses it as not empty.
 func moveHomeInto(stage, home string) error {
 	move := func(name, from, to string) error {
-		return pem.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
+		return place.RenameNoReplace(filepath.Join(from, name), filepath.Join(to, name))
 	}
 	if err := move("issuers", stage, home); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(stage, "ca.db")); errors.Is(err, fs.ErrNotExist) {
-		return pem.SyncDir(home) // a shared store: the home holds no ca.db
+		return place.SyncDir(home) // a shared store: the home holds no ca.db
 	}
 	if err := move("ca.db", stage, home); err != nil {
 		move("issuers", home, stage) // best effort: leave home as it was
 		return err
 	}
-	return pem.SyncDir(home)
+	return place.SyncDir(home)
 }
 
 // issuerFiles are the files of one issuer directory, written together; the
 // key is left out when keyPEM is nil (written before, on its own).
-func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]pem.File, error) {
+func issuerFiles(dir string, cert *x509.Certificate, parents []*x509.Certificate, keyPEM []byte, policy *csr.Policy) ([]place.File, error) {
 	pol, err := json.MarshalIndent(policy, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode policy: %w", err)
 	}
-	files := []pem.File{
+	files := []place.File{
 		{Path: filepath.Join(dir, FileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw)},
 		{Path: filepath.Join(dir, FileChain), Data: ca.EncodeChain(append([]*x509.Certificate{cert}, parents...))},
 		{Path: filepath.Join(dir, FilePolicy), Data: append(pol, '\n')},
 	}
 	if keyPEM != nil {
-		files = append(files, pem.File{Path: filepath.Join(dir, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
+		files = append(files, place.File{Path: filepath.Join(dir, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true})
 	}
 	return files, nil
 }
@@ -335,11 +334,11 @@ func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA
 			os.RemoveAll(stage)
 		}
 	}()
-	keyFile := []pem.File{{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}}
+	keyFile := []place.File{{Path: filepath.Join(stage, FileKey), Data: keyPEM, Mode: 0o600, NoReplace: true}}
 	if req.KeyURI != "" {
 		keyFile = req.keyURIFile(stage)
 	}
-	if err := pem.WriteFiles(keyFile...); err != nil {
+	if err := place.WriteFiles(keyFile...); err != nil {
 		return nil, err
 	}
 	tmpl := req.Template
@@ -348,7 +347,7 @@ func (h *Home) createIntermediate(ctx context.Context, parent *Issuer, req NewCA
 		if err != nil {
 			return err
 		}
-		return pem.WriteFiles(files...)
+		return place.WriteFiles(files...)
 	}
 	h.hook(ca.StageBeforeCommit)
 	issued, err := parent.CreateIntermediate(ctx, req.Name, tmpl, key.Public())
@@ -368,7 +367,7 @@ func (h *Home) placeIssuer(stage, name string, issued *ca.Issued) error {
 		return fmt.Errorf("issuer %s is recorded (serial %s) but its directory could not be put in place: %v; "+
 			"its key and certificate are in %s: move it to %s once that is free", name, ca.FormatSerial(issued.Cert.SerialNumber), err, stage, h.IssuerDir(name))
 	}
-	if err := pem.SyncDir(h.IssuersDir()); err != nil {
+	if err := place.SyncDir(h.IssuersDir()); err != nil {
 		return err
 	}
 	h.hook(ca.StageAfterWrite)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // CheckOut refuses, before any work, a file a command is to write, named
@@ -19,7 +20,7 @@ import (
 // (ca.ErrNotFound). Every command with --out or --out-dir checks its files
 // here (SPEC.md, "Files the user names").
 func (h *Home) CheckOut(flag, out string, kind pem.Kind) error {
-	if err := h.CheckFiles(flag, pem.File{Path: out, Kind: kind}); err != nil {
+	if err := h.CheckFiles(flag, place.File{Path: out, Check: kind.Check}); err != nil {
 		return err
 	}
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
@@ -29,15 +30,15 @@ func (h *Home) CheckOut(flag, out string, kind pem.Kind) error {
 }
 
 // CheckFiles checks the files a command is about to write, named by flag:
-// none is one of the home's own files (OwnFile), then pem.CheckFile (a key
+// none is one of the home's own files (OwnFile), then place.CheckFile (a key
 // is never replaced; a file with a Kind only by one of its kind); a file
 // that is not a regular one is ca.ErrUsage.
-func (h *Home) CheckFiles(flag string, files ...pem.File) error {
+func (h *Home) CheckFiles(flag string, files ...place.File) error {
 	for _, f := range files {
 		if what := h.OwnFile(f.Path); what != "" {
 			return fmt.Errorf("%w: %s %s is %s; ca never replaces it: name a file outside the home", ca.ErrExists, flag, f.Path, what)
 		}
-		if err := pem.CheckFile(f); errors.Is(err, pem.ErrNotRegular) {
+		if err := place.CheckFile(f); errors.Is(err, place.ErrNotRegular) {
 			return usageErr{err}
 		} else if err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 	"sync"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // ProvisionConfig is a run of "ca issue": which issuer signs, where the
@@ -30,7 +30,7 @@ type ProvisionConfig struct {
 	// CheckFiles, when set, vets the files of Provision before anything is
 	// made and again with the store held (the caller's rules for the files
 	// it is asked to write).
-	CheckFiles func(files ...pem.File) error
+	CheckFiles func(files ...place.File) error
 }
 
 // Provisioned is one certificate made by Provision, and its files.
@@ -53,7 +53,7 @@ func (h *Home) Provision(ctx context.Context, cfg ProvisionConfig, req ca.KeyReq
 		if cfg.CheckFiles == nil {
 			return nil
 		}
-		return cfg.CheckFiles(ca.ProvisionFiles(cfg.Dir, name, &x509.Certificate{}, nil, nil)...)
+		return cfg.CheckFiles(PlaceFiles(ca.ProvisionFiles(cfg.Dir, name, &x509.Certificate{}, nil, nil), 0)...)
 	}
 	if err := check(); err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func (p *provisioner) job(index int, req ca.KeyRequest, name string) ca.Job {
 			keyPEM = k.KeyPEM
 			return k.Issued, nil
 		},
-		Files: func(iss *ca.Issued) ([]pem.File, error) {
+		Files: func(iss *ca.Issued) ([]ca.File, error) {
 			return ca.ProvisionFiles(p.cfg.Dir, name, iss.Cert, p.inter, keyPEM), nil
 		},
 	}
@@ -192,7 +192,7 @@ func (p *provisioner) batch(ctx context.Context, workers int, feed func(chan<- c
 		defer close(jobs)
 		feed(jobs)
 	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: p.iss.Store, Workers: workers, OnResult: report, Hook: p.hook}, jobs)
+	return ca.RunBatch(ctx, ca.BatchConfig{Store: p.iss.Store, Placer: Placer{}, Workers: workers, OnResult: report, Hook: p.hook}, jobs)
 }
 
 // feedManifest reads the rows and sends a job for each: rows that do not
@@ -259,7 +259,7 @@ func rowsOnDisk(dir string) (map[string]error, error) {
 			switch {
 			case !ok || base == "":
 			case !e.Type().IsRegular():
-				rows[base] = pem.CheckWritable(filepath.Join(dir, e.Name()), ext == ".key")
+				rows[base] = place.CheckWritable(filepath.Join(dir, e.Name()), ext == ".key")
 			case ext == ".key" && rows[base] == nil:
 				rows[base] = nil
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // RenewOptions say how to renew certificates (SPEC.md, "Lifecycle").
@@ -108,7 +109,7 @@ func (h *Home) renewUnder(ctx context.Context, name string, olds []*ca.CertRecor
 			}
 		}
 	}()
-	return ca.RunBatch(ctx, ca.BatchConfig{Store: iss.Store, Workers: o.Workers, Hook: h.cfg.Hook, OnResult: func(r ca.Result) {
+	return ca.RunBatch(ctx, ca.BatchConfig{Store: iss.Store, Placer: Placer{}, Workers: o.Workers, Hook: h.cfg.Hook, OnResult: func(r ca.Result) {
 		o.report(RenewResult{Old: olds[idx[r.Index]], Issued: r.Issued, Files: r.Files, Err: r.Err})
 	}}, jobs)
 }
@@ -146,7 +147,7 @@ func (h *Home) renewJob(n int, iss *Issuer, old *ca.CertRecord, o RenewOptions) 
 			issued.Record.KeyHeld = old.KeyHeld || o.Rekey
 			return issued, nil
 		},
-		Files: func(issued *ca.Issued) ([]pem.File, error) {
+		Files: func(issued *ca.Issued) ([]ca.File, error) {
 			if o.OutDir != "" {
 				if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 					return nil, fmt.Errorf("create --out-dir: %w", err)
@@ -167,10 +168,10 @@ func cmpKeyType(kt pem.KeyType) pem.KeyType {
 // renewalFiles are the files of a renewed certificate: Out (the leaf and
 // its intermediates), or the files "ca issue" writes in OutDir (the key
 // only when there is a new one).
-func renewalFiles(cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte, o RenewOptions) []pem.File {
+func renewalFiles(cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte, o RenewOptions) []ca.File {
 	switch {
 	case o.Out != "":
-		return []pem.File{{Path: o.Out, Data: ca.EncodeChain(append([]*x509.Certificate{cert}, intermediates...)), Kind: pem.KindCertificate}}
+		return []ca.File{{Path: o.Out, Data: ca.EncodeChain(append([]*x509.Certificate{cert}, intermediates...)), Check: pem.KindCertificate.Check}}
 	case o.OutDir == "":
 		return nil
 	}
@@ -183,17 +184,17 @@ func renewalFiles(cert *x509.Certificate, intermediates []*x509.Certificate, key
 
 // RenewalFiles names the files Renew would write for a certificate with
 // common name cn, for the checks before any work.
-func RenewalFiles(cn string, o RenewOptions) []pem.File {
+func RenewalFiles(cn string, o RenewOptions) []place.File {
 	switch {
 	case o.Out != "":
-		return []pem.File{{Path: o.Out, Kind: pem.KindCertificate}}
+		return []place.File{{Path: o.Out, Check: pem.KindCertificate.Check}}
 	case o.OutDir == "":
 		return nil
 	}
 	base := filepath.Join(o.OutDir, ca.FileName(cn))
-	files := []pem.File{{Path: base + ".crt", Kind: pem.KindCertificate}, {Path: base + ".chain.pem", Kind: pem.KindCertificate}}
+	files := []place.File{{Path: base + ".crt", Check: pem.KindCertificate.Check}, {Path: base + ".chain.pem", Check: pem.KindCertificate.Check}}
 	if o.Rekey {
-		files = append(files, pem.File{Path: base + ".key", NoReplace: true})
+		files = append(files, place.File{Path: base + ".key", NoReplace: true})
 	}
 	return files
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // SignConfig is one run of "ca sign csr": the requests, how to sign them
@@ -124,7 +125,7 @@ func (r *signRun) checkTargets() {
 			continue
 		}
 		seen[path] = in.Label()
-		if err := pem.CheckWritable(path, true); err != nil {
+		if err := place.CheckWritable(path, true); err != nil {
 			in.Err = err
 		}
 	}
@@ -149,7 +150,7 @@ func (r *signRun) run(ctx context.Context, h *Home) error {
 			jobs <- ca.Job{Index: i, Sign: r.sign(i), Files: r.files(i)}
 		}
 	}()
-	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: iss.Store, Hook: h.cfg.Hook, OnResult: func(res ca.Result) {
+	storeErr := ca.RunBatch(ctx, ca.BatchConfig{Store: iss.Store, Placer: Placer{}, Hook: h.cfg.Hook, OnResult: func(res ca.Result) {
 		r.rep.Results[res.Index] = r.result(res)
 		if r.cfg.OnResult != nil {
 			r.cfg.OnResult(r.rep.Results[res.Index])
@@ -182,8 +183,8 @@ func (r *signRun) sign(i int) func() (*ca.Issued, error) {
 
 // files names the file of a recorded certificate: Out, or NAME.crt in
 // OutDir (the serial for stdin); none when neither is set.
-func (r *signRun) files(i int) func(*ca.Issued) ([]pem.File, error) {
-	return func(iss *ca.Issued) ([]pem.File, error) {
+func (r *signRun) files(i int) func(*ca.Issued) ([]ca.File, error) {
+	return func(iss *ca.Issued) ([]ca.File, error) {
 		path, noReplace := r.cfg.Out, false
 		if r.cfg.OutDir != "" {
 			path, noReplace = r.targets[i], true
@@ -197,7 +198,7 @@ func (r *signRun) files(i int) func(*ca.Issued) ([]pem.File, error) {
 		if path == "" {
 			return nil, nil
 		}
-		return []pem.File{{Path: path, Data: r.certPEM(iss), NoReplace: noReplace, Kind: pem.KindCertificate}}, nil
+		return []ca.File{{Path: path, Data: r.certPEM(iss), NoReplace: noReplace, Check: pem.KindCertificate.Check}}, nil
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/pkcs11"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // FileKeyURI holds, instead of key.pem, the PKCS#11 URI (RFC 7512) of an
@@ -100,11 +101,11 @@ func (k *newCAKey) info() *TokenKeyInfo {
 }
 
 // keyURIFile is the key.uri written for req in dir, if its key is on a token.
-func (req NewCA) keyURIFile(dir string) []pem.File {
+func (req NewCA) keyURIFile(dir string) []place.File {
 	if req.KeyURI == "" {
 		return nil
 	}
-	return []pem.File{{Path: filepath.Join(dir, FileKeyURI), Data: []byte(req.KeyURI + "\n"), Mode: 0o600, NoReplace: true}}
+	return []place.File{{Path: filepath.Join(dir, FileKeyURI), Data: []byte(req.KeyURI + "\n"), Mode: 0o600, NoReplace: true}}
 }
 
 // readKeyURI reads the key.uri of issuer name; ok is false when it has none.

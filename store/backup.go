@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // ErrBackupTarget is returned by BackupFile for a target that exists, or
@@ -27,7 +27,7 @@ func (e *existsError) Is(target error) bool { return target == ca.ErrExists }
 // (ErrBackupTarget). It returns the size of the copy.
 func (b *Bolt) BackupFile(path string) (int64, error) {
 	var n int64
-	err := pem.WriteStream(pem.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
+	err := place.WriteStream(place.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
 		var err error
 		n, err = b.Backup(w)
 		return err
@@ -39,7 +39,7 @@ func (b *Bolt) BackupFile(path string) (int64, error) {
 }
 
 func backupErr(path string, err error) error {
-	if errors.Is(err, pem.ErrExists) || errors.Is(err, pem.ErrNotRegular) {
+	if errors.Is(err, place.ErrExists) || errors.Is(err, place.ErrNotRegular) {
 		return fmt.Errorf("%w: %w", ErrBackupTarget, err) // checked before the copy starts
 	}
 	return fmt.Errorf("store: backup to %s: %w", path, err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,7 +27,7 @@ func (o *fileOpener) open(name string, flag int, perm os.FileMode) (*os.File, er
 	}
 	// Without blocking: a FIFO swapped in since Open's Stat does not
 	// wait for a writer (O_NONBLOCK changes nothing for a file).
-	f, err := os.OpenFile(name, flag|syscall.O_NONBLOCK, perm)
+	f, err := os.OpenFile(name, flag|openNonblock, perm)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // Dump implements Copier, from one repeatable-read snapshot.
@@ -178,7 +178,7 @@ func (p *Postgres) Backup(w io.Writer) (int64, error) {
 // BackupFile is Bolt's BackupFile for this store: a bbolt file at path.
 func (p *Postgres) BackupFile(path string) (int64, error) {
 	var n int64
-	err := pem.WriteStream(pem.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
+	err := place.WriteStream(place.File{Path: path, Mode: 0o600, NoReplace: true}, func(w io.Writer) error {
 		var err error
 		n, err = p.Backup(w)
 		return err

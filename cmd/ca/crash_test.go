@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
@@ -384,14 +382,4 @@ func checkChainFile(t *testing.T, chainPath, crt string, roots *x509.CertPool) {
 	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		t.Errorf("%s does not chain to the root: %v", chainPath, err)
 	}
-}
-
-// hasTmpfile reports whether the file system of dir has O_TMPFILE.
-func hasTmpfile(dir string) bool {
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
@@ -36,7 +35,9 @@ func (g *globals) batchHook() func(ca.Stage) {
 		hit := seen == want
 		mu.Unlock()
 		if hit {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				p.Kill() // SIGKILL on Unix, TerminateProcess on Windows
+			}
 			select {} // the signal is on its way
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -87,49 +87,10 @@ func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
 	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
 		return err
 	}
-	iss, err := g.h().LoadIssuer(ctx, o.issuer)
-	if err != nil {
+	rec, err := g.h().ExportCRL(ctx, home.CRLExport{Issuer: o.issuer, Out: o.out, W: g.stdout, DER: o.der,
+		CRLOptions: ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Delta: o.delta}})
+	if err != nil || o.out == "-" {
 		return err
-	}
-	defer iss.Close()
-	encode := func(rec *ca.CRLRecord) []byte {
-		if o.der {
-			return rec.DER
-		}
-		return pem.Encode(pem.TypeCRL, rec.DER)
-	}
-	// The file's data are written (and synced) before the CRL is recorded:
-	// a full disk or a read-only directory costs no CRL number.
-	var file *pem.Batch
-	defer func() {
-		if file != nil {
-			file.Close()
-		}
-	}()
-	stage := func(rec *ca.CRLRecord) error {
-		if o.out == "-" {
-			return nil
-		}
-		if file != nil {
-			file.Close() // a retry under a new number
-		}
-		file = pem.NewBatch(pem.File{Path: o.out, Data: encode(rec), Kind: pem.KindCRL})
-		if err := cmp.Or(file.Write(), file.Sync()); err != nil {
-			return fmt.Errorf("%w; the CRL was not recorded", err)
-		}
-		return nil
-	}
-	rec, err := iss.CreateCRL(ctx, ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Delta: o.delta, Stage: stage})
-	if err != nil {
-		return err
-	}
-	iss.Close()
-	if o.out == "-" {
-		_, err := g.stdout.Write(encode(rec))
-		return err
-	}
-	if err := file.Place(); err != nil {
-		return fmt.Errorf("CRL %d of %s is recorded, but writing it failed (export again): %w", rec.Number, rec.Issuer, err)
 	}
 	return g.render(newCRLExportInfo(rec, o.out, g.now()))
 }

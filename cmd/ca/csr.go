@@ -11,6 +11,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 type csrCreateOptions struct {
@@ -84,11 +85,11 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 		return err
 	}
 	// The key first: a request is worth nothing without it.
-	files := []pem.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
+	files := []place.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
 	if o.out != "-" {
-		files = append(files, pem.File{Path: o.out, Data: csrPEM, NoReplace: true})
+		files = append(files, place.File{Path: o.out, Data: csrPEM, NoReplace: true})
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := place.WriteFiles(files...); err != nil {
 		return err
 	}
 	if o.out == "-" {
@@ -145,11 +146,11 @@ func (o *csrCreateOptions) checkOutputs() error {
 	case filepath.Clean(o.keyOut) == filepath.Clean(o.out):
 		return usageError{errors.New("--key-out and --out name the same file")}
 	}
-	if err := pem.CheckWritable(o.keyOut, true); err != nil {
+	if err := place.CheckWritable(o.keyOut, true); err != nil {
 		return err
 	}
 	if o.out != "-" {
-		return pem.CheckWritable(o.out, true)
+		return place.CheckWritable(o.out, true)
 	}
 	return nil
 }

@@ -1,3 +1,7 @@
+//go:build linux
+
+// The damage sweep limits each run's memory with prlimit: Linux only.
+
 package main
 
 import (

@@ -13,9 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ca-toolkit/ca/internal/testtool"
 )
 
 // docSessions are the pages whose ```sh blocks are run, each page as one
@@ -156,13 +157,12 @@ func runDocPage(t *testing.T, page string, blocks []docBlock) {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TMPDIR=" + os.TempDir(), "LANG=C.UTF-8", "CI=" + os.Getenv("CI")}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	testtool.OwnGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
-	leftover := cmd.Process != nil && syscall.Kill(-cmd.Process.Pid, 0) == nil
+	leftover := testtool.GroupAlive(cmd)
 	if leftover {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		testtool.KillGroup(cmd)
 	}
 	text := out.String()
 	if err != nil || !strings.HasSuffix(text, "@@done\n") {
@@ -225,13 +225,12 @@ func TestDemo(t *testing.T) {
 	cmd.Env = append(os.Environ(), fmt.Sprintf("CA_DEMO_T0=%d", t0), "TMPDIR="+t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	testtool.OwnGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
-	leftover := syscall.Kill(-cmd.Process.Pid, 0) == nil
+	leftover := testtool.GroupAlive(cmd)
 	if leftover {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		testtool.KillGroup(cmd)
 	}
 	if err != nil {
 		t.Fatalf("demo.sh: %v\n%s", err, out.String())

@@ -10,6 +10,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/pkcs11"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/pkg/verify"
 	"github.com/ca-toolkit/ca/store"
 )
@@ -67,7 +68,7 @@ func exitCode(err error) int {
 	case errors.Is(err, ca.ErrRefused), errors.Is(err, pem.ErrTooLarge), errors.Is(err, pem.ErrKeyPermissions),
 		isRefusal(err):
 		return exitRefused
-	case errors.Is(err, ca.ErrExists), errors.Is(err, pem.ErrExists), errors.Is(err, pem.ErrOtherKind), errors.Is(err, fs.ErrExist):
+	case errors.Is(err, ca.ErrExists), errors.Is(err, place.ErrExists), errors.Is(err, pem.ErrOtherKind), errors.Is(err, fs.ErrExist):
 		return exitConflict
 	case errors.Is(err, ca.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -68,7 +69,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 		return usageError{errors.New("name the certificate by SERIAL or by --cert FILE (one of them)")}
 	}
 	if o.out != "-" {
-		if err := pem.CheckWritable(o.out, true); err != nil {
+		if err := place.CheckWritable(o.out, true); err != nil {
 			return err
 		}
 	}
@@ -90,7 +91,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, ar
 		_, err := g.stdout.Write(pfx)
 		return err
 	}
-	if err := pem.WriteFiles(pem.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
+	if err := place.WriteFiles(place.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
 		return err
 	}
 	return g.render(exportResult{File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
@@ -170,7 +171,7 @@ func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args
 	}
 	data := ca.EncodeChain(append([]*x509.Certificate{cert}, chain...))
 	if o.out != "-" {
-		if err := pem.WriteFiles(pem.File{Path: o.out, Data: data, Kind: pem.KindCertificate}); err != nil {
+		if err := place.WriteFiles(place.File{Path: o.out, Data: data, Check: pem.KindCertificate.Check}); err != nil {
 			return err
 		}
 		data = nil

@@ -1,3 +1,7 @@
+//go:build unix
+
+// The fault tests need Unix: other users, tmpfs mounts, FIFOs, signals.
+
 package main
 
 import (

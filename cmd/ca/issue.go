@@ -13,6 +13,7 @@ import (
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 type issueOptions struct {
@@ -92,7 +93,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	defer clear(pass)
 	cfg := home.ProvisionConfig{Issuer: o.issuer, Dir: cmp.Or(o.outDir, "."), Passphrase: pass, Workers: o.workers,
-		CheckFiles: func(files ...pem.File) error { return g.checkFiles("--out-dir", files...) }}
+		CheckFiles: func(files ...place.File) error { return g.checkFiles("--out-dir", files...) }}
 	if o.manifest != "" {
 		return runIssueManifest(ctx, g, o, cfg, def)
 	}

@@ -29,8 +29,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
@@ -79,23 +77,6 @@ func newBenchEnv(b *testing.B) *benchEnv {
 		b.Fatalf("build ca: %v\n%s", err, out)
 	}
 	return &benchEnv{b: b, bin: bin, dir: dir}
-}
-
-// spreadSubdirs marks dir, best effort, as the top of a directory
-// hierarchy (chattr +T): ext4 then places each new subdirectory in a block
-// group with many free inodes, rather than next to its parent, where the
-// files deleted by the last run would slow the next one's down.
-func spreadSubdirs(dir string) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	const fsTopdirFL = 0x00020000 // FS_TOPDIR_FL
-	flags, err := unix.IoctlGetInt(int(f.Fd()), unix.FS_IOC_GETFLAGS)
-	if err == nil {
-		unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, flags|fsTopdirFL)
-	}
 }
 
 // run runs ca with CA_HOME=home and returns its stdout; it fails the benchmark on error.
@@ -190,15 +171,6 @@ func (e *benchEnv) runManifest() (wall, cpu time.Duration) {
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
-// processCPU returns the CPU time (user + system) this process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // goBaseline makes n P-256 keys and certificates with Go's crypto on all
 // cores, as fast as Go can: the ceiling for a CA that makes keys. With dir
 // set, it also writes each one's three files there plainly (PKCS#8 key,
@@ -231,7 +203,7 @@ func goBaseline(b *testing.B, n int, dir string) (wall, cpu time.Duration) {
 		var wg sync.WaitGroup
 		workers := runtime.GOMAXPROCS(0)
 		if dir != "" {
-			workers = max(workers, 8) // the kernel's waits overlap, as in pem.Batch
+			workers = max(workers, 8) // the kernel's waits overlap, as in place.Batch
 		}
 		for range workers {
 			wg.Add(1)
@@ -263,12 +235,7 @@ func goBaseline(b *testing.B, n int, dir string) (wall, cpu time.Duration) {
 		}
 		wg.Wait()
 		if dir != "" {
-			d, err := os.Open(dir)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer d.Close()
-			if err := unix.Syncfs(int(d.Fd())); err != nil {
+			if err := syncFS(dir); err != nil {
 				b.Fatal(err)
 			}
 		}

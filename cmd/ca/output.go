@@ -14,6 +14,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // texter is a result that can write itself for people; its JSON form comes
@@ -126,7 +127,7 @@ func (g *globals) checkOut(flag, out string, kind pem.Kind) error {
 
 // checkFiles checks the files a command is about to write, named by flag
 // (home.CheckFiles).
-func (g *globals) checkFiles(flag string, files ...pem.File) error {
+func (g *globals) checkFiles(flag string, files ...place.File) error {
 	return g.h().CheckFiles(flag, files...)
 }
 

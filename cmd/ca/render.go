@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"regexp"
+	"sync"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -16,37 +17,50 @@ func message(err error) string {
 	return render(err.Error()) + hint(err)
 }
 
-// libraryPrefix matches the package prefixes of library errors ("csr: ",
-// "pem: ", ...), wherever they stand in a chain of wrapped errors: they are
-// for developers (STYLE.md, "Errors").
-// A prefix starts the message or follows another error's ": ", an
-// opening parenthesis, "; " or ", and " (errors.Join-like lists).
-var libraryPrefix = regexp.MustCompile(`(^|: |\(|; |, and )(?:ca|csr|pem|crl|tlsendpoint|home|store|verify|passphrase|trust|x509|tls): `)
+// renderRules rewrite a library error's text for people. They are
+// compiled on first use, on an error path: a ca process that succeeds
+// never pays for them at start (TestStartupInitAllocations).
+var renderRules = sync.OnceValue(func() rules {
+	return rules{
+		// The package prefixes of library errors ("csr: ", "pem: ", ...),
+		// wherever they stand in a chain of wrapped errors: they are for
+		// developers (STYLE.md, "Errors"). A prefix starts the message or
+		// follows another error's ": ", an opening parenthesis, "; " or ",
+		// and " (errors.Join-like lists).
+		libraryPrefix: regexp.MustCompile(`(^|: |\(|; |, and )(?:ca|csr|pem|place|crl|tlsendpoint|home|store|verify|passphrase|trust|x509|tls): `),
+		// encoding/asn1's errors, which name Go's parser.
+		derText: []rewrite{
+			{regexp.MustCompile(`and not DER: not ASN\.1 DER: asn1: (?:syntax|structure) error: ([^;]*)`), "and it does not parse as DER either ($1)"},
+			{regexp.MustCompile(`(?:not ASN\.1 DER: )?asn1: (?:syntax|structure) error: `), "does not parse as DER: "},
+			{regexp.MustCompile(`asn1: `), "DER: "},
+		},
+		// The words of library sentinels that say nothing once the prefix
+		// is gone and the detail follows, where a prefix would stand.
+		sentinelText: regexp.MustCompile(`(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `),
+	}
+})
 
-// derText rewrites encoding/asn1's errors, which name Go's parser.
-var derText = []struct {
+type rewrite struct {
 	re   *regexp.Regexp
 	with string
-}{
-	{regexp.MustCompile(`and not DER: not ASN\.1 DER: asn1: (?:syntax|structure) error: ([^;]*)`), "and it does not parse as DER either ($1)"},
-	{regexp.MustCompile(`(?:not ASN\.1 DER: )?asn1: (?:syntax|structure) error: `), "does not parse as DER: "},
-	{regexp.MustCompile(`asn1: `), "DER: "},
 }
 
-// sentinelText are the words of library sentinels that say nothing once
-// the prefix is gone and the detail follows, where a prefix would stand.
-var sentinelText = regexp.MustCompile(`(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `)
+type rules struct {
+	libraryPrefix, sentinelText *regexp.Regexp
+	derText                     []rewrite
+}
 
 // render rewrites msg, an error's text, in the command's own words.
 func render(msg string) string {
-	for _, d := range derText {
+	r := renderRules()
+	for _, d := range r.derText {
 		msg = d.re.ReplaceAllString(msg, d.with)
 	}
 	for prev := ""; prev != msg; {
 		prev = msg
-		msg = libraryPrefix.ReplaceAllString(msg, "$1")
+		msg = r.libraryPrefix.ReplaceAllString(msg, "$1")
 	}
-	return sentinelText.ReplaceAllString(msg, "$1")
+	return r.sentinelText.ReplaceAllString(msg, "$1")
 }
 
 // policyRules are the rules a policy.json sets; a refusal by one of them

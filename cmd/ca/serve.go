@@ -20,6 +20,7 @@ import (
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
 
@@ -275,7 +276,7 @@ func (s serveStart) announce(g *globals, path string, errLog *log.Logger, leaf *
 	var ready *readyFile
 	if path != "" {
 		data := []byte(s.URL + "\n")
-		if err := pem.WriteFiles(pem.File{Path: path, Data: data, NoReplace: true}); err != nil {
+		if err := place.WriteFiles(place.File{Path: path, Data: data, NoReplace: true}); err != nil {
 			return nil, fmt.Errorf("serve: ready file: %w", err)
 		}
 		fi, err := os.Lstat(path)

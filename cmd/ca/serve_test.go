@@ -22,6 +22,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -224,10 +225,10 @@ func (l serveTestLeaf) issue(prefix string) (string, error) {
 			chain = append(chain, pem.Encode(pem.TypeCertificate, c.Raw)...)
 		}
 		serial = ca.FormatSerial(issued.Cert.SerialNumber)
-		return pem.WriteFiles(
-			pem.File{Path: prefix + ".crt", Data: pem.Encode(pem.TypeCertificate, issued.Cert.Raw)},
-			pem.File{Path: prefix + ".chain.pem", Data: chain},
-			pem.File{Path: prefix + ".key", Data: keyPEM, Mode: 0o600},
+		return place.WriteFiles(
+			place.File{Path: prefix + ".crt", Data: pem.Encode(pem.TypeCertificate, issued.Cert.Raw)},
+			place.File{Path: prefix + ".chain.pem", Data: chain},
+			place.File{Path: prefix + ".key", Data: keyPEM, Mode: 0o600},
 		)
 	})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/store"
 )
 
@@ -61,7 +61,7 @@ func runStoreBackup(g *globals, file string) error {
 	}
 	// Like every --out of the CLI: a directory, device or symlink is a bad
 	// argument (exit 2), an existing file a conflict (exit 5).
-	if err := pem.CheckWritable(file, true); errors.Is(err, pem.ErrNotRegular) {
+	if err := place.CheckWritable(file, true); errors.Is(err, place.ErrNotRegular) {
 		return usageError{err}
 	} else if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"runtime"
@@ -11,8 +12,14 @@ import (
 	"github.com/ca-toolkit/ca/store"
 )
 
+// commit is the commit the binary was built from, set by the linker for a
+// release (-X main.commit=...; make dist); otherwise the VCS revision Go
+// recorded, if any.
+var commit = ""
+
 type versionResult struct {
 	Version     string `json:"version"`
+	Commit      string `json:"commit"`
 	GoVersion   string `json:"goVersion"`
 	Platform    string `json:"platform"`
 	StoreSchema int    `json:"storeSchema"`
@@ -20,7 +27,7 @@ type versionResult struct {
 }
 
 func (r versionResult) text(w io.Writer) {
-	fmt.Fprintf(w, "ca %s (%s, %s, store schema %d)\n", r.Version, r.GoVersion, r.Platform, r.StoreSchema)
+	fmt.Fprintf(w, "ca %s (commit %s, %s, %s, store schema %d)\n", r.Version, r.Commit, r.GoVersion, r.Platform, r.StoreSchema)
 }
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -37,6 +44,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
+			r.Commit = cmp.Or(commit, r.VCSRevision, "unknown")
 			return g.render(r)
 		},
 	}

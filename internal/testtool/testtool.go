@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -60,22 +59,21 @@ func TrustingHome(t testing.TB, rootPEM string) string {
 func Chromium(t testing.TB, home string, args ...string) (string, error) {
 	t.Helper()
 	Require(t, ChromiumPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-dev-shm-usage", "--user-data-dir=" + filepath.Join(home, "chromium-profile")}
 	cmd := exec.CommandContext(ctx, ChromiumPath, append(base, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	OwnGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // helpers left behind
+	defer KillGroup(cmd) // helpers left behind
 	err := cmd.Wait()
 	if err != nil {
 		t.Logf("chromium stderr:\n%s", stderr.String())

@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // Job is one certificate of a batch. Sign runs in a worker, outside any
@@ -19,7 +17,7 @@ import (
 type Job struct {
 	Index int
 	Sign  func() (*Issued, error)
-	Files func(*Issued) ([]pem.File, error)
+	Files func(*Issued) ([]File, error)
 }
 
 // Result is what became of one Job.
@@ -49,8 +47,11 @@ type BatchConfig struct {
 	// 1024: large enough that the store's fsyncs are shared widely, small
 	// enough that the files of two commits in flight (three a certificate)
 	// wait as O_TMPFILE inodes within a common descriptor limit (see
-	// pem.Batch).
+	// place.Batch).
 	MaxBatch int
+	// Placer stages and places the files of the jobs; required when a Job
+	// has Files.
+	Placer Placer
 	// OnResult is called for each job, from one goroutine, in commit order.
 	OnResult func(Result)
 	// Hook, when set, is called at each Stage of each commit (tests use it to
@@ -66,14 +67,14 @@ type BatchConfig struct {
 //   - one writer takes every prepared certificate that is ready (up to
 //     MaxBatch) and records them in one store transaction; while the
 //     transaction commits, their files are written to temp files that no one
-//     sees (pem.Batch.Write);
+//     sees (Placer.Stage, then Staged.Sync);
 //   - one placer, once the commit has returned, syncs those files and gives
-//     them their names (pem.Batch.Place: keys after the others), while the
+//     them their names (Staged.Place: keys after the others), while the
 //     writer records the next batch; it reports every job, in commit order.
 //
 // So a file appears under its name only after its certificate is recorded,
 // and a process killed in between leaves no file (and no temp file, where
-// the files wait as O_TMPFILE inodes; see pem.Batch). A certificate whose
+// the files wait as O_TMPFILE inodes; see place.Batch). A certificate whose
 // serial was taken, signed again by Record under a new one, gets its files
 // written anew by the placer. A job
 // that fails does not stop the others. RunBatch returns when jobs is closed
@@ -160,7 +161,7 @@ func placeCommits(committed <-chan *commitment, hook func(Stage), report func(Re
 func recordCommits(ctx context.Context, cfg BatchConfig, ready <-chan preparedJob, committed chan<- *commitment, stopped *atomic.Bool) error {
 	var storeErr error
 	for p := range ready {
-		c := &commitment{batch: gather(p, ready, cfg.MaxBatch), storeErr: storeErr}
+		c := &commitment{batch: gather(p, ready, cfg.MaxBatch), storeErr: storeErr, placer: cfg.Placer}
 		if storeErr == nil {
 			storeErr = c.record(ctx, cfg.Store, cfg.Hook)
 			if storeErr != nil {
@@ -201,12 +202,13 @@ type preparedJob struct {
 // commitment is one group commit on its way through the writer and the placer.
 type commitment struct {
 	batch    []preparedJob
-	storeErr error      // a store error of this commit or an earlier one: every job fails with it
-	ok       []int      // the jobs of batch that were prepared, in order
-	recErrs  []error    // Record's error for each of ok
-	files    *pem.Batch // the files of the recorded jobs, written to temps
+	storeErr error   // a store error of this commit or an earlier one: every job fails with it
+	ok       []int   // the jobs of batch that were prepared, in order
+	recErrs  []error // Record's error for each of ok
+	placer   Placer
+	files    Staged     // the files of the recorded jobs, staged
 	names    [][]string // the paths of each of ok's files
-	fileErr  []error    // an error making each of ok's files (their pem.File Set is their index in ok)
+	fileErr  []error    // an error making each of ok's files (their job number for the Placer is their index in ok)
 	resigned []int      // the indexes in ok whose certificate Record signed again: their files are stale
 }
 
@@ -215,7 +217,7 @@ type commitment struct {
 // written, while the files are synced: a full disk or a read-only
 // directory fails its jobs before anything is recorded (SPEC.md, Bad input).
 func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) error {
-	var all []pem.File
+	var all [][]File
 	for k, b := range c.batch {
 		if b.err != nil {
 			continue
@@ -224,14 +226,13 @@ func (c *commitment) record(ctx context.Context, st Store, hook func(Stage)) err
 		c.ok = append(c.ok, k)
 		c.names = append(c.names, nil)
 		c.fileErr = append(c.fileErr, nil)
-		all = c.jobFiles(n, all)
+		all = append(all, c.jobFiles(n))
 	}
 	if len(c.ok) == 0 {
 		return nil
 	}
 	c.recErrs = make([]error, len(c.ok))
-	c.files = pem.NewBatch(all...)
-	c.files.Write() // errors are the files': their jobs are not recorded
+	c.files = c.stage(all) // errors are the files': their jobs are not recorded
 	var issued []*Issued
 	var recorded []int // the index in ok of each of issued
 	for n, k := range c.ok {
@@ -322,19 +323,20 @@ func (c *commitment) finish(hook func(Stage), report func(Result)) {
 // new serial: the ones written during the commit hold the certificate
 // whose serial was taken, which is not recorded.
 func (c *commitment) rewrite() {
-	var all []pem.File
+	all := make([][]File, len(c.ok))
+	some := false
 	for _, n := range c.resigned {
 		c.names[n] = nil
 		if c.recErrs[n] == nil {
-			all = c.jobFiles(n, all)
+			all[n] = c.jobFiles(n)
+			some = some || len(all[n]) > 0
 		}
 	}
-	if len(all) == 0 {
+	if !some {
 		return
 	}
-	again := pem.NewBatch(all...)
+	again := c.stage(all)
 	defer again.Close()
-	again.Write()
 	again.Place()
 	for _, n := range c.resigned {
 		if c.fileErr[n] == nil {
@@ -343,25 +345,47 @@ func (c *commitment) rewrite() {
 	}
 }
 
-// jobFiles appends to all the files of the nth prepared job (their Set is
-// n), noting their paths, or why they could not be made.
-func (c *commitment) jobFiles(n int, all []pem.File) []pem.File {
+// jobFiles returns the files of the nth prepared job, noting their paths,
+// or notes why they could not be made.
+func (c *commitment) jobFiles(n int) []File {
 	b := c.batch[c.ok[n]]
 	if b.job.Files == nil {
-		return all
+		return nil
 	}
 	fs, err := b.job.Files(b.issued)
+	if err == nil && len(fs) > 0 && c.placer == nil {
+		err = errNoPlacer
+	}
 	if err != nil {
 		c.fileErr[n] = err
-		return all
+		return nil
 	}
 	for _, f := range fs {
-		f.Set = n
 		c.names[n] = append(c.names[n], f.Path)
-		all = append(all, f)
 	}
-	return all
+	return fs
 }
+
+// stage hands the files of a commit to the Placer (none: a Staged with
+// nothing in it).
+func (c *commitment) stage(all [][]File) Staged {
+	if c.placer == nil {
+		return noFiles{}
+	}
+	return c.placer.Stage(all)
+}
+
+// errNoPlacer is a job's error when it has files and BatchConfig has no Placer.
+var errNoPlacer = errors.New("ca: the batch has no Placer for the files of a job")
+
+// noFiles is what a batch without a Placer stages: nothing.
+type noFiles struct{}
+
+func (noFiles) SetErr(int) error { return nil }
+func (noFiles) Skip(int)         {}
+func (noFiles) Sync() error      { return nil }
+func (noFiles) Place() error     { return nil }
+func (noFiles) Close()           {}
 
 // FileError reports a certificate that was recorded but whose files could
 // not be written: it is in the store (and "ca list" shows it), so it is

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // collideOnce is a store whose first AddCertificates finds every serial
@@ -72,9 +73,9 @@ func batchJobs(t *testing.T, iss *ca.Issuer, dir string, n int, fail func(int) b
 					return iss.SignLeaf(ca.Leaf{Subject: pkix.Name{CommonName: name + ".example.com"}, PublicKey: key.Public(),
 						DNSNames: []string{name + ".example.com"}, Profile: ca.ProfileServer, Validity: 24 * time.Hour})
 				},
-				Files: func(is *ca.Issued) ([]pem.File, error) {
+				Files: func(is *ca.Issued) ([]ca.File, error) {
 					base := filepath.Join(dir, name)
-					return []pem.File{
+					return []ca.File{
 						{Path: base + ".crt", Data: pem.Encode(pem.TypeCertificate, is.Cert.Raw)},
 						{Path: base + ".key", Data: []byte("key of " + name), Mode: 0o600, NoReplace: true},
 					}, nil
@@ -111,7 +112,7 @@ func TestRunBatchSerialTaken(t *testing.T) {
 	root := newRoot(t, st, pem.ECDSAP256)
 	dir := t.TempDir()
 	var results []ca.Result
-	err := ca.RunBatch(context.Background(), ca.BatchConfig{Store: &collideOnce{Store: st}, OnResult: func(r ca.Result) { results = append(results, r) }},
+	err := ca.RunBatch(context.Background(), ca.BatchConfig{Store: &collideOnce{Store: st}, Placer: placer{}, OnResult: func(r ca.Result) { results = append(results, r) }},
 		batchJobs(t, root, dir, 5, func(int) bool { return false }))
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func TestRunBatchStoreFails(t *testing.T) {
 	seen := map[int]int{}
 	var storeFailed, refused int
 	err := ca.RunBatch(context.Background(),
-		ca.BatchConfig{Store: &failFrom{Store: st, n: 3}, MaxBatch: 16, OnResult: func(r ca.Result) {
+		ca.BatchConfig{Store: &failFrom{Store: st, n: 3}, Placer: placer{}, MaxBatch: 16, OnResult: func(r ca.Result) {
 			seen[r.Index]++
 			switch {
 			case errors.Is(r.Err, errStoreDown):
@@ -188,4 +189,19 @@ func TestRunBatchStoreFails(t *testing.T) {
 	if after, _ := os.ReadDir("/proc/self/fd"); len(after) > len(fds) {
 		t.Errorf("%d descriptors open after the batch, %d before", len(after), len(fds))
 	}
+}
+
+// placer is the ca.Placer cmd/ca gives RunBatch: package place's Batch.
+type placer struct{}
+
+func (placer) Stage(jobs [][]ca.File) ca.Staged {
+	var files []place.File
+	for n, fs := range jobs {
+		for _, f := range fs {
+			files = append(files, place.File{Path: f.Path, Data: f.Data, Mode: f.Mode, NoReplace: f.NoReplace, Set: n})
+		}
+	}
+	b := place.NewBatch(files...)
+	b.Write()
+	return b
 }

@@ -114,15 +114,15 @@ func FileName(cn string) string {
 // ProvisionFiles returns the files of a provisioned certificate in dir,
 // named after name (see FileName): name.crt (the leaf), name.chain.pem (the
 // leaf and intermediates, not the root) and name.key (mode 0600, never
-// replaced). Written as one Set of a pem.Batch, the key is placed last, so
+// replaced). Placed as the files of one job (see Placer), the key is placed last, so
 // an existing name.key means the other two are whole.
-func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []pem.File {
+func ProvisionFiles(dir, name string, cert *x509.Certificate, intermediates []*x509.Certificate, keyPEM []byte) []File {
 	leaf := pem.Encode(pem.TypeCertificate, cert.Raw)
 	chain := append(append([]byte(nil), leaf...), EncodeChain(intermediates)...)
 	base := filepath.Join(dir, name)
-	return []pem.File{
-		{Path: base + ".crt", Data: leaf, Kind: pem.KindCertificate},
-		{Path: base + ".chain.pem", Data: chain, Kind: pem.KindCertificate},
+	return []File{
+		{Path: base + ".crt", Data: leaf, Check: pem.KindCertificate.Check},
+		{Path: base + ".chain.pem", Data: chain, Check: pem.KindCertificate.Check},
 		{Path: base + ".key", Data: keyPEM, Mode: 0o600, NoReplace: true},
 	}
 }

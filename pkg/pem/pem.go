@@ -1,6 +1,7 @@
 // Package pem owns the framing of everything the toolkit reads and writes:
 // PEM and DER for certificates, CSRs, CRLs and keys, encrypted PKCS#8 private
-// keys, key generation, and the atomic file writer every command uses.
+// keys, key generation, and reading a key file that only its owner can
+// read. Writing files is package place's.
 //
 // It does not interpret what is inside a certificate or a CSR; pkg/csr and
 // pkg/ca do that.

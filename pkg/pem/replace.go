@@ -35,12 +35,14 @@ var ErrOtherKind = errors.New("pem: will not replace a file of another kind")
 
 // CheckReplace returns nil when path does not exist, or when it is a regular
 // file that holds a whole artefact of kind (a CRL over a CRL, a certificate
-// over a certificate): the only files an --out may replace. A symlink,
-// directory or device is ErrNotRegular; a key, a store, or anything that does
-// not parse as kind is ErrOtherKind, naming what the file seems to hold.
+// over a certificate): the only files an --out may replace. A key, a store,
+// or anything that does not parse as kind is ErrOtherKind, naming what the
+// file seems to hold. Package place's CheckFile runs it after CheckWritable,
+// which refuses a symlink, directory or device (ErrNotRegular); on its own
+// it refuses them as ErrOtherKind.
 func CheckReplace(path string, kind Kind) error {
-	if err := CheckWritable(path, false); err != nil {
-		return err
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is not a regular file; name a new file", ErrOtherKind, path)
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -112,3 +114,7 @@ func describeContent(data []byte) string {
 func isBolt(data []byte) bool {
 	return len(data) >= 20 && bytes.Equal(data[16:20], []byte{0xed, 0xda, 0x0c, 0xed})
 }
+
+// Check is CheckReplace(path, k): a File.Check of package place, for an
+// output that may replace only an artefact of kind k.
+func (k Kind) Check(path string) error { return CheckReplace(path, k) }

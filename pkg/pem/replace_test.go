@@ -70,8 +70,8 @@ func TestCheckReplace(t *testing.T) {
 		}
 	})
 	t.Run("directory", func(t *testing.T) {
-		if err := CheckReplace(t.TempDir(), KindCRL); !errors.Is(err, ErrNotRegular) {
-			t.Fatalf("CheckReplace = %v, want ErrNotRegular", err)
+		if err := CheckReplace(t.TempDir(), KindCRL); !errors.Is(err, ErrOtherKind) {
+			t.Fatalf("CheckReplace = %v, want ErrOtherKind (place.CheckFile says ErrNotRegular first)", err)
 		}
 	})
 }

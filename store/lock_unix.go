@@ -1,8 +1,11 @@
+//go:build unix
+
 package store
 
 import (
 	"errors"
 	"os"
+	"syscall"
 	"time"
 
 	berrors "go.etcd.io/bbolt/errors"
@@ -32,3 +35,7 @@ func lockFile(f *os.File, exclusive bool, timeout time.Duration) error {
 		time.Sleep(min(50*time.Millisecond, time.Until(deadline)+time.Millisecond))
 	}
 }
+
+// openNonblock opens without waiting for a writer: a FIFO swapped in since
+// Open's Stat does not block (O_NONBLOCK changes nothing for a file).
+const openNonblock = syscall.O_NONBLOCK

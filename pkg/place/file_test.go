@@ -1,10 +1,12 @@
-package pem
+package place
 
 import (
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +14,9 @@ import (
 // never replaced (a rename over /dev/null must never happen), and a key is
 // never written over an existing file.
 func TestWriteFilesRefusesSpecialTargets(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/null, and symlinks need a privilege, on Windows")
+	}
 	dir := t.TempDir()
 	link := filepath.Join(dir, "link.pem")
 	if err := os.Symlink(filepath.Join(dir, "target.pem"), link); err != nil {
@@ -66,5 +71,56 @@ func TestWriteFilesRefusesSpecialTargets(t *testing.T) {
 	}
 	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(tmp) > 0 {
 		t.Errorf("temp files left: %v", tmp)
+	}
+}
+
+func TestWriteFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/null, and symlinks need a privilege, on Windows")
+	}
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "a.crt")
+	key := filepath.Join(dir, "a.key")
+	if err := WriteFiles(File{Path: cert, Data: []byte("one")}, File{Path: key, Data: []byte("k"), Mode: 0o600, NoReplace: true}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(key); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key mode %v", fi.Mode())
+	}
+	if fi, _ := os.Stat(cert); fi.Mode().Perm() != 0o644 {
+		t.Fatalf("cert mode %v", fi.Mode())
+	}
+	// A certificate is replaced whole; a key never.
+	if err := WriteFiles(File{Path: cert, Data: []byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(cert); string(b) != "two" {
+		t.Fatalf("cert = %q", b)
+	}
+	if err := WriteFiles(File{Path: key, Data: []byte("other"), NoReplace: true}); !errors.Is(err, ErrExists) {
+		t.Fatalf("key overwrite: %v", err)
+	}
+	if b, _ := os.ReadFile(key); string(b) != "k" {
+		t.Fatalf("key = %q", b)
+	}
+	// Devices, symlinks and directories are refused, and left alone.
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(cert, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/dev/null", link, dir} {
+		if err := WriteFiles(File{Path: p, Data: []byte("x")}); !errors.Is(err, ErrNotRegular) {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	if fi, err := os.Lstat("/dev/null"); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatal("/dev/null is no longer a device")
+	}
+	// No temp files are left behind.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Fatalf("left %s", e.Name())
+		}
 	}
 }

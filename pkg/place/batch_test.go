@@ -1,4 +1,4 @@
-package pem
+package place
 
 import (
 	"bytes"
@@ -9,10 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestWriteBatch(t *testing.T) {
@@ -112,27 +109,6 @@ func TestWriteBatchKeysLast(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dir, "n19.crt")); string(data) != "c" {
 		t.Errorf("n19.crt = %q, want the certificate", data)
 	}
-}
-
-// batchModes runs fn with each way a Batch can hold its files before
-// placing them: O_TMPFILE inodes linked with AT_EMPTY_PATH, the same linked
-// through /proc/self/fd, and named temp files (a file system without
-// O_TMPFILE).
-func batchModes(t *testing.T, fn func(t *testing.T)) {
-	if !tmpfileUsable() {
-		t.Log("no /proc here: only named temp files are tested")
-	}
-	restore := func() {
-		linkViaProc.Store(false)
-		tmpfileUsable = sync.OnceValue(procFDs)
-	}
-	defer restore()
-	t.Run("tmpfile", fn)
-	linkViaProc.Store(true)
-	t.Run("tmpfile via proc", fn)
-	linkViaProc.Store(false)
-	tmpfileUsable = func() bool { return false }
-	t.Run("named temp", fn)
 }
 
 // TestBatchModes: whichever way the files wait, nothing is seen in the
@@ -311,87 +287,40 @@ func TestBatchKeyTakenMeanwhile(t *testing.T) {
 	})
 }
 
-// TestBatchDescriptorBudget: a batch that would take the O_TMPFILE inodes
-// held open over the budget waits in named temp files instead, and Close
-// gives back what a batch reserved.
-func TestBatchDescriptorBudget(t *testing.T) {
-	if !tmpfileUsable() {
-		t.Skip("no O_TMPFILE here")
-	}
-	dir := t.TempDir()
-	small := NewBatch(File{Path: filepath.Join(dir, "a.crt"), Data: []byte("a")})
-	if err := small.Write(); err != nil {
-		t.Fatal(err)
-	}
-	held := anonInUse.Load()
-	if held < 1 {
-		t.Fatalf("%d descriptors reserved by a batch of one O_TMPFILE", held)
-	}
-	anonInUse.Add(anonMax() - held) // the budget is used up
-	big := NewBatch(File{Path: filepath.Join(dir, "b.crt"), Data: []byte("b")})
-	if err := big.Write(); err != nil {
-		t.Fatal(err)
-	}
-	if tmps, _ := filepath.Glob(filepath.Join(dir, ".b.crt.tmp*")); len(tmps) != 1 {
-		t.Errorf("over the budget: temp files %v, want one named temp", tmps)
-	}
-	anonInUse.Add(held - anonMax())
-	for _, b := range []*Batch{small, big} {
-		if err := b.Place(); err != nil {
-			t.Fatal(err)
-		}
-		b.Close()
-	}
-	if n := anonInUse.Load(); n != 0 {
-		t.Errorf("%d descriptors still reserved after Close", n)
-	}
-	for _, name := range []string{"a.crt", "b.crt"} {
-		if data, err := os.ReadFile(filepath.Join(dir, name)); err != nil || len(data) != 1 {
-			t.Errorf("%s: %q, %v", name, data, err)
-		}
-	}
-}
-
 // TestRenameNoReplace: a file or a directory is renamed where nothing is,
-// and never over what is there, with RENAME_NOREPLACE and on a file system
-// without it (NFS answers EINVAL), where a file is linked and a directory
-// renamed after a look.
-func TestRenameNoReplace(t *testing.T) {
-	for _, native := range []bool{true, false} {
-		t.Run(map[bool]string{true: "renameat2", false: "no RENAME_NOREPLACE"}[native], func(t *testing.T) {
-			if !native {
-				renameat2 = func(int, string, int, string, uint) error { return unix.EINVAL }
-				defer func() { renameat2 = unix.Renameat2 }()
-			}
-			dir := t.TempDir()
-			path := func(name string) string { return filepath.Join(dir, name) }
-			os.WriteFile(path("a"), []byte("a"), 0o600)
-			os.WriteFile(path("taken"), []byte("taken"), 0o600)
-			os.Mkdir(path("d"), 0o700)
-			os.Mkdir(path("takendir"), 0o700)
-			if err := RenameNoReplace(path("a"), path("taken")); !errors.Is(err, fs.ErrExist) {
-				t.Errorf("file over a file: %v, want ErrExist", err)
-			}
-			if err := RenameNoReplace(path("d"), path("takendir")); !errors.Is(err, fs.ErrExist) {
-				t.Errorf("directory over a directory: %v, want ErrExist", err)
-			}
-			if err := RenameNoReplace(path("a"), path("b")); err != nil {
-				t.Errorf("file: %v", err)
-			}
-			if err := RenameNoReplace(path("d"), path("e")); err != nil {
-				t.Errorf("directory: %v", err)
-			}
-			entries, _ := os.ReadDir(dir)
-			var names []string
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			if got := strings.Join(names, " "); got != "b e taken takendir" {
-				t.Errorf("entries %q, want \"b e taken takendir\"", got)
-			}
-			if data, _ := os.ReadFile(path("taken")); string(data) != "taken" {
-				t.Errorf("taken = %q", data)
-			}
-		})
+// and never over what is there, with the system's own no-replace rename
+// (on Linux also without it: rename_linux_test.go).
+func TestRenameNoReplace(t *testing.T) { checkRenameNoReplace(t) }
+
+func checkRenameNoReplace(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	os.WriteFile(path("a"), []byte("a"), 0o600)
+	os.WriteFile(path("taken"), []byte("taken"), 0o600)
+	os.Mkdir(path("d"), 0o700)
+	os.Mkdir(path("takendir"), 0o700)
+	if err := RenameNoReplace(path("a"), path("taken")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("file over a file: %v, want ErrExist", err)
+	}
+	if err := RenameNoReplace(path("d"), path("takendir")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("directory over a directory: %v, want ErrExist", err)
+	}
+	if err := RenameNoReplace(path("a"), path("b")); err != nil {
+		t.Errorf("file: %v", err)
+	}
+	if err := RenameNoReplace(path("d"), path("e")); err != nil {
+		t.Errorf("directory: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "b e taken takendir" {
+		t.Errorf("entries %q, want \"b e taken takendir\"", got)
+	}
+	if data, _ := os.ReadFile(path("taken")); string(data) != "taken" {
+		t.Errorf("taken = %q", data)
 	}
 }
