@@ -7,6 +7,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // CrossSignOptions say how to cross-sign another CA's certificate.
@@ -39,7 +40,7 @@ func (h *Home) CrossSign(ctx context.Context, foreign *x509.Certificate, o Cross
 	if err := iss.CheckNotRevoked(ctx); err != nil {
 		return nil, err
 	}
-	var batch *pem.Batch
+	var batch *place.Batch
 	defer func() {
 		if batch != nil {
 			batch.Close()
@@ -50,7 +51,7 @@ func (h *Home) CrossSign(ctx context.Context, foreign *x509.Certificate, o Cross
 		if batch != nil {
 			batch.Close()
 		}
-		batch = pem.NewBatch(pem.File{Path: o.Out, Data: pem.Encode(pem.TypeCertificate, issued.Cert.Raw), Kind: pem.KindCertificate})
+		batch = place.NewBatch(place.File{Path: o.Out, Data: pem.Encode(pem.TypeCertificate, issued.Cert.Raw), Check: pem.KindCertificate.Check})
 		return batch.Write()
 	}
 	h.hook(ca.StageBeforeCommit)

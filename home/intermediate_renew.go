@@ -10,6 +10,7 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // IntermediateRenewal is what RenewIntermediate did.
@@ -71,7 +72,7 @@ func (h *Home) RenewIntermediate(ctx context.Context, name string, validity time
 // renewIntermediate signs, stages, records and places the renewal of rec
 // under parent, bound to the store.
 func (h *Home) renewIntermediate(ctx context.Context, parent *Issuer, rec *ca.IssuerRecord, validity time.Duration) (*IntermediateRenewal, error) {
-	var batch *pem.Batch
+	var batch *place.Batch
 	defer func() {
 		if batch != nil {
 			batch.Close()
@@ -90,7 +91,7 @@ func (h *Home) renewIntermediate(ctx context.Context, parent *Issuer, rec *ca.Is
 		for _, f := range files {
 			names = append(names, f.Path)
 		}
-		batch = pem.NewBatch(files...)
+		batch = place.NewBatch(files...)
 		return batch.Write()
 	}
 	h.hook(ca.StageBeforeCommit)
@@ -112,7 +113,7 @@ func (h *Home) renewIntermediate(ctx context.Context, parent *Issuer, rec *ca.Is
 // renewedIssuerFiles are the files that change when issuer name's
 // certificate becomes cert: its cert.pem and chain.pem, and the chain.pem
 // of each issuer below it, each checked to hold certificates now.
-func (h *Home) renewedIssuerFiles(hier *ca.Hierarchy, name string, cert *x509.Certificate) ([]pem.File, error) {
+func (h *Home) renewedIssuerFiles(hier *ca.Hierarchy, name string, cert *x509.Certificate) ([]place.File, error) {
 	recs := slices.Clone(hier.Records())
 	for k := range recs {
 		if recs[k].Name == name {
@@ -123,14 +124,14 @@ func (h *Home) renewedIssuerFiles(hier *ca.Hierarchy, name string, cert *x509.Ce
 	if err != nil {
 		return nil, err
 	}
-	files := []pem.File{{Path: h.IssuerFile(name, FileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw), Kind: pem.KindCertificate}}
+	files := []place.File{{Path: h.IssuerFile(name, FileCert), Data: pem.Encode(pem.TypeCertificate, cert.Raw), Check: pem.KindCertificate.Check}}
 	for _, r := range recs {
 		if r.Name == name || isBelow(after, r.Name, name) {
-			files = append(files, pem.File{Path: h.IssuerFile(r.Name, FileChain), Data: ca.EncodeChain(after.Chain(r.Name)), Kind: pem.KindCertificate})
+			files = append(files, place.File{Path: h.IssuerFile(r.Name, FileChain), Data: ca.EncodeChain(after.Chain(r.Name)), Check: pem.KindCertificate.Check})
 		}
 	}
 	for _, f := range files {
-		if err := pem.CheckFile(f); err != nil {
+		if err := place.CheckFile(f); err != nil {
 			return nil, err
 		}
 	}
@@ -186,7 +187,7 @@ func (h *Home) placeRecorded(ctx context.Context, st ca.Store, name string, onDi
 	if err != nil {
 		return nil, err
 	}
-	if err := pem.WriteFiles(files...); err != nil {
+	if err := place.WriteFiles(files...); err != nil {
 		return nil, err
 	}
 	certRec, err := st.Certificate(ctx, rec.Serial)

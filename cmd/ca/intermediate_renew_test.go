@@ -31,7 +31,7 @@ func TestIntermediateRenewCrash(t *testing.T) {
 		t.Run(string(s.stage), func(t *testing.T) {
 			home := newTestHome(t)
 			mustCA(t, home, nil, "intermediate", "create", "--name", "issuing", "--cn", "Issuing CA", "--no-passphrase", "--path-len", "1")
-			mustCA(t, home, nil, "intermediate", "create", "--name", "sub", "--parent", "issuing", "--cn", "Sub CA", "--no-passphrase")
+			mustCA(t, home, nil, "intermediate", "create", "--name", "sub", "--parent", "issuing", "--cn", "Sub CA", "--no-passphrase", "--validity", "1y")
 			certPath := filepath.Join(home, "issuers", "issuing", "cert.pem")
 			old := readFile(t, certPath)
 			r := runCA(t, home, []string{"CA_TEST_CRASH=" + string(s.stage)}, "intermediate", "renew", "--name", "issuing")
