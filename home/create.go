@@ -134,7 +134,9 @@ func Create(ctx context.Context, cfg Config, req NewCA) (_ *Created, err error) 
 	defer func() { nk.done(err, func() bool { return CheckNew(h.Dir()) == nil }) }()
 	keyPEM := nk.pem
 	req.KeyURI = nk.uri()
-	cert, err := ca.CreateRoot(req.Template, nk.signer, h.cfg.Now())
+	rootTmpl := req.Template
+	rootTmpl.URLs = rootTmpl.URLs.Expand(req.Name)
+	cert, err := ca.CreateRoot(rootTmpl, nk.signer, h.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +185,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 		return fmt.Errorf("create home: %w", err)
 	}
 	if !h.Shared() {
-		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name); err != nil {
+		if err := h.recordRoot(ctx, filepath.Join(stage, "ca.db"), cert, req.Name, req.Template.URLs); err != nil {
 			return err
 		}
 	}
@@ -202,7 +204,7 @@ func (h *Home) stageHome(ctx context.Context, stage string, cert *x509.Certifica
 	if h.Shared() {
 		// The database is the last step: nothing is recorded there unless
 		// the home's files are ready to be moved in.
-		return h.recordRoot(ctx, "", cert, req.Name)
+		return h.recordRoot(ctx, "", cert, req.Name, req.Template.URLs)
 	}
 	return nil
 }

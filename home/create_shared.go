@@ -15,7 +15,7 @@ import (
 // store's schema) and records the root in it. A shared store that already
 // holds an issuer is refused (ca.ErrExists): it has a home already, which
 // other machines join by copying its issuers/ directory.
-func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certificate, name string) error {
+func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certificate, name string, urls ca.IssuerURLs) error {
 	opts := store.Options{Create: true, Timeout: h.cfg.LockTimeout, Actor: h.cfg.Actor}
 	var st store.Handle
 	var err error
@@ -42,7 +42,7 @@ func (h *Home) recordRoot(ctx context.Context, path string, cert *x509.Certifica
 				ca.ErrExists, st.Path(), strings.Join(names, ", "))
 		}
 	}
-	return st.AddIssuer(ctx, ca.IssuerRecord{Name: name, Serial: cert.SerialNumber, DER: cert.Raw},
+	return st.AddIssuer(ctx, ca.IssuerRecord{Name: name, Serial: cert.SerialNumber, DER: cert.Raw, URLs: urls},
 		ca.NewCertRecord(cert, name, ca.ProfileRoot.Name()))
 }
 

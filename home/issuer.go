@@ -30,6 +30,8 @@ type Issuer struct {
 	Policy *csr.Policy
 	// KeyPassphrase is what opened its key; nil when it is unencrypted.
 	KeyPassphrase []byte
+	// URLs are the issuer's recorded publication URLs.
+	URLs ca.IssuerURLs
 
 	home    *Home
 	key     crypto.Signer
@@ -165,14 +167,18 @@ func (h *Home) findIssuer(ctx context.Context, st ca.Store, name string) (*Issue
 	if err := h.CheckIssuerCert(rec); err != nil {
 		return nil, fmt.Errorf("%w; run \"ca store check\" and restore the file from a backup; nothing was written", err)
 	}
+	urls, err := st.IssuerURLs(ctx, rec.Name)
+	if err != nil {
+		return nil, err
+	}
 	if u, ok, err := h.readKeyURI(rec.Name); ok || err != nil {
-		return &Issuer{home: h, Record: rec, Hierarchy: hier, keyURI: u}, err
+		return &Issuer{home: h, Record: rec, Hierarchy: hier, keyURI: u, URLs: urls}, err
 	}
 	data, err := pem.ReadKeyFile(h.IssuerFile(rec.Name, FileKey))
 	if err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", rec.Name, err)
 	}
-	return &Issuer{home: h, Record: rec, Hierarchy: hier, keyData: data}, nil
+	return &Issuer{home: h, Record: rec, Hierarchy: hier, keyData: data, URLs: urls}, nil
 }
 
 // open opens the issuer's key (an encrypted one with the passphrase
@@ -214,6 +220,7 @@ func (i *Issuer) bindStore(st store.Handle) error {
 	iss, err := ca.NewIssuer(ca.IssuerConfig{
 		Name: name, Cert: i.Hierarchy.Certificate(name), Chain: i.Hierarchy.Parents(name),
 		Signer: i.key, Store: st, Now: i.home.cfg.Now, Policy: i.Policy, IssuerKeys: i.Hierarchy.PublicKeys(),
+		URLs: i.URLs,
 	})
 	if err != nil {
 		return err

@@ -36,8 +36,8 @@ func (h *Home) ProbeRoots(ctx context.Context, issuer string) (*x509.CertPool, e
 
 // ProbeRevocation is "ca probe"'s revocation check, in SPEC.md's order: the
 // home's store (when it recorded the very certificate), a CRL given (DER or
-// a URL), else the certificate's CRL distribution point. Source says which
-// answered.
+// a URL), else the certificate's OCSP responder, else its CRL distribution
+// point. Source says which answered.
 type ProbeRevocation struct {
 	// CRL is a CRL given as a file (DER), CRLURL one to fetch, CRLName how
 	// to name the file in Source.
@@ -46,7 +46,8 @@ type ProbeRevocation struct {
 	CRLName string
 	// Roots verify a CRL fetched over HTTPS (nil: the system's).
 	Roots *x509.CertPool
-	// Source says where the answer came from: "none", "store PATH", "CRL X".
+	// Source says where the answer came from: "none", "store PATH",
+	// "CRL X", "OCSP URL".
 	Source string
 
 	h *Home
@@ -66,6 +67,12 @@ func (p *ProbeRevocation) Check(ctx context.Context, leaf, issuer *x509.Certific
 		}
 	}
 	der, url := p.CRL, p.CRLURL
+	if der == nil && url == "" && issuer != nil {
+		if u := firstHTTP(leaf.OCSPServer); u != "" {
+			p.Source = "OCSP " + u
+			return tlsendpoint.CheckOCSP(ctx, u, leaf, issuer, p.Roots, p.h.cfg.Now())
+		}
+	}
 	if der == nil && url == "" {
 		for _, u := range leaf.CRLDistributionPoints {
 			if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
@@ -89,6 +96,16 @@ func (p *ProbeRevocation) Check(ctx context.Context, leaf, issuer *x509.Certific
 		return tlsendpoint.RevocationUnchecked, errors.New("the server sent no issuer to check the CRL with")
 	}
 	return tlsendpoint.CheckCRL(der, leaf, issuer, p.h.cfg.Now())
+}
+
+// firstHTTP returns the first http or https URL of urls, or "".
+func firstHTTP(urls []string) string {
+	for _, u := range urls {
+		if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+			return u
+		}
+	}
+	return ""
 }
 
 // fromStore looks leaf up in the home's store; known is false when the

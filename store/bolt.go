@@ -259,6 +259,11 @@ func (b *Bolt) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.Cert
 		if err := issuers.Put([]byte(iss.Name), v); err != nil {
 			return err
 		}
+		if !iss.URLs.IsZero() {
+			if err := putURLs(tx, iss.Name, iss.URLs); err != nil {
+				return err
+			}
+		}
 		return b.audit(tx, "add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})
 	})
 }

@@ -60,6 +60,7 @@ func runConformance(t *testing.T, open opener) {
 		{"cancelled context", testCancelled},
 		{"renewal", testRenewal},
 		{"delta CRLs", testDeltaCRLs},
+		{"issuer URLs", testIssuerURLs},
 		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {

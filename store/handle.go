@@ -19,6 +19,8 @@ type Handle interface {
 	VerifyAudit(anchor string) (AuditSummary, error)
 	Check() []error
 	Counts() (Counts, error)
+	// Version grows with every change (the last audit record's number).
+	Version() (uint64, error)
 	// Backup writes a bbolt file of the store to w.
 	Backup(w io.Writer) (int64, error)
 	// BackupFile writes a bbolt file of the store to path (never replacing it).

@@ -106,6 +106,11 @@ func (p *Postgres) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.
 		if err != nil {
 			return err
 		}
+		if !iss.URLs.IsZero() {
+			if err := w.putURLs(iss.Name, iss.URLs); err != nil {
+				return err
+			}
+		}
 		return w.audit("add-issuer", iss.Name, []string{ca.FormatSerial(cert.Serial)})
 	})
 }

@@ -40,6 +40,7 @@ and a failure half-way leaves no home behind.`,
 	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
+	o.registerURLs(cmd)
 	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("cn")
 	return cmd
@@ -61,7 +62,7 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 		return err
 	}
 	root, err := home.Create(ctx, g.h().Config(), home.NewCA{
-		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen},
+		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen, URLs: o.urls},
 		KeyType: kt, KDFCost: g.kdfCost, Passphrase: func([]byte) ([]byte, error) { return pass, nil }, Policy: policy,
 	})
 	if err != nil {
@@ -100,7 +101,16 @@ type caFlags struct {
 	pathLen    int
 	policyFile string
 	noPass     bool
+	urls       ca.IssuerURLs
 	keyURI     string // --key-uri: the key is on a PKCS#11 token (hsm.go)
+}
+
+// registerURLs adds the flags of the new CA's publication URLs.
+func (c *caFlags) registerURLs(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.urls.CRL, "crl-url", "", "URL of its CRL, put in every certificate it signs ({issuer}: its name; see docs/publication.md)")
+	f.StringVar(&c.urls.OCSP, "ocsp-url", "", "URL of its OCSP responder, put in every certificate it signs")
+	f.StringVar(&c.urls.CAIssuers, "ca-issuers-url", "", "URL of its certificate, put in every certificate it signs")
 }
 
 // check parses the flags; policy is nil when --policy was not given.
@@ -117,6 +127,9 @@ func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
 		return "", 0, nil, err
 	}
 	if err := c.dn.check(); err != nil {
+		return "", 0, nil, err
+	}
+	if err := c.urls.Check(); err != nil {
 		return "", 0, nil, err
 	}
 	if c.policyFile == "" {

@@ -71,6 +71,7 @@ Its validity never passes the parent's (exit 3).`,
 	f.StringSliceVar(&o.permitEmail, "permit-email", nil, "permitted email domain or address (repeatable)")
 	f.StringVar(&o.policyFile, "policy", "", "policy.json for the intermediate (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new key unencrypted")
+	o.registerURLs(cmd)
 	registerKeyURI(cmd, &o.keyURI)
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("cn")
@@ -163,6 +164,7 @@ func (o *intermediateOptions) config() (pem.KeyType, ca.Template, *csr.Policy, e
 		Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen,
 		PermittedDNSDomains: o.permitDNS, ExcludedDNSDomains: o.excludeDNS,
 		PermittedIPRanges: permitIP, ExcludedIPRanges: excludeIP, PermittedEmailAddresses: o.permitEmail,
+		URLs: o.urls,
 	}, policy, nil
 }
 

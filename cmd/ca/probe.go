@@ -45,8 +45,9 @@ its certificate, and reports the TLS version, cipher suite, ALPN, resumption
 Roots: --ca FILE, else --issuer NAME of the home (the chain must pass through
 it), else the home's roots when there is a home, else the system's roots.
 Revocation: the home's store when it recorded the server's certificate, else
---crl (a file, PEM or DER, or an http(s) URL), else the certificate's CRL
-distribution point, else "unchecked". --cert and --key offer a client
+--crl (a file, PEM or DER, or an http(s) URL), else the certificate's OCSP
+responder, else its CRL distribution point, else "unchecked"; the report
+names the source. --cert and --key offer a client
 certificate (an encrypted key opens with --key-passphrase-file, else the
 --passphrase-file sources).
 

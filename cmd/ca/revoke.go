@@ -38,7 +38,9 @@ leading zeros. --cert names certificate files instead (PEM or DER); the file
 must be the certificate the home recorded under its serial.
 
 A revocation counts at once for what reads the store: "ca verify" fails
-for the certificate, and a running "ca serve" refuses it within a second.
+for the certificate, and within a second a running "ca serve" refuses it
+and a running "ca publish" answers "revoked" to OCSP (its CRLs follow with
+--crl-refresh).
 CRL files list it only from the issuer's next "ca crl export"; revoking an
 intermediate puts it on its parent's CRL. A reason of unspecified (the
 default) adds no reason code to the CRL entry (RFC 5280, 5.3.1).
@@ -151,6 +153,6 @@ func (r revokeResult) text(w io.Writer) {
 		fmt.Fprintf(w, "revoked %s (issuer %s, reason %s) at %s\n", row.Serial, row.Issuer, row.Reason, row.RevokedAt.Format(time.RFC3339))
 	}
 	if len(r) > 0 {
-		fmt.Fprintln(w, `in effect now for "ca verify", and within a second for a running "ca serve"; CRL files list it from the next "ca crl export"`)
+		fmt.Fprintln(w, `in effect now for "ca verify", and within a second for a running "ca serve" and "ca publish" (OCSP); CRL files list it from the next "ca crl export"`)
 	}
 }

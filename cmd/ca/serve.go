@@ -34,6 +34,7 @@ type serveOptions struct {
 	clientAuth string
 	tlsMin     string
 	readyFile  string
+	ocspStaple bool
 	validity   string
 	keyType    string
 
@@ -79,6 +80,7 @@ handshakes to stderr and stops with exit 0 on SIGHUP, SIGINT or SIGTERM.`,
 	f.StringVar(&o.keyFile, "key", "", "the private key of --cert, in `FILE`; an encrypted one opens with the global --key-passphrase-file (the passphrase of a key besides the issuer's), never with the CA's passphrase")
 	f.StringVar(&o.clientAuth, "client-auth", "none", "client certificates: none, request or require")
 	f.StringVar(&o.tlsMin, "tls-min", "1.2", "lowest TLS version: 1.2 or 1.3")
+	f.BoolVar(&o.ocspStaple, "ocsp-staple", false, "staple an OCSP response for the server certificate, from the responder it names (see ca publish), refreshed before it lapses")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the URL to this new file once connections are accepted (it must not exist; removed on exit if unchanged)")
 	f.StringVar(&o.validity, "validity", "24h", "validity of the self-issued certificate (never past the issuer's end: refused, exit 3)"+durationUnits)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "key type of the self-issued certificate")
@@ -150,11 +152,17 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	if setup.Warning != "" {
 		errLog.Print(setup.Warning)
 	}
-	srv, err := tlsendpoint.NewServer(tlsendpoint.ServerConfig{
+	cfg := tlsendpoint.ServerConfig{
 		Certificate: setup.Certificate, Roots: setup.Roots, Intermediates: setup.Intermediates,
 		ClientAuth: o.flags.clientAuth, MinVersion: o.flags.tlsMin, Revoked: setup.Revoked,
 		CAPEM: setup.CAPEM, CRL: setup.CRL, ErrorLog: errLog, Now: g.now,
-	})
+	}
+	if o.ocspStaple {
+		if cfg.OCSPStaple, err = home.OCSPStapler(setup.Certificate, setup.Roots, g.now); err != nil {
+			return err
+		}
+	}
+	srv, err := tlsendpoint.NewServer(cfg)
 	if err != nil {
 		return err
 	}

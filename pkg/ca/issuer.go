@@ -33,6 +33,10 @@ type IssuerConfig struct {
 	// IssuerKeys are the public keys of every issuer of the home: a request
 	// carrying one is refused. Cert's own key is always among them.
 	IssuerKeys []crypto.PublicKey
+	// URLs are the issuer's publication URLs (as recorded, IssuerPlaceholder
+	// unexpanded): every certificate it signs carries them, its CRLs name
+	// the CRL URL. Zero means none.
+	URLs IssuerURLs
 }
 
 // Issuer signs certificates with one CA key and records them in its Store.
@@ -52,6 +56,7 @@ type Issuer struct {
 
 	policy     *csr.Policy
 	issuerKeys []crypto.PublicKey
+	urls       IssuerURLs
 }
 
 // NewIssuer checks cfg: the certificate is a CA with keyCertSign, and the
@@ -84,7 +89,7 @@ func newIssuer(cfg IssuerConfig) (*Issuer, error) {
 	}
 	keys := append([]crypto.PublicKey{cfg.Cert.PublicKey}, cfg.IssuerKeys...)
 	return &Issuer{name: cfg.Name, cert: cfg.Cert, chain: cfg.Chain, signer: cfg.Signer, store: cfg.Store, now: now,
-		policy: policy, issuerKeys: keys}, nil
+		policy: policy, issuerKeys: keys, urls: cfg.URLs}, nil
 }
 
 // Name returns the issuer's name in the home.
@@ -97,6 +102,9 @@ func (i *Issuer) Certificate() *x509.Certificate { return i.cert }
 func (i *Issuer) Chain() []*x509.Certificate {
 	return append([]*x509.Certificate{i.cert}, i.chain...)
 }
+
+// URLs returns the issuer's publication URLs, as recorded.
+func (i *Issuer) URLs() IssuerURLs { return i.urls }
 
 // Signer returns the issuer's signer.
 func (i *Issuer) Signer() crypto.Signer { return i.signer }
@@ -172,6 +180,7 @@ func (i *Issuer) sign(tmpl *x509.Certificate, pub crypto.PublicKey, validity tim
 	// Go copies the issuer's key identifier only when the subject differs
 	// from the issuer's name; RFC 5280, 4.2.1.1 wants it always.
 	tmpl.AuthorityKeyId = i.cert.SubjectKeyId
+	i.urls.apply(tmpl, i.name)
 	der, err := x509.CreateCertificate(nil, tmpl, i.cert, pub, i.signer)
 	if err != nil {
 		return nil, fmt.Errorf("ca: sign: %w", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,6 +187,18 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 		keep = notOn(last)
 	} else if keep, err = i.completeEntries(ctx, last, includeExpired); err != nil {
 		return nil, err
+	}
+	// A delta CRL has the scope of its base (RFC 5280, 5.2.4): both name
+	// the issuer's CRL URL. A root's CRL is in openssl's eyes also the CRL
+	// of the root itself: it names the URL only when the root's certificate
+	// carries it too, else "openssl verify -crl_check_all" finds it out of
+	// scope for the root.
+	if u := i.urls.Expand(i.name).CRL; u != "" && (len(i.chain) > 0 || slices.Contains(i.cert.CRLDistributionPoints, u)) {
+		idp, err := IssuingDistributionPoint(u)
+		if err != nil {
+			return nil, err
+		}
+		tmpl.Extensions = append(tmpl.Extensions, idp)
 	}
 	// The entries stream from the store, read three times (the store is
 	// held for writing, so it is the same each time): no list of a million.

@@ -50,6 +50,9 @@ type IssuerRecord struct {
 	Parent string // "" for a root
 	Serial *big.Int
 	DER    []byte
+	// URLs are the issuer's publication URLs that AddIssuer records with
+	// it; Issuer and Issuers do not fill them (IssuerURLs reads them).
+	URLs IssuerURLs
 }
 
 // CRLRecord is one exported CRL.
@@ -121,6 +124,14 @@ type Store interface {
 	// CRLNumber returns the highest CRL number the issuer used, complete
 	// or delta (one sequence, RFC 5280, 5.2.3); 0 when it exported none.
 	CRLNumber(ctx context.Context, issuer string) (*big.Int, error)
+
+	// SetIssuerURLs records the publication URLs of the named issuer,
+	// replacing what was recorded, with an audit record: ErrNotFound when
+	// there is no such issuer.
+	SetIssuerURLs(ctx context.Context, name string, urls IssuerURLs) error
+	// IssuerURLs returns the recorded publication URLs of the named issuer;
+	// zero when none were recorded, ErrNotFound when there is no such issuer.
+	IssuerURLs(ctx context.Context, name string) (IssuerURLs, error)
 
 	// Close releases the store.
 	Close() error

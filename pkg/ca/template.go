@@ -25,6 +25,10 @@ type Template struct {
 	ExcludedIPRanges        []*net.IPNet
 	PermittedEmailAddresses []string
 	ExcludedEmailAddresses  []string
+	// URLs are the new CA's own publication URLs, recorded with it; the
+	// certificates it signs carry them (its own certificate carries its
+	// parent's).
+	URLs IssuerURLs
 	// Stage, when set, is called by CreateIntermediate with each signed
 	// certificate before it is recorded (the caller writes its files beside
 	// their place, so that nothing can fail for want of disk space after the
@@ -63,7 +67,8 @@ func (c Template) x509Template(pub crypto.PublicKey) (*x509.Certificate, error) 
 }
 
 // CreateRoot makes a self-signed root certificate for signer, with
-// CA:TRUE (critical), keyCertSign, cRLSign and a subject key id.
+// CA:TRUE (critical), keyCertSign, cRLSign and a subject key id, and
+// cfg.URLs.CRL (expanded) as its CRL distribution point when set.
 func CreateRoot(cfg Template, signer crypto.Signer, now time.Time) (*x509.Certificate, error) {
 	if cfg.Validity <= 0 {
 		return nil, fmt.Errorf("%w: validity %s is not positive", ErrRefused, cfg.Validity)
@@ -77,6 +82,14 @@ func CreateRoot(cfg Template, signer crypto.Signer, now time.Time) (*x509.Certif
 		return nil, err
 	}
 	tmpl.SerialNumber = serial
+	// A root carries only its own CRL URL, so that a relying party that
+	// checks every certificate of the chain (openssl -crl_check_all,
+	// -crl_download) finds the CRL that covers it.
+	// cfg.URLs.CRL must be expanded (IssuerURLs.Expand) by the caller, who
+	// knows the root's name.
+	if u := cfg.URLs.CRL; u != "" {
+		tmpl.CRLDistributionPoints = []string{u}
+	}
 	tmpl.NotBefore = now.Add(-ClockSkew).UTC().Truncate(time.Second)
 	tmpl.NotAfter = now.Add(cfg.Validity).UTC().Truncate(time.Second)
 	der, err := x509.CreateCertificate(nil, tmpl, tmpl, signer.Public(), signer)
@@ -110,7 +123,7 @@ func (i *Issuer) CreateIntermediate(ctx context.Context, name string, cfg Templa
 				return nil, err
 			}
 		}
-		rec := IssuerRecord{Name: name, Parent: i.name, Serial: iss.Cert.SerialNumber, DER: iss.Cert.Raw}
+		rec := IssuerRecord{Name: name, Parent: i.name, Serial: iss.Cert.SerialNumber, DER: iss.Cert.Raw, URLs: cfg.URLs}
 		err = i.store.AddIssuer(ctx, rec, iss.Record)
 		if errors.Is(err, ErrSerialExists) && round < maxResign {
 			continue

@@ -172,8 +172,10 @@ func readExtensions(wrapped cryptobyte.String, fn func(asn1.ObjectIdentifier, cr
 		var ext, value cryptobyte.String
 		var id asn1.ObjectIdentifier
 		var critical bool
+		// critical BOOLEAN DEFAULT FALSE is untagged: cryptobyte's
+		// ReadOptionalASN1Boolean is for an EXPLICIT tag around it.
 		if !exts.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1ObjectIdentifier(&id) ||
-			!ext.ReadOptionalASN1Boolean(&critical, cbasn1.BOOLEAN, false) ||
+			(ext.PeekASN1Tag(cbasn1.BOOLEAN) && !ext.ReadASN1Boolean(&critical)) ||
 			!ext.ReadASN1(&value, cbasn1.OCTET_STRING) || !ext.Empty() || !fn(id, value) {
 			return fmt.Errorf("%w: bad extension", ErrInvalid)
 		}

@@ -145,6 +145,10 @@ type ServerConfig struct {
 	// CRL returns the DER of the issuer's latest CRL, served at /crl as
 	// application/pkix-crl. Nil means /crl is 404.
 	CRL func(ctx context.Context) ([]byte, error)
+	// OCSPStaple, when set, fetches an OCSP response for the server's
+	// certificate: Serve staples it (RFC 6066, status_request) and fetches
+	// a new one halfway to its nextUpdate. Nil means no stapling.
+	OCSPStaple func(ctx context.Context) (Staple, error)
 	// Now is the clock for certificate validity; nil means time.Now.
 	Now func() time.Time
 	// ErrorLog receives failed handshakes and revocation refresh errors;
@@ -167,6 +171,7 @@ type Server struct {
 	now        func() time.Time
 	errorLog   *log.Logger
 	handler    http.Handler
+	stapler    *stapler // nil without OCSPStaple
 }
 
 // NewServer validates cfg and returns a Server. It fails when the
@@ -225,6 +230,11 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		Time: s.now,
 		// Session tickets (TLS 1.2 and 1.3) are on: SessionTicketsDisabled
 		// stays false and the ticket keys rotate automatically.
+	}
+	if cfg.OCSPStaple != nil {
+		s.stapler = newStapler(cert, cfg.OCSPStaple, s.now, s.errorLog.Printf)
+		s.tlsConfig.Certificates = nil
+		s.tlsConfig.GetCertificate = s.stapler.certificate
 	}
 	s.handler = s.guard(s.newHandler())
 	return s, nil
@@ -325,6 +335,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	if s.revoked != nil {
 		wg.Go(func() { s.revoked.run(runCtx) })
+	}
+	if s.stapler != nil {
+		next := s.stapler.refresh(runCtx) // the first staple before the first client
+		wg.Go(func() {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-time.After(next):
+			}
+			s.stapler.run(runCtx)
+		})
 	}
 	defer func() {
 		stopRefresh()

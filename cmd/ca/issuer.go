@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+type issuerURLsOptions struct {
+	issuer string
+	urls   ca.IssuerURLs
+}
+
+func newIssuerCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "issuer",
+		Short: "Show or change an issuer's settings",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newIssuerURLsCmd(g))
+	return cmd
+}
+
+func newIssuerURLsCmd(g *globals) *cobra.Command {
+	o := &issuerURLsOptions{}
+	cmd := &cobra.Command{
+		Use:   "urls [--crl-url URL] [--ocsp-url URL] [--ca-issuers-url URL]",
+		Short: "Show or change where an issuer publishes its CRL, OCSP and certificate",
+		Long: `urls shows the issuer's publication URLs, or with flags changes them (recorded
+in the store, audited). Every certificate the issuer signs from then on
+carries them: the CRL URL as a CRL distribution point, the OCSP URL and the
+caIssuers URL in authority information access; its CRLs name the CRL URL in
+an issuing distribution point. {issuer} in a URL stands for the issuer's
+name. An empty value removes that URL; flags not given stay as they are.
+Certificates signed before keep the URLs they were signed with. See
+docs/publication.md.`,
+		Example: `  ca issuer urls --issuer issuing --crl-url 'http://pki.example.com/crl/{issuer}.crl' \
+      --ocsp-url http://pki.example.com/ocsp --ca-issuers-url 'http://pki.example.com/ca/{issuer}.crt'
+  ca issuer urls --issuer issuing`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := cmd.Flags()
+			var ch home.URLsChange
+			if f.Changed("crl-url") {
+				ch.CRL = &o.urls.CRL
+			}
+			if f.Changed("ocsp-url") {
+				ch.OCSP = &o.urls.OCSP
+			}
+			if f.Changed("ca-issuers-url") {
+				ch.CAIssuers = &o.urls.CAIssuers
+			}
+			return runIssuerURLs(cmd.Context(), g, o.issuer, ch)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
+	f.StringVar(&o.urls.CRL, "crl-url", "", "URL of its CRL (\"\": none)")
+	f.StringVar(&o.urls.OCSP, "ocsp-url", "", "URL of its OCSP responder (\"\": none)")
+	f.StringVar(&o.urls.CAIssuers, "ca-issuers-url", "", "URL of its certificate, DER (\"\": none)")
+	return cmd
+}
+
+func runIssuerURLs(ctx context.Context, g *globals, issuer string, ch home.URLsChange) error {
+	var (
+		name string
+		urls ca.IssuerURLs
+		err  error
+	)
+	changed := ch != home.URLsChange{}
+	if changed {
+		name, urls, err = g.h().SetIssuerURLs(ctx, issuer, ch)
+	} else {
+		name, urls, err = g.h().IssuerURLs(ctx, issuer)
+	}
+	if err != nil {
+		return err
+	}
+	return g.render(issuerURLsResult{Issuer: name, Changed: changed, URLs: urls, Expanded: urls.Expand(name)})
+}
+
+type issuerURLsResult struct {
+	Issuer   string        `json:"issuer"`
+	Changed  bool          `json:"changed"`
+	URLs     ca.IssuerURLs `json:"urls"`
+	Expanded ca.IssuerURLs `json:"expanded"`
+}
+
+func (r issuerURLsResult) text(w io.Writer) {
+	if r.Changed {
+		fmt.Fprintf(w, "recorded the URLs of issuer %s; certificates it signs from now on carry them\n", r.Issuer)
+	} else {
+		fmt.Fprintf(w, "issuer %s\n", r.Issuer)
+	}
+	none := func(s string) string {
+		if s == "" {
+			return "(none)"
+		}
+		return s
+	}
+	fmt.Fprintf(w, "  crl        %s\n  ocsp       %s\n  caIssuers  %s\n", none(r.Expanded.CRL), none(r.Expanded.OCSP), none(r.Expanded.CAIssuers))
+}

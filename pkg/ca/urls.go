@@ -1,0 +1,116 @@
+package ca
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// IssuerPlaceholder in an issuer URL stands for the issuer's name.
+const IssuerPlaceholder = "{issuer}"
+
+// IssuerURLs are where an issuer publishes: every certificate it signs
+// carries them (RFC 5280, 4.2.1.13 CRL distribution points; 4.2.2.1
+// authority information access, OCSP and caIssuers), and its CRLs name CRL
+// in an issuing distribution point (5.2.5). Empty means none. The URLs are
+// kept as given; IssuerPlaceholder is expanded when they are used.
+type IssuerURLs struct {
+	CRL       string `json:"crl"`
+	OCSP      string `json:"ocsp"`
+	CAIssuers string `json:"caIssuers"`
+}
+
+// IsZero says no URL is set.
+func (u IssuerURLs) IsZero() bool { return u == IssuerURLs{} }
+
+// Expand returns u with IssuerPlaceholder replaced by name.
+func (u IssuerURLs) Expand(name string) IssuerURLs {
+	r := func(s string) string { return strings.ReplaceAll(s, IssuerPlaceholder, name) }
+	return IssuerURLs{CRL: r(u.CRL), OCSP: r(u.OCSP), CAIssuers: r(u.CAIssuers)}
+}
+
+// Check refuses (ErrUsage) a URL that is not an absolute http or https URL
+// with a host, holds characters other than printable ASCII (the extensions
+// are IA5Strings), or a placeholder other than IssuerPlaceholder; the
+// message names the flag that sets the URL.
+func (u IssuerURLs) Check() error {
+	for _, f := range []struct{ name, v string }{{"crl-url", u.CRL}, {"ocsp-url", u.OCSP}, {"ca-issuers-url", u.CAIssuers}} {
+		if f.v == "" {
+			continue
+		}
+		if err := checkURL(f.v); err != nil {
+			return fmt.Errorf("%w: --%s %q %v", ErrUsage, f.name, f.v, err)
+		}
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	for _, c := range s {
+		if c <= ' ' || c > '~' {
+			return fmt.Errorf("holds %q: only printable ASCII without spaces (percent-encode the rest)", c)
+		}
+	}
+	rest := strings.ReplaceAll(s, IssuerPlaceholder, "x")
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("has a placeholder other than %s", IssuerPlaceholder)
+	}
+	p, err := url.Parse(rest)
+	switch {
+	case err != nil:
+		return fmt.Errorf("is not a URL")
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Errorf("is not an http:// or https:// URL (relying parties fetch these over HTTP)")
+	case p.Host == "" || p.Hostname() == "":
+		return fmt.Errorf("has no host")
+	case p.User != nil:
+		return fmt.Errorf("holds a user name or password")
+	case p.Fragment != "" || strings.Contains(rest, "#"):
+		return fmt.Errorf("has a fragment")
+	}
+	return nil
+}
+
+// apply puts the issuer's URLs, expanded for name, in tmpl.
+func (u IssuerURLs) apply(tmpl *x509.Certificate, name string) {
+	e := u.Expand(name)
+	if e.CRL != "" {
+		tmpl.CRLDistributionPoints = []string{e.CRL}
+	}
+	if e.OCSP != "" {
+		tmpl.OCSPServer = []string{e.OCSP}
+	}
+	if e.CAIssuers != "" {
+		tmpl.IssuingCertificateURL = []string{e.CAIssuers}
+	}
+}
+
+// OIDIssuingDistributionPoint is the CRL extension of RFC 5280, 5.2.5.
+var OIDIssuingDistributionPoint = asn1.ObjectIdentifier{2, 5, 29, 28}
+
+// IssuingDistributionPoint returns the critical issuing distribution point
+// extension (RFC 5280, 5.2.5) naming one URL as its full name: the CRL
+// covers every certificate whose distribution point names that URL.
+func IssuingDistributionPoint(uri string) (pkix.Extension, error) {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuingDistributionPoint
+		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // distributionPoint
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // fullName
+				b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { // uniformResourceIdentifier
+					b.AddBytes([]byte(uri))
+				})
+			})
+		})
+	})
+	v, err := b.Bytes()
+	if err != nil {
+		return pkix.Extension{}, fmt.Errorf("ca: encode issuing distribution point: %w", err)
+	}
+	return pkix.Extension{Id: OIDIssuingDistributionPoint, Critical: true, Value: v}, nil
+}
