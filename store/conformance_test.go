@@ -61,6 +61,7 @@ func runConformance(t *testing.T, open opener) {
 		{"renewal", testRenewal},
 		{"delta CRLs", testDeltaCRLs},
 		{"issuer URLs", testIssuerURLs},
+		{"shard CRLs", testShardCRLs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"math/big"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -14,6 +16,13 @@ import (
 
 // IssuerPlaceholder in an issuer URL stands for the issuer's name.
 const IssuerPlaceholder = "{issuer}"
+
+// ShardPlaceholder in a sharded issuer's CRL URL stands for the shard
+// number, 0 to CRLShards-1.
+const ShardPlaceholder = "{shard}"
+
+// MaxCRLShards bounds IssuerURLs.CRLShards.
+const MaxCRLShards = 1024
 
 // IssuerURLs are where an issuer publishes: every certificate it signs
 // carries them (RFC 5280, 4.2.1.13 CRL distribution points; 4.2.2.1
@@ -24,6 +33,26 @@ type IssuerURLs struct {
 	CRL       string `json:"crl"`
 	OCSP      string `json:"ocsp"`
 	CAIssuers string `json:"caIssuers"`
+	// CRLShards, when above 0, splits the issuer's revocations over that
+	// many CRLs: a certificate belongs to shard Shard(serial, CRLShards),
+	// and its distribution point is CRL with ShardPlaceholder replaced by
+	// that shard.
+	CRLShards int `json:"crlShards,omitempty"`
+}
+
+// Shard is the CRL shard of the certificate with this serial among n:
+// serial mod n (serials are random, so shards fill evenly). It is fixed at
+// issuance: the certificate names its shard's URL.
+func Shard(serial *big.Int, n int) int {
+	if n <= 0 || serial == nil {
+		return 0
+	}
+	return int(new(big.Int).Mod(serial, big.NewInt(int64(n))).Int64())
+}
+
+// ShardURL is a sharded CRL URL with ShardPlaceholder replaced by shard.
+func ShardURL(crlURL string, shard int) string {
+	return strings.ReplaceAll(crlURL, ShardPlaceholder, strconv.Itoa(shard))
 }
 
 // IsZero says no URL is set.
@@ -32,7 +61,7 @@ func (u IssuerURLs) IsZero() bool { return u == IssuerURLs{} }
 // Expand returns u with IssuerPlaceholder replaced by name.
 func (u IssuerURLs) Expand(name string) IssuerURLs {
 	r := func(s string) string { return strings.ReplaceAll(s, IssuerPlaceholder, name) }
-	return IssuerURLs{CRL: r(u.CRL), OCSP: r(u.OCSP), CAIssuers: r(u.CAIssuers)}
+	return IssuerURLs{CRL: r(u.CRL), OCSP: r(u.OCSP), CAIssuers: r(u.CAIssuers), CRLShards: u.CRLShards}
 }
 
 // Check refuses (ErrUsage) a URL that is not an absolute http or https URL
@@ -40,6 +69,9 @@ func (u IssuerURLs) Expand(name string) IssuerURLs {
 // are IA5Strings), or a placeholder other than IssuerPlaceholder; the
 // message names the flag that sets the URL.
 func (u IssuerURLs) Check() error {
+	if err := u.checkShards(); err != nil {
+		return err
+	}
 	for _, f := range []struct{ name, v string }{{"crl-url", u.CRL}, {"ocsp-url", u.OCSP}, {"ca-issuers-url", u.CAIssuers}} {
 		if f.v == "" {
 			continue
@@ -51,15 +83,30 @@ func (u IssuerURLs) Check() error {
 	return nil
 }
 
+// checkShards refuses (ErrUsage) a shard count out of range, a sharded
+// CRL URL without ShardPlaceholder, or the placeholder without shards.
+func (u IssuerURLs) checkShards() error {
+	has := strings.Contains(u.CRL, ShardPlaceholder)
+	switch {
+	case u.CRLShards < 0 || u.CRLShards > MaxCRLShards:
+		return fmt.Errorf("%w: --crl-shards %d: give 0 (no shards) to %d", ErrUsage, u.CRLShards, MaxCRLShards)
+	case u.CRLShards > 0 && !has:
+		return fmt.Errorf("%w: --crl-shards %d needs a --crl-url with %s in it (like http://pki.example.com/{issuer}-{shard}.crl)", ErrUsage, u.CRLShards, ShardPlaceholder)
+	case u.CRLShards == 0 && has:
+		return fmt.Errorf("%w: --crl-url %q has %s but the issuer has no shards; give --crl-shards N", ErrUsage, u.CRL, ShardPlaceholder)
+	}
+	return nil
+}
+
 func checkURL(s string) error {
 	for _, c := range s {
 		if c <= ' ' || c > '~' {
 			return fmt.Errorf("holds %q: only printable ASCII without spaces (percent-encode the rest)", c)
 		}
 	}
-	rest := strings.ReplaceAll(s, IssuerPlaceholder, "x")
+	rest := strings.ReplaceAll(strings.ReplaceAll(s, IssuerPlaceholder, "x"), ShardPlaceholder, "0")
 	if strings.ContainsAny(rest, "{}") {
-		return fmt.Errorf("has a placeholder other than %s", IssuerPlaceholder)
+		return fmt.Errorf("has a placeholder other than %s and %s", IssuerPlaceholder, ShardPlaceholder)
 	}
 	p, err := url.Parse(rest)
 	switch {
@@ -77,10 +124,13 @@ func checkURL(s string) error {
 	return nil
 }
 
-// apply puts the issuer's URLs, expanded for name, in tmpl.
+// apply puts the issuer's URLs, expanded for name, in tmpl; a sharded
+// CRL URL names the shard of tmpl's serial.
 func (u IssuerURLs) apply(tmpl *x509.Certificate, name string) {
 	e := u.Expand(name)
-	if e.CRL != "" {
+	if e.CRL != "" && e.CRLShards > 0 {
+		tmpl.CRLDistributionPoints = []string{ShardURL(e.CRL, Shard(tmpl.SerialNumber, e.CRLShards))}
+	} else if e.CRL != "" {
 		tmpl.CRLDistributionPoints = []string{e.CRL}
 	}
 	if e.OCSP != "" {
