@@ -69,9 +69,15 @@ func (u IssuerURLs) Expand(name string) IssuerURLs {
 // are IA5Strings), or a placeholder other than IssuerPlaceholder; the
 // message names the flag that sets the URL.
 func (u IssuerURLs) Check() error {
-	if err := u.checkShards(); err != nil {
+	if err := u.CheckURLs(); err != nil {
 		return err
 	}
+	return u.checkShards()
+}
+
+// CheckURLs is Check without the checks of CRLShards against CRL: each
+// URL on its own, for a change to some of them.
+func (u IssuerURLs) CheckURLs() error {
 	for _, f := range []struct{ name, v string }{{"crl-url", u.CRL}, {"ocsp-url", u.OCSP}, {"ca-issuers-url", u.CAIssuers}} {
 		if f.v == "" {
 			continue
@@ -81,6 +87,17 @@ func (u IssuerURLs) Check() error {
 		}
 	}
 	return nil
+}
+
+// CheckShardChange refuses (ErrRefused) a change of the shard count of an
+// issuer that has one: its certificates name their shard by serial mod
+// the count, so the count stays for the issuer's life.
+func CheckShardChange(name string, before, after IssuerURLs) error {
+	if before.CRLShards == 0 || before.CRLShards == after.CRLShards {
+		return nil
+	}
+	return fmt.Errorf("%w: issuer %s's CRLs are split over %d shards and its certificates name their shard's URL (serial mod %d); the count stays for the issuer's life (make a new issuer to change it)",
+		ErrRefused, name, before.CRLShards, before.CRLShards)
 }
 
 // checkShards refuses (ErrUsage) a shard count out of range, a sharded
