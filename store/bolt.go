@@ -729,6 +729,27 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 	return rec, err
 }
 
+// LastShardCRL implements ca.Store: the shards of one export are next to
+// each other at the end, so the walk back is short.
+func (b *Bolt) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error) {
+	var rec *ca.CRLRecord
+	err := b.view(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
+		if cb != nil {
+			c := cb.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				r, err := decodeCRL(issuer, k, v)
+				if err != nil || (r.Shard != nil && *r.Shard == shard) {
+					rec = r
+					return err
+				}
+			}
+		}
+		return fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
+	})
+	return rec, err
+}
+
 // CRLNumber implements ca.Store.
 func (b *Bolt) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
 	n := new(big.Int)

@@ -331,6 +331,18 @@ func (p *Postgres) CRLNumber(ctx context.Context, issuer string) (*big.Int, erro
 	return big.NewInt(n), nil
 }
 
+// LastShardCRL implements ca.Store.
+func (p *Postgres) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error) {
+	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND shard = $2 ORDER BY number DESC LIMIT 1", issuer, shard))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
+	}
+	if err != nil {
+		return nil, p.fail("read CRL", err)
+	}
+	return rec, nil
+}
+
 // LastCRL implements ca.Store: the last complete CRL, not a delta nor a shard's.
 func (p *Postgres) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
 	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND delta_of IS NULL AND shard IS NULL ORDER BY number DESC LIMIT 1", issuer))

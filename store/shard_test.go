@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
@@ -42,6 +43,16 @@ func testShardCRLs(t *testing.T, s *suite) {
 	if n, err := s.st.CRLNumber(s.ctx, "root"); err != nil || n.Int64() != 3 {
 		t.Fatalf("CRLNumber: %v, %v", n, err)
 	}
+	if r, err := s.st.LastShardCRL(s.ctx, "root", 3); err != nil || r.Number.Int64() != 3 || *r.Shard != 3 {
+		t.Errorf("LastShardCRL(3): %+v, %v", r, err)
+	}
+	add(4, &zero)
+	if r, err := s.st.LastShardCRL(s.ctx, "root", 0); err != nil || r.Number.Int64() != 4 || *r.Shard != 0 {
+		t.Errorf("LastShardCRL(0): %+v, %v", r, err)
+	}
+	if r, err := s.st.LastShardCRL(s.ctx, "root", 1); !errors.Is(err, ca.ErrNotFound) {
+		t.Errorf("LastShardCRL(1) of none: %+v, %v", r, err)
+	}
 	var shards []int
 	d, ok := s.st.(interface {
 		Dump(context.Context, func(Record) error) error
@@ -57,7 +68,7 @@ func testShardCRLs(t *testing.T, s *suite) {
 	}); err != nil {
 		t.Fatalf("dump: %v", err)
 	}
-	if len(shards) != 2 || shards[0] != 0 || shards[1] != 3 {
-		t.Errorf("shards read back: %v, want [0 3]", shards)
+	if len(shards) != 3 || shards[0] != 0 || shards[1] != 3 || shards[2] != 0 {
+		t.Errorf("shards read back: %v, want [0 3 0]", shards)
 	}
 }

@@ -116,6 +116,9 @@ type Store interface {
 	// LastCRL returns the issuer's last exported complete CRL (not a
 	// delta, not a shard's), or ErrNotFound.
 	LastCRL(ctx context.Context, issuer string) (*CRLRecord, error)
+	// LastShardCRL returns the last exported CRL of the issuer's shard
+	// (CRLRecord.Shard), or ErrNotFound.
+	LastShardCRL(ctx context.Context, issuer string, shard int) (*CRLRecord, error)
 	// CRLNumber returns the highest CRL number the issuer used, complete
 	// or delta (one sequence, RFC 5280, 5.2.3); 0 when it exported none.
 	CRLNumber(ctx context.Context, issuer string) (*big.Int, error)
