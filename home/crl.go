@@ -148,3 +148,35 @@ func shardFile(name, crlURL string, shard int) string {
 	}
 	return fmt.Sprintf("%s-%d.crl", name, shard)
 }
+
+// ShardCRLs returns the last exported CRL of every shard of the issuer
+// ("": the default), in shard order, with the store open read-only for
+// just that long. An issuer without shards is refused (ca.ErrUsage); a
+// shard with no CRL yet is ca.ErrNotFound.
+func (h *Home) ShardCRLs(ctx context.Context, issuer string) ([]*ca.CRLRecord, error) {
+	st, err := h.OpenStoreRead()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	rec, err := resolve(ctx, st, issuer)
+	if err != nil {
+		return nil, err
+	}
+	urls, err := st.IssuerURLs(ctx, rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if urls.CRLShards == 0 {
+		return nil, fmt.Errorf("%w: issuer %s has no CRL shards (ca issuer urls --issuer %s --crl-url URL-WITH-{shard} --crl-shards N)", ca.ErrUsage, rec.Name, rec.Name)
+	}
+	out := make([]*ca.CRLRecord, 0, urls.CRLShards)
+	for s := range urls.CRLShards {
+		c, err := st.LastShardCRL(ctx, rec.Name, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -142,6 +142,7 @@ func (c crlShardsInfo) text(w io.Writer) {
 type crlStatusOptions struct {
 	issuer     string
 	failWithin string
+	allShards  bool
 }
 
 func newCRLStatusCmd(g *globals) *cobra.Command {
@@ -164,6 +165,7 @@ no CRL yet. Made for cron and CI:
 	f := cmd.Flags()
 	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
 	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed"+durationUnits)
+	f.BoolVar(&o.allShards, "all-shards", false, "the last CRL of every shard of a sharded issuer: exit 6 when any is about to lapse, 4 when one has none")
 	return cmd
 }
 
@@ -173,6 +175,9 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 		if within, err = parseDuration("fail-within", o.failWithin); err != nil {
 			return err
 		}
+	}
+	if o.allShards {
+		return runCRLStatusShards(ctx, g, o.issuer, within)
 	}
 	st, err := g.h().OpenStoreRead()
 	if err != nil {
@@ -197,13 +202,44 @@ func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err err
 	if err := g.render(info); err != nil {
 		return err
 	}
+	return lapses(rec, now, within)
+}
+
+// lapses is exit 6 when rec's nextUpdate is within of now, or past.
+func lapses(rec *ca.CRLRecord, now time.Time, within time.Duration) error {
 	if left := rec.NextUpdate.Sub(now); left <= within {
 		what := fmt.Sprintf("lapses in %s", ca.FormatDuration(left.Round(time.Second)))
 		if left <= 0 {
 			what = fmt.Sprintf("lapsed %s ago", ca.FormatDuration((-left).Round(time.Second)))
 		}
-		return &exitError{code: exitVerify, msg: fmt.Sprintf("CRL %d of issuer %s %s (nextUpdate %s); export a new one with \"ca crl export --issuer %s\"",
-			rec.Number, rec.Issuer, what, rec.NextUpdate.UTC().Format(time.RFC3339), rec.Issuer)}
+		flag := ""
+		if rec.Shard != nil {
+			what = fmt.Sprintf("(shard %d) %s", *rec.Shard, what)
+			flag = " --all-shards --out-dir DIR"
+		}
+		return &exitError{code: exitVerify, msg: fmt.Sprintf("CRL %d of issuer %s %s (nextUpdate %s); export a new one with \"ca crl export --issuer %s%s\"",
+			rec.Number, rec.Issuer, what, rec.NextUpdate.UTC().Format(time.RFC3339), rec.Issuer, flag)}
+	}
+	return nil
+}
+
+func runCRLStatusShards(ctx context.Context, g *globals, issuer string, within time.Duration) error {
+	recs, err := g.h().ShardCRLs(ctx, issuer)
+	if err != nil {
+		return err
+	}
+	now := g.now()
+	out := make(crlShardsInfo, len(recs))
+	for i, r := range recs {
+		out[i] = newCRLExportInfo(r, "", now)
+	}
+	if err := g.render(out); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := lapses(r, now, within); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -249,6 +285,9 @@ func (c *crlExportInfo) text(w io.Writer) {
 		fmt.Fprintf(w, "wrote %s %d of issuer %s to %s\n", kind, c.Number, c.Issuer, c.File)
 	} else {
 		fmt.Fprintf(w, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
+		if c.Shard != nil {
+			fmt.Fprintf(w, "shard:       %d\n", *c.Shard)
+		}
 	}
 	fmt.Fprintf(w, "thisUpdate:  %s\nnextUpdate:  %s (%s)\nentries:     %d\n",
 		c.ThisUpdate.Format(time.RFC3339), c.NextUpdate.Format(time.RFC3339), c.Status, c.Entries)
