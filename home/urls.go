@@ -10,8 +10,8 @@ import (
 // URLsChange is a change to an issuer's publication URLs: a nil field
 // keeps what is recorded, an empty string removes that URL.
 type URLsChange struct {
-	CRL, OCSP, CAIssuers *string
-	CRLShards            *int
+	CRL, OCSP, CAIssuers, DeltaCRL *string
+	CRLShards                      *int
 }
 
 // apply returns u with the change made.
@@ -19,7 +19,7 @@ func (c URLsChange) apply(u ca.IssuerURLs) ca.IssuerURLs {
 	for _, f := range []struct {
 		to   *string
 		from *string
-	}{{&u.CRL, c.CRL}, {&u.OCSP, c.OCSP}, {&u.CAIssuers, c.CAIssuers}} {
+	}{{&u.CRL, c.CRL}, {&u.OCSP, c.OCSP}, {&u.CAIssuers, c.CAIssuers}, {&u.DeltaCRL, c.DeltaCRL}} {
 		if f.from != nil {
 			*f.to = *f.from
 		}

@@ -196,6 +196,11 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, opts CRLOptio
 		keep = notOn(last)
 	default:
 		keep, err = i.completeEntries(ctx, last, opts.IncludeExpired)
+		if u := i.urls.Expand(i.name).DeltaCRL; err == nil && u != "" {
+			var fresh pkix.Extension
+			fresh, err = FreshestCRL(u)
+			tmpl.Extensions = append(tmpl.Extensions, fresh)
+		}
 	}
 	if err != nil {
 		return nil, err

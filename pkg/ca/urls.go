@@ -38,6 +38,9 @@ type IssuerURLs struct {
 	// and its distribution point is CRL with ShardPlaceholder replaced by
 	// that shard.
 	CRLShards int `json:"crlShards,omitempty"`
+	// DeltaCRL is where the issuer's delta CRLs are published: its
+	// complete CRLs name it in a freshest CRL extension (RFC 5280, 5.2.6).
+	DeltaCRL string `json:"deltaCrl,omitempty"`
 }
 
 // Shard is the CRL shard of the certificate with this serial among n:
@@ -61,7 +64,7 @@ func (u IssuerURLs) IsZero() bool { return u == IssuerURLs{} }
 // Expand returns u with IssuerPlaceholder replaced by name.
 func (u IssuerURLs) Expand(name string) IssuerURLs {
 	r := func(s string) string { return strings.ReplaceAll(s, IssuerPlaceholder, name) }
-	return IssuerURLs{CRL: r(u.CRL), OCSP: r(u.OCSP), CAIssuers: r(u.CAIssuers), CRLShards: u.CRLShards}
+	return IssuerURLs{CRL: r(u.CRL), OCSP: r(u.OCSP), CAIssuers: r(u.CAIssuers), CRLShards: u.CRLShards, DeltaCRL: r(u.DeltaCRL)}
 }
 
 // Check refuses (ErrUsage) a URL that is not an absolute http or https URL
@@ -78,7 +81,7 @@ func (u IssuerURLs) Check() error {
 // CheckURLs is Check without the checks of CRLShards against CRL: each
 // URL on its own, for a change to some of them.
 func (u IssuerURLs) CheckURLs() error {
-	for _, f := range []struct{ name, v string }{{"crl-url", u.CRL}, {"ocsp-url", u.OCSP}, {"ca-issuers-url", u.CAIssuers}} {
+	for _, f := range []struct{ name, v string }{{"crl-url", u.CRL}, {"ocsp-url", u.OCSP}, {"ca-issuers-url", u.CAIssuers}, {"delta-crl-url", u.DeltaCRL}} {
 		if f.v == "" {
 			continue
 		}
@@ -156,6 +159,32 @@ func (u IssuerURLs) apply(tmpl *x509.Certificate, name string) {
 	if e.CAIssuers != "" {
 		tmpl.IssuingCertificateURL = []string{e.CAIssuers}
 	}
+}
+
+// OIDFreshestCRL is the freshest CRL extension of RFC 5280, 5.2.6.
+var OIDFreshestCRL = asn1.ObjectIdentifier{2, 5, 29, 46}
+
+// FreshestCRL returns the non-critical freshest CRL extension (RFC 5280,
+// 5.2.6; the syntax of CRL distribution points, 4.2.1.13) naming one URL:
+// where the delta CRLs of a complete CRL are.
+func FreshestCRL(uri string) (pkix.Extension, error) {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // CRLDistributionPoints
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // DistributionPoint
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // distributionPoint
+				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // fullName
+					b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { // uniformResourceIdentifier
+						b.AddBytes([]byte(uri))
+					})
+				})
+			})
+		})
+	})
+	v, err := b.Bytes()
+	if err != nil {
+		return pkix.Extension{}, fmt.Errorf("ca: encode freshest CRL: %w", err)
+	}
+	return pkix.Extension{Id: OIDFreshestCRL, Value: v}, nil
 }
 
 // OIDIssuingDistributionPoint is the CRL extension of RFC 5280, 5.2.5.
