@@ -85,7 +85,7 @@ func (u IssuerURLs) CheckURLs() error {
 		if f.v == "" {
 			continue
 		}
-		if err := checkURL(f.v); err != nil {
+		if err := checkURL(f.v, f.name == "crl-url"); err != nil {
 			return fmt.Errorf("%w: --%s %q %v", ErrUsage, f.name, f.v, err)
 		}
 	}
@@ -118,15 +118,22 @@ func (u IssuerURLs) checkShards() error {
 	return nil
 }
 
-func checkURL(s string) error {
+// checkURL checks one URL; only a CRL URL (crl) may hold ShardPlaceholder.
+func checkURL(s string, crl bool) error {
 	for _, c := range s {
 		if c <= ' ' || c > '~' {
 			return fmt.Errorf("holds %q: only printable ASCII without spaces (percent-encode the rest)", c)
 		}
 	}
-	rest := strings.ReplaceAll(strings.ReplaceAll(s, IssuerPlaceholder, "x"), ShardPlaceholder, "0")
-	if strings.ContainsAny(rest, "{}") {
+	rest := strings.ReplaceAll(s, IssuerPlaceholder, "x")
+	if crl {
+		rest = strings.ReplaceAll(rest, ShardPlaceholder, "0")
+	}
+	if strings.ContainsAny(rest, "{}") && crl {
 		return fmt.Errorf("has a placeholder other than %s and %s", IssuerPlaceholder, ShardPlaceholder)
+	}
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("has a placeholder other than %s", IssuerPlaceholder)
 	}
 	p, err := url.Parse(rest)
 	switch {
