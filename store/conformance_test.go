@@ -62,6 +62,7 @@ func runConformance(t *testing.T, open opener) {
 		{"delta CRLs", testDeltaCRLs},
 		{"issuer URLs", testIssuerURLs},
 		{"policies", testPolicies},
+		{"shard CRLs", testShardCRLs},
 		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {
