@@ -78,16 +78,14 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 			return err
 		})
 	}
-	var rows [][]string
-	lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
-		rows = append(rows, []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
-		return nil
-	})
-	if err != nil {
+	header := []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}
+	return spoolTable(g.stdout, "list", header, func(add func([]string) error) error {
+		lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
+			return add([]string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
+		})
+		g.warnLost(lost)
 		return err
-	}
-	g.warnLost(lost)
-	return table(g.stdout, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}, rows)
+	})
 }
 
 // warnLost warns of each certificate revoked on its issuer's last CRL whose
