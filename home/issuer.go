@@ -134,7 +134,7 @@ func (h *Home) CheckIssuerCert(rec *ca.IssuerRecord) error {
 		err = rec.CheckCertFile(data)
 	}
 	if err != nil {
-		return fmt.Errorf("%w (%s)", err, path)
+		return fmt.Errorf("%w (%s); if it holds the issuer's previous certificate, an interrupted \"ca intermediate renew\" left it: run that again", err, path)
 	}
 	return nil
 }

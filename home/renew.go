@@ -214,7 +214,7 @@ func (h *Home) Expiring(ctx context.Context, issuer string, d time.Duration) ([]
 	q := ca.Query{Issuer: issuer, NotAfterBefore: now.Add(d)}
 	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
 		if r.Revocation == nil && r.RenewedBy == nil && r.NotAfter.After(now) &&
-			r.Profile != ca.ProfileRoot.Name() && r.Profile != ca.ProfileIntermediate.Name() {
+			r.Profile != ca.ProfileRoot.Name() && r.Profile != ca.ProfileIntermediate.Name() && r.Profile != ca.ProfileCross.Name() {
 			r.DER = slices.Clone(r.DER)
 			out = append(out, r)
 		}

@@ -216,7 +216,7 @@ func readAuditLog(tx *bolt.Tx) *auditLog {
 			return nil // auditChain reports it
 		}
 		switch rec.Action {
-		case "issue", "add-issuer", "revoke":
+		case "issue", "add-issuer", "renew-issuer", "revoke":
 			l.addSerials(&rec)
 			if _, seen := l.issuers[rec.Issuer]; rec.Action == "add-issuer" && !seen {
 				l.issuers[rec.Issuer] = rec.Seq
@@ -229,7 +229,7 @@ func readAuditLog(tx *bolt.Tx) *auditLog {
 	return l
 }
 
-// addSerials notes the serials of an issue, add-issuer or revoke record.
+// addSerials notes the serials of an issue, add-issuer, renew-issuer or revoke record.
 func (l *auditLog) addSerials(rec *ca.AuditRecord) {
 	for _, s := range rec.Serials {
 		a, seen := l.serials[s]

@@ -62,6 +62,7 @@ func runConformance(t *testing.T, open opener) {
 		{"renewal", testRenewal},
 		{"delta CRLs", testDeltaCRLs},
 		{"issuer URLs", testIssuerURLs},
+		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

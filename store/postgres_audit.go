@@ -104,7 +104,7 @@ func (p *Postgres) verifyIn(tx pgx.Tx, anchor string) (AuditSummary, error) {
 // note is readAuditLog's step for one record.
 func (l *auditLog) note(rec *ca.AuditRecord) {
 	switch rec.Action {
-	case "issue", "add-issuer", "revoke":
+	case "issue", "add-issuer", "renew-issuer", "revoke":
 		l.addSerials(rec)
 		if _, seen := l.issuers[rec.Issuer]; rec.Action == "add-issuer" && !seen {
 			l.issuers[rec.Issuer] = rec.Seq

@@ -51,7 +51,7 @@ func newAuditListCmd(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)"+durationUnits)
-	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, issue, revoke or crl")
+	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, renew-issuer, issue, revoke or crl")
 	f.StringVar(&o.serial, "serial", "", "only records that touched this serial (hex, any form)")
 	return cmd
 }
@@ -93,7 +93,7 @@ func (o *auditListOptions) filter(now time.Time) (ca.AuditFilter, error) {
 		}
 	}
 	if o.action != "" && !slices.Contains(ca.AuditActions, o.action) {
-		return f, usageError{fmt.Errorf("--action %q: use add-issuer, issue, revoke or crl", o.action)}
+		return f, usageError{fmt.Errorf("--action %q: use add-issuer, renew-issuer, issue, revoke or crl", o.action)}
 	}
 	f.Action = o.action
 	if o.serial != "" {

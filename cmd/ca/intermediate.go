@@ -33,7 +33,7 @@ func newIntermediateCmd(g *globals) *cobra.Command {
 		Short: "Manage intermediate CAs",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newIntermediateCreateCmd(g))
+	cmd.AddCommand(newIntermediateCreateCmd(g), newIntermediateRenewCmd(g))
 	return cmd
 }
 

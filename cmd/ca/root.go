@@ -86,6 +86,7 @@ var commands = []struct {
 	{"issuer", newIssuerCmd},
 	{"issue", newIssueCmd},
 	{"renew", newRenewCmd},
+	{"cross-sign", newCrossSignCmd},
 	{"revoke", newRevokeCmd},
 	{"crl", newCRLCmd},
 	{"list", newListCmd},

@@ -21,7 +21,7 @@ import (
 func TestRootCmdFor(t *testing.T) {
 	full := newRootCmd(newGlobals(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil))
 	// The commands of SPEC.md, cobra's help and completion, and gen-docs (make docs).
-	want := []string{"audit", "completion", "crl", "csr", "export", "gen-docs", "help", "init", "intermediate", "issue", "issuer",
+	want := []string{"audit", "completion", "crl", "cross-sign", "csr", "export", "gen-docs", "help", "init", "intermediate", "issue", "issuer",
 		"list", "policy", "probe", "publish", "renew", "revoke", "serve", "show", "sign", "store", "trust", "verify", "version"}
 	listed := newRootCmd(newGlobals(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil))
 	listed.InitDefaultHelpCmd() // as Execute does

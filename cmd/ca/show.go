@@ -127,6 +127,16 @@ func (c certView) text(w io.Writer) {
 			fmt.Fprintf(w, "%-20s %s\n", l[0]+":", l[1])
 		}
 	}
+	if r := c.RenewalLinks; r != nil {
+		for _, l := range []struct {
+			name   string
+			serial *string
+		}{{"Renewal of", r.RenewalOf}, {"Renewed by", r.RenewedBy}} {
+			if l.serial != nil {
+				fmt.Fprintf(w, "%-20s %s\n", l.name+":", *l.serial)
+			}
+		}
+	}
 	for i, l := range c.Chain {
 		fmt.Fprintf(w, "%-20s %s (serial %s)\n", fmt.Sprintf("Chain %d:", i+1), printable(l.Subject), l.Serial)
 	}

@@ -24,7 +24,7 @@ type AuditRecord struct {
 	Command string    `json:"command"`
 	Args    []string  `json:"args"`
 	User    string    `json:"user"`
-	Action  string    `json:"action"` // add-issuer, issue, revoke, crl
+	Action  string    `json:"action"` // add-issuer, renew-issuer, issue, revoke, crl
 	Issuer  string    `json:"issuer,omitempty"`
 	Serials []string  `json:"serials"`
 	Result  string    `json:"result"`
@@ -48,7 +48,7 @@ func (r AuditRecord) ComputeHash() string {
 }
 
 // AuditActions are the actions of audit records.
-var AuditActions = []string{"add-issuer", "issue", "revoke", "crl"}
+var AuditActions = []string{"add-issuer", "renew-issuer", "issue", "revoke", "crl"}
 
 // AuditFilter selects audit records; zero fields select everything.
 type AuditFilter struct {

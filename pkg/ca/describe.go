@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -45,6 +46,25 @@ type CertificateInfo struct {
 	// Chain is the rest of a file that held the certificate followed by
 	// its chain (ParseLeafFile): each certificate after it, in file order.
 	Chain []ChainLink `json:"chain,omitempty"`
+	// RenewalLinks are set for a certificate of the home (DescribeRecord),
+	// absent for a file.
+	*RenewalLinks
+}
+
+// RenewalLinks are a stored certificate's renewal links: the serial it
+// renews and the serial that renewed it, each null when none.
+type RenewalLinks struct {
+	RenewalOf *string `json:"renewalOf"`
+	RenewedBy *string `json:"renewedBy"`
+}
+
+// serialOrNil formats s, or returns nil (JSON null) for none.
+func serialOrNil(s *big.Int) *string {
+	if s == nil {
+		return nil
+	}
+	v := FormatSerial(s)
+	return &v
 }
 
 // RequestInfo is what "ca show" says about a CSR: SignatureError is why
@@ -172,6 +192,7 @@ func DescribeRecord(rec *CertRecord, now time.Time) (*CertificateInfo, error) {
 	if r := rec.Revocation; r != nil {
 		info.RevokedAt, info.Reason = &r.RevokedAt, r.Reason.String()
 	}
+	info.RenewalLinks = &RenewalLinks{RenewalOf: serialOrNil(rec.RenewalOf), RenewedBy: serialOrNil(rec.RenewedBy)}
 	return info, nil
 }
 

@@ -46,6 +46,8 @@ type ListEntry struct {
 	RevokedAt *time.Time `json:"revokedAt"`
 	Reason    *string    `json:"reason"`
 	Profile   string     `json:"profile"`
+	RenewalOf *string    `json:"renewalOf"` // the serial this one renews, or null
+	RenewedBy *string    `json:"renewedBy"` // the serial that renewed this one, or null
 }
 
 // NewListEntry is r as "ca list" shows it at now.
@@ -57,6 +59,7 @@ func NewListEntry(r *CertRecord, now time.Time) *ListEntry {
 	if e.SANs == nil {
 		e.SANs = []string{}
 	}
+	e.RenewalOf, e.RenewedBy = serialOrNil(r.RenewalOf), serialOrNil(r.RenewedBy)
 	if rv := r.Revocation; rv != nil {
 		t, reason := rv.RevokedAt.UTC(), rv.Reason.String()
 		e.RevokedAt, e.Reason = &t, &reason

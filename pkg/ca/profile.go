@@ -71,6 +71,9 @@ var (
 var (
 	ProfileRoot         = &Profile{cfg: ProfileConfig{Name: "root", KeyUsage: caKeyUsage}}
 	ProfileIntermediate = &Profile{cfg: ProfileConfig{Name: "intermediate", KeyUsage: caKeyUsage}}
+	// ProfileCross is a CA certificate for another CA's subject and key
+	// (Issuer.IssueCross).
+	ProfileCross = &Profile{cfg: ProfileConfig{Name: "cross", KeyUsage: caKeyUsage}}
 )
 
 // caKeyUsage is the key usage of a CA certificate.

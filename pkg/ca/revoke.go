@@ -129,6 +129,12 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 	}
 	for round := 0; ; round++ {
 		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired, opts.Delta)
+		if errors.Is(err, crl.ErrSourceChanged) && round < maxResign {
+			// A store shared by several machines (PostgreSQL) gives each
+			// pass its own snapshot: a revocation committed between the
+			// encoder's passes changes the entries. Build it again.
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

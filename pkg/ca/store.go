@@ -92,6 +92,14 @@ type Store interface {
 	Issuer(ctx context.Context, name string) (*IssuerRecord, error)
 	// Issuers returns every issuer, roots first, then by name.
 	Issuers(ctx context.Context) ([]IssuerRecord, error)
+	// ReplaceIssuerCert records cert, a renewal of the certificate of the
+	// intermediate name (cert.RenewalOf is its serial, cert.Issuer its
+	// parent), links the two as AddCertificates links a renewal, and makes
+	// cert the issuer's certificate, in one transaction: ErrNotFound for an
+	// unknown issuer, ErrUsage for a root, ErrExists when the issuer's
+	// certificate is no longer cert.RenewalOf or was renewed already,
+	// ErrRefused when it is revoked, ErrSerialExists when the serial is taken.
+	ReplaceIssuerCert(ctx context.Context, name string, cert *CertRecord) error
 
 	// AddCertificates records certs in one transaction, each only if its
 	// serial is new across the home. It returns one error per cert: nil when
