@@ -58,10 +58,6 @@ var (
 
 var topBuckets = [][]byte{bucketMeta, bucketIssuers, bucketCerts, bucketByIssuer, bucketExpiry, bucketRevoked, bucketCRLs, bucketAudit}
 
-// optionalBuckets are top-level buckets that stores written before them
-// lack: a write open builds them (buildIssued).
-var optionalBuckets = [][]byte{bucketIssued}
-
 // Options configure Open.
 type Options struct {
 	// Timeout is how long to wait for the file lock; 0 means 10s.
