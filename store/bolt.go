@@ -497,7 +497,8 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 // certs (serial), issued (notBefore) or expiry (notAfter); q.Issuer
 // alone in serial order walks that issuer's index. q.NotAfterBefore
 // walks the expiry index up to it, and in an order other than notAfter
-// holds the selected records to sort them. A store without the issued
+// holds the selected records to sort them; so does q.Revoked, from the
+// revocation index. A store without the issued
 // index (opened read-only before a write open built it) sorts the
 // serials of a notBefore order in memory.
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
@@ -528,6 +529,8 @@ func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRec
 		}
 		visit := visitWith(fn)
 		switch {
+		case q.Revoked:
+			return revokedOnly(tx, q, visitWith, fn)
 		case !q.NotAfterBefore.IsZero():
 			return expiring(tx, q, visitWith, fn)
 		case q.Order == ca.SortNotAfter:
@@ -568,11 +571,21 @@ func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error
 	if q.Order == ca.SortNotAfter {
 		return nil
 	}
+	return sortHeld(held, q.Order, fn)
+}
+
+// sortHeld calls fn with each of held in order (ties by serial).
+func sortHeld(held []*ca.CertRecord, order string, fn func(*ca.CertRecord) error) error {
 	slices.SortStableFunc(held, func(a, b *ca.CertRecord) int {
-		if q.Order == ca.SortNotBefore {
-			if c := a.NotBefore.Compare(b.NotBefore); c != 0 {
-				return c
-			}
+		c := 0
+		switch order {
+		case ca.SortNotBefore:
+			c = a.NotBefore.Compare(b.NotBefore)
+		case ca.SortNotAfter:
+			c = a.NotAfter.Compare(b.NotAfter)
+		}
+		if c != 0 {
+			return c
 		}
 		return a.Serial.Cmp(b.Serial)
 	})
@@ -582,6 +595,33 @@ func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error
 		}
 	}
 	return nil
+}
+
+// revokedOnly visits the revoked certificates (q.Revoked), from the
+// revocation index (of q.Issuer only, when set): it holds the ones it
+// selects to put them in q.Order.
+func revokedOnly(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
+	var held []*ca.CertRecord
+	visit := visitWith(func(r *ca.CertRecord) error {
+		if q.NotAfterBefore.IsZero() || r.NotAfter.Unix() < q.NotAfterBefore.Unix() {
+			held = append(held, r)
+		}
+		return nil
+	})
+	if q.Order == "" && !q.NotAfterBefore.IsZero() {
+		q.Order = ca.SortNotAfter
+	}
+	revoked := tx.Bucket(bucketRevoked)
+	err := revoked.ForEachBucket(func(issuer []byte) error {
+		if q.Issuer != "" && q.Issuer != string(issuer) {
+			return nil
+		}
+		return revoked.Bucket(issuer).ForEach(func(k, _ []byte) error { return visit(k) })
+	})
+	if err != nil {
+		return err
+	}
+	return sortHeld(held, q.Order, fn)
 }
 
 // byNotBefore visits every certificate by notBefore, from the issued

@@ -289,6 +289,25 @@ func testOrders(t *testing.T, s *suite) {
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour)}, "[1 2 40 42]"},
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortNotBefore}, "[1 2 42 40]"},
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortSerial, Issuer: "sub"}, "[40 42]"},
+		{ca.Query{Revoked: true}, "[]"},
+	} {
+		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.q, got, c.want)
+		}
+	}
+	if _, err := s.st.Revoke(s.ctx, []ca.Revocation{{Serial: big.NewInt(41), RevokedAt: now}, {Serial: big.NewInt(40), RevokedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    ca.Query
+		want string
+	}{
+		{ca.Query{Revoked: true}, "[40 41]"},
+		{ca.Query{Revoked: true, Order: ca.SortNotBefore}, "[41 40]"},
+		{ca.Query{Revoked: true, Order: ca.SortNotAfter}, "[40 41]"},
+		{ca.Query{Revoked: true, Issuer: "root"}, "[41]"},
+		{ca.Query{Revoked: true, NotAfterBefore: now.Add(25 * time.Hour)}, "[40]"},
+		{ca.Query{Revoked: true, Subject: "c41"}, "[41]"},
 	} {
 		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
 			t.Errorf("%+v: %s, want %s", c.q, got, c.want)

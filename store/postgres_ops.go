@@ -268,7 +268,10 @@ func (p *Postgres) Certificates(ctx context.Context, q ca.Query, fn func(*ca.Cer
 	}
 	if q.Issuer != "" {
 		args = append(args, q.Issuer)
-		query += where + fmt.Sprintf("c.issuer = $%d", len(args))
+		query, where = query+where+fmt.Sprintf("c.issuer = $%d", len(args)), " AND "
+	}
+	if q.Revoked {
+		query += where + "r.serial IS NOT NULL"
 	}
 	// Each order has an index (certs_by_issued, certs_by_expiry, the key).
 	switch q.Order {

@@ -81,6 +81,9 @@ func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error)
 		}
 	}
 	q.Order = q.Sort
+	// A revoked certificate is one the store holds as revoked (or whose
+	// revocation it lost: Certificates then reads every certificate).
+	q.Revoked = q.Status == StatusRevoked
 	if q.Status == StatusExpired {
 		// Only certificates whose notAfter is before now are expired: the
 		// expiry index selects them (a second later, for the truncation

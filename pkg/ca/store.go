@@ -78,6 +78,9 @@ type Query struct {
 	// SortNotAfter when NotAfterBefore is set. Stores stream every
 	// order from an index (docs/revocation.md, "The inventory: ca list").
 	Order string
+	// Revoked selects only the certificates the store holds as revoked,
+	// from its index of revocations (held and sorted: a selection).
+	Revoked bool
 }
 
 // Store records what the issuers of one home vouched for. Every method that
