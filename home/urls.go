@@ -1,6 +1,7 @@
 package home
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -9,7 +10,8 @@ import (
 // URLsChange is a change to an issuer's publication URLs: a nil field
 // keeps what is recorded, an empty string removes that URL.
 type URLsChange struct {
-	CRL, OCSP, CAIssuers *string
+	CRL, OCSP, CAIssuers, DeltaCRL *string
+	CRLShards                      *int
 }
 
 // apply returns u with the change made.
@@ -17,10 +19,13 @@ func (c URLsChange) apply(u ca.IssuerURLs) ca.IssuerURLs {
 	for _, f := range []struct {
 		to   *string
 		from *string
-	}{{&u.CRL, c.CRL}, {&u.OCSP, c.OCSP}, {&u.CAIssuers, c.CAIssuers}} {
+	}{{&u.CRL, c.CRL}, {&u.OCSP, c.OCSP}, {&u.CAIssuers, c.CAIssuers}, {&u.DeltaCRL, c.DeltaCRL}} {
 		if f.from != nil {
 			*f.to = *f.from
 		}
+	}
+	if c.CRLShards != nil {
+		u.CRLShards = *c.CRLShards
 	}
 	return u
 }
@@ -45,9 +50,11 @@ func (h *Home) IssuerURLs(ctx context.Context, name string) (string, ca.IssuerUR
 // SetIssuerURLs resolves name as IssuerURLs does and records its URLs
 // with change made (audited), all with the store held for writing. A URL
 // that is not an http or https URL is refused (ca.ErrUsage) and nothing
-// is recorded. It returns the issuer's name and its URLs now.
+// is recorded, and so is a CRL URL with {shard} without a shard count
+// (or the reverse); a change of an issuer's shard count is refused
+// (ca.ErrRefused). It returns the issuer's name and its URLs now.
 func (h *Home) SetIssuerURLs(ctx context.Context, name string, change URLsChange) (string, ca.IssuerURLs, error) {
-	if err := change.apply(ca.IssuerURLs{}).Check(); err != nil {
+	if err := change.apply(ca.IssuerURLs{}).CheckURLs(); err != nil {
 		return "", ca.IssuerURLs{}, err
 	}
 	st, err := h.OpenStore()
@@ -63,7 +70,11 @@ func (h *Home) SetIssuerURLs(ctx context.Context, name string, change URLsChange
 	if err != nil {
 		return "", ca.IssuerURLs{}, err
 	}
-	urls = change.apply(urls)
+	after := change.apply(urls)
+	if err := cmp.Or(after.Check(), ca.CheckShardChange(rec.Name, urls, after)); err != nil {
+		return "", ca.IssuerURLs{}, err
+	}
+	urls = after
 	if err := st.SetIssuerURLs(ctx, rec.Name, urls); err != nil {
 		return "", ca.IssuerURLs{}, err
 	}

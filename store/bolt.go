@@ -227,6 +227,7 @@ type crlJSON struct {
 	Entries    int       `json:"entries"`
 	DER        []byte    `json:"der,omitempty"`
 	DeltaOf    string    `json:"deltaOf,omitempty"` // base CRL number of a delta CRL
+	Shard      *int      `json:"shard,omitempty"`   // the shard of a shard's CRL
 }
 
 func serialKey(s *big.Int) ([]byte, error) {
@@ -875,13 +876,34 @@ func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error
 			c := cb.Cursor()
 			for k, v := c.Last(); k != nil; k, v = c.Prev() {
 				r, err := decodeCRL(issuer, k, v)
-				if err != nil || r.DeltaOf == nil {
+				if err != nil || (r.DeltaOf == nil && r.Shard == nil) {
 					rec = r
 					return err
 				}
 			}
 		}
 		return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
+	})
+	return rec, err
+}
+
+// LastShardCRL implements ca.Store: the shards of one export are next to
+// each other at the end, so the walk back is short.
+func (b *Bolt) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error) {
+	var rec *ca.CRLRecord
+	err := b.view(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
+		if cb != nil {
+			c := cb.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				r, err := decodeCRL(issuer, k, v)
+				if err != nil || (r.Shard != nil && *r.Shard == shard) {
+					rec = r
+					return err
+				}
+			}
+		}
+		return fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
 	})
 	return rec, err
 }
@@ -908,7 +930,7 @@ func (b *Bolt) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
 const crlBinary = 0x01
 
 func encodeCRL(crl *ca.CRLRecord) ([]byte, error) {
-	j := crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries}
+	j := crlJSON{Number: crl.Number.String(), ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Entries: crl.Entries, Shard: crl.Shard}
 	if crl.DeltaOf != nil {
 		j.DeltaOf = crl.DeltaOf.String()
 	}
@@ -943,7 +965,10 @@ func decodeCRL(issuer string, k, v []byte) (*ca.CRLRecord, error) {
 	if !ok || !n.IsUint64() || n.Uint64() != binary.BigEndian.Uint64(k) {
 		return nil, fmt.Errorf("%w: CRL %x of %s has number %q", ErrCorrupt, k, issuer, j.Number)
 	}
-	rec := &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER}
+	rec := &ca.CRLRecord{Issuer: issuer, Number: n, ThisUpdate: j.ThisUpdate, NextUpdate: j.NextUpdate, Entries: j.Entries, DER: j.DER, Shard: j.Shard}
+	if j.Shard != nil && *j.Shard < 0 {
+		return nil, fmt.Errorf("%w: CRL %x of %s has shard %d", ErrCorrupt, k, issuer, *j.Shard)
+	}
 	if j.DeltaOf != "" {
 		if rec.DeltaOf, ok = new(big.Int).SetString(j.DeltaOf, 10); !ok || rec.DeltaOf.Cmp(n) >= 0 {
 			return nil, fmt.Errorf("%w: CRL %x of %s has base %q", ErrCorrupt, k, issuer, j.DeltaOf)

@@ -62,6 +62,7 @@ func runConformance(t *testing.T, open opener) {
 		{"renewal", testRenewal},
 		{"delta CRLs", testDeltaCRLs},
 		{"issuer URLs", testIssuerURLs},
+		{"shard CRLs", testShardCRLs},
 		{"replace issuer certificate", testReplaceIssuerCert},
 	}
 	for _, tc := range tests {

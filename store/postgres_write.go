@@ -288,21 +288,31 @@ func (w *pgWriter) insertCRL(crl *ca.CRLRecord, ifAbsent bool) (pgconn.CommandTa
 		d := crl.DeltaOf.Int64()
 		deltaOf = &d
 	}
-	q := "INSERT INTO crls (issuer, number, this_update, next_update, entries, der, delta_of) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	var shard *int32
+	if crl.Shard != nil {
+		v := int32(*crl.Shard)
+		shard = &v
+	}
+	q := "INSERT INTO crls (issuer, number, this_update, next_update, entries, der, delta_of, shard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	if ifAbsent {
 		q += " ON CONFLICT (issuer, number) DO NOTHING"
 	}
-	return w.tx.Exec(w.ctx, q, crl.Issuer, crl.Number.Int64(), crl.ThisUpdate.UTC(), crl.NextUpdate.UTC(), crl.Entries, crl.DER, deltaOf)
+	return w.tx.Exec(w.ctx, q, crl.Issuer, crl.Number.Int64(), crl.ThisUpdate.UTC(), crl.NextUpdate.UTC(), crl.Entries, crl.DER, deltaOf, shard)
 }
 
-const crlCols = "issuer, number, this_update, next_update, entries, der, delta_of"
+const crlCols = "issuer, number, this_update, next_update, entries, der, delta_of, shard"
 
 func scanCRL(row pgx.Row) (*ca.CRLRecord, error) {
 	var rec ca.CRLRecord
 	var n int64
 	var deltaOf *int64
-	if err := row.Scan(&rec.Issuer, &n, &rec.ThisUpdate, &rec.NextUpdate, &rec.Entries, &rec.DER, &deltaOf); err != nil {
+	var shard *int32
+	if err := row.Scan(&rec.Issuer, &n, &rec.ThisUpdate, &rec.NextUpdate, &rec.Entries, &rec.DER, &deltaOf, &shard); err != nil {
 		return nil, err
+	}
+	if shard != nil {
+		v := int(*shard)
+		rec.Shard = &v
 	}
 	rec.Number = big.NewInt(n)
 	if deltaOf != nil {
@@ -321,9 +331,21 @@ func (p *Postgres) CRLNumber(ctx context.Context, issuer string) (*big.Int, erro
 	return big.NewInt(n), nil
 }
 
-// LastCRL implements ca.Store: the last complete CRL, not a delta.
+// LastShardCRL implements ca.Store.
+func (p *Postgres) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error) {
+	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND shard = $2 ORDER BY number DESC LIMIT 1", issuer, shard))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
+	}
+	if err != nil {
+		return nil, p.fail("read CRL", err)
+	}
+	return rec, nil
+}
+
+// LastCRL implements ca.Store: the last complete CRL, not a delta nor a shard's.
 func (p *Postgres) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
-	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND delta_of IS NULL ORDER BY number DESC LIMIT 1", issuer))
+	rec, err := scanCRL(p.pool.QueryRow(ctx, "SELECT "+crlCols+" FROM crls WHERE issuer = $1 AND delta_of IS NULL AND shard IS NULL ORDER BY number DESC LIMIT 1", issuer))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/big"
@@ -96,6 +97,11 @@ type CRLOptions struct {
 	// complete CRL: the revocations that CRL does not list, with a critical
 	// delta CRL indicator naming its number. The issuer needs a complete CRL.
 	Delta bool
+	// Shard, when set, makes the CRL of that shard of a sharded issuer
+	// (IssuerURLs.CRLShards): only the revocations of its certificates,
+	// expired ones included, with a critical issuing distribution point
+	// naming the shard's URL. Not with Delta.
+	Shard *int
 	// Stage, when set, is given the signed CRL before it is recorded (and
 	// again for each retry under a new number); an error records nothing.
 	// The caller writes the CRL's file there, so that a full disk costs no
@@ -128,7 +134,7 @@ func (i *Issuer) CreateCRL(ctx context.Context, opts CRLOptions) (*CRLRecord, er
 		return nil, err
 	}
 	for round := 0; ; round++ {
-		rec, err := i.buildCRL(ctx, next, opts.IncludeExpired, opts.Delta)
+		rec, err := i.buildCRL(ctx, next, opts)
 		if errors.Is(err, crl.ErrSourceChanged) && round < maxResign {
 			// A store shared by several machines (PostgreSQL) gives each
 			// pass its own snapshot: a revocation committed between the
@@ -171,7 +177,7 @@ func (i *Issuer) checkCRLEnd(next time.Duration) error {
 		ErrRefused, now.Add(next).Format(time.RFC3339), i.name, end.Format(time.RFC3339), left, int64(left/time.Minute))
 }
 
-func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpired, delta bool) (*CRLRecord, error) {
+func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, opts CRLOptions) (*CRLRecord, error) {
 	now := i.now().UTC().Truncate(time.Second)
 	_, last, err := SignedLastCRL(ctx, i.store, i.name, i.cert)
 	if err != nil {
@@ -184,27 +190,31 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 	tmpl := crl.Template{Number: new(big.Int).Add(highest, big.NewInt(1)), ThisUpdate: now, NextUpdate: now.Add(next)}
 	var keep func() (func(*Revocation) bool, func())
 	var deltaOf *big.Int
-	if delta {
+	switch {
+	case opts.Shard != nil:
+		keep, err = i.shardEntries(*opts.Shard)
+	case opts.Delta:
 		if last == nil {
 			return nil, fmt.Errorf("%w: issuer %s has no complete CRL for a delta CRL to be based on; run \"ca crl export\" first", ErrRefused, i.name)
 		}
 		deltaOf = last.Number
 		tmpl.Extensions = append(tmpl.Extensions, crl.DeltaIndicator(last.Number))
 		keep = notOn(last)
-	} else if keep, err = i.completeEntries(ctx, last, includeExpired); err != nil {
+	default:
+		keep, err = i.completeEntries(ctx, last, opts.IncludeExpired)
+		if u := i.urls.Expand(i.name).DeltaCRL; err == nil && u != "" {
+			var fresh pkix.Extension
+			fresh, err = FreshestCRL(u)
+			tmpl.Extensions = append(tmpl.Extensions, fresh)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
-	// A delta CRL has the scope of its base (RFC 5280, 5.2.4): both name
-	// the issuer's CRL URL. A root's CRL is in openssl's eyes also the CRL
-	// of the root itself: it names the URL only when the root's certificate
-	// carries it too, else "openssl verify -crl_check_all" finds it out of
-	// scope for the root.
-	if u := i.urls.Expand(i.name).CRL; u != "" && (len(i.chain) > 0 || slices.Contains(i.cert.CRLDistributionPoints, u)) {
-		idp, err := IssuingDistributionPoint(u)
-		if err != nil {
-			return nil, err
-		}
-		tmpl.Extensions = append(tmpl.Extensions, idp)
+	if idp, err := i.scope(opts.Shard); err != nil {
+		return nil, err
+	} else if idp != nil {
+		tmpl.Extensions = append(tmpl.Extensions, *idp)
 	}
 	// The entries stream from the store, read three times (the store is
 	// held for writing, so it is the same each time): no list of a million.
@@ -229,7 +239,42 @@ func (i *Issuer) buildCRL(ctx context.Context, next time.Duration, includeExpire
 	if err != nil {
 		return nil, err
 	}
-	return &CRLRecord{Issuer: i.name, DeltaOf: deltaOf, Number: tmpl.Number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: out.Bytes()}, nil
+	return &CRLRecord{Issuer: i.name, DeltaOf: deltaOf, Shard: opts.Shard, Number: tmpl.Number, ThisUpdate: now, NextUpdate: now.Add(next), Entries: count, DER: out.Bytes()}, nil
+}
+
+// scope returns the issuing distribution point of the issuer's CRLs, or
+// nil for none. A delta CRL has the scope of its base (RFC 5280, 5.2.4):
+// both name the issuer's CRL URL. A root's CRL is in openssl's eyes also
+// the CRL of the root itself: it names the URL only when the root's
+// certificate carries it too, else "openssl verify -crl_check_all" finds
+// it out of scope for the root. A shard's CRL names its shard's URL; the
+// CRL of all a sharded issuer's revocations names none (it covers all).
+func (i *Issuer) scope(shard *int) (*pkix.Extension, error) {
+	u := i.urls.Expand(i.name).CRL
+	switch {
+	case shard != nil:
+		u = ShardURL(u, *shard)
+	case u == "" || i.urls.CRLShards > 0:
+		return nil, nil
+	case len(i.chain) == 0 && !slices.Contains(i.cert.CRLDistributionPoints, u):
+		return nil, nil
+	}
+	idp, err := IssuingDistributionPoint(u)
+	return &idp, err
+}
+
+// shardEntries returns which revocations the CRL of shard lists: those
+// of its certificates, expired ones too (an entry may stay for ever).
+func (i *Issuer) shardEntries(shard int) (func() (func(*Revocation) bool, func()), error) {
+	n := i.urls.CRLShards
+	if n == 0 || i.urls.CRL == "" {
+		return nil, fmt.Errorf("%w: issuer %s has no CRL shards (ca issuer urls --issuer %s --crl-url URL-WITH-{shard} --crl-shards N)", ErrUsage, i.name, i.name)
+	}
+	if shard < 0 || shard >= n {
+		return nil, fmt.Errorf("%w: shard %d: issuer %s has shards 0 to %d", ErrUsage, shard, i.name, n-1)
+	}
+	keep := func(r *Revocation) bool { return Shard(r.Serial, n) == shard }
+	return func() (func(*Revocation) bool, func()) { return keep, func() {} }, nil
 }
 
 // completeEntries returns which revocations a complete CRL lists, after

@@ -60,7 +60,10 @@ type CRLRecord struct {
 	Issuer string
 	// DeltaOf is, for a delta CRL, the number of the complete CRL it is
 	// based on (RFC 5280, 5.2.4); nil for a complete CRL.
-	DeltaOf    *big.Int
+	DeltaOf *big.Int
+	// Shard is, for one shard's CRL (IssuerURLs.CRLShards), that shard;
+	// nil for a CRL of all the issuer's revocations. LastCRL skips shards.
+	Shard      *int
 	Number     *big.Int
 	ThisUpdate time.Time
 	NextUpdate time.Time
@@ -127,8 +130,11 @@ type Store interface {
 	// for its issuer (1 for the first); otherwise ErrCRLNumber.
 	AddCRL(ctx context.Context, crl *CRLRecord) error
 	// LastCRL returns the issuer's last exported complete CRL (not a
-	// delta), or ErrNotFound.
+	// delta, not a shard's), or ErrNotFound.
 	LastCRL(ctx context.Context, issuer string) (*CRLRecord, error)
+	// LastShardCRL returns the last exported CRL of the issuer's shard
+	// (CRLRecord.Shard), or ErrNotFound.
+	LastShardCRL(ctx context.Context, issuer string, shard int) (*CRLRecord, error)
 	// CRLNumber returns the highest CRL number the issuer used, complete
 	// or delta (one sequence, RFC 5280, 5.2.3); 0 when it exported none.
 	CRLNumber(ctx context.Context, issuer string) (*big.Int, error)

@@ -284,7 +284,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return fmt.Errorf("publish: serve: %w", err)
 }
 
-// ServeHTTP answers GET /crl/NAME.crl, GET /ca/NAME.crt and OCSP at /ocsp
+// ServeHTTP answers GET /crl/NAME.crl (NAME-SHARD.crl for a shard's), GET /ca/NAME.crt and OCSP at /ocsp
 // (POST) and /ocsp/BASE64 (GET, RFC 5019). Anything else is 404 or 405.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
@@ -304,19 +304,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveCRL(w http.ResponseWriter, r *http.Request, name string) {
-	is := s.snap.Load().byName[name]
-	if is == nil || is.crl == nil {
+	crl := s.snap.Load().crlNamed(name)
+	if crl == nil {
 		http.NotFound(w, r)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pkix-crl")
-	h.Set("Last-Modified", is.crl.ThisUpdate.UTC().Format(http.TimeFormat))
+	h.Set("Last-Modified", crl.ThisUpdate.UTC().Format(http.TimeFormat))
 	// A CRL may be replaced at any time (a revocation, --crl-refresh):
 	// caches keep it a minute at most, and never past its nextUpdate.
-	age := min(time.Minute, is.crl.NextUpdate.Sub(s.cfg.Now()))
+	age := min(time.Minute, crl.NextUpdate.Sub(s.cfg.Now()))
 	h.Set("Cache-Control", "max-age="+strconv.Itoa(max(int(age/time.Second), 0)))
-	s.body(w, r, is.crl.DER)
+	s.body(w, r, crl.DER)
 }
 
 func (s *Server) serveCert(w http.ResponseWriter, r *http.Request, name string) {

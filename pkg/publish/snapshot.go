@@ -7,6 +7,8 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -20,6 +22,8 @@ type Store interface {
 	Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error
 	Revocations(ctx context.Context, issuer string, fn func(*ca.Revocation) error) error
 	LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error)
+	IssuerURLs(ctx context.Context, name string) (ca.IssuerURLs, error)
+	LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error)
 	Close() error
 }
 
@@ -37,6 +41,7 @@ type issuerState struct {
 	hashes map[crypto.Hash][2][]byte // name hash and key hash of the CertID (RFC 6960, 4.1.1)
 	status map[string]status         // big-endian serial -> good or revoked
 	crl    *ca.CRLRecord             // nil: none exported yet
+	shards []*ca.CRLRecord           // a sharded issuer's, by shard; nil: none exported yet
 	// lastRevoked is the latest revocation time among status, revoked
 	// how many there are.
 	lastRevoked time.Time
@@ -104,7 +109,47 @@ func loadIssuer(ctx context.Context, st Store, rec ca.IssuerRecord) (*issuerStat
 	if errors.Is(err, ca.ErrNotFound) {
 		is.crl, err = nil, nil
 	}
-	return is, err
+	if err != nil {
+		return nil, err
+	}
+	return is, is.loadShards(ctx, st)
+}
+
+// loadShards reads the last CRL of each shard of a sharded issuer.
+func (is *issuerState) loadShards(ctx context.Context, st Store) error {
+	urls, err := st.IssuerURLs(ctx, is.name)
+	if err != nil || urls.CRLShards == 0 {
+		return err
+	}
+	is.shards = make([]*ca.CRLRecord, urls.CRLShards)
+	for s := range is.shards {
+		is.shards[s], err = st.LastShardCRL(ctx, is.name, s)
+		if errors.Is(err, ca.ErrNotFound) {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// crlNamed is the CRL that /crl/NAME.crl serves: the issuer's last complete
+// CRL for its name, the last CRL of shard S for NAME-S; nil for none.
+func (s *snapshot) crlNamed(name string) *ca.CRLRecord {
+	if is := s.byName[name]; is != nil {
+		return is.crl
+	}
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 {
+		return nil
+	}
+	is := s.byName[name[:i]]
+	n, err := strconv.Atoi(name[i+1:])
+	if is == nil || err != nil || n < 0 || n >= len(is.shards) || strconv.Itoa(n) != name[i+1:] {
+		return nil
+	}
+	return is.shards[n]
 }
 
 // find returns the issuer that the request's CertID names, or nil.
