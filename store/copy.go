@@ -70,6 +70,9 @@ func (b *Bolt) Dump(ctx context.Context, fn func(Record) error) error {
 				if err != nil {
 					return err
 				}
+				if rec.URLs, err = boltURLs(tx, rec.Name); err != nil {
+					return err
+				}
 				return fn(Record{Issuer: rec})
 			})
 			if err == nil {
@@ -127,7 +130,10 @@ func loadBolt(tx *bolt.Tx, r Record) error {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketIssuers).Put([]byte(iss.Name), v)
+		if err := tx.Bucket(bucketIssuers).Put([]byte(iss.Name), v); err != nil || iss.URLs.IsZero() {
+			return err
+		}
+		return putURLs(tx, iss.Name, iss.URLs)
 	case r.Cert != nil:
 		if err := putCert(tx, r.Cert); err != nil {
 			return fmt.Errorf("store: copy certificate %s: %w", ca.FormatSerial(r.Cert.Serial), err)

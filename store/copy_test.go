@@ -22,6 +22,10 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 	renewal := s.cert(12, "root", "b", time.Now().Add(time.Hour))
 	renewal.RenewalOf = big.NewInt(11)
 	s.add(renewal)
+	urls := ca.IssuerURLs{CRL: "http://pki.example.com/{issuer}.crl", OCSP: "http://pki.example.com/ocsp"}
+	if err := src.SetIssuerURLs(s.ctx, "root", urls); err != nil {
+		t.Fatal(err)
+	}
 	pg, err := OpenPostgres(u, Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +50,11 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 	}
 	if err := VerifyCopy(src, back); err != nil {
 		t.Fatal(err)
+	}
+	for _, st := range []ca.Store{pg, back} {
+		if got, err := st.IssuerURLs(s.ctx, "root"); err != nil || got != urls {
+			t.Fatalf("issuer URLs after the copy: %+v %v, want %+v", got, err, urls)
+		}
 	}
 	before, _ := pg.Counts()
 	if _, err := Copy(context.Background(), src, pg); !errors.Is(err, ErrNotEmpty) || !errors.Is(err, ca.ErrExists) {

@@ -30,13 +30,30 @@ func (p *Postgres) Dump(ctx context.Context, fn func(Record) error) error {
 			}
 			return rows.Err()
 		}
-		err := each("SELECT "+issuerCols+" FROM issuers ORDER BY parent <> '', name", func(r pgx.Rows) error {
-			rec, err := scanIssuer(r)
-			if err == nil {
-				err = fn(Record{Issuer: rec})
+		urls := map[string]ca.IssuerURLs{}
+		err := each("SELECT issuer, urls FROM issuer_urls", func(r pgx.Rows) error {
+			var name string
+			var v []byte
+			if err := r.Scan(&name, &v); err != nil {
+				return err
 			}
-			return err
+			var u ca.IssuerURLs
+			if err := json.Unmarshal(v, &u); err != nil {
+				return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
+			}
+			urls[name] = u
+			return nil
 		})
+		if err == nil {
+			err = each("SELECT "+issuerCols+" FROM issuers ORDER BY parent <> '', name", func(r pgx.Rows) error {
+				rec, err := scanIssuer(r)
+				if err == nil {
+					rec.URLs = urls[rec.Name]
+					err = fn(Record{Issuer: rec})
+				}
+				return err
+			})
+		}
 		if err == nil {
 			err = each("SELECT "+certCols+certFrom+" ORDER BY c.serial", func(r pgx.Rows) error {
 				rec, err := scanCert(r)
@@ -97,7 +114,10 @@ func (w *pgWriter) load(r Record) error {
 			return err
 		}
 		_, err = w.tx.Exec(ctx, "INSERT INTO issuers (name, parent, serial, der) VALUES ($1, $2, $3, $4)", r.Issuer.Name, r.Issuer.Parent, serial, r.Issuer.DER)
-		return err
+		if err != nil || r.Issuer.URLs.IsZero() {
+			return err
+		}
+		return w.putURLs(r.Issuer.Name, r.Issuer.URLs)
 	case r.Cert != nil:
 		return w.loadCert(r.Cert)
 	case r.CRL != nil:
