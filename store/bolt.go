@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ var (
 	bucketCerts    = []byte("certs")    // serial -> certificate record
 	bucketByIssuer = []byte("byIssuer") // issuer / serial -> nil
 	bucketExpiry   = []byte("expiry")   // notAfter (8) + serial -> nil
+	bucketIssued   = []byte("issued")   // notBefore (8) + serial -> nil (built on a write open when missing)
 	bucketRevoked  = []byte("revoked")  // issuer / serial -> revocation
 	bucketCRLs     = []byte("crls")     // issuer / number (8) -> CRL record
 	bucketAudit    = []byte("audit")    // seq (8) -> audit record
@@ -140,6 +142,12 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if err := recoverDamage(path, func() error { return b.init(opts.Create && !opts.ReadOnly) }); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !opts.ReadOnly {
+		if err := recoverDamage(path, b.buildIssued); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return b, nil
 }
@@ -318,7 +326,13 @@ func putEncoded(tx *bolt.Tx, c *ca.CertRecord, e encodedCert) error {
 	if err := byIssuer.Put(key, nil); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketExpiry).Put(expiryKey(c.NotAfter, key), nil)
+	if err := tx.Bucket(bucketExpiry).Put(expiryKey(c.NotAfter, key), nil); err != nil {
+		return err
+	}
+	if issued := tx.Bucket(bucketIssued); issued != nil {
+		return issued.Put(expiryKey(c.NotBefore, key), nil)
+	}
+	return nil
 }
 
 // Issuer implements ca.Store.
@@ -485,41 +499,50 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 	return rec, nil
 }
 
-// Certificates implements ca.Store.
+// Certificates implements ca.Store. Every order streams from an index:
+// certs (serial), issued (notBefore) or expiry (notAfter); q.Issuer
+// alone in serial order walks that issuer's index. q.NotAfterBefore
+// walks the expiry index up to it, and in an order other than notAfter
+// holds the selected records to sort them; so does q.Revoked, from the
+// revocation index. A store without the issued
+// index (opened read-only before a write open built it) sorts the
+// serials of a notBefore order in memory.
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
 	subject := strings.ToLower(q.Subject)
 	return b.view(func(tx *bolt.Tx) error {
 		certs := tx.Bucket(bucketCerts)
-		visit := func(key []byte) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			v := certs.Get(key)
-			if v == nil {
-				return fmt.Errorf("%w: index names serial %x, which has no record", ErrCorrupt, key)
-			}
-			rec, err := decodeCert(tx, key, v)
-			if err != nil {
-				return err
-			}
-			if q.Issuer != "" && rec.Issuer != q.Issuer {
-				return nil
-			}
-			if subject != "" && !matchesText(rec, subject) {
-				return nil
-			}
-			return fn(rec)
-		}
-		switch {
-		case !q.NotAfterBefore.IsZero():
-			c := tx.Bucket(bucketExpiry).Cursor()
-			bound := u64(uint64(q.NotAfterBefore.Unix()))
-			for k, _ := c.First(); k != nil && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
-				if err := visit(bytes.Clone(k[8:])); err != nil {
+		visitWith := func(fn func(*ca.CertRecord) error) func([]byte) error {
+			return func(key []byte) error {
+				if err := ctx.Err(); err != nil {
 					return err
 				}
+				v := certs.Get(key)
+				if v == nil {
+					return fmt.Errorf("%w: index names serial %x, which has no record", ErrCorrupt, key)
+				}
+				rec, err := decodeCert(tx, key, v)
+				if err != nil {
+					return err
+				}
+				if q.Issuer != "" && rec.Issuer != q.Issuer {
+					return nil
+				}
+				if subject != "" && !matchesText(rec, subject) {
+					return nil
+				}
+				return fn(rec)
 			}
-			return nil
+		}
+		visit := visitWith(fn)
+		switch {
+		case q.Revoked:
+			return revokedOnly(tx, q, visitWith, fn)
+		case !q.NotAfterBefore.IsZero():
+			return expiring(tx, q, visitWith, fn)
+		case q.Order == ca.SortNotAfter:
+			return tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error { return visit(k[8:]) })
+		case q.Order == ca.SortNotBefore:
+			return byNotBefore(tx, visit)
 		case q.Issuer != "":
 			bi := tx.Bucket(bucketByIssuer).Bucket([]byte(q.Issuer))
 			if bi == nil {
@@ -531,6 +554,141 @@ func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRec
 		}
 	})
 }
+
+// expiring visits the certificates whose notAfter is before
+// q.NotAfterBefore, from the expiry index; in an order other than
+// notAfter it holds the ones visit selects and sorts them.
+func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
+	var held []*ca.CertRecord
+	visit := visitWith(fn)
+	if q.Order == "" {
+		q.Order = ca.SortNotAfter
+	}
+	if q.Order != ca.SortNotAfter {
+		visit = visitWith(func(r *ca.CertRecord) error { held = append(held, r); return nil })
+	}
+	c := tx.Bucket(bucketExpiry).Cursor()
+	bound := u64(uint64(q.NotAfterBefore.Unix()))
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
+		if err := visit(bytes.Clone(k[8:])); err != nil {
+			return err
+		}
+	}
+	if q.Order == ca.SortNotAfter {
+		return nil
+	}
+	return sortHeld(held, q.Order, fn)
+}
+
+// sortHeld calls fn with each of held in order (ties by serial).
+func sortHeld(held []*ca.CertRecord, order string, fn func(*ca.CertRecord) error) error {
+	slices.SortStableFunc(held, func(a, b *ca.CertRecord) int {
+		c := 0
+		switch order {
+		case ca.SortNotBefore:
+			c = a.NotBefore.Compare(b.NotBefore)
+		case ca.SortNotAfter:
+			c = a.NotAfter.Compare(b.NotAfter)
+		}
+		if c != 0 {
+			return c
+		}
+		return a.Serial.Cmp(b.Serial)
+	})
+	for _, r := range held {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// revokedOnly visits the revoked certificates (q.Revoked), from the
+// revocation index (of q.Issuer only, when set): it holds the ones it
+// selects to put them in q.Order.
+func revokedOnly(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
+	var held []*ca.CertRecord
+	visit := visitWith(func(r *ca.CertRecord) error {
+		if q.NotAfterBefore.IsZero() || r.NotAfter.Unix() < q.NotAfterBefore.Unix() {
+			held = append(held, r)
+		}
+		return nil
+	})
+	if q.Order == "" && !q.NotAfterBefore.IsZero() {
+		q.Order = ca.SortNotAfter
+	}
+	revoked := tx.Bucket(bucketRevoked)
+	err := revoked.ForEachBucket(func(issuer []byte) error {
+		if q.Issuer != "" && q.Issuer != string(issuer) {
+			return nil
+		}
+		return revoked.Bucket(issuer).ForEach(func(k, _ []byte) error { return visit(k) })
+	})
+	if err != nil {
+		return err
+	}
+	return sortHeld(held, q.Order, fn)
+}
+
+// byNotBefore visits every certificate by notBefore, from the issued
+// index or, when the store has none yet, by sorting the keys of the
+// certificates (notBefore and serial, not the records) in memory.
+func byNotBefore(tx *bolt.Tx, visit func([]byte) error) error {
+	if issued := tx.Bucket(bucketIssued); issued != nil {
+		return issued.ForEach(func(k, _ []byte) error { return visit(k[8:]) })
+	}
+	var keys [][]byte
+	err := tx.Bucket(bucketCerts).ForEach(func(k, v []byte) error {
+		var c struct {
+			NotBefore time.Time `json:"notBefore"`
+		}
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("%w: certificate %x: %v", ErrCorrupt, k, err)
+		}
+		keys = append(keys, expiryKey(c.NotBefore, k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	for _, k := range keys {
+		if err := visit(k[8:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildIssued builds the issued index of a store written before it, in
+// one transaction; a store that has it is left as it is.
+func (b *Bolt) buildIssued() error {
+	if b.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketIssued) != nil || tx.Bucket(bucketCerts) == nil {
+			return errSkip
+		}
+		return nil
+	}) == errSkip {
+		return nil
+	}
+	return b.db.Update(func(tx *bolt.Tx) error {
+		issued, err := tx.CreateBucketIfNotExists(bucketIssued)
+		if err != nil {
+			return fmt.Errorf("store: create bucket %s: %w", bucketIssued, err)
+		}
+		return tx.Bucket(bucketCerts).ForEach(func(k, v []byte) error {
+			var c struct {
+				NotBefore time.Time `json:"notBefore"`
+			}
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("%w: certificate %x: %v", ErrCorrupt, k, err)
+			}
+			return issued.Put(expiryKey(c.NotBefore, k), nil)
+		})
+	})
+}
+
+var errSkip = errors.New("skip")
 
 func matchesText(rec *ca.CertRecord, lower string) bool {
 	if strings.Contains(strings.ToLower(rec.Subject), lower) {

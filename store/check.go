@@ -95,6 +95,10 @@ func checkCerts(tx *bolt.Tx, add addFunc) {
 		add("%d certificates, but %d in the issuer index and %d in the expiry index", n, indexed, expiries)
 		indexesHold = false
 	}
+	if is := tx.Bucket(bucketIssued); is != nil && keyCount(is) != n {
+		add("%d certificates, but %d in the notBefore index", n, keyCount(is))
+		indexesHold = false
+	}
 	if !indexesHold {
 		checkIndexes(tx, add)
 	}
@@ -187,6 +191,10 @@ func checkCert(tx *bolt.Tx, k, v []byte, add addFunc) bool {
 		add("certificate %s is missing from the expiry index", serial)
 		indexed = false
 	}
+	if is := tx.Bucket(bucketIssued); is != nil && is.Get(expiryKey(c.NotBefore, k)) == nil {
+		add("certificate %s is missing from the notBefore index", serial)
+		indexed = false
+	}
 	return indexed
 }
 
@@ -221,6 +229,31 @@ func checkIndexes(tx *bolt.Tx, add addFunc) {
 			add("expiry index entry %x names no certificate", k)
 		case json.Unmarshal(v, &c) == nil && !bytes.Equal(k[:8], u64(uint64(c.NotAfter.Unix()))):
 			add("expiry index files certificate %x under %x, but it expires at %s", k[8:], k[:8], c.NotAfter.UTC().Format(time.RFC3339))
+		}
+		return nil
+	})
+	checkIssued(tx, add)
+}
+
+// checkIssued names the notBefore index entries that point to no
+// certificate, or to one issued at another time.
+func checkIssued(tx *bolt.Tx, add addFunc) {
+	is := tx.Bucket(bucketIssued)
+	if is == nil {
+		return
+	}
+	_ = is.ForEach(func(k, _ []byte) error {
+		if len(k) != 8+ca.SerialBytes {
+			add("notBefore index entry %x is malformed", k)
+			return nil
+		}
+		v := tx.Bucket(bucketCerts).Get(k[8:])
+		var c certJSON
+		switch {
+		case v == nil:
+			add("notBefore index entry %x names no certificate", k)
+		case json.Unmarshal(v, &c) == nil && !bytes.Equal(k[:8], u64(uint64(c.NotBefore.Unix()))):
+			add("notBefore index files certificate %x under %x, but it was issued at %s", k[8:], k[:8], c.NotBefore.UTC().Format(time.RFC3339))
 		}
 		return nil
 	})

@@ -147,6 +147,24 @@ func TestCheckFindsDamage(t *testing.T) {
 			}
 			return editCert(key(11), func(c *certJSON) { c.DER = other.DER })(tx)
 		}},
+		{"notBefore index entry missing", "certificate 0b is missing from the notBefore index", func(tx *bolt.Tx) error {
+			var c certJSON
+			if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key(11)), &c); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketIssued).Delete(expiryKey(c.NotBefore, key(11)))
+		}},
+		{"notBefore index entry moved", "notBefore index files certificate", func(tx *bolt.Tx) error {
+			var c certJSON
+			if err := json.Unmarshal(tx.Bucket(bucketCerts).Get(key(11)), &c); err != nil {
+				return err
+			}
+			is := tx.Bucket(bucketIssued)
+			if err := is.Delete(expiryKey(c.NotBefore, key(11))); err != nil {
+				return err
+			}
+			return is.Put(expiryKey(c.NotBefore.Add(time.Hour), key(11)), nil)
+		}},
 		{"certificate notAfter edited", "certificate 0b: its record says it expires at", func(tx *bolt.Tx) error {
 			return editCert(key(11), func(c *certJSON) { c.NotAfter = c.NotAfter.Add(24 * time.Hour) })(tx)
 		}},
@@ -435,5 +453,56 @@ func TestDamagedFile(t *testing.T) {
 			bad[i] ^= 0x5a
 		}
 		try(fmt.Sprintf("page %d scribbled", page), bad)
+	}
+}
+
+// TestIssuedIndexBuilt: a store written before the notBefore index
+// ("issued") lists by notBefore all the same, read-only (sorting in
+// memory), passes the check, and has the index built on its first write
+// open.
+func TestIssuedIndexBuilt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ca.db")
+	st := filledStore(t, path)
+	s := &suite{t: t, st: st, ctx: context.Background()}
+	now := time.Now()
+	late, early := s.cert(12, "root", "late", now.Add(2*time.Hour)), s.cert(13, "root", "early", now.Add(3*time.Hour))
+	late.NotBefore, early.NotBefore = now.Add(-time.Hour), now.Add(-48*time.Hour)
+	s.add(late, early)
+	want := fmt.Sprint(s.serials(ca.Query{Order: ca.SortNotBefore}))
+	if want != "[13 1 10 11 12]" {
+		t.Fatalf("by notBefore: %s", want)
+	}
+	st.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketIssued) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, readOnly := range []bool{true, false} {
+		st, err := Open(path, Options{ReadOnly: readOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.st = st
+		if got := fmt.Sprint(s.serials(ca.Query{Order: ca.SortNotBefore})); got != want {
+			t.Errorf("read-only %v: by notBefore %s, want %s", readOnly, got, want)
+		}
+		if p := st.Check(); len(p) > 0 {
+			t.Errorf("read-only %v: %v", readOnly, p)
+		}
+		var n int
+		st.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(bucketIssued); b != nil {
+				n = keyCount(b)
+			}
+			return nil
+		})
+		if wantN := map[bool]int{true: 0, false: 5}[readOnly]; n != wantN {
+			t.Errorf("read-only %v: %d entries in the notBefore index, want %d", readOnly, n, wantN)
+		}
+		st.Close()
 	}
 }

@@ -52,6 +52,7 @@ func runConformance(t *testing.T, open opener) {
 		{"issuers", testIssuers},
 		{"insert if absent", testInsertIfAbsent},
 		{"queries", testQueries},
+		{"orders", testOrders},
 		{"revoke all or none", testRevoke},
 		{"CRL numbers", testCRLNumbers},
 		{"audit per change", testAuditPerChange},
@@ -262,6 +263,57 @@ func testQueries(t *testing.T, s *suite) {
 	err := s.st.Certificates(s.ctx, ca.Query{}, func(*ca.CertRecord) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("fn's error does not stop the walk: %v after %d", err, n)
+	}
+}
+
+// testOrders: Certificates gives every Query.Order, alone and with the
+// other fields of Query.
+func testOrders(t *testing.T, s *suite) {
+	s.issuer("root", "", 1)
+	s.issuer("sub", "root", 2)
+	now := time.Now()
+	mk := func(serial int64, issuer string, notBefore, notAfter time.Duration) *ca.CertRecord {
+		c := s.cert(serial, issuer, fmt.Sprint("c", serial), now.Add(notAfter))
+		c.NotBefore = now.Add(notBefore)
+		return c
+	}
+	s.add(mk(40, "sub", -time.Hour, 10*time.Hour), mk(41, "root", -3*time.Hour, 30*time.Hour), mk(42, "sub", -2*time.Hour, 20*time.Hour))
+	for _, c := range []struct {
+		q    ca.Query
+		want string
+	}{
+		{ca.Query{Order: ca.SortSerial}, "[1 2 40 41 42]"},
+		{ca.Query{Order: ca.SortNotBefore}, "[1 2 41 42 40]"},
+		{ca.Query{Order: ca.SortNotAfter}, "[1 2 40 42 41]"},
+		{ca.Query{Order: ca.SortNotBefore, Issuer: "sub"}, "[42 40]"},
+		{ca.Query{Order: ca.SortNotAfter, Issuer: "sub"}, "[40 42]"},
+		{ca.Query{Order: ca.SortNotBefore, Subject: "C4"}, "[41 42 40]"},
+		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour)}, "[1 2 40 42]"},
+		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortNotBefore}, "[1 2 42 40]"},
+		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortSerial, Issuer: "sub"}, "[40 42]"},
+		{ca.Query{Revoked: true}, "[]"},
+	} {
+		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.q, got, c.want)
+		}
+	}
+	if _, err := s.st.Revoke(s.ctx, []ca.Revocation{{Serial: big.NewInt(41), RevokedAt: now}, {Serial: big.NewInt(40), RevokedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    ca.Query
+		want string
+	}{
+		{ca.Query{Revoked: true}, "[40 41]"},
+		{ca.Query{Revoked: true, Order: ca.SortNotBefore}, "[41 40]"},
+		{ca.Query{Revoked: true, Order: ca.SortNotAfter}, "[40 41]"},
+		{ca.Query{Revoked: true, Issuer: "root"}, "[41]"},
+		{ca.Query{Revoked: true, NotAfterBefore: now.Add(25 * time.Hour)}, "[40]"},
+		{ca.Query{Revoked: true, Subject: "c41"}, "[41]"},
+	} {
+		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.q, got, c.want)
+		}
 	}
 }
 

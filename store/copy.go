@@ -70,9 +70,10 @@ func (b *Bolt) Dump(ctx context.Context, fn func(Record) error) error {
 				if err != nil {
 					return err
 				}
-				if err := boltIssuerSettings(tx, rec); err != nil {
+				if rec.URLs, err = boltURLs(tx, rec.Name); err != nil {
 					return err
 				}
+				rec.Policy = boltPolicy(tx, rec.Name)
 				return fn(Record{Issuer: rec})
 			})
 			if err == nil {
@@ -93,21 +94,6 @@ func (b *Bolt) Dump(ctx context.Context, fn func(Record) error) error {
 			return err
 		})
 	})
-}
-
-// boltIssuerSettings fills rec's URLs and policy from tx, for Dump.
-func boltIssuerSettings(tx *bolt.Tx, rec *ca.IssuerRecord) error {
-	rec.Policy = boltPolicy(tx, rec.Name)
-	ub := tx.Bucket(bucketURLs)
-	if ub == nil {
-		return nil
-	}
-	if v := ub.Get([]byte(rec.Name)); v != nil {
-		if err := json.Unmarshal(v, &rec.URLs); err != nil {
-			return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, rec.Name, err)
-		}
-	}
-	return nil
 }
 
 func dumpBoltCRLs(tx *bolt.Tx, fn func(Record) error) error {
@@ -152,6 +138,9 @@ func loadBolt(tx *bolt.Tx, r Record) error {
 			if err := putPolicy(tx, iss.Name, iss.Policy); err != nil {
 				return err
 			}
+		}
+		if iss.URLs.IsZero() {
+			return nil
 		}
 		return putURLs(tx, iss.Name, iss.URLs)
 	case r.Cert != nil:

@@ -23,7 +23,7 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 	renewal.RenewalOf = big.NewInt(11)
 	s.add(renewal)
 	policy := []byte(`{"subject":{"CN":"supplied"}}`)
-	urls := ca.IssuerURLs{OCSP: "http://pki.example.com/ocsp"}
+	urls := ca.IssuerURLs{CRL: "http://pki.example.com/{issuer}.crl", OCSP: "http://pki.example.com/ocsp"}
 	if err := src.SetPolicy(s.ctx, "root", policy, false); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestCopyBoltPostgresBolt(t *testing.T) {
 			t.Errorf("%T: policy not copied: %q, %v", st, got, err)
 		}
 		if got, err := st.IssuerURLs(s.ctx, "root"); err != nil || got != urls {
-			t.Errorf("%T: URLs not copied: %+v, %v", st, got, err)
+			t.Fatalf("issuer URLs after the copy: %+v %v, want %+v", got, err, urls)
 		}
 	}
 	before, _ := pg.Counts()

@@ -66,7 +66,7 @@ func testPolicies(t *testing.T, s *suite) {
 	}
 }
 
-// A PostgreSQL store of schema version 3 (before policies were recorded)
+// A PostgreSQL store of schema version 4 (before policies were recorded)
 // is refused until "ca store upgrade"; upgraded, it keeps its issuers and
 // holds no policy, which the first signing command then adopts.
 func TestPostgresUpgradeToPolicies(t *testing.T) {
@@ -77,12 +77,12 @@ func TestPostgresUpgradeToPolicies(t *testing.T) {
 	}
 	s := &suite{t: t, st: st, ctx: context.Background()}
 	s.issuer("root", "", 1)
-	if _, err := st.pool.Exec(s.ctx, "DROP TABLE issuer_policies; DELETE FROM schema_version WHERE version = 4"); err != nil {
+	if _, err := st.pool.Exec(s.ctx, "DROP TABLE issuer_policies; DELETE FROM schema_version WHERE version = 5"); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
 	if _, err := OpenPostgres(u, Options{}); !errors.Is(err, ErrSchema) {
-		t.Fatalf("open a version 3 store: %v, want ErrSchema", err)
+		t.Fatalf("open a version 4 store: %v, want ErrSchema", err)
 	}
 	if err := UpgradePostgres(u, Options{}); err != nil {
 		t.Fatal(err)

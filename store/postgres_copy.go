@@ -30,19 +30,39 @@ func (p *Postgres) Dump(ctx context.Context, fn func(Record) error) error {
 			}
 			return rows.Err()
 		}
-		var issuers []*ca.IssuerRecord
-		err := each("SELECT "+issuerCols+" FROM issuers ORDER BY parent <> '', name", func(r pgx.Rows) error {
-			rec, err := scanIssuer(r)
-			issuers = append(issuers, rec)
-			return err
+		urls := map[string]ca.IssuerURLs{}
+		err := each("SELECT issuer, urls FROM issuer_urls", func(r pgx.Rows) error {
+			var name string
+			var v []byte
+			if err := r.Scan(&name, &v); err != nil {
+				return err
+			}
+			var u ca.IssuerURLs
+			if err := json.Unmarshal(v, &u); err != nil {
+				return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
+			}
+			urls[name] = u
+			return nil
 		})
-		for _, rec := range issuers {
-			if err == nil {
-				err = pgIssuerSettings(ctx, tx, rec)
-			}
-			if err == nil {
-				err = fn(Record{Issuer: rec})
-			}
+		policies := map[string][]byte{}
+		if err == nil {
+			err = each("SELECT issuer, policy FROM issuer_policies", func(r pgx.Rows) error {
+				var name string
+				var v []byte
+				err := r.Scan(&name, &v)
+				policies[name] = v
+				return err
+			})
+		}
+		if err == nil {
+			err = each("SELECT "+issuerCols+" FROM issuers ORDER BY parent <> '', name", func(r pgx.Rows) error {
+				rec, err := scanIssuer(r)
+				if err == nil {
+					rec.URLs, rec.Policy = urls[rec.Name], policies[rec.Name]
+					err = fn(Record{Issuer: rec})
+				}
+				return err
+			})
 		}
 		if err == nil {
 			err = each("SELECT "+certCols+certFrom+" ORDER BY c.serial", func(r pgx.Rows) error {
@@ -107,10 +127,10 @@ func (w *pgWriter) load(r Record) error {
 		if err == nil && r.Issuer.Policy != nil {
 			err = w.putPolicy(r.Issuer.Name, r.Issuer.Policy)
 		}
-		if err == nil {
-			err = w.putURLs(r.Issuer.Name, r.Issuer.URLs)
+		if err != nil || r.Issuer.URLs.IsZero() {
+			return err
 		}
-		return err
+		return w.putURLs(r.Issuer.Name, r.Issuer.URLs)
 	case r.Cert != nil:
 		return w.loadCert(r.Cert)
 	case r.CRL != nil:
@@ -200,20 +220,4 @@ func (p *Postgres) BackupFile(path string) (int64, error) {
 		return 0, backupErr(path, err)
 	}
 	return n, nil
-}
-
-// pgIssuerSettings fills rec's URLs and policy from tx, for Dump.
-func pgIssuerSettings(ctx context.Context, tx pgx.Tx, rec *ca.IssuerRecord) error {
-	var urls, policy []byte
-	err := tx.QueryRow(ctx, "SELECT (SELECT urls FROM issuer_urls WHERE issuer = $1), (SELECT policy FROM issuer_policies WHERE issuer = $1)", rec.Name).Scan(&urls, &policy)
-	if err != nil {
-		return err
-	}
-	rec.Policy = policy
-	if urls != nil {
-		if err := json.Unmarshal(urls, &rec.URLs); err != nil {
-			return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, rec.Name, err)
-		}
-	}
-	return nil
 }

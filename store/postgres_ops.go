@@ -263,19 +263,27 @@ func (p *Postgres) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRe
 // Certificates implements ca.Store. The subject text is matched in Go, as
 // Bolt does, so that both stores fold case alike.
 func (p *Postgres) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
-	query, args := "SELECT "+certCols+certFrom, []any{}
-	switch {
-	case !q.NotAfterBefore.IsZero():
-		query += " WHERE c.not_after < $1"
+	query, args, where := "SELECT "+certCols+certFrom, []any{}, " WHERE "
+	if !q.NotAfterBefore.IsZero() {
 		args = append(args, time.Unix(q.NotAfterBefore.Unix(), 0).UTC())
-		if q.Issuer != "" {
-			query += " AND c.issuer = $2"
-			args = append(args, q.Issuer)
+		query, where = query+where+"c.not_after < $1", " AND "
+		if q.Order == "" {
+			q.Order = ca.SortNotAfter
 		}
-		query += " ORDER BY c.not_after, c.serial"
-	case q.Issuer != "":
-		query += " WHERE c.issuer = $1 ORDER BY c.serial"
+	}
+	if q.Issuer != "" {
 		args = append(args, q.Issuer)
+		query, where = query+where+fmt.Sprintf("c.issuer = $%d", len(args)), " AND "
+	}
+	if q.Revoked {
+		query += where + "r.serial IS NOT NULL"
+	}
+	// Each order has an index (certs_by_issued, certs_by_expiry, the key).
+	switch q.Order {
+	case ca.SortNotBefore:
+		query += " ORDER BY c.not_before, c.serial"
+	case ca.SortNotAfter:
+		query += " ORDER BY c.not_after, c.serial"
 	default:
 		query += " ORDER BY c.serial"
 	}

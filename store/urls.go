@@ -50,18 +50,26 @@ func (b *Bolt) IssuerURLs(ctx context.Context, name string) (ca.IssuerURLs, erro
 		if tx.Bucket(bucketIssuers).Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
 		}
-		ub := tx.Bucket(bucketURLs)
-		if ub == nil {
-			return nil
-		}
-		v := ub.Get([]byte(name))
-		if v == nil {
-			return nil
-		}
-		if err := json.Unmarshal(v, &urls); err != nil {
-			return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
-		}
-		return nil
+		var err error
+		urls, err = boltURLs(tx, name)
+		return err
 	})
 	return urls, err
+}
+
+// boltURLs reads the recorded URLs of the issuer name in tx; none is zero.
+func boltURLs(tx *bolt.Tx, name string) (ca.IssuerURLs, error) {
+	var urls ca.IssuerURLs
+	ub := tx.Bucket(bucketURLs)
+	if ub == nil {
+		return urls, nil
+	}
+	v := ub.Get([]byte(name))
+	if v == nil {
+		return urls, nil
+	}
+	if err := json.Unmarshal(v, &urls); err != nil {
+		return urls, fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
+	}
+	return urls, nil
 }

@@ -40,14 +40,16 @@ subject or a SAN contains TEXT (any case); --profile P keeps those issued
 under profile P (server, client, device; root or intermediate for CA
 certificates).
 
---sort notbefore (the default) and notafter sort in memory; --sort serial
-streams the store's own order, for stores of millions of certificates.
+Every --sort order streams from an index of the store: memory stays flat
+at millions of certificates (--expiring-within in an order other than
+notafter sorts the certificates it selects in memory).
 
 A certificate that its issuer's last CRL lists is revoked even when the
 store has lost the record of its revocation; a warning names each such one.
 
-list reads the store into a temporary file and closes the store before it
-writes anything, so a slow reader (a pager) never holds up other commands.`,
+list reads the store into a temporary file, row by row, and closes the
+store before it writes anything, so a slow reader (a pager) never holds up
+other commands.`,
 		Example: `  ca list
   ca list --status valid --expiring-within 30d --sort notafter
   ca list --profile client
@@ -61,7 +63,7 @@ writes anything, so a slow reader (a pager) never holds up other commands.`,
 	f.StringVar(&o.expiring, "expiring-within", "", "only certificates valid now that expire within this duration (like 30d)"+durationUnits)
 	f.StringVar(&o.subject, "subject", "", "only certificates whose subject or a SAN contains this text (any case)")
 	f.StringVar(&o.profile, "profile", "", "only certificates issued under this profile (server, client, device; root or intermediate for CA certificates)")
-	f.StringVar(&o.sort, "sort", ca.SortNotBefore, "order: notbefore (oldest first, newest last), serial (streams a large store without holding it in memory) or notafter (soonest expiry first)")
+	f.StringVar(&o.sort, "sort", ca.SortNotBefore, "order: notbefore (oldest first, newest last), serial or notafter (soonest expiry first)")
 	return cmd
 }
 
@@ -78,16 +80,14 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 			return err
 		})
 	}
-	var rows [][]string
-	lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
-		rows = append(rows, []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
-		return nil
-	})
-	if err != nil {
+	header := []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}
+	return spoolTable(g.stdout, "list", header, func(add func([]string) error) error {
+		lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
+			return add([]string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
+		})
+		g.warnLost(lost)
 		return err
-	}
-	g.warnLost(lost)
-	return table(g.stdout, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}, rows)
+	})
 }
 
 // warnLost warns of each certificate revoked on its issuer's last CRL whose

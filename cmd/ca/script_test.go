@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	if _, ok := os.LookupEnv("CA_KDF_COST"); !ok {
 		os.Setenv("CA_KDF_COST", testKDFCost)
 	}
-	testscript.Main(m, map[string]func(){"ca": main})
+	testscript.Main(m, map[string]func(){"ca": main, "ca-maxrss": maxRSSMain})
 }
 
 // testKDFCost is $CA_KDF_COST in tests: 14, openssl's, which scripts that

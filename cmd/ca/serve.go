@@ -152,17 +152,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 	if setup.Warning != "" {
 		errLog.Print(setup.Warning)
 	}
-	cfg := tlsendpoint.ServerConfig{
-		Certificate: setup.Certificate, Roots: setup.Roots, Intermediates: setup.Intermediates,
-		ClientAuth: o.flags.clientAuth, MinVersion: o.flags.tlsMin, Revoked: setup.Revoked,
-		CAPEM: setup.CAPEM, CRL: setup.CRL, ErrorLog: errLog, Now: g.now,
-	}
-	if o.ocspStaple {
-		if cfg.OCSPStaple, err = home.OCSPStapler(setup.Certificate, setup.Roots, g.now); err != nil {
-			return err
-		}
-	}
-	srv, err := tlsendpoint.NewServer(cfg)
+	srv, err := o.server(g, setup, errLog)
 	if err != nil {
 		return err
 	}
@@ -173,6 +163,23 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		return err
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// server makes the endpoint of setup, with the flags' client auth, TLS
+// minimum and, with --ocsp-staple, the stapler.
+func (o *serveOptions) server(g *globals, setup *home.ServeSetup, errLog *log.Logger) (*tlsendpoint.Server, error) {
+	cfg := tlsendpoint.ServerConfig{
+		Certificate: setup.Certificate, Roots: setup.Roots, Intermediates: setup.Intermediates,
+		ClientAuth: o.flags.clientAuth, MinVersion: o.flags.tlsMin, Revoked: setup.Revoked,
+		CAPEM: setup.CAPEM, CRL: setup.CRL, ErrorLog: errLog, Now: g.now,
+	}
+	if o.ocspStaple {
+		var err error
+		if cfg.OCSPStaple, err = home.OCSPStapler(setup.Certificate, setup.Roots, g.now); err != nil {
+			return nil, err
+		}
+	}
+	return tlsendpoint.NewServer(cfg)
 }
 
 // options checks the flags and reads --cert and --key.

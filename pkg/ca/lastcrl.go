@@ -145,6 +145,9 @@ func Certificates(ctx context.Context, st Store, q Query, fn func(*CertRecord) e
 	if err != nil {
 		return nil, err
 	}
+	if len(missing) > 0 {
+		q.Revoked = false // the store's revocations are not all of them
+	}
 	lost := make(map[string]*CRLRevocation, len(missing))
 	for k := range missing {
 		lost[FormatSerial(missing[k].Serial)] = &missing[k]

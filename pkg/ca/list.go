@@ -19,7 +19,8 @@ type ListQuery struct {
 	// every one).
 	Profile string
 	// Sort is the order (SortNotBefore, SortSerial, SortNotAfter); ""
-	// is SortSerial, the store's own order.
+	// is SortSerial. The store gives the rows in that order (Query.Order),
+	// so List holds none of them.
 	Sort string
 	// Now is the time the states are taken at.
 	Now time.Time
@@ -79,19 +80,22 @@ func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error)
 			return nil, err
 		}
 	}
-	if q.Sort == "" {
-		q.Sort = SortSerial
+	q.Order = q.Sort
+	// A revoked certificate is one the store holds as revoked (or whose
+	// revocation it lost: Certificates then reads every certificate).
+	q.Revoked = q.Status == StatusRevoked
+	if q.Status == StatusExpired {
+		// Only certificates whose notAfter is before now are expired: the
+		// expiry index selects them (a second later, for the truncation
+		// of the index to seconds; keep checks the state).
+		if b := q.Now.Add(time.Second); q.NotAfterBefore.IsZero() || b.Before(q.NotAfterBefore) {
+			q.NotAfterBefore = b
+		}
 	}
-	var lost []CRLRevocation
-	err := sorted(ctx, q, fn, func(fn func(*ListEntry) error) error {
-		var err error
-		lost, err = Certificates(ctx, st, q.Query, func(r *CertRecord) error {
-			if !q.keep(r) {
-				return nil
-			}
-			return fn(NewListEntry(r, q.Now))
-		})
-		return err
+	return Certificates(ctx, st, q.Query, func(r *CertRecord) error {
+		if !q.keep(r) {
+			return nil
+		}
+		return fn(NewListEntry(r, q.Now))
 	})
-	return lost, err
 }

@@ -1,7 +1,6 @@
 package ca
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,8 +11,7 @@ const (
 	// SortNotBefore is by notBefore, oldest first and newest last (the
 	// default): the order in which the certificates were issued.
 	SortNotBefore = "notbefore"
-	// SortSerial is by serial, as the store keeps them: rows stream
-	// without being held in memory.
+	// SortSerial is by serial.
 	SortSerial = "serial"
 	// SortNotAfter is by notAfter, soonest first.
 	SortNotAfter = "notafter"
@@ -33,32 +31,4 @@ func ParseListSort(s string) (string, error) {
 		return "", fmt.Errorf("%w: sort order %q: use %s", ErrUsage, s, strings.Join(ListSorts, ", "))
 	}
 	return s, nil
-}
-
-// sorted calls fn with the entries list gives, in the order q.Sort
-// names: SortSerial streams; the others hold the selected entries in
-// memory and sort them (ties by serial, the order list gives).
-func sorted(ctx context.Context, q ListQuery, fn func(*ListEntry) error, list func(func(*ListEntry) error) error) error {
-	if q.Sort == SortSerial {
-		return list(fn)
-	}
-	var all []*ListEntry
-	if err := list(func(e *ListEntry) error { all = append(all, e); return nil }); err != nil {
-		return err
-	}
-	slices.SortStableFunc(all, func(a, b *ListEntry) int {
-		if q.Sort == SortNotAfter {
-			return a.NotAfter.Compare(b.NotAfter)
-		}
-		return a.NotBefore.Compare(b.NotBefore)
-	})
-	for _, e := range all {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }

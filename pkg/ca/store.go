@@ -80,6 +80,14 @@ type Query struct {
 	Issuer         string    // only this issuer's certificates
 	Subject        string    // subject or a SAN contains this text (case-insensitive)
 	NotAfterBefore time.Time // only certificates whose notAfter is before this
+	// Order is the order Certificates gives them in: SortSerial,
+	// SortNotBefore or SortNotAfter, ties by serial; "" is SortSerial, or
+	// SortNotAfter when NotAfterBefore is set. Stores stream every
+	// order from an index (docs/revocation.md, "The inventory: ca list").
+	Order string
+	// Revoked selects only the certificates the store holds as revoked,
+	// from its index of revocations (held and sorted: a selection).
+	Revoked bool
 }
 
 // Store records what the issuers of one home vouched for. Every method that
@@ -111,8 +119,8 @@ type Store interface {
 	AddCertificates(ctx context.Context, certs []*CertRecord) ([]error, error)
 	// Certificate returns the certificate with this serial, or ErrNotFound.
 	Certificate(ctx context.Context, serial *big.Int) (*CertRecord, error)
-	// Certificates calls fn for each certificate q selects, in serial order
-	// (by notAfter when q.NotAfterBefore is set), until fn returns an error.
+	// Certificates calls fn for each certificate q selects, in the order
+	// q.Order names (ties by serial), until fn returns an error.
 	Certificates(ctx context.Context, q Query, fn func(*CertRecord) error) error
 
 	// Revoke revokes every serial in revs in one transaction, or none: ErrNotFound

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -92,7 +94,7 @@ func checkEncoding(chain []*x509.Certificate, i int) []Reason {
 	if _, ok := findExt(c, oidEKU); ok && len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
 		out = append(out, reason(chain, i, "eku-empty", "RFC 5280, 4.2.1.12", "an extendedKeyUsage extension must name at least one purpose"))
 	}
-	if c.Version != 3 && len(c.Extensions) > 0 {
+	if c.Version != 3 && (len(c.Extensions) > 0 || hasRawExtensions(c.RawTBSCertificate)) {
 		out = append(out, reason(chain, i, "version", "RFC 5280, 4.1.2.1", "a certificate with extensions must be version 3, not %d", c.Version))
 	}
 	for _, x := range criticality {
@@ -319,4 +321,28 @@ func validDNSName(n string) bool {
 		}
 	}
 	return true
+}
+
+// hasRawExtensions reports whether a TBSCertificate carries the
+// extensions field ([3]), which crypto/x509 does not parse (and so does
+// not report) in a certificate of version 1 or 2.
+func hasRawExtensions(tbs []byte) bool {
+	in := cryptobyte.String(tbs)
+	var body cryptobyte.String
+	if !in.ReadASN1(&body, cbasn1.SEQUENCE) {
+		return false
+	}
+	// The version, then serial, signature, issuer, validity, subject and
+	// subjectPublicKeyInfo.
+	body.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific())
+	for range 6 {
+		var field cryptobyte.String
+		var tag cbasn1.Tag
+		if !body.ReadAnyASN1(&field, &tag) {
+			return false
+		}
+	}
+	body.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific()) // issuerUniqueID
+	body.SkipOptionalASN1(cbasn1.Tag(2).ContextSpecific()) // subjectUniqueID
+	return body.PeekASN1Tag(cbasn1.Tag(3).Constructed().ContextSpecific())
 }

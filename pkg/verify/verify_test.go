@@ -111,6 +111,8 @@ var certCases = []verifyCase{
 	}}},
 	{name: "signature-algorithm SHA-1", want: "signature-algorithm", others: []string{"untrusted"}, spec: spec{leafWeak: true}},
 	{name: "key-weak P-224", want: "key-weak", spec: spec{leafKey: newKeyOrPanic(elliptic.P224())}},
+	// Go does not parse the extensions of a version 2 certificate: the AKI and SAN are then missing too.
+	{name: "version: v2 with extensions", want: "version", others: []string{"aki-missing", "name-mismatch"}, spec: spec{leafTBS: func(t *tbsCert) { t.Version = 1 }}},
 	{name: "wildcard-position", want: "wildcard-position", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "w*.example.com") }}},
 	{name: "wildcard-public-suffix", want: "wildcard-public-suffix", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "*.co.uk") }}},
 	{name: "eku-purpose: clientAuth leaf for a server", want: "eku-purpose", spec: spec{leaf: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }}},
