@@ -1,6 +1,7 @@
 package home
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -131,7 +132,7 @@ func (h *Home) renewJob(n int, iss *Issuer, old *ca.CertRecord, o RenewOptions) 
 				if !old.KeyHeld {
 					return nil, &NoKeyError{Serial: old.Serial}
 				}
-				key, err := pem.GenerateKey(cmpKeyType(o.KeyType))
+				key, err := pem.GenerateKey(cmp.Or(o.KeyType, pem.ECDSAP256))
 				if err != nil {
 					return nil, err
 				}
@@ -156,13 +157,6 @@ func (h *Home) renewJob(n int, iss *Issuer, old *ca.CertRecord, o RenewOptions) 
 			return renewalFiles(issued.Cert, iss.Intermediates(), keyPEM, o), nil
 		},
 	}
-}
-
-func cmpKeyType(kt pem.KeyType) pem.KeyType {
-	if kt == "" {
-		return pem.ECDSAP256
-	}
-	return kt
 }
 
 // renewalFiles are the files of a renewed certificate: Out (the leaf and
@@ -215,7 +209,6 @@ func (h *Home) Expiring(ctx context.Context, issuer string, d time.Duration) ([]
 	err = st.Certificates(ctx, q, func(r *ca.CertRecord) error {
 		if r.Revocation == nil && r.RenewedBy == nil && r.NotAfter.After(now) &&
 			r.Profile != ca.ProfileRoot.Name() && r.Profile != ca.ProfileIntermediate.Name() && r.Profile != ca.ProfileCross.Name() {
-			r.DER = slices.Clone(r.DER)
 			out = append(out, r)
 		}
 		return nil

@@ -874,41 +874,44 @@ func (b *Bolt) AddCRL(ctx context.Context, crl *ca.CRLRecord) error {
 
 // LastCRL implements ca.Store.
 func (b *Bolt) LastCRL(ctx context.Context, issuer string) (*ca.CRLRecord, error) {
-	var rec *ca.CRLRecord
-	err := b.view(func(tx *bolt.Tx) error {
-		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
-		if cb != nil {
-			c := cb.Cursor()
-			for k, v := c.Last(); k != nil; k, v = c.Prev() {
-				r, err := decodeCRL(issuer, k, v)
-				if err != nil || (r.DeltaOf == nil && r.Shard == nil) {
-					rec = r
-					return err
-				}
-			}
-		}
-		return fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
-	})
+	rec, err := b.lastCRLWhere(issuer, func(r *ca.CRLRecord) bool { return r.DeltaOf == nil && r.Shard == nil })
+	if rec == nil && err == nil {
+		err = fmt.Errorf("%w: issuer %s has exported no CRL yet (run \"ca crl export --issuer %s\")", ca.ErrNotFound, issuer, issuer)
+	}
 	return rec, err
 }
 
 // LastShardCRL implements ca.Store: the shards of one export are next to
 // each other at the end, so the walk back is short.
 func (b *Bolt) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.CRLRecord, error) {
+	rec, err := b.lastCRLWhere(issuer, func(r *ca.CRLRecord) bool { return r.Shard != nil && *r.Shard == shard })
+	if rec == nil && err == nil {
+		err = fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
+	}
+	return rec, err
+}
+
+// lastCRLWhere walks the issuer's CRLs back from the newest and returns
+// the first that keep accepts; nil when there is none.
+func (b *Bolt) lastCRLWhere(issuer string, keep func(*ca.CRLRecord) bool) (*ca.CRLRecord, error) {
 	var rec *ca.CRLRecord
 	err := b.view(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer))
-		if cb != nil {
-			c := cb.Cursor()
-			for k, v := c.Last(); k != nil; k, v = c.Prev() {
-				r, err := decodeCRL(issuer, k, v)
-				if err != nil || (r.Shard != nil && *r.Shard == shard) {
-					rec = r
-					return err
-				}
+		if cb == nil {
+			return nil
+		}
+		c := cb.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			r, err := decodeCRL(issuer, k, v)
+			if err != nil {
+				return err
+			}
+			if keep(r) {
+				rec = r
+				return nil
 			}
 		}
-		return fmt.Errorf("%w: issuer %s has exported no CRL of shard %d yet (run \"ca crl export --issuer %s --all-shards --out-dir DIR\")", ca.ErrNotFound, issuer, shard, issuer)
+		return nil
 	})
 	return rec, err
 }
@@ -916,7 +919,7 @@ func (b *Bolt) LastShardCRL(ctx context.Context, issuer string, shard int) (*ca.
 // CRLNumber implements ca.Store.
 func (b *Bolt) CRLNumber(ctx context.Context, issuer string) (*big.Int, error) {
 	n := new(big.Int)
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(func(tx *bolt.Tx) error {
 		if cb := tx.Bucket(bucketCRLs).Bucket([]byte(issuer)); cb != nil {
 			if k, _ := cb.Cursor().Last(); len(k) == 8 {
 				n.SetUint64(binary.BigEndian.Uint64(k))

@@ -178,13 +178,7 @@ func FreshestCRL(uri string) (pkix.Extension, error) {
 	b := cryptobyte.NewBuilder(nil)
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // CRLDistributionPoints
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // DistributionPoint
-			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // distributionPoint
-				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // fullName
-					b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { // uniformResourceIdentifier
-						b.AddBytes([]byte(uri))
-					})
-				})
-			})
+			addDistributionPointName(b, uri)
 		})
 	})
 	v, err := b.Bytes()
@@ -203,17 +197,23 @@ var OIDIssuingDistributionPoint = asn1.ObjectIdentifier{2, 5, 29, 28}
 func IssuingDistributionPoint(uri string) (pkix.Extension, error) {
 	b := cryptobyte.NewBuilder(nil)
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuingDistributionPoint
-		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // distributionPoint
-			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // fullName
-				b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { // uniformResourceIdentifier
-					b.AddBytes([]byte(uri))
-				})
-			})
-		})
+		addDistributionPointName(b, uri)
 	})
 	v, err := b.Bytes()
 	if err != nil {
 		return pkix.Extension{}, fmt.Errorf("ca: encode issuing distribution point: %w", err)
 	}
 	return pkix.Extension{Id: OIDIssuingDistributionPoint, Critical: true, Value: v}, nil
+}
+
+// addDistributionPointName adds the field both extensions share: a
+// distributionPoint [0] whose fullName [0] is one URI (RFC 5280, 4.2.1.13).
+func addDistributionPointName(b *cryptobyte.Builder, uri string) {
+	b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // distributionPoint
+		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { // fullName
+			b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { // uniformResourceIdentifier
+				b.AddBytes([]byte(uri))
+			})
+		})
+	})
 }
