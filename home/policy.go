@@ -11,6 +11,7 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/place"
+	"github.com/ca-toolkit/ca/store"
 )
 
 // CanonicalPolicy is the form of a policy the store records and compares:
@@ -43,9 +44,9 @@ func (h *Home) effectivePolicy(name string, recorded []byte) (p *csr.Policy, ado
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}
-	p, perr := csr.ParsePolicy(recorded)
+	p, perr := parseRecorded(name, recorded)
 	if perr != nil {
-		return nil, nil, fmt.Errorf("issuer %s: the policy recorded in the store: %w", name, perr)
+		return nil, nil, perr
 	}
 	if file == nil {
 		return p, nil, nil
@@ -164,9 +165,20 @@ func (h *Home) ShowPolicy(ctx context.Context, name string) (string, *csr.Policy
 		p, err := h.ReadPolicy(rec.Name)
 		return rec.Name, p, err
 	}
-	p, err := csr.ParsePolicy(recorded)
+	p, err := parseRecorded(rec.Name, recorded)
 	if err != nil {
-		return "", nil, fmt.Errorf("issuer %s: the policy recorded in the store: %w", rec.Name, err)
+		return "", nil, err
 	}
 	return rec.Name, p, nil
+}
+
+// parseRecorded parses the issuer's recorded policy. Only damage makes one
+// that does not parse (what is recorded is the canonical form of a parsed
+// policy): store.ErrCorrupt, saying to restore the store.
+func parseRecorded(name string, recorded []byte) (*csr.Policy, error) {
+	p, err := csr.ParsePolicy(recorded)
+	if err != nil {
+		return nil, fmt.Errorf("%w: issuer %s: the policy recorded in the store is damaged (%v); restore the store from a backup (see docs/operations.md)", store.ErrCorrupt, name, err)
+	}
+	return p, nil
 }

@@ -43,6 +43,7 @@ func (b *Bolt) Check() []error {
 			checkRevocations(tx, add)
 			checkCRLNumbers(tx, add)
 			checkIssuers(tx, add)
+			checkPolicies(tx, add)
 			for _, p := range auditChain(tx, "").Problems {
 				add("%s", p)
 			}

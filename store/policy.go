@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
 // bucketPolicies holds each issuer's recorded policy: name -> its
@@ -70,4 +71,33 @@ func (b *Bolt) Policy(ctx context.Context, name string) ([]byte, error) {
 		return nil
 	})
 	return policy, err
+}
+
+// policyProblem is the problem of a recorded policy that is no policy
+// (csr.ParsePolicy refuses it); nil when it is one. Only damage makes one:
+// SetPolicy's callers record the canonical form of a parsed policy.
+func policyProblem(name string, policy []byte) error {
+	if _, err := csr.ParsePolicy(policy); err != nil {
+		return fmt.Errorf("issuer %s: the recorded policy is damaged: %v", name, err)
+	}
+	return nil
+}
+
+// checkPolicies checks that every recorded policy belongs to an issuer and
+// is a policy.
+func checkPolicies(tx *bolt.Tx, add addFunc) {
+	pb := tx.Bucket(bucketPolicies)
+	if pb == nil {
+		return
+	}
+	issuers := tx.Bucket(bucketIssuers)
+	_ = pb.ForEach(func(k, v []byte) error {
+		if issuers.Get(k) == nil {
+			add("a policy is recorded for %q, which is no issuer", k)
+		}
+		if err := policyProblem(string(k), v); err != nil {
+			add("%v", err)
+		}
+		return nil
+	})
 }

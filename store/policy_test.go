@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,16 @@ func testPolicies(t *testing.T, s *suite) {
 		if got, err := s.st.Policy(s.ctx, name); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("after reopening, %s's policy: %q, %v; want %q", name, got, err, want)
 		}
+	}
+	// only damage records what is no policy; the check names it
+	if err := s.st.SetPolicy(s.ctx, "sub", []byte(`{"subject":{"CN":"sometimes"}}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.st.(checker).Check(); len(p) != 1 || !strings.Contains(p[0].Error(), `issuer sub: the recorded policy is damaged: csr: policy.json line 1: rule "sometimes" for CN is not one of`) {
+		t.Errorf("check of a store holding a damaged policy: %v", p)
+	}
+	if err := s.st.SetPolicy(s.ctx, "sub", adopted, false); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -233,7 +233,8 @@ func pgStrings(ctx context.Context, tx pgx.Tx, query string) ([]string, error) {
 }
 
 // Check checks the store: the audit chain and its agreement with the tables
-// (VerifyAudit), and that every issuer's certificate is recorded; the
+// (VerifyAudit), that every issuer's certificate is recorded and every
+// recorded policy parses; the
 // schema's constraints keep the rest (unique serials, revocations of
 // recorded certificates, one CRL per number). It returns every problem
 // found; none means consistent.
@@ -251,6 +252,11 @@ func (p *Postgres) Check() []error {
 		for _, name := range missing {
 			problems = append(problems, fmt.Errorf("issuer %s: its certificate is not recorded", name))
 		}
+		if err != nil {
+			return err
+		}
+		bad, err := pgPolicyProblems(tx)
+		problems = append(problems, bad...)
 		return err
 	})
 	if err != nil {

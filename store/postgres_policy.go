@@ -58,3 +58,22 @@ func (p *Postgres) Policy(ctx context.Context, name string) ([]byte, error) {
 	}
 	return v, nil
 }
+
+// pgPolicyProblems returns the problem of each recorded policy that is no
+// policy (policyProblem).
+func pgPolicyProblems(tx pgx.Tx) ([]error, error) {
+	rows, err := tx.Query(context.Background(), "SELECT issuer, policy FROM issuer_policies ORDER BY issuer")
+	if err != nil {
+		return nil, err
+	}
+	var problems []error
+	var name string
+	var policy []byte
+	_, err = pgx.ForEachRow(rows, []any{&name, &policy}, func() error {
+		if err := policyProblem(name, policy); err != nil {
+			problems = append(problems, err)
+		}
+		return nil
+	})
+	return problems, err
+}
