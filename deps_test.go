@@ -40,6 +40,7 @@ var depRules = map[string]rule{
 	"internal/linttest": {outside: []string{"github.com/zmap/"}},
 	"internal/testtool": {},
 	"internal/softhsm":  {},
+	"internal/spool":    {outside: []string{"github.com/mattn/go-runewidth", "github.com/olekukonko/tablewriter/tw"}},
 }
 
 // TestDependencyDirection checks every package's imports against its rule,

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/internal/spool"
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
@@ -47,9 +49,13 @@ notafter sorts the certificates it selects in memory).
 A certificate that its issuer's last CRL lists is revoked even when the
 store has lost the record of its revocation; a warning names each such one.
 
-list reads the store into a temporary file, row by row, and closes the
-store before it writes anything, so a slow reader (a pager) never holds up
-other commands.`,
+list streams: each row is written as the store gives it, through a
+temporary file, so the first row prints at once and memory stays flat;
+the store is closed as soon as it is read, so a slow reader (a pager)
+never holds up other commands. The table's column widths are those of
+its first 1,000 rows: a later cell wider than its column is cut with "…"
+(-o json has every value whole). An error while reading the store leaves
+the table or the JSON array incomplete, and list exits non-zero.`,
 		Example: `  ca list
   ca list --status valid --expiring-within 30d --sort notafter
   ca list --profile client
@@ -72,22 +78,31 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 	if err != nil {
 		return err
 	}
-	if g.json() {
-		// Spooled: the store is closed before anything is written.
-		return spoolJSON(g.stdout, "list", func(add func(any) error) error {
-			lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error { return add(e) })
-			g.warnLost(lost)
-			return err
-		})
-	}
-	header := []string{"serial", "subject", "issuer", "profile", "notAfter", "status"}
-	return spoolTable(g.stdout, "list", header, func(add func([]string) error) error {
-		lost, err := g.h().List(ctx, q, func(e *ca.ListEntry) error {
-			return add([]string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status})
-		})
+	// Streamed: rows print as the store gives them, and the store is
+	// closed once read, however slowly stdout takes them.
+	return spool.Stream(g.stdout, "", func(w io.Writer) error {
+		add, end := listRows(w, g.json())
+		lost, err := g.h().List(ctx, q, add)
 		g.warnLost(lost)
-		return err
+		if err != nil {
+			return err
+		}
+		return end()
 	})
+}
+
+// listRows returns the functions that write each entry of the list to w
+// and end it: a JSON array, or a table whose cells are quoted when they
+// hold a control character (printable).
+func listRows(w io.Writer, json bool) (add func(*ca.ListEntry) error, end func() error) {
+	if json {
+		a := spool.NewJSONArray(w)
+		return func(e *ca.ListEntry) error { return a.Add(e) }, a.Close
+	}
+	t := spool.NewTable(w, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"})
+	return func(e *ca.ListEntry) error {
+		return t.Add(printables([]string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status}))
+	}, t.Close
 }
 
 // warnLost warns of each certificate revoked on its issuer's last CRL whose

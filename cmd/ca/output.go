@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-
 	"strings"
 
-	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/internal/spool"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/place"
@@ -41,53 +37,11 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// spoolJSON writes the JSON array of the values fill adds, as they come,
-// to an unlinked temporary file, then copies it to w: fill may hold the
-// store open and memory stays flat however many values there are; nothing
-// reaches w (a slow pager) until fill has returned. what names the command
-// in messages.
-func spoolJSON(w io.Writer, what string, fill func(add func(any) error) error) error {
-	spool, err := os.CreateTemp("", "ca-"+what+"-*")
-	if err != nil {
-		return fmt.Errorf("%s: temporary file: %w", what, err)
-	}
-	defer spool.Close()
-	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
-	b := bufio.NewWriter(spool)
-	sep := "[\n"
-	err = fill(func(v any) error {
-		data, err := json.MarshalIndent(v, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		b.WriteString(sep + "  ")
-		sep = ",\n"
-		_, err = b.Write(data)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if sep == "[\n" {
-		b.WriteString("[]\n")
-	} else {
-		b.WriteString("\n]\n")
-	}
-	if err := b.Flush(); err != nil {
-		return fmt.Errorf("%s: temporary file: %w", what, err)
-	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	_, err = io.Copy(w, spool)
-	return err
-}
-
-// maxCell is the widest cell of a table, in runes: a table pads every row
-// to its widest cell, so one hostile value (a 200,000-character attribute
-// in a CSR under "ca policy check") would otherwise multiply the output by
-// the number of rows. JSON output carries the whole value.
-const maxCell = 200
+// maxCell is the widest cell of a table, in runes (spool.MaxCell): one
+// hostile value (a 200,000-character attribute in a CSR under "ca policy
+// check") would otherwise widen every row. JSON output carries the whole
+// value.
+const maxCell = spool.MaxCell
 
 // table writes a tablewriter table of rows under header.
 func table(w io.Writer, header []string, rows [][]string) error {
@@ -95,9 +49,7 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	t.Header(header)
 	for _, row := range rows {
 		for i, cell := range row {
-			if r := []rune(cell); len(r) > maxCell {
-				row[i] = string(r[:maxCell-1]) + "…"
-			}
+			row[i] = spool.CutCell(cell)
 		}
 	}
 	if err := t.Bulk(rows); err != nil {
@@ -174,100 +126,4 @@ func encryptedText(encrypted bool) string {
 		return ", encrypted"
 	}
 	return ", not encrypted (--no-passphrase)"
-}
-
-// spoolTable writes the table of the rows fill adds (cells cut at
-// maxCell), like table but without holding them: the rows go to an
-// unlinked temporary file, with the width of each column, and are then
-// rendered from it one by one with those widths (streamTable). As with spoolJSON,
-// nothing reaches w until fill has returned.
-func spoolTable(w io.Writer, what string, header []string, fill func(add func([]string) error) error) error {
-	spool, err := os.CreateTemp("", "ca-"+what+"-*")
-	if err != nil {
-		return fmt.Errorf("%s: temporary file: %w", what, err)
-	}
-	defer spool.Close()
-	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
-	widths := tw.Mapper[int, int]{}
-	for i, h := range header {
-		widths[i] = runewidth.StringWidth(strings.Join(tw.SplitCamelCase(h), " "))
-	}
-	b, n := bufio.NewWriter(spool), 0
-	enc := json.NewEncoder(b)
-	err = fill(func(row []string) error {
-		for i, cell := range row {
-			// One line a row: a control character is quoted (printable).
-			if r := []rune(printable(cell)); len(r) > maxCell {
-				row[i] = string(r[:maxCell-1]) + "…"
-			} else {
-				row[i] = string(r)
-			}
-			widths[i] = max(widths[i], runewidth.StringWidth(row[i]))
-		}
-		n++
-		return enc.Encode(row)
-	})
-	if err == nil {
-		err = b.Flush()
-	}
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return table(w, header, nil)
-	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return streamTable(w, header, widths, json.NewDecoder(bufio.NewReader(spool)), n)
-}
-
-// streamTable renders n rows decoded from dec under header, one at a
-// time, with the given cell widths, in the look of table (tablewriter's
-// default): tablewriter's own streaming mode keeps some memory per row.
-func streamTable(w io.Writer, header []string, widths tw.Mapper[int, int], dec *json.Decoder, n int) error {
-	b := bufio.NewWriter(w)
-	line := func(left, mid, right string) {
-		b.WriteString(left)
-		for i := range header {
-			if i > 0 {
-				b.WriteString(mid)
-			}
-			b.WriteString(strings.Repeat("─", widths[i]+2))
-		}
-		b.WriteString(right + "\n")
-	}
-	cells := func(row []string, center bool) {
-		for i, cell := range row {
-			pad := widths[i] - runewidth.StringWidth(cell)
-			left := 0
-			if center {
-				left = pad / 2
-			}
-			b.WriteString("│ " + strings.Repeat(" ", left) + cell + strings.Repeat(" ", pad-left) + " ")
-		}
-		b.WriteString("│\n")
-	}
-	titles := make([]string, len(header))
-	for i, h := range header {
-		titles[i] = tw.Title(strings.Join(tw.SplitCamelCase(h), " "))
-	}
-	line("┌", "┬", "┐")
-	cells(titles, true)
-	line("├", "┼", "┤")
-	for range n {
-		var row []string
-		if err := dec.Decode(&row); err != nil {
-			return fmt.Errorf("write table: %w", err)
-		}
-		if len(row) != len(header) {
-			return fmt.Errorf("write table: a row of %d cells under %d columns", len(row), len(header))
-		}
-		cells(row, false)
-	}
-	line("└", "┴", "┘")
-	if err := b.Flush(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
-	return nil
 }
