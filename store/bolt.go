@@ -501,10 +501,11 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 
 // Certificates implements ca.Store. Every order streams from an index:
 // certs (serial), issued (notBefore) or expiry (notAfter); q.Issuer
-// alone in serial order walks that issuer's index. q.NotAfterBefore
-// walks the expiry index up to it, and in an order other than notAfter
-// holds the selected records to sort them; so does q.Revoked, from the
-// revocation index. A store without the issued
+// alone in serial order walks that issuer's index. q.NotAfterFrom and
+// q.NotAfterBefore walk the expiry index from one to the other, and in
+// an order other than notAfter hold the keys of the selected records to
+// sort them (expiring); q.Revoked holds the selected records of the
+// revocation index to sort them. A store without the issued
 // index (opened read-only before a write open built it) sorts the
 // serials of a notBefore order in memory.
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
@@ -537,7 +538,7 @@ func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRec
 		switch {
 		case q.Revoked:
 			return revokedOnly(tx, q, visitWith, fn)
-		case !q.NotAfterBefore.IsZero():
+		case !q.NotAfterBefore.IsZero() || !q.NotAfterFrom.IsZero():
 			return expiring(tx, q, visitWith, fn)
 		case q.Order == ca.SortNotAfter:
 			return tx.Bucket(bucketExpiry).ForEach(func(k, _ []byte) error { return visit(k[8:]) })
@@ -555,21 +556,35 @@ func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRec
 	})
 }
 
-// expiring visits the certificates whose notAfter is before
-// q.NotAfterBefore, from the expiry index; in an order other than
-// notAfter it holds the ones visit selects and sorts them.
+// expiring visits the certificates whose notAfter is from
+// q.NotAfterFrom and before q.NotAfterBefore (to the second; a zero time
+// bounds nothing), from the expiry index. In an order other than notAfter
+// it holds the key of each one visit selects in that order's index
+// (serial, or notBefore and serial), sorts the keys and visits them
+// again: memory for the keys, not the records.
 func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
-	var held []*ca.CertRecord
-	visit := visitWith(fn)
 	if q.Order == "" {
 		q.Order = ca.SortNotAfter
 	}
+	var held [][]byte
+	visit := visitWith(fn)
 	if q.Order != ca.SortNotAfter {
-		visit = visitWith(func(r *ca.CertRecord) error { held = append(held, r); return nil })
+		visit = visitWith(func(r *ca.CertRecord) error {
+			k, err := serialKey(r.Serial)
+			if q.Order == ca.SortNotBefore {
+				k = expiryKey(r.NotBefore, k)
+			}
+			held = append(held, k)
+			return err
+		})
 	}
 	c := tx.Bucket(bucketExpiry).Cursor()
+	k, _ := c.First()
+	if !q.NotAfterFrom.IsZero() {
+		k, _ = c.Seek(u64(uint64(q.NotAfterFrom.Unix())))
+	}
 	bound := u64(uint64(q.NotAfterBefore.Unix()))
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
+	for ; k != nil && (q.NotAfterBefore.IsZero() || bytes.Compare(k[:8], bound) < 0); k, _ = c.Next() {
 		if err := visit(bytes.Clone(k[8:])); err != nil {
 			return err
 		}
@@ -577,7 +592,17 @@ func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error
 	if q.Order == ca.SortNotAfter {
 		return nil
 	}
-	return sortHeld(held, q.Order, fn)
+	slices.SortFunc(held, bytes.Compare)
+	visit = visitWith(fn)
+	for _, k := range held {
+		if q.Order == ca.SortNotBefore {
+			k = k[8:]
+		}
+		if err := visit(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sortHeld calls fn with each of held in order (ties by serial).
@@ -609,12 +634,13 @@ func sortHeld(held []*ca.CertRecord, order string, fn func(*ca.CertRecord) error
 func revokedOnly(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
 	var held []*ca.CertRecord
 	visit := visitWith(func(r *ca.CertRecord) error {
-		if q.NotAfterBefore.IsZero() || r.NotAfter.Unix() < q.NotAfterBefore.Unix() {
+		if (q.NotAfterBefore.IsZero() || r.NotAfter.Unix() < q.NotAfterBefore.Unix()) &&
+			(q.NotAfterFrom.IsZero() || r.NotAfter.Unix() >= q.NotAfterFrom.Unix()) {
 			held = append(held, r)
 		}
 		return nil
 	})
-	if q.Order == "" && !q.NotAfterBefore.IsZero() {
+	if q.Order == "" && (!q.NotAfterBefore.IsZero() || !q.NotAfterFrom.IsZero()) {
 		q.Order = ca.SortNotAfter
 	}
 	revoked := tx.Bucket(bucketRevoked)

@@ -53,6 +53,7 @@ func runConformance(t *testing.T, open opener) {
 		{"insert if absent", testInsertIfAbsent},
 		{"queries", testQueries},
 		{"orders", testOrders},
+		{"list statuses", testListStatuses},
 		{"revoke all or none", testRevoke},
 		{"CRL numbers", testCRLNumbers},
 		{"audit per change", testAuditPerChange},
@@ -291,6 +292,12 @@ func testOrders(t *testing.T, s *suite) {
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour)}, "[1 2 40 42]"},
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortNotBefore}, "[1 2 42 40]"},
 		{ca.Query{NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortSerial, Issuer: "sub"}, "[40 42]"},
+		{ca.Query{NotAfterFrom: now.Add(15 * time.Hour)}, "[42 41]"},
+		{ca.Query{NotAfterFrom: now.Add(15 * time.Hour), Order: ca.SortSerial}, "[41 42]"},
+		{ca.Query{NotAfterFrom: now.Add(15 * time.Hour), Order: ca.SortNotBefore}, "[41 42]"},
+		{ca.Query{NotAfterFrom: now.Add(5 * time.Hour), NotAfterBefore: now.Add(25 * time.Hour), Order: ca.SortNotBefore}, "[42 40]"},
+		{ca.Query{NotAfterFrom: now.Add(5 * time.Hour), Order: ca.SortSerial, Issuer: "sub"}, "[40 42]"},
+		{ca.Query{NotAfterFrom: now.Add(5 * time.Hour), Order: ca.SortNotBefore, Subject: "C4"}, "[41 42 40]"},
 		{ca.Query{Revoked: true}, "[]"},
 	} {
 		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
@@ -310,6 +317,7 @@ func testOrders(t *testing.T, s *suite) {
 		{ca.Query{Revoked: true, Issuer: "root"}, "[41]"},
 		{ca.Query{Revoked: true, NotAfterBefore: now.Add(25 * time.Hour)}, "[40]"},
 		{ca.Query{Revoked: true, Subject: "c41"}, "[41]"},
+		{ca.Query{Revoked: true, NotAfterFrom: now.Add(25 * time.Hour)}, "[41]"},
 	} {
 		if got := fmt.Sprint(s.serials(c.q)); got != c.want {
 			t.Errorf("%+v: %s, want %s", c.q, got, c.want)

@@ -261,12 +261,20 @@ func (p *Postgres) Certificate(ctx context.Context, serial *big.Int) (*ca.CertRe
 }
 
 // Certificates implements ca.Store. The subject text is matched in Go, as
-// Bolt does, so that both stores fold case alike.
+// Bolt does, so that both stores fold case alike; the range of notAfter
+// is a WHERE clause on certs_by_expiry's column.
 func (p *Postgres) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
 	query, args, where := "SELECT "+certCols+certFrom, []any{}, " WHERE "
 	if !q.NotAfterBefore.IsZero() {
 		args = append(args, time.Unix(q.NotAfterBefore.Unix(), 0).UTC())
 		query, where = query+where+"c.not_after < $1", " AND "
+		if q.Order == "" {
+			q.Order = ca.SortNotAfter
+		}
+	}
+	if !q.NotAfterFrom.IsZero() {
+		args = append(args, time.Unix(q.NotAfterFrom.Unix(), 0).UTC())
+		query, where = query+where+fmt.Sprintf("c.not_after >= $%d", len(args)), " AND "
 		if q.Order == "" {
 			q.Order = ca.SortNotAfter
 		}

@@ -84,13 +84,18 @@ func List(ctx context.Context, st Store, q ListQuery, fn func(*ListEntry) error)
 	// A revoked certificate is one the store holds as revoked (or whose
 	// revocation it lost: Certificates then reads every certificate).
 	q.Revoked = q.Status == StatusRevoked
-	if q.Status == StatusExpired {
+	switch {
+	case q.Status == StatusExpired:
 		// Only certificates whose notAfter is before now are expired: the
 		// expiry index selects them (a second later, for the truncation
 		// of the index to seconds; keep checks the state).
 		if b := q.Now.Add(time.Second); q.NotAfterBefore.IsZero() || b.Before(q.NotAfterBefore) {
 			q.NotAfterBefore = b
 		}
+	case q.Status == StatusValid || q.ValidOnly:
+		// Only certificates whose notAfter is not before now are valid:
+		// the expiry index selects them from now on (to the second).
+		q.NotAfterFrom = q.Now
 	}
 	return Certificates(ctx, st, q.Query, func(r *CertRecord) error {
 		if !q.keep(r) {

@@ -80,10 +80,16 @@ type Query struct {
 	Issuer         string    // only this issuer's certificates
 	Subject        string    // subject or a SAN contains this text (case-insensitive)
 	NotAfterBefore time.Time // only certificates whose notAfter is before this
+	// NotAfterFrom selects only the certificates whose notAfter is at or
+	// after this, to the second (the unexpired ones at a time): stores
+	// select them from their expiry index, as for NotAfterBefore.
+	NotAfterFrom time.Time
 	// Order is the order Certificates gives them in: SortSerial,
 	// SortNotBefore or SortNotAfter, ties by serial; "" is SortSerial, or
-	// SortNotAfter when NotAfterBefore is set. Stores stream every
-	// order from an index (docs/revocation.md, "The inventory: ca list").
+	// SortNotAfter when NotAfterBefore or NotAfterFrom is set. Stores
+	// stream every order from an index (docs/revocation.md, "The
+	// inventory: ca list"); a range of notAfter in another order is sorted
+	// by its keys, not its records.
 	Order string
 	// Revoked selects only the certificates the store holds as revoked,
 	// from its index of revocations (held and sorted: a selection).
