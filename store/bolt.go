@@ -511,11 +511,14 @@ func decodeCert(tx *bolt.Tx, key, v []byte) (*ca.CertRecord, error) {
 func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRecord) error) error {
 	subject := strings.ToLower(q.Subject)
 	return b.view(func(tx *bolt.Tx) error {
-		certs := tx.Bucket(bucketCerts)
+		certs, n := tx.Bucket(bucketCerts), 0
 		visitWith := func(fn func(*ca.CertRecord) error) func([]byte) error {
 			return func(key []byte) error {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+				if n++; n%releaseEvery == 0 {
+					releaseMapped(b.db, tx) // memory flat however many records
 				}
 				v := certs.Get(key)
 				if v == nil {

@@ -138,9 +138,9 @@ func (e *benchEnv) buildListJSON() string {
 
 // fillListBench adds n device certificates of the home's "issuing" to its
 // store, 10,000 a transaction without fsync: sequential serials,
-// notBefore spread over the last 400 days (so that the notBefore order is
-// not the serial order; some have expired), a 397-day validity, one DNS
-// name, and one real certificate's DER for all.
+// notBefore spread over the last 390 days (so that the notBefore order is
+// not the serial order), a tenth of them 400 days earlier (expired), a
+// 397-day validity, one DNS name, and one real certificate's DER for all.
 func fillListBench(b *testing.B, home string, n int) {
 	st, err := store.Open(filepath.Join(home, "ca.db"), store.Options{NoSync: true, Timeout: 5 * time.Second, Actor: ca.Actor{Command: "bench"}})
 	if err != nil {
@@ -162,7 +162,12 @@ func fillListBench(b *testing.B, home string, n int) {
 	batch := make([]*ca.CertRecord, 0, 10000)
 	for i := range n {
 		name := fmt.Sprintf("device-%07d.factory.example.com", i)
-		nb := now.Add(-time.Duration(rng.IntN(400*24*3600)) * time.Second)
+		// Valid for a week at least, or expired three days ago at least:
+		// no state changes between the runs compared.
+		nb := now.Add(-time.Duration(rng.IntN(390*24*3600)) * time.Second)
+		if i%10 == 0 {
+			nb = nb.Add(-400 * 24 * time.Hour)
+		}
 		batch = append(batch, &ca.CertRecord{
 			Serial: new(big.Int).SetUint64(1<<62 + uint64(i)), Issuer: "issuing", Profile: "device",
 			Subject: "CN=" + name + ",O=Example,C=DE", SANs: []string{name},
