@@ -43,8 +43,9 @@ under profile P (server, client, device; root or intermediate for CA
 certificates).
 
 Every --sort order streams from an index of the store: memory stays flat
-at millions of certificates (--expiring-within in an order other than
-notafter sorts the certificates it selects in memory).
+at millions of certificates (--status valid or --expiring-within in an
+order other than notafter sorts the keys of the certificates it selects
+in memory).
 
 A certificate that its issuer's last CRL lists is revoked even when the
 store has lost the record of its revocation; a warning names each such one.
