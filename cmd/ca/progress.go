@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
 // progressRefresh is how often a batch's bar is redrawn at most, and at
@@ -107,4 +109,41 @@ func (p *batchProgress) Finish() {
 	}
 	p.bar.Describe(p.description())
 	p.bar.Finish()
+}
+
+// progressBar returns the progress bar (batchProgress) of total items (-1:
+// not known) on stderr when it is a terminal; nil otherwise. Commands make
+// it at their first result, so that it never draws over a passphrase
+// prompt; its clock starts when the batch did (batchStart).
+func (g *globals) progressBar(total int64, what string) *batchProgress {
+	f, ok := g.stderrTerminal()
+	if !ok {
+		return nil
+	}
+	return newBatchProgress(f, total, what, "certs", g.batchStart())
+}
+
+// batchStart is when the command's work began: its start, or the end of the
+// last passphrase prompt, whichever came last (the time a person spent typing
+// is not the batch's).
+func (g *globals) batchStart() time.Time {
+	if g.prompted.After(g.started) {
+		return g.prompted
+	}
+	return g.started
+}
+
+// progress is the bar of a run of n items ("ca sign csr", "ca renew"):
+// none for fewer than two.
+func (g *globals) progress(n int, what string) *batchProgress {
+	if n < 2 {
+		return nil
+	}
+	return g.progressBar(int64(n), what)
+}
+
+// stderrTerminal returns stderr when it is a terminal.
+func (g *globals) stderrTerminal() (*os.File, bool) {
+	f, ok := g.stderr.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }
