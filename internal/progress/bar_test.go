@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// TestBatchProgressRate: results that arrive in one burst after a while (a
+// TestBarRate: results that arrive in one burst after a while (a
 // group commit) show the batch's rate, items over the time since the
 // start, not the burst's; the last frame shows every item.
-func TestBatchProgressRate(t *testing.T) {
+func TestBarRate(t *testing.T) {
 	var out bytes.Buffer
-	p := newBatchProgress(&out, 200, "issuing", "certs", time.Now())
+	p := New(&out, 200, "issuing", "certs", time.Now())
 	time.Sleep(400 * time.Millisecond)
 	for range 200 {
 		p.Add(1)
@@ -30,9 +30,9 @@ func TestBatchProgressRate(t *testing.T) {
 	}
 }
 
-// TestBatchProgressNil: no terminal, no bar, and its methods do nothing.
-func TestBatchProgressNil(t *testing.T) {
-	var p *batchProgress
+// TestBarNil: no terminal, no bar, and its methods do nothing.
+func TestBarNil(t *testing.T) {
+	var p *Bar
 	p.Add(1)
 	p.Finish()
 }
