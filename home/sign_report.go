@@ -1,6 +1,8 @@
 package home
 
 import (
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -44,8 +46,8 @@ func RuleFailures(err error) []RuleFailure {
 }
 
 // Row is s as a SignRow; its lists are never nil. A request that was
-// signed is "signed" with its record's fields, or "failed" when its file
-// was not written. One that was not signed has no Status nor Failures (the
+// signed is "signed" with its record's fields and, when no file was asked
+// for, its Certificate; or "failed" when its file was not written. One that was not signed has no Status nor Failures (the
 // caller words them), and issuer and profile, the run's, name it.
 func (s *Signed) Row(issuer, profile string) SignRow {
 	if s.Issued == nil {
@@ -58,8 +60,19 @@ func (s *Signed) Row(issuer, profile string) SignRow {
 		Issuer: rec.Issuer, Profile: rec.Profile, NotBefore: &nb, NotAfter: &na, SANs: append([]string{}, rec.SANs...),
 		File: s.File, Failures: []RuleFailure{},
 	}
-	if s.Err != nil { // recorded, but its file was not written
+	switch {
+	case s.Err != nil: // recorded, but its file was not written
 		row.Status = "failed"
+	case s.File == "":
+		row.Certificate = string(s.PEM)
 	}
 	return row
+}
+
+// WriteText writes a signed row for people on one line: its subject,
+// profile, serial, end of validity and file.
+func (r *SignRow) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "signed %s (%s, serial %s, until %s) -> %s\n",
+		r.Subject, r.Profile, r.Serial, r.NotAfter.Format(time.RFC3339), r.File)
+	return err
 }

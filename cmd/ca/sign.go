@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -107,18 +106,17 @@ func (o *signOptions) check(g *globals, args []string) (ca.SignOptions, error) {
 }
 
 // signItem is the outcome of one request, for the table and for JSON
-// (home.SignRow), with its error and certificate.
+// (home.SignRow), with its error.
 type signItem struct {
 	home.SignRow
 
 	err error
-	pem []byte
 }
 
 // newSignItem is the row of one request, its failure in the command's
 // words; issuer and profile name it when it was not signed.
 func newSignItem(s *home.Signed, issuer, profile string) *signItem {
-	it := &signItem{SignRow: s.Row(issuer, profile), err: s.Err, pem: s.PEM}
+	it := &signItem{SignRow: s.Row(issuer, profile), err: s.Err}
 	if s.Err != nil {
 		it.ExitCode, it.Error = exitCode(s.Err), message(s.Err)
 		it.Status = cmp.Or(it.Status, statusOf(it.ExitCode))
@@ -169,20 +167,15 @@ func writeSigned(g *globals, items []*signItem) error {
 	one := len(items) == 1
 	switch {
 	case g.json() && one:
-		it := items[0]
-		if it.err == nil && it.File == "" {
-			it.Certificate = string(it.pem)
-		}
-		return writeJSON(g.stdout, it)
+		return writeJSON(g.stdout, items[0])
 	case g.json():
 		return writeJSON(g.stdout, items)
 	case one && items[0].err == nil && items[0].File == "":
-		_, err := g.stdout.Write(items[0].pem)
+		_, err := io.WriteString(g.stdout, items[0].Certificate)
 		return err
 	case one:
 		if it := items[0]; it.err == nil {
-			fmt.Fprintf(g.stdout, "signed %s (%s, serial %s, until %s) -> %s\n",
-				it.Subject, it.Profile, it.Serial, it.NotAfter.Format(time.RFC3339), it.File)
+			it.WriteText(g.stdout)
 		}
 		return nil
 	}
