@@ -1,6 +1,7 @@
 package home
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +126,7 @@ func (p *CSRPlan) create(pass []byte) (keyPEM, csrPEM []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if keyPEM, err = pem.MarshalPrivateKeyCost(key, pass, p.cfg.KDFCost); err != nil {
+	if keyPEM, err = pem.MarshalPrivateKeyCost(key, pass, cmp.Or(p.cfg.KDFCost, pem.DefaultKDFCost)); err != nil {
 		return nil, nil, err
 	}
 	return keyPEM, pem.Encode(pem.TypeCSR, der), nil
