@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/progress"
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
@@ -22,13 +23,8 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	// A batch makes much short-lived garbage (keys, templates, DER) and
 	// little that lives: collect less often, at the cost of some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	var bar *batchProgress
-	rep, err := g.h().ProvisionManifest(ctx, cfg, m.ManifestReader, def, func(home.RowResult) {
-		if bar == nil {
-			bar = g.progressBar(m.Rows, "issuing")
-		}
-		bar.Add(1)
-	})
+	bar := progress.NewLazy(func() *batchProgress { return g.progressBar(m.Rows, "issuing") })
+	rep, err := g.h().ProvisionManifest(ctx, cfg, m.ManifestReader, def, func(home.RowResult) { bar.Add(1) })
 	bar.Finish()
 	if rep == nil {
 		return err

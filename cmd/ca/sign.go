@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/progress"
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
@@ -74,13 +75,8 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	var bar *batchProgress
-	cfg.PreRead, cfg.OnResult = preReadBudget, func(*home.Signed) {
-		if bar == nil {
-			bar = g.progress(len(args), "signing")
-		}
-		bar.Add(1)
-	}
+	bar := progress.NewLazy(func() *batchProgress { return g.progress(len(args), "signing") })
+	cfg.PreRead, cfg.OnResult = preReadBudget, func(*home.Signed) { bar.Add(1) }
 	rep, err := g.h().SignCSRs(ctx, cfg)
 	bar.Finish()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,4 +36,29 @@ func TestBarNil(t *testing.T) {
 	var p *Bar
 	p.Add(1)
 	p.Finish()
+}
+
+// TestLazy: the bar is drawn at the first Add, not before; draw is asked
+// again while it gives none; Finish without a bar does nothing.
+func TestLazy(t *testing.T) {
+	var out bytes.Buffer
+	asked := 0
+	l := NewLazy(func() *Bar {
+		asked++
+		if asked < 2 {
+			return nil
+		}
+		return New(&out, 3, "signing", "certs", time.Now())
+	})
+	if asked != 0 || out.Len() != 0 {
+		t.Fatalf("drawn before the first Add: asked %d, %q", asked, out.String())
+	}
+	l.Add(1) // no bar yet
+	l.Add(1)
+	l.Add(1)
+	l.Finish()
+	if asked != 2 || !strings.Contains(out.String(), "(0/3)") || !strings.Contains(out.String(), "(3/3)") {
+		t.Errorf("asked %d times, bar %q; want 2, the bar drawn at 0 and finished", asked, out.String())
+	}
+	NewLazy(func() *Bar { return nil }).Finish()
 }
