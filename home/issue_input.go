@@ -1,6 +1,7 @@
 package home
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -8,11 +9,13 @@ import (
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // IssueFlags are the values of "ca issue" as given on the command line,
 // before they are checked.
 type IssueFlags struct {
+	Issuer                     string // "" is the default issuer
 	DN                         DN
 	SANs                       SANs
 	KeyType, Profile, Validity string
@@ -63,6 +66,14 @@ func (f IssueFlags) Request(def ca.KeyRequest) (ca.KeyRequest, error) {
 	}
 	req.DNSNames, req.IPAddresses, req.EmailAddresses, req.URIs = f.SANs.DNS, ips, f.SANs.Emails, uris
 	return req, nil
+}
+
+// ProvisionConfig is the ProvisionConfig of f: its issuer, workers and
+// OutDir, the current directory when not given, with the new keys'
+// passphrase (nil: unencrypted) and the caller's checkFiles
+// (ProvisionConfig.CheckFiles).
+func (f IssueFlags) ProvisionConfig(pass []byte, checkFiles func(files ...place.File) error) ProvisionConfig {
+	return ProvisionConfig{Issuer: f.Issuer, Dir: cmp.Or(f.OutDir, "."), Passphrase: pass, Workers: f.Workers, CheckFiles: checkFiles}
 }
 
 // Manifest is a manifest opened for ProvisionManifest: its header is read.

@@ -13,6 +13,7 @@ import (
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
+	"github.com/ca-toolkit/ca/pkg/place"
 )
 
 // TestIssueFlagsDefaults: good values give the KeyRequest every
@@ -98,5 +99,20 @@ func TestOpenManifest(t *testing.T) {
 	}
 	if _, err := home.OpenManifest("-", strings.NewReader(""), false); !errors.Is(err, ca.ErrUsage) {
 		t.Errorf("empty manifest: %v, want ErrUsage", err)
+	}
+}
+
+// TestIssueFlagsProvisionConfig: the files go to the current directory
+// unless OutDir says otherwise; the issuer, workers, passphrase and the
+// caller's check are passed on.
+func TestIssueFlagsProvisionConfig(t *testing.T) {
+	checked := false
+	check := func(...place.File) error { checked = true; return nil }
+	cfg := home.IssueFlags{Issuer: "sub", Workers: 3}.ProvisionConfig([]byte("pass"), check)
+	if cfg.Dir != "." || cfg.Issuer != "sub" || cfg.Workers != 3 || string(cfg.Passphrase) != "pass" || cfg.CheckFiles() != nil || !checked {
+		t.Errorf("config %+v", cfg)
+	}
+	if cfg := (home.IssueFlags{OutDir: "out"}).ProvisionConfig(nil, nil); cfg.Dir != "out" || cfg.Passphrase != nil || cfg.CheckFiles != nil {
+		t.Errorf("config %+v", cfg)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"io"
 
@@ -17,7 +16,6 @@ type issueOptions struct {
 	home.IssueFlags
 	dn     dnFlags
 	sans   sanFlags
-	issuer string
 	noPass bool
 }
 
@@ -57,7 +55,7 @@ func (o *issueOptions) register(cmd *cobra.Command) {
 	o.sans.register(cmd)
 	f.StringVar(&o.Profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
 	f.StringVar(&o.Validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)"+durationUnits)
-	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
+	f.StringVar(&o.Issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
 	f.StringVar(&o.KeyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the new keys unencrypted")
 	f.StringVar(&o.OutDir, "out-dir", "", "directory for the files (default: the current one; required with --manifest)")
@@ -82,8 +80,7 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 		return err
 	}
 	defer clear(pass)
-	cfg := home.ProvisionConfig{Issuer: o.issuer, Dir: cmp.Or(o.OutDir, "."), Passphrase: pass, Workers: o.Workers,
-		CheckFiles: func(files ...place.File) error { return g.checkFiles("--out-dir", files...) }}
+	cfg := o.ProvisionConfig(pass, func(files ...place.File) error { return g.checkFiles("--out-dir", files...) })
 	if o.Manifest != "" {
 		return runIssueManifest(ctx, g, o, cfg, def)
 	}
