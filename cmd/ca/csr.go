@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
@@ -77,10 +75,5 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 		_, err := g.stdout.Write(res.PEM)
 		return err
 	}
-	return g.render(csrCreateResult{res})
+	return g.render(report{res})
 }
-
-// csrCreateResult is the report of csr create (home.CSRCreated).
-type csrCreateResult struct{ *home.CSRCreated }
-
-func (r csrCreateResult) text(w io.Writer) { r.WriteText(w) }

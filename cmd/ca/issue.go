@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -92,13 +91,8 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
-	return g.render(issueResult{p.Report()})
+	return g.render(report{p.Report()})
 }
-
-// issueResult is the report of one certificate (home.IssueReport).
-type issueResult struct{ *home.IssueReport }
-
-func (r issueResult) text(w io.Writer) { r.WriteText(w) }
 
 func orEmpty(s []string) []string {
 	if s == nil {

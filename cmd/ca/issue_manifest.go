@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"runtime/debug"
 
 	"github.com/ca-toolkit/ca/home"
@@ -30,7 +29,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 		return err
 	}
 	sum := rep.Summary(func(err error) (string, int) { return message(err), exitCode(err) })
-	if rerr := g.render(issueSummary{sum}); rerr != nil {
+	if rerr := g.render(report{sum}); rerr != nil {
 		return rerr
 	}
 	if err == nil && sum.Worst() != exitOK {
@@ -38,8 +37,3 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	}
 	return err
 }
-
-// issueSummary is the report of a manifest (home.ManifestSummary).
-type issueSummary struct{ *home.ManifestSummary }
-
-func (s issueSummary) text(w io.Writer) { s.WriteText(w) }
