@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/ca-toolkit/ca/pkg/csr"
 )
@@ -115,15 +114,4 @@ func (s SANs) CheckNames() error {
 // never nil.
 func (s SANs) All() []string {
 	return append([]string{}, slices.Concat(s.DNS, s.IPs, s.Emails, s.URIs)...)
-}
-
-// parseFlagDuration reads the value of a --validity-like flag
-// (csr.ParseDuration); one that does not parse is ca.ErrUsage naming the
-// flag.
-func parseFlagDuration(flag, v string) (time.Duration, error) {
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return 0, usageErr{fmt.Errorf("--%s: %w", flag, err)}
-	}
-	return d, nil
 }
