@@ -111,7 +111,7 @@ type CRLStatus struct {
 // it has exported none) or, with AllShards, the last CRL of each of its
 // shards (ShardCRLs).
 func (h *Home) CRLStatus(ctx context.Context, r CRLStatusRequest) (*CRLStatus, error) {
-	within, err := optionalDuration("fail-within", r.FailWithin)
+	within, err := DurationFlag("fail-within", r.FailWithin)
 	if err != nil {
 		return nil, err
 	}
@@ -262,21 +262,22 @@ func (c CRLReports) WriteText(w io.Writer) error {
 	return nil
 }
 
-// DurationFlag parses the value v of the duration flag --flag
-// (csr.ParseDuration). An error names the flag and matches
-// csr.ErrBadDuration.
+// DurationFlag parses the value v of the duration flag --flag, one that
+// may be left out: "" is 0, anything else csr.ParseDuration. An error names
+// the flag and matches csr.ErrBadDuration.
 func DurationFlag(flag, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	return requiredDuration(flag, v)
+}
+
+// requiredDuration is DurationFlag of a flag that has a value: "" is
+// refused as empty.
+func requiredDuration(flag, v string) (time.Duration, error) {
 	d, err := csr.ParseDuration(v)
 	if err != nil {
 		return 0, fmt.Errorf("--%s: %w", flag, err)
 	}
 	return d, nil
-}
-
-// optionalDuration is DurationFlag of a flag that may be left out: "" is 0.
-func optionalDuration(flag, v string) (time.Duration, error) {
-	if v == "" {
-		return 0, nil
-	}
-	return DurationFlag(flag, v)
 }

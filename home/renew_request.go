@@ -44,7 +44,7 @@ func (r RenewRequest) Options() (RenewOptions, error) {
 	}
 	opts = RenewOptions{Rekey: r.Rekey, RevokeOld: r.RevokeOld, Out: r.Out, OutDir: r.OutDir}
 	var err error
-	if opts.Validity, err = optionalDuration("validity", r.Validity); err != nil {
+	if opts.Validity, err = DurationFlag("validity", r.Validity); err != nil {
 		return opts, err
 	}
 	if r.Rekey {
@@ -60,7 +60,7 @@ func (r RenewRequest) Options() (RenewOptions, error) {
 // would write (CheckFiles) before anything is signed.
 func (h *Home) Renewals(ctx context.Context, r RenewRequest, cert *x509.Certificate, opts RenewOptions) ([]*ca.CertRecord, error) {
 	if r.Expiring != "" {
-		d, err := DurationFlag("expiring-within", r.Expiring)
+		d, err := requiredDuration("expiring-within", r.Expiring)
 		if err != nil {
 			return nil, err
 		}
