@@ -13,12 +13,6 @@ import (
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
-// TextReport is a command's result that writes itself for people; its
-// JSON form comes from its struct tags (SPEC.md fixes the field names).
-type TextReport interface {
-	WriteText(w io.Writer) error
-}
-
 // CRLExportRequest is "ca crl export" as given, before it is checked.
 type CRLExportRequest struct {
 	Issuer         string // "": the default issuer
@@ -176,6 +170,7 @@ type CRLLapseError struct {
 	Left time.Duration
 }
 
+// Error says when the CRL lapses (or lapsed) and how to export a new one.
 func (e *CRLLapseError) Error() string {
 	rec := e.CRL
 	what := fmt.Sprintf("lapses in %s", ca.FormatDuration(e.Left.Round(time.Second)))
