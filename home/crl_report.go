@@ -223,24 +223,27 @@ func NewCRLReport(rec *ca.CRLRecord, file string, now time.Time) *CRLReport {
 // WriteText writes the report for people: what was written where, or the
 // CRL's number and times.
 func (c *CRLReport) WriteText(w io.Writer) error {
+	var b strings.Builder
 	kind := "CRL"
 	if c.DeltaOf != nil {
 		kind = fmt.Sprintf("delta CRL (on CRL %d)", *c.DeltaOf)
 	}
-	if c.Shard != nil && c.File != "" {
-		_, err := fmt.Fprintf(w, "wrote CRL %d of issuer %s, shard %d (%d entries), to %s\n", c.Number, c.Issuer, *c.Shard, c.Entries, c.File)
-		return err
-	}
-	if c.File != "" {
-		fmt.Fprintf(w, "wrote %s %d of issuer %s to %s\n", kind, c.Number, c.Issuer, c.File)
-	} else {
-		fmt.Fprintf(w, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
+	switch {
+	case c.Shard != nil && c.File != "":
+		fmt.Fprintf(&b, "wrote CRL %d of issuer %s, shard %d (%d entries), to %s\n", c.Number, c.Issuer, *c.Shard, c.Entries, c.File)
+	case c.File != "":
+		fmt.Fprintf(&b, "wrote %s %d of issuer %s to %s\n", kind, c.Number, c.Issuer, c.File)
+	default:
+		fmt.Fprintf(&b, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
 		if c.Shard != nil {
-			fmt.Fprintf(w, "shard:       %d\n", *c.Shard)
+			fmt.Fprintf(&b, "shard:       %d\n", *c.Shard)
 		}
 	}
-	_, err := fmt.Fprintf(w, "thisUpdate:  %s\nnextUpdate:  %s (%s)\nentries:     %d\n",
-		c.ThisUpdate.Format(time.RFC3339), c.NextUpdate.Format(time.RFC3339), c.Status, c.Entries)
+	if c.Shard == nil || c.File == "" {
+		fmt.Fprintf(&b, "thisUpdate:  %s\nnextUpdate:  %s (%s)\nentries:     %d\n",
+			c.ThisUpdate.Format(time.RFC3339), c.NextUpdate.Format(time.RFC3339), c.Status, c.Entries)
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 

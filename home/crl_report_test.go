@@ -149,6 +149,10 @@ func TestCRLReportJSON(t *testing.T) {
 	if want := "issuer:      root\nnumber:      7\nshard:       3\nthisUpdate:  2026-01-02T03:04:05Z\nnextUpdate:  2026-01-02T04:04:05Z (current)\nentries:     2\n"; text.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", text.String(), want)
 	}
+	text.Reset()
+	if err := home.NewCRLReport(rec, "r-3.crl", now).WriteText(&text); err != nil || text.String() != "wrote CRL 7 of issuer root, shard 3 (2 entries), to r-3.crl\n" {
+		t.Errorf("shard written: %v, %q", err, text.String())
+	}
 }
 
 func TestDurationFlag(t *testing.T) {

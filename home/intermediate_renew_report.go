@@ -3,6 +3,7 @@ package home
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -36,13 +37,12 @@ func (r *IntermediateRenewReport) WriteText(w io.Writer) error {
 	if r.Finished {
 		verb = "finished the interrupted renewal of intermediate"
 	}
-	_, err := fmt.Fprintf(w, "%s %q, signed by %q\n  subject  %s\n  serial   %s (was %s)\n  notAfter %s\n",
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %q, signed by %q\n  subject  %s\n  serial   %s (was %s)\n  notAfter %s\n",
 		verb, r.Issuer, r.Parent, ca.Printable(r.Subject), r.Serial, r.Old, r.NotAfter.Format(time.RFC3339))
 	for _, f := range r.Files {
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "  wrote    %s\n", f)
+		fmt.Fprintf(&b, "  wrote    %s\n", f)
 	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }

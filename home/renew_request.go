@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,20 +156,20 @@ func (s *RenewReport) Worst() int {
 // WriteText writes a line per renewal, a count unless there was just one,
 // and a line per failure.
 func (s *RenewReport) WriteText(w io.Writer) error {
+	var b strings.Builder
 	for _, r := range s.Renewed {
-		fmt.Fprintf(w, "renewed %s -> %s (%s, until %s)", r.Old, r.Serial, ca.Printable(r.Subject), r.NotAfter.Format(time.RFC3339))
+		fmt.Fprintf(&b, "renewed %s -> %s (%s, until %s)", r.Old, r.Serial, ca.Printable(r.Subject), r.NotAfter.Format(time.RFC3339))
 		for _, f := range r.Files {
-			fmt.Fprintf(w, " %s", f)
+			fmt.Fprintf(&b, " %s", f)
 		}
-		fmt.Fprintln(w)
+		b.WriteString("\n")
 	}
 	if len(s.Renewed)+len(s.Failures) != 1 {
-		fmt.Fprintf(w, "renewed %d, failed %d\n", len(s.Renewed), len(s.Failures))
+		fmt.Fprintf(&b, "renewed %d, failed %d\n", len(s.Renewed), len(s.Failures))
 	}
 	for _, f := range s.Failures {
-		if _, err := fmt.Fprintf(w, "  %s (%s): exit %d: %s\n", f.Old, ca.Printable(f.Subject), f.ExitCode, ca.Printable(f.Error)); err != nil {
-			return err
-		}
+		fmt.Fprintf(&b, "  %s (%s): exit %d: %s\n", f.Old, ca.Printable(f.Subject), f.ExitCode, ca.Printable(f.Error))
 	}
-	return nil
+	_, err := io.WriteString(w, b.String())
+	return err
 }
