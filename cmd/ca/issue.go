@@ -93,4 +93,3 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	return g.render(report{p.Report()})
 }
-
