@@ -4,12 +4,20 @@
 // through a passphrase callback, policy) into a ca.Issuer, creating a home
 // (staged, then renamed into place) and an intermediate's directory, the
 // runs that sign into it ("ca sign csr": SignCSRs; "ca policy check":
-// CheckRequest; "ca issue": Provision, ProvisionManifest), and the
-// warnings "ca store check" gives about files the store does not explain.
+// CheckRequest; "ca issue": Provision, ProvisionManifest), the servers
+// and checks that read it ("ca serve": StartServe; "ca publish":
+// StartPublish; "ca probe": Probe, Scan; "ca trust": TrustStatus,
+// TrustChange, each with its flags checked), and the warnings "ca store
+// check" gives about files the store does not explain.
 //
 // It does not print, prompt or read flags: the passphrase comes from a
 // callback and errors say what to do next. The issuer hierarchy (parents,
 // roots, the default-issuer rule) is ca.Hierarchy.
+//
+// Commands hand it what they were given as requests (CRLExportRequest,
+// RenewRequest, CARequest, CrossSignRequest), which it checks into typed
+// options (bad input is ca.ErrUsage), and get back reports that carry the
+// JSON field names SPEC.md fixes and write their own text (TextReport).
 package home
 
 import (

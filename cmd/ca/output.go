@@ -118,12 +118,3 @@ func (l logLines) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// encryptedText says whether a new key was written encrypted, after its
-// type in init's and intermediate create's reports.
-func encryptedText(encrypted bool) string {
-	if encrypted {
-		return ", encrypted"
-	}
-	return ", not encrypted (--no-passphrase)"
-}
