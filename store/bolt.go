@@ -562,22 +562,23 @@ func (b *Bolt) Certificates(ctx context.Context, q ca.Query, fn func(*ca.CertRec
 // expiring visits the certificates whose notAfter is from
 // q.NotAfterFrom and before q.NotAfterBefore (to the second; a zero time
 // bounds nothing), from the expiry index. In an order other than notAfter
-// it holds the key of each one visit selects in that order's index
-// (serial, or notBefore and serial), sorts the keys and visits them
-// again: memory for the keys, not the records.
+// it holds the sortKey of each one visit selects, sorts them and visits
+// those certificates again: 28 bytes each, not the records.
 func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error) func([]byte) error, fn func(*ca.CertRecord) error) error {
 	if q.Order == "" {
 		q.Order = ca.SortNotAfter
 	}
-	var held [][]byte
+	var held []sortKey
 	visit := visitWith(fn)
 	if q.Order != ca.SortNotAfter {
 		visit = visitWith(func(r *ca.CertRecord) error {
 			k, err := serialKey(r.Serial)
+			var sk sortKey // serial order: 8 zero bytes, then the serial
 			if q.Order == ca.SortNotBefore {
-				k = expiryKey(r.NotBefore, k)
+				copy(sk[:8], u64(uint64(r.NotBefore.Unix())))
 			}
-			held = append(held, k)
+			copy(sk[8:], k)
+			held = append(held, sk)
 			return err
 		})
 	}
@@ -595,18 +596,20 @@ func expiring(tx *bolt.Tx, q ca.Query, visitWith func(func(*ca.CertRecord) error
 	if q.Order == ca.SortNotAfter {
 		return nil
 	}
-	slices.SortFunc(held, bytes.Compare)
+	slices.SortFunc(held, func(a, b sortKey) int { return bytes.Compare(a[:], b[:]) })
 	visit = visitWith(fn)
-	for _, k := range held {
-		if q.Order == ca.SortNotBefore {
-			k = k[8:]
-		}
-		if err := visit(k); err != nil {
+	for i := range held {
+		if err := visit(held[i][8:]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// sortKey is a certificate's place in an order held in memory: notBefore
+// (8 bytes, or zero for serial order) and serial, as the issued index's
+// keys; 28 bytes, no pointer.
+type sortKey [8 + ca.SerialBytes]byte
 
 // sortHeld calls fn with each of held in order (ties by serial).
 func sortHeld(held []*ca.CertRecord, order string, fn func(*ca.CertRecord) error) error {
