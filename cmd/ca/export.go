@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/place"
@@ -131,11 +132,7 @@ func (g *globals) exportSubject(ctx context.Context, args []string, certFile str
 
 // readCertFile reads one certificate, PEM or DER ("-" is stdin).
 func readCertFile(g *globals, path string) (*x509.Certificate, error) {
-	data, err := readInput(g, path, pem.MaxSize)
-	if err != nil {
-		return nil, err
-	}
-	return ca.ParseCertificateFile(path, data)
+	return home.ReadCertificateFile(g.stdin, path)
 }
 
 type exportChainOptions struct {
