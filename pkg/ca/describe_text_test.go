@@ -16,10 +16,10 @@ func TestDescribeWriteText(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	zero, renewed := 0, "0b"
 	for _, tc := range []struct {
-		name      string
-		v         interface{ WriteText(w io.Writer) error }
-		want      []string
-		wantNot   []string
+		name    string
+		v       interface{ WriteText(w io.Writer) error }
+		want    []string
+		wantNot []string
 	}{
 		{
 			name: "certificate of the store",

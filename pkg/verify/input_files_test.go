@@ -40,7 +40,9 @@ func TestInputOptions(t *testing.T) {
 		wantMsg string
 	}{
 		{name: "roots only, at now", in: Input{Roots: roots},
-			check: func(o Options) bool { return len(o.Roots) == 1 && o.At.Equal(now) && o.Purpose == PurposeAny && o.CRLs == nil }},
+			check: func(o Options) bool {
+				return len(o.Roots) == 1 && o.At.Equal(now) && o.Purpose == PurposeAny && o.CRLs == nil
+			}},
 		{name: "everything", in: Input{Roots: roots, Untrusted: inter, IP: "[2001:db8::1]", Purpose: "server", At: "@1798761600", CRLs: []string{crlFile, crlFile}},
 			check: func(o Options) bool {
 				return len(o.Intermediates) == 1 && o.IP.String() == "2001:db8::1" && o.Purpose == PurposeServer &&
