@@ -4,7 +4,9 @@
 // through a passphrase callback, policy) into a ca.Issuer, creating a home
 // (staged, then renamed into place) and an intermediate's directory, the
 // runs that sign into it ("ca sign csr": SignCSRs; "ca policy check":
-// CheckRequest; "ca issue": Provision, ProvisionManifest), and the
+// CheckRequest; "ca issue": Provision, ProvisionManifest), the files and
+// arguments commands read and the exports they write (ReadFile,
+// DescribeFile, RevokeInput, PKCS12Export, ExportChain), and the
 // warnings "ca store check" gives about files the store does not explain.
 //
 // It does not print, prompt or read flags: the passphrase comes from a
