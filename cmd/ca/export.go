@@ -63,15 +63,15 @@ func runExportPKCS12(ctx context.Context, g *globals, o *home.PKCS12Export, args
 	if len(args) == 1 {
 		x.Serial = args[0]
 	}
-	report, pfx, err := x.Write(ctx)
+	rep, pfx, err := x.Write(ctx)
 	if err != nil {
 		return err
 	}
-	if report == nil {
+	if rep == nil {
 		_, err := g.stdout.Write(pfx)
 		return err
 	}
-	return g.render(selfText{report})
+	return g.render(report{rep})
 }
 
 // readCertFile reads one certificate, PEM or DER ("-" is stdin).

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +35,7 @@ func runShow(ctx context.Context, g *globals, arg string) error {
 	if err != nil {
 		return err
 	}
-	return g.render(selfText{info})
+	return g.render(report{info})
 }
 
 // decodeFile reads a certificate, CSR or CRL, PEM or DER (home.DescribeFile).
@@ -46,16 +44,5 @@ func decodeFile(g *globals, path string) (texter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return selfText{v}, nil
+	return report{v}, nil
 }
-
-// selfText renders a library value that writes its own text (show,
-// verify, export, revoke, audit); its JSON is the value's own.
-type selfText struct {
-	v interface{ WriteText(w io.Writer) error }
-}
-
-func (t selfText) text(w io.Writer) { _ = t.v.WriteText(w) }
-
-// MarshalJSON is the JSON of the value t renders.
-func (t selfText) MarshalJSON() ([]byte, error) { return json.Marshal(t.v) }
