@@ -93,10 +93,3 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	}
 	return g.render(report{p.Report()})
 }
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
