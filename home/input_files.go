@@ -54,16 +54,10 @@ func ReadCertificateFile(stdin io.Reader, path string) (*x509.Certificate, error
 	return ca.ParseCertificateFile(path, data)
 }
 
-// Description is what DescribeFile makes of a file: a *ca.CertificateInfo,
-// *ca.RequestInfo or *ca.CRLInfo, each of which writes its own text and
-// has its own JSON.
-type Description interface {
-	WriteText(w io.Writer) error
-}
-
 // DescribeFile reads a certificate, CSR or CRL, PEM or DER, from path ("-"
-// is stdin) and describes it ("ca show FILE", ca.Describe).
-func DescribeFile(stdin io.Reader, path string) (Description, error) {
+// is stdin) and describes it ("ca show FILE", ca.Describe): a
+// *ca.CertificateInfo, *ca.RequestInfo or *ca.CRLInfo.
+func DescribeFile(stdin io.Reader, path string) (TextReport, error) {
 	data, err := ReadFile(stdin, path, pem.MaxCRLSize)
 	if err != nil {
 		return nil, err
@@ -72,7 +66,7 @@ func DescribeFile(stdin io.Reader, path string) (Description, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, ok := v.(Description)
+	d, ok := v.(TextReport)
 	if !ok {
 		return nil, fmt.Errorf("home: %T cannot be shown", v)
 	}
