@@ -37,6 +37,7 @@ var depRules = map[string]rule{
 	"pkg/place":         {outside: []string{"golang.org/x/sys/"}},
 	"pkg/tlsendpoint":   {module: []string{"pkg/pem", "pkg/crl"}, outside: []string{"golang.org/x/"}},
 	"pkg/publish":       {module: []string{"pkg/ca"}, outside: []string{"golang.org/x/"}},
+	"internal/errtext":  {module: []string{"pkg/csr"}},
 	"internal/linttest": {outside: []string{"github.com/zmap/"}},
 	"internal/testtool": {},
 	"internal/softhsm":  {},
