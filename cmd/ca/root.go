@@ -16,7 +16,6 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
@@ -243,9 +242,11 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
-	if err := g.setKDFCost(cmd); err != nil {
+	cost, err := passphrase.KDFCost(g.kdfCost, cmd.Flags().Changed("kdf-cost"), g.env)
+	if err != nil {
 		return err
 	}
+	g.kdfCost = cost
 	g.command = cmd.CommandPath()
 	// The audit log keeps the flags but where a passphrase comes from
 	// (--no-passphrase stays: it says a key was left unencrypted).
@@ -274,27 +275,6 @@ func checkIssuerNames(cmd *cobra.Command) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// setKDFCost takes the KDF cost of new keys from --kdf-cost, else
-// $CA_KDF_COST, else pem.DefaultKDFCost; one out of range is a usage error.
-func (g *globals) setKDFCost(cmd *cobra.Command) error {
-	from := "--kdf-cost"
-	switch v := g.env["CA_KDF_COST"]; {
-	case cmd.Flags().Changed("kdf-cost"):
-	case v != "":
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return usageError{fmt.Errorf("CA_KDF_COST=%q: give log2 of scrypt's N, %d to %d", v, pem.MinKDFCost, pem.MaxKDFCost)}
-		}
-		g.kdfCost, from = n, "CA_KDF_COST"
-	default:
-		g.kdfCost = pem.DefaultKDFCost
-	}
-	if g.kdfCost < pem.MinKDFCost || g.kdfCost > pem.MaxKDFCost {
-		return usageError{fmt.Errorf("%s %d: give log2 of scrypt's N, %d to %d (default %d)", from, g.kdfCost, pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost)}
 	}
 	return nil
 }
@@ -347,39 +327,16 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 
 // newPassphrase returns the passphrase for a new key of ca init or ca csr
 // create: the passphrase sources, or a prompt asked twice; nil with noPass.
-func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
-	if noPass && g.passphraseFile != "" {
-		return nil, usageError{errors.New("--passphrase-file and --no-passphrase contradict each other: encrypt the new key, or not")}
-	}
-	if noPass {
-		return nil, nil
-	}
-	p, err := g.secrets().New("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
-	if err != nil {
-		return nil, err
-	}
-	return p, checkNewPassphrase(p)
-}
+func (g *globals) newPassphrase(noPass bool) ([]byte, error) { return g.secrets().NewKey(noPass) }
 
 // checkNewPassphrase refuses (exit 2) a passphrase too short for a new key,
 // clearing it.
-func checkNewPassphrase(p []byte) error {
-	if err := pem.CheckNewPassphrase(p); err != nil {
-		clear(p)
-		return usageError{fmt.Errorf("%w; choose a longer one (keys made before with a shorter one still open)", err)}
-	}
-	return nil
-}
+func checkNewPassphrase(p []byte) error { return passphrase.CheckNew(p) }
 
 // durationUnits ends the help of every flag that takes a duration: "1m" is
 // a minute, which someone thinking of months would not guess.
 const durationUnits = "; units s, m (minutes, not months), h, d, y"
 
-// parseDuration reads a --validity-like flag value.
-func parseDuration(flag, v string) (time.Duration, error) {
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return 0, usageError{fmt.Errorf("--%s: %w", flag, err)}
-	}
-	return d, nil
-}
+// parseDuration reads a --validity-like flag value (exit 2 when it does
+// not parse).
+func parseDuration(flag, v string) (time.Duration, error) { return ca.ParseFlagDuration(flag, v) }
