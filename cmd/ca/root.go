@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -230,15 +228,7 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.output != "text" && g.output != "json" {
 		return usageError{fmt.Errorf("--output %q: use text or json", g.output)}
 	}
-	if g.home == "" {
-		g.home = g.env["CA_HOME"]
-	}
-	if g.home == "" {
-		g.home = "pki"
-	}
-	if g.store == "" {
-		g.store = g.env["CA_STORE"]
-	}
+	g.home, g.store = home.Locate(g.home, g.store, g.env)
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
@@ -248,17 +238,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	}
 	g.kdfCost = cost
 	g.command = cmd.CommandPath()
-	// The audit log keeps the flags but where a passphrase comes from
-	// (--no-passphrase stays: it says a key was left unencrypted).
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		switch {
-		case f.Name == "store":
-			g.args = append(g.args, "--store="+store.Redact(f.Value.String()))
-		case !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase":
-			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
-		}
-	})
-	g.args = append(g.args, cmd.Flags().Args()...)
+	var flags []home.AuditFlag
+	cmd.Flags().Visit(func(f *pflag.Flag) { flags = append(flags, home.AuditFlag{Name: f.Name, Value: f.Value.String()}) })
+	g.args = home.AuditArgs(flags, cmd.Flags().Args())
 	return nil
 }
 
@@ -281,13 +263,8 @@ func checkIssuerNames(cmd *cobra.Command) error {
 
 func (g *globals) json() bool { return g.output == "json" }
 
-func (g *globals) actor() ca.Actor {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	return ca.Actor{Command: g.command, Args: g.args, User: name}
-}
+// actor is who runs the command, for the audit log.
+func (g *globals) actor() ca.Actor { return home.NewActor(g.command, g.args) }
 
 // errNoPassphrase: a passphrase is needed and there is no way to get one.
 var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
