@@ -38,6 +38,7 @@ var depRules = map[string]rule{
 	"pkg/tlsendpoint":    {module: []string{"pkg/pem", "pkg/crl"}, outside: []string{"golang.org/x/"}},
 	"pkg/publish":        {module: []string{"pkg/ca"}, outside: []string{"golang.org/x/"}},
 	"internal/errtext":   {module: []string{"pkg/csr"}},
+	"internal/buildinfo": {module: []string{"store"}},
 	"internal/crashtest": {module: []string{"pkg/ca"}},
 	"internal/docgen":    {outside: []string{"*"}}, // the CLI reference of cobra commands
 	"internal/harden":    {outside: []string{"golang.org/x/sys/"}},
