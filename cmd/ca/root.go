@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/cmdtree"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -121,15 +121,10 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		if a := c.Flags().Args(); c.Annotations[annotationGroup] != "" && len(a) > 0 {
-			return unknownCommand(c, a[0]) // "ca inti --cn x": the command is what's wrong
-		}
-		return usageError{fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")}
-	})
+	root.SetFlagErrorFunc(cmdtree.FlagError)
 	g.register(root.PersistentFlags())
 	addCommands(root, g, args)
-	suggestCommands(root)
+	cmdtree.Groups(root)
 	return root
 }
 
@@ -162,65 +157,8 @@ func addCommands(root *cobra.Command, g *globals, args []string) {
 			root.AddCommand(c.build(g))
 		}
 		root.AddCommand(newGenDocsCmd(g))
-		root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
+		root.InitDefaultCompletionCmd() // now, so that cmdtree.Groups sees it
 	}
-}
-
-// annotationGroup marks a command that only groups others.
-const annotationGroup = "ca/group"
-
-// suggestCommands makes every command that only groups others (ca, ca
-// intermediate, ...) print its help when called alone and refuse an unknown
-// subcommand as a usage error (exit 2) that names the nearest ones; cobra
-// would print the help and exit 0, or return a plain error (exit 1).
-func suggestCommands(cmd *cobra.Command) {
-	for _, c := range cmd.Commands() {
-		suggestCommands(c)
-	}
-	if !cmd.HasSubCommands() || cmd.Runnable() {
-		return
-	}
-	if cmd.Annotations == nil {
-		cmd.Annotations = map[string]string{}
-	}
-	cmd.Annotations[annotationGroup] = "true"
-	cmd.SuggestionsMinimumDistance = 2
-	cmd.Args = cobra.ArbitraryArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if len(args) == 0 {
-			return cmd.Help()
-		}
-		return unknownCommand(cmd, args[0])
-	}
-}
-
-// unknownCommand is the usage error for "ca NAME" where NAME is no
-// subcommand of cmd, naming the nearest ones.
-func unknownCommand(cmd *cobra.Command, name string) error {
-	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
-	if sub := fileCommand(cmd, name); sub != "" {
-		msg += fmt.Sprintf("; to give it the file %s, run %q", name, sub+" "+name)
-	} else if s := cmd.SuggestionsFor(name); len(s) > 0 {
-		for i := range s {
-			s[i] = strconv.Quote(s[i])
-		}
-		msg += "; did you mean " + strings.Join(s, " or ") + "?"
-	}
-	return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
-}
-
-// fileCommand is the subcommand of cmd that takes a FILE, when name looks
-// like a file ("ca sign web.csr" means "ca sign csr web.csr"), else "".
-func fileCommand(cmd *cobra.Command, name string) string {
-	if _, err := os.Stat(name); err != nil && !strings.ContainsAny(name, "./") {
-		return ""
-	}
-	for _, c := range cmd.Commands() {
-		if strings.Contains(c.Use, "FILE") {
-			return c.CommandPath()
-		}
-	}
-	return ""
 }
 
 // setup checks the global flags once for every command.
