@@ -19,6 +19,27 @@ type IssuerURLsReport struct {
 	Expanded ca.IssuerURLs `json:"expanded"`
 }
 
+// URLsChangeFrom is the change a command line makes to an issuer's URLs:
+// the fields of u whose flag given reports set (--crl-url,
+// --delta-crl-url, --crl-shards, --ocsp-url, --ca-issuers-url, as named in
+// ca.IssuerURLs.Check's messages); the others stay as recorded.
+func URLsChangeFrom(u *ca.IssuerURLs, given func(flag string) bool) URLsChange {
+	var ch URLsChange
+	for _, f := range []struct {
+		flag string
+		to   **string
+		from *string
+	}{{"crl-url", &ch.CRL, &u.CRL}, {"delta-crl-url", &ch.DeltaCRL, &u.DeltaCRL}, {"ocsp-url", &ch.OCSP, &u.OCSP}, {"ca-issuers-url", &ch.CAIssuers, &u.CAIssuers}} {
+		if given(f.flag) {
+			*f.to = f.from
+		}
+	}
+	if given("crl-shards") {
+		ch.CRLShards = &u.CRLShards
+	}
+	return ch
+}
+
 // ReportIssuerURLs returns the report of the issuer name's URLs: those
 // recorded (IssuerURLs) when change changes nothing, else those recorded
 // with change made (SetIssuerURLs, with its errors).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,44 @@ func TestReportIssuerURLs(t *testing.T) {
 			data, err := json.Marshal(r)
 			if err != nil || !bytes.Contains(data, []byte(`"urls":{`)) || !bytes.Contains(data, []byte(`"expanded":{`)) {
 				t.Errorf("JSON %s, %v", data, err)
+			}
+		})
+	}
+}
+
+// TestURLsChangeFrom: only the URLs whose flags were given change; an
+// empty one given removes that URL.
+func TestURLsChangeFrom(t *testing.T) {
+	u := ca.IssuerURLs{CRL: "http://c", OCSP: "", CAIssuers: "http://i", CRLShards: 2, DeltaCRL: "http://d"}
+	for _, tc := range []struct {
+		name  string
+		given []string
+		want  ca.IssuerURLs // applied to recorded
+	}{
+		{"none", nil, ca.IssuerURLs{CRL: "http://old", OCSP: "http://old-ocsp"}},
+		{"crl and an empty ocsp", []string{"crl-url", "ocsp-url"}, ca.IssuerURLs{CRL: "http://c"}},
+		{"every one", []string{"crl-url", "delta-crl-url", "crl-shards", "ocsp-url", "ca-issuers-url"}, u},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			given := func(flag string) bool { return slices.Contains(tc.given, flag) }
+			ch := home.URLsChangeFrom(&u, given)
+			if (ch == home.URLsChange{}) != (len(tc.given) == 0) {
+				t.Errorf("change %+v for flags %v", ch, tc.given)
+			}
+			got := ca.IssuerURLs{CRL: "http://old", OCSP: "http://old-ocsp"}
+			for _, f := range []struct {
+				from *string
+				to   *string
+			}{{ch.CRL, &got.CRL}, {ch.OCSP, &got.OCSP}, {ch.CAIssuers, &got.CAIssuers}, {ch.DeltaCRL, &got.DeltaCRL}} {
+				if f.from != nil {
+					*f.to = *f.from
+				}
+			}
+			if ch.CRLShards != nil {
+				got.CRLShards = *ch.CRLShards
+			}
+			if got != tc.want {
+				t.Errorf("applied: %+v, want %+v", got, tc.want)
 			}
 		})
 	}

@@ -52,24 +52,7 @@ See docs/publication.md and docs/revocation.md.`,
   ca issuer urls --issuer issuing`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := cmd.Flags()
-			var ch home.URLsChange
-			if f.Changed("crl-url") {
-				ch.CRL = &o.urls.CRL
-			}
-			if f.Changed("delta-crl-url") {
-				ch.DeltaCRL = &o.urls.DeltaCRL
-			}
-			if f.Changed("crl-shards") {
-				ch.CRLShards = &o.urls.CRLShards
-			}
-			if f.Changed("ocsp-url") {
-				ch.OCSP = &o.urls.OCSP
-			}
-			if f.Changed("ca-issuers-url") {
-				ch.CAIssuers = &o.urls.CAIssuers
-			}
-			return runIssuerURLs(cmd.Context(), g, o.issuer, ch)
+			return runIssuerURLs(cmd.Context(), g, o.issuer, home.URLsChangeFrom(&o.urls, cmd.Flags().Changed))
 		},
 	}
 	f := cmd.Flags()
