@@ -90,3 +90,20 @@ func fileCommand(cmd *cobra.Command, name string) string {
 	}
 	return ""
 }
+
+// cobraUsage are the beginnings of the usage errors cobra returns as plain
+// strings: an unknown command, missing required flags, flag groups,
+// argument counts, flag values.
+var cobraUsage = []string{"unknown command ", "required flag(s) ", "if any flags in the group ", "at least one of the flags in the group ", "unknown flag: ", "unknown shorthand flag: ", "accepts ", "requires at least ", "invalid argument "}
+
+// IsUsage reports whether err is a usage error cobra returned as a plain
+// string.
+func IsUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range cobraUsage {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -72,3 +72,61 @@ func TestGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestIsUsage: cobra's own checks fail with plain errors IsUsage knows.
+func TestIsUsage(t *testing.T) {
+	run := func(*cobra.Command, []string) error { return nil }
+	for _, tc := range []struct {
+		name  string
+		cmd   func() *cobra.Command
+		args  []string
+		usage bool
+	}{
+		{"a required flag", func() *cobra.Command {
+			c := &cobra.Command{Use: "x", RunE: run}
+			c.Flags().String("cn", "", "")
+			c.MarkFlagRequired("cn")
+			return c
+		}, nil, true},
+		{"exclusive flags", func() *cobra.Command {
+			c := &cobra.Command{Use: "x", RunE: run}
+			c.Flags().Bool("a", false, "")
+			c.Flags().Bool("b", false, "")
+			c.MarkFlagsMutuallyExclusive("a", "b")
+			return c
+		}, []string{"--a", "--b"}, true},
+		{"one of", func() *cobra.Command {
+			c := &cobra.Command{Use: "x", RunE: run}
+			c.Flags().Bool("a", false, "")
+			c.Flags().Bool("b", false, "")
+			c.MarkFlagsOneRequired("a", "b")
+			return c
+		}, nil, true},
+		{"an argument count", func() *cobra.Command {
+			return &cobra.Command{Use: "x", Args: cobra.ExactArgs(1), RunE: run}
+		}, nil, true},
+		{"at least", func() *cobra.Command {
+			return &cobra.Command{Use: "x", Args: cobra.MinimumNArgs(1), RunE: run}
+		}, nil, true},
+		{"a flag value", func() *cobra.Command {
+			c := &cobra.Command{Use: "x", RunE: run}
+			c.Flags().Int("n", 0, "")
+			return c
+		}, []string{"--n", "many"}, true},
+		{"an unknown shorthand", func() *cobra.Command { return &cobra.Command{Use: "x", RunE: run} }, []string{"-z"}, true},
+		{"the command's own error", func() *cobra.Command {
+			return &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return errors.New("store is locked") }}
+		}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.cmd()
+			c.SilenceErrors, c.SilenceUsage = true, true
+			c.SetArgs(tc.args)
+			c.SetOut(&bytes.Buffer{})
+			err := c.Execute()
+			if err == nil || cmdtree.IsUsage(err) != tc.usage {
+				t.Errorf("error %v: IsUsage %v, want %v", err, !tc.usage, tc.usage)
+			}
+		})
+	}
+}
