@@ -59,7 +59,7 @@ func exitCode(err error) int {
 		// say (an unparsable serial is not the user's bad input).
 		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType),
 		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular), errors.Is(err, pkcs11.ErrUsage),
 		csr.IsMalformed(err), cmdtree.IsUsage(err):
 		return exitUsage

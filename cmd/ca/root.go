@@ -204,9 +204,6 @@ func (g *globals) json() bool { return g.output == "json" }
 // actor is who runs the command, for the audit log.
 func (g *globals) actor() ca.Actor { return home.NewActor(g.command, g.args) }
 
-// errNoPassphrase: a passphrase is needed and there is no way to get one.
-var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
-
 // secrets are the passphrase sources of the global flags, the environment
 // and the terminal.
 func (g *globals) secrets() *passphrase.Sources {
@@ -225,7 +222,7 @@ func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, errNoPassphrase
+		return nil, passphrase.ErrNoPassphrase
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
