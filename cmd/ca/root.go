@@ -161,6 +161,25 @@ func addCommands(root *cobra.Command, g *globals, args []string) {
 	}
 }
 
+// newGenDocsCmd is the hidden command of make docs: writeDocs writes the
+// reference when ca is built with -tags gendocs (gendocs.go).
+func newGenDocsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:    "gen-docs DIR",
+		Short:  genDocsShort,
+		Hidden: true,
+		Args:   usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			md, man, err := writeDocs(cmd.Root(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "wrote %s and %s\n", md, man)
+			return nil
+		},
+	}
+}
+
 // setup checks the global flags once for every command.
 func (g *globals) setup(cmd *cobra.Command) error {
 	if g.output != "text" && g.output != "json" {
