@@ -24,7 +24,7 @@ type rule struct {
 // only golang.org/x/sys) and the few libraries named here.
 var depRules = map[string]rule{
 	"cmd/ca":             {module: []string{"pkg/", "store", "home", "internal/"}, outside: []string{"*"}},
-	"home":               {module: []string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/place", "pkg/tlsendpoint", "pkg/pkcs11", "pkg/publish"}, outside: []string{"golang.org/x/"}},
+	"home":               {module: []string{"store", "pkg/ca", "pkg/csr", "pkg/crl", "pkg/pem", "pkg/place", "pkg/tlsendpoint", "pkg/pkcs11", "pkg/publish", "pkg/trust"}, outside: []string{"golang.org/x/"}},
 	"store":              {module: []string{"pkg/ca", "pkg/csr", "pkg/pem", "pkg/place"}, outside: []string{"go.etcd.io/bbolt", "github.com/jackc/pgx/", "golang.org/x/"}},
 	"pkg/ca":             {module: []string{"pkg/csr", "pkg/crl", "pkg/pem"}, outside: []string{"golang.org/x/", "software.sslmate.com/src/go-pkcs12"}},
 	"pkg/passphrase":     {module: []string{"pkg/pem"}, outside: []string{"golang.org/x/"}},

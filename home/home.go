@@ -4,8 +4,11 @@
 // through a passphrase callback, policy) into a ca.Issuer, creating a home
 // (staged, then renamed into place) and an intermediate's directory, the
 // runs that sign into it ("ca sign csr": SignCSRs; "ca policy check":
-// CheckRequest; "ca issue": Provision, ProvisionManifest), and the
-// warnings "ca store check" gives about files the store does not explain.
+// CheckRequest; "ca issue": Provision, ProvisionManifest), the servers
+// and checks that read it ("ca serve": StartServe; "ca publish":
+// StartPublish; "ca probe": Probe, Scan; "ca trust": TrustStatus,
+// TrustChange, each with its flags checked), and the warnings "ca store
+// check" gives about files the store does not explain.
 //
 // It does not print, prompt or read flags: the passphrase comes from a
 // callback and errors say what to do next. The issuer hierarchy (parents,

@@ -7,32 +7,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
 
 // runProbeScan is "ca probe --scan": what the server accepts.
-func runProbeScan(ctx context.Context, g *globals, o *probeOptions, addr string) error {
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"ca", o.caFile != ""}, {"issuer", o.issuer != ""}, {"cert", o.certFile != ""}, {"key", o.keyFile != ""},
-		{"tls-min", o.tlsMin != ""}, {"tls-max", o.tlsMax != ""}, {"crl", o.crl != ""}, {"resume", o.resume}, {"expect", o.expect != ""},
-	} {
-		if f.set {
-			return usageError{fmt.Errorf("--scan and --%s exclude each other: a scan tries every version and suite and verifies no chain", f.name)}
-		}
-	}
-	timeout, err := parseDuration("timeout", o.timeout)
+func runProbeScan(ctx context.Context, g *globals, o *home.ProbeFlags) error {
+	res, err := home.Scan(ctx, *o)
 	if err != nil {
 		return err
-	}
-	if timeout <= 0 {
-		return usageError{fmt.Errorf("--timeout %q: give a positive duration, such as 10s", o.timeout)}
-	}
-	res, err := tlsendpoint.Scan(ctx, tlsendpoint.ScanConfig{Address: addr, ServerName: o.serverName, Timeout: timeout})
-	if err != nil {
-		return usageError{err}
 	}
 	if err := g.render(scanReport{res}); err != nil {
 		return err

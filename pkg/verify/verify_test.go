@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -111,6 +112,8 @@ var certCases = []verifyCase{
 	}}},
 	{name: "signature-algorithm SHA-1", want: "signature-algorithm", others: []string{"untrusted"}, spec: spec{leafWeak: true}},
 	{name: "key-weak P-224", want: "key-weak", spec: spec{leafKey: newKeyOrPanic(elliptic.P224())}},
+	{name: "key-weak RSA 1024", want: "key-weak", spec: spec{leafTBS: func(t *tbsCert) { t.SPKI = asn1.RawValue{FullBytes: rsa1024SPKI()} }}},
+	{name: "key-algorithm DSA", want: "key-algorithm", spec: spec{leafTBS: func(t *tbsCert) { t.SPKI = asn1.RawValue{FullBytes: dsaSPKI()} }}},
 	// Go does not parse the extensions of a version 2 certificate: the AKI and SAN are then missing too.
 	{name: "version: v2 with extensions", want: "version", others: []string{"aki-missing", "name-mismatch"}, spec: spec{leafTBS: func(t *tbsCert) { t.Version = 1 }}},
 	{name: "wildcard-position", want: "wildcard-position", spec: spec{leaf: func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "w*.example.com") }}},
@@ -131,6 +134,36 @@ var certCases = []verifyCase{
 	{name: "unknown-critical-extension (Go)", want: "unknown-critical-extension", spec: spec{leaf: func(c *x509.Certificate) {
 		c.ExtraExtensions = ext(oidUnknown, true, []byte{0x05, 0x00})
 	}}},
+}
+
+// rsa1024SPKI is the SubjectPublicKeyInfo of a new 1024-bit RSA key.
+func rsa1024SPKI() []byte {
+	k, err := rsa.GenerateKey(randReader, 1024)
+	if err != nil {
+		panic(err)
+	}
+	return must(x509.MarshalPKIXPublicKey(&k.PublicKey))
+}
+
+// dsaSPKI is a DSA SubjectPublicKeyInfo (RFC 3279, 2.3.2) that crypto/x509
+// parses: it checks only that the integers are positive.
+func dsaSPKI() []byte {
+	params := struct{ P, Q, G *big.Int }{big.NewInt(23), big.NewInt(11), big.NewInt(4)}
+	key := mustDER(big.NewInt(8))
+	return mustDER(struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Key       asn1.BitString
+	}{
+		pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}, Parameters: asn1.RawValue{FullBytes: mustDER(params)}},
+		asn1.BitString{Bytes: key, BitLength: 8 * len(key)},
+	})
+}
+
+func must(der []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return der
 }
 
 func newKeyOrPanic(c elliptic.Curve) *ecdsaKey {
