@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 
 	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -29,13 +27,3 @@ func (g *globals) explain(err error) string {
 	}
 	return msg
 }
-
-// textWriter is a library result that writes its own text for people; its
-// JSON comes from its struct tags.
-type textWriter interface{ WriteText(w io.Writer) error }
-
-// report adapts a textWriter to g.render.
-type report struct{ r textWriter }
-
-func (r report) text(w io.Writer)             { r.r.WriteText(w) }
-func (r report) MarshalJSON() ([]byte, error) { return json.Marshal(r.r) }
