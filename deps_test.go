@@ -46,6 +46,7 @@ var depRules = map[string]rule{
 	"internal/linttest":  {outside: []string{"github.com/zmap/"}},
 	"internal/testtool":  {},
 	"internal/softhsm":   {},
+	"internal/progress":  {outside: []string{"github.com/schollz/progressbar/"}},
 }
 
 // TestDependencyDirection checks every package's imports against its rule,

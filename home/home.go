@@ -13,6 +13,11 @@
 // It does not print, prompt or read flags: the passphrase comes from a
 // callback and errors say what to do next. The issuer hierarchy (parents,
 // roots, the default-issuer rule) is ca.Hierarchy.
+//
+// Commands hand it what they were given as requests (CRLExportRequest,
+// RenewRequest, CARequest, CrossSignRequest), which it checks into typed
+// options (bad input is ca.ErrUsage), and get back reports that carry the
+// JSON field names SPEC.md fixes and write their own text (TextReport).
 package home
 
 import (

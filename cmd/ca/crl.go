@@ -2,18 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
-	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 func newCRLCmd(g *globals) *cobra.Command {
@@ -26,19 +18,8 @@ func newCRLCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-type crlExportOptions struct {
-	issuer         string
-	out            string
-	der            bool
-	nextUpdate     string
-	includeExpired bool
-	delta          bool
-	allShards      bool
-	outDir         string
-}
-
 func newCRLExportCmd(g *globals) *cobra.Command {
-	o := &crlExportOptions{}
+	o := &home.CRLExportRequest{}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Sign and write the issuer's next CRL",
@@ -76,77 +57,35 @@ the issuer's revocations, with no issuing distribution point.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCRLExport(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
-	f.StringVar(&o.out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
-	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
-	f.StringVar(&o.nextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due, never past the issuer's notAfter (exit 3)"+durationUnits)
-	f.BoolVar(&o.includeExpired, "include-expired", false, "keep entries of expired certificates for ever")
-	f.BoolVar(&o.delta, "delta", false, "a delta CRL: only what was revoked since the last complete CRL (RFC 5280, 5.2.4)")
-	f.BoolVar(&o.allShards, "all-shards", false, "write the CRL of every shard of a sharded issuer into --out-dir")
-	f.StringVar(&o.outDir, "out-dir", "", "with --all-shards: the directory to write the shards' CRLs to")
+	f.StringVar(&o.Issuer, "issuer", "", "the issuer whose CRL to export (default: the only intermediate, else the root)")
+	f.StringVar(&o.Out, "out", "-", "file to write the CRL to (replaces only a CRL); - is stdout")
+	f.BoolVar(&o.DER, "der", false, "write DER instead of PEM")
+	f.StringVar(&o.NextUpdate, "next-update", "7d", "how long after thisUpdate the next CRL is due, never past the issuer's notAfter (exit 3)"+durationUnits)
+	f.BoolVar(&o.IncludeExpired, "include-expired", false, "keep entries of expired certificates for ever")
+	f.BoolVar(&o.Delta, "delta", false, "a delta CRL: only what was revoked since the last complete CRL (RFC 5280, 5.2.4)")
+	f.BoolVar(&o.AllShards, "all-shards", false, "write the CRL of every shard of a sharded issuer into --out-dir")
+	f.StringVar(&o.OutDir, "out-dir", "", "with --all-shards: the directory to write the shards' CRLs to")
 	return cmd
 }
 
-func runCRLExport(ctx context.Context, g *globals, o *crlExportOptions) error {
-	next, err := csr.ParseDuration(o.nextUpdate)
-	if err != nil || next <= 0 {
-		msg := fmt.Sprintf("--next-update %q: nextUpdate must be after thisUpdate; give a positive duration like 7d", o.nextUpdate)
-		if err != nil {
-			msg += " (" + strings.TrimPrefix(err.Error(), "csr: ") + ")"
-		}
-		return usageError{errors.New(msg)}
-	}
-	opts := ca.CRLOptions{NextUpdate: next, IncludeExpired: o.includeExpired, Delta: o.delta}
-	if o.allShards || o.outDir != "" {
-		return runCRLExportShards(ctx, g, o, opts)
-	}
-	if err := g.checkOut("--out", o.out, pem.KindCRL); err != nil {
+func runCRLExport(ctx context.Context, g *globals, o *home.CRLExportRequest) error {
+	report, err := g.h().ExportCRLs(ctx, *o, g.stdout)
+	if err != nil || report == nil {
 		return err
 	}
-	rec, err := g.h().ExportCRL(ctx, home.CRLExport{Issuer: o.issuer, Out: o.out, W: g.stdout, DER: o.der, CRLOptions: opts})
-	if err != nil || o.out == "-" {
-		return err
-	}
-	return g.render(newCRLExportInfo(rec, o.out, g.now()))
+	return g.renderText(report)
 }
 
-func runCRLExportShards(ctx context.Context, g *globals, o *crlExportOptions, opts ca.CRLOptions) error {
-	switch {
-	case !o.allShards || o.outDir == "":
-		return usageError{errors.New("--all-shards and --out-dir go together: ca crl export --all-shards --out-dir DIR")}
-	case o.out != "-":
-		return usageError{errors.New("--out with --all-shards: the shards' CRLs go to --out-dir")}
+// renderText is render of a library result that writes its own text.
+func (g *globals) renderText(v home.TextReport) error {
+	if g.json() {
+		return writeJSON(g.stdout, v)
 	}
-	recs, err := g.h().ExportShardCRLs(ctx, home.CRLShardsExport{Issuer: o.issuer, OutDir: o.outDir, DER: o.der, CRLOptions: opts})
-	if err != nil {
-		return err
-	}
-	now := g.now()
-	out := make(crlShardsInfo, len(recs))
-	for i, r := range recs {
-		out[i] = newCRLExportInfo(r.CRLRecord, r.Path, now)
-		out[i].URL = r.URL
-	}
-	return g.render(out)
-}
-
-// crlShardsInfo describes the shards' CRLs of one export.
-type crlShardsInfo []*crlExportInfo
-
-func (c crlShardsInfo) text(w io.Writer) {
-	for _, i := range c {
-		i.text(w)
-	}
-}
-
-type crlStatusOptions struct {
-	issuer     string
-	failWithin string
-	allShards  bool
+	return v.WriteText(g.stdout)
 }
 
 func newCRLStatusCmd(g *globals) *cobra.Command {
-	o := &crlStatusOptions{}
+	o := &home.CRLStatusRequest{}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the issuer's last exported CRL; exit 6 when it is about to lapse",
@@ -163,132 +102,19 @@ no CRL yet. Made for cron and CI:
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCRLStatus(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
-	f.StringVar(&o.failWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed"+durationUnits)
-	f.BoolVar(&o.allShards, "all-shards", false, "the last CRL of every shard of a sharded issuer: exit 6 when any is about to lapse, 4 when one has none")
+	f.StringVar(&o.Issuer, "issuer", "", "the issuer (default: the only intermediate, else the root)")
+	f.StringVar(&o.FailWithin, "fail-within", "", "exit 6 when nextUpdate is this close (like 2d); without it, only once it has passed"+durationUnits)
+	f.BoolVar(&o.AllShards, "all-shards", false, "the last CRL of every shard of a sharded issuer: exit 6 when any is about to lapse, 4 when one has none")
 	return cmd
 }
 
-func runCRLStatus(ctx context.Context, g *globals, o *crlStatusOptions) (err error) {
-	var within time.Duration
-	if o.failWithin != "" {
-		if within, err = parseDuration("fail-within", o.failWithin); err != nil {
-			return err
-		}
-	}
-	if o.allShards {
-		return runCRLStatusShards(ctx, g, o.issuer, within)
-	}
-	st, err := g.h().OpenStoreRead()
+func runCRLStatus(ctx context.Context, g *globals, o *home.CRLStatusRequest) error {
+	status, err := g.h().CRLStatus(ctx, *o)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	set, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
+	if err := g.renderText(status.Report()); err != nil {
 		return err
 	}
-	iss, err := set.Resolve(o.issuer)
-	if err != nil {
-		return err
-	}
-	rec, err := st.LastCRL(ctx, iss.Name)
-	if err != nil {
-		return err
-	}
-	st.Close()
-	now := g.now()
-	info := newCRLExportInfo(rec, "", now)
-	if err := g.render(info); err != nil {
-		return err
-	}
-	return lapses(rec, now, within)
-}
-
-// lapses is exit 6 when rec's nextUpdate is within of now, or past.
-func lapses(rec *ca.CRLRecord, now time.Time, within time.Duration) error {
-	if left := rec.NextUpdate.Sub(now); left <= within {
-		what := fmt.Sprintf("lapses in %s", ca.FormatDuration(left.Round(time.Second)))
-		if left <= 0 {
-			what = fmt.Sprintf("lapsed %s ago", ca.FormatDuration((-left).Round(time.Second)))
-		}
-		flag := ""
-		if rec.Shard != nil {
-			what = fmt.Sprintf("(shard %d) %s", *rec.Shard, what)
-			flag = " --all-shards --out-dir DIR"
-		}
-		return &exitError{code: exitVerify, msg: fmt.Sprintf("CRL %d of issuer %s %s (nextUpdate %s); export a new one with \"ca crl export --issuer %s%s\"",
-			rec.Number, rec.Issuer, what, rec.NextUpdate.UTC().Format(time.RFC3339), rec.Issuer, flag)}
-	}
-	return nil
-}
-
-func runCRLStatusShards(ctx context.Context, g *globals, issuer string, within time.Duration) error {
-	recs, err := g.h().ShardCRLs(ctx, issuer)
-	if err != nil {
-		return err
-	}
-	now := g.now()
-	out := make(crlShardsInfo, len(recs))
-	for i, r := range recs {
-		out[i] = newCRLExportInfo(r, "", now)
-	}
-	if err := g.render(out); err != nil {
-		return err
-	}
-	for _, r := range recs {
-		if err := lapses(r, now, within); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// crlExportInfo describes one exported CRL, for text and JSON.
-type crlExportInfo struct {
-	Issuer     string    `json:"issuer"`
-	Number     uint64    `json:"number"`
-	ThisUpdate time.Time `json:"thisUpdate"`
-	NextUpdate time.Time `json:"nextUpdate"`
-	Entries    int       `json:"entries"`
-	Status     string    `json:"status"` // current or lapsed
-	File       string    `json:"file,omitempty"`
-	DeltaOf    *uint64   `json:"deltaOf,omitempty"` // a delta CRL's base CRL number
-	Shard      *int      `json:"shard,omitempty"`   // a shard's CRL: its shard
-	URL        string    `json:"url,omitempty"`     // a shard's CRL: its URL
-}
-
-func newCRLExportInfo(rec *ca.CRLRecord, file string, now time.Time) *crlExportInfo {
-	status := "current"
-	if !now.Before(rec.NextUpdate) {
-		status = "lapsed"
-	}
-	info := &crlExportInfo{Issuer: rec.Issuer, Number: rec.Number.Uint64(), ThisUpdate: rec.ThisUpdate.UTC(), NextUpdate: rec.NextUpdate.UTC(),
-		Entries: rec.Entries, Status: status, File: file, Shard: rec.Shard}
-	if rec.DeltaOf != nil {
-		base := rec.DeltaOf.Uint64()
-		info.DeltaOf = &base
-	}
-	return info
-}
-
-func (c *crlExportInfo) text(w io.Writer) {
-	kind := "CRL"
-	if c.DeltaOf != nil {
-		kind = fmt.Sprintf("delta CRL (on CRL %d)", *c.DeltaOf)
-	}
-	if c.Shard != nil && c.File != "" {
-		fmt.Fprintf(w, "wrote CRL %d of issuer %s, shard %d (%d entries), to %s\n", c.Number, c.Issuer, *c.Shard, c.Entries, c.File)
-		return
-	}
-	if c.File != "" {
-		fmt.Fprintf(w, "wrote %s %d of issuer %s to %s\n", kind, c.Number, c.Issuer, c.File)
-	} else {
-		fmt.Fprintf(w, "issuer:      %s\nnumber:      %d\n", c.Issuer, c.Number)
-		if c.Shard != nil {
-			fmt.Fprintf(w, "shard:       %d\n", *c.Shard)
-		}
-	}
-	fmt.Fprintf(w, "thisUpdate:  %s\nnextUpdate:  %s (%s)\nentries:     %d\n",
-		c.ThisUpdate.Format(time.RFC3339), c.NextUpdate.Format(time.RFC3339), c.Status, c.Entries)
+	return status.Lapse()
 }

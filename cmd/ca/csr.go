@@ -1,17 +1,9 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"path/filepath"
-	"slices"
-
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/csr"
-	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/pkg/place"
+	"github.com/ca-toolkit/ca/home"
 )
 
 type csrCreateOptions struct {
@@ -65,112 +57,23 @@ to stdout.`,
 }
 
 func runCSRCreate(g *globals, o *csrCreateOptions) error {
-	kt, err := pem.ParseKeyType(o.keyType)
+	plan, err := home.NewCSRPlan(home.CSRConfig{
+		DN: o.dn.DN, SANs: o.sans.SANs, KeyType: o.keyType, KeyOut: o.keyOut, Out: o.out, KDFCost: g.kdfCost,
+	})
 	if err != nil {
-		return err
-	}
-	tmpl, err := o.template()
-	if err != nil {
-		return err
-	}
-	if err := o.checkOutputs(); err != nil {
 		return err
 	}
 	pass, err := g.newPassphrase(o.noPass)
 	if err != nil {
 		return err
 	}
-	keyPEM, csrPEM, err := g.newCSR(kt, tmpl, pass)
+	res, err := plan.Create(pass)
 	if err != nil {
-		return err
-	}
-	// The key first: a request is worth nothing without it.
-	files := []place.File{{Path: o.keyOut, Data: keyPEM, Mode: 0o600, NoReplace: true}}
-	if o.out != "-" {
-		files = append(files, place.File{Path: o.out, Data: csrPEM, NoReplace: true})
-	}
-	if err := place.WriteFiles(files...); err != nil {
 		return err
 	}
 	if o.out == "-" {
-		_, err := g.stdout.Write(csrPEM)
+		_, err := g.stdout.Write(res.PEM)
 		return err
 	}
-	return g.render(csrCreateResult{
-		Key: o.keyOut, CSR: o.out, Subject: tmpl.Subject.String(), KeyType: string(kt), Encrypted: pass != nil,
-		SANs: append([]string{}, slices.Concat(o.sans.dns, o.sans.ips, o.sans.emails, o.sans.uris)...),
-	})
-}
-
-// newCSR makes a key of type kt and a request for it with the names of
-// tmpl; the key is encrypted with pass (at the KDF cost of --kdf-cost)
-// unless it is nil, and pass is cleared once the KDF is done.
-func (g *globals) newCSR(kt pem.KeyType, tmpl csr.Template, pass []byte) (keyPEM, csrPEM []byte, err error) {
-	defer clear(pass)
-	key, err := pem.GenerateKey(kt)
-	if err != nil {
-		return nil, nil, err
-	}
-	der, err := csr.Create(key, tmpl)
-	if err != nil {
-		return nil, nil, err
-	}
-	if keyPEM, err = pem.MarshalPrivateKeyCost(key, pass, g.kdfCost); err != nil {
-		return nil, nil, err
-	}
-	return keyPEM, pem.Encode(pem.TypeCSR, der), nil
-}
-
-// template checks the names given on the command line.
-func (o *csrCreateOptions) template() (csr.Template, error) {
-	if err := o.dn.check(); err != nil {
-		return csr.Template{}, err
-	}
-	if err := o.sans.checkNames(); err != nil {
-		return csr.Template{}, err
-	}
-	ips, uris, err := o.sans.parse()
-	if err != nil {
-		return csr.Template{}, err
-	}
-	t := csr.Template{Subject: o.dn.name(), DNSNames: o.sans.dns, IPAddresses: ips, EmailAddresses: o.sans.emails, URIs: uris}
-	return t, nil
-}
-
-// checkOutputs refuses, before the key is made, outputs that exist or that
-// cannot be files.
-func (o *csrCreateOptions) checkOutputs() error {
-	switch {
-	case o.keyOut == "-":
-		return usageError{errors.New("--key-out must name a file: a private key never goes to stdout")}
-	case filepath.Clean(o.keyOut) == filepath.Clean(o.out):
-		return usageError{errors.New("--key-out and --out name the same file")}
-	}
-	if err := place.CheckWritable(o.keyOut, true); err != nil {
-		return err
-	}
-	if o.out != "-" {
-		return place.CheckWritable(o.out, true)
-	}
-	return nil
-}
-
-type csrCreateResult struct {
-	Key       string   `json:"key"`
-	CSR       string   `json:"csr"`
-	Subject   string   `json:"subject"`
-	SANs      []string `json:"sans"`
-	KeyType   string   `json:"keyType"`
-	Encrypted bool     `json:"encrypted"`
-}
-
-func (r csrCreateResult) text(w io.Writer) {
-	enc := "not encrypted"
-	if r.Encrypted {
-		enc = "encrypted"
-	}
-	fmt.Fprintf(w, "wrote request %s for %s\n  key   %s (%s, %s)\n", r.CSR, r.Subject, r.Key, r.KeyType, enc)
-	if len(r.SANs) > 0 {
-		fmt.Fprintf(w, "  names %v\n", r.SANs)
-	}
+	return g.render(report{res})
 }

@@ -22,20 +22,12 @@ func failureLines(label string, err error) []string {
 	return []string{label + ": " + message(err)}
 }
 
-// ruleFailure is one broken rule in JSON.
-type ruleFailure struct {
-	Field  string `json:"field"`
-	Rule   string `json:"rule"`
-	Value  string `json:"value"`
-	Reason string `json:"reason"`
-}
-
-// ruleFailures lists the broken rules of a refusal (home.Failures); [] for
-// other errors.
-func ruleFailures(err error) []ruleFailure {
-	out := []ruleFailure{}
-	for _, c := range home.Failures(err) {
-		out = append(out, ruleFailure{Field: c.Field, Rule: c.Rule, Value: c.Value, Reason: render(c.Reason)})
+// ruleFailures lists the broken rules of a refusal (home.RuleFailures),
+// their reasons in the command's words; [] for other errors.
+func ruleFailures(err error) []home.RuleFailure {
+	out := home.RuleFailures(err)
+	for i := range out {
+		out[i].Reason = render(out[i].Reason)
 	}
 	return out
 }

@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
-	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 type initOptions struct {
@@ -34,107 +29,69 @@ and a failure half-way leaves no home behind.`,
 	}
 	o.dn.register(cmd, "common name of the root (required)")
 	f := cmd.Flags()
-	f.StringVar(&o.name, "name", "root", "the root's name in the home")
-	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
-	f.StringVar(&o.validity, "validity", "10y", "how long the root is valid"+durationUnits)
-	f.IntVar(&o.pathLen, "path-len", -1, "path length constraint (-1: none)")
-	f.StringVar(&o.policyFile, "policy", "", "policy.json for the root (default: the default policy)")
+	f.StringVar(&o.Name, "name", "root", "the root's name in the home")
+	f.StringVar(&o.KeyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
+	f.StringVar(&o.Validity, "validity", "10y", "how long the root is valid"+durationUnits)
+	f.IntVar(&o.PathLen, "path-len", -1, "path length constraint (-1: none)")
+	f.StringVar(&o.PolicyFile, "policy", "", "policy.json for the root (default: the default policy)")
 	f.BoolVar(&o.noPass, "no-passphrase", false, "store the root key unencrypted")
 	o.registerURLs(cmd)
-	registerKeyURI(cmd, &o.keyURI)
+	registerKeyURI(cmd, &o.KeyURI)
 	cmd.MarkFlagRequired("cn")
 	return cmd
 }
 
 func runInit(ctx context.Context, g *globals, o *initOptions) error {
-	if o.keyURI != "" {
-		return runInitToken(ctx, g, o)
-	}
-	kt, validity, policy, err := o.check()
+	req, err := o.newCA()
 	if err != nil {
 		return err
 	}
+	if o.KeyURI != "" {
+		req.Template.URLs = ca.IssuerURLs{} // init --key-uri has never put URLs in the root
+	} else if err := g.rootPassphrase(&req, o.noPass); err != nil {
+		return err
+	}
+	root, err := home.Create(ctx, g.h().Config(), req)
+	if err != nil {
+		return err
+	}
+	return g.renderText(g.h().CreatedReport(req, root))
+}
+
+// rootPassphrase refuses an existing home, then sets the passphrase of the
+// new root key (asked for unless noPass) and its KDF cost on req.
+func (g *globals) rootPassphrase(req *home.NewCA, noPass bool) error {
 	if err := home.CheckNew(g.home); err != nil {
 		return err
 	}
-	pass, err := g.newPassphrase(o.noPass)
+	pass, err := g.newPassphrase(noPass)
 	if err != nil {
 		return err
 	}
-	root, err := home.Create(ctx, g.h().Config(), home.NewCA{
-		Name: o.name, Template: ca.Template{Subject: o.dn.name(), Validity: validity, MaxPathLen: o.pathLen, URLs: o.urls},
-		KeyType: kt, KDFCost: g.kdfCost, Passphrase: func([]byte) ([]byte, error) { return pass, nil }, Policy: policy,
-	})
-	if err != nil {
-		return err
-	}
-	cert := root.Cert
-	return g.render(initResult{
-		Home: g.home, Issuer: o.name, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		NotAfter: cert.NotAfter.UTC(), KeyType: string(kt), Encrypted: root.Encrypted,
-		Cert: g.h().IssuerFile(o.name, home.FileCert),
-	})
-}
-
-type initResult struct {
-	Home      string    `json:"home"`
-	Issuer    string    `json:"issuer"`
-	Serial    string    `json:"serial"`
-	Subject   string    `json:"subject"`
-	NotAfter  time.Time `json:"notAfter"`
-	KeyType   string    `json:"keyType"`
-	Encrypted bool      `json:"encrypted"`
-	Cert      string    `json:"cert"`
-}
-
-func (r initResult) text(w io.Writer) {
-	fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
-		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Cert)
+	req.KDFCost, req.Passphrase = g.kdfCost, func([]byte) ([]byte, error) { return pass, nil }
+	return nil
 }
 
 // caFlags are the flags ca init and ca intermediate create share.
 type caFlags struct {
-	dn         dnFlags
-	name       string
-	keyType    string
-	validity   string
-	pathLen    int
-	policyFile string
-	noPass     bool
-	urls       ca.IssuerURLs
-	keyURI     string // --key-uri: the key is on a PKCS#11 token (hsm.go)
+	home.CARequest
+	dn     dnFlags
+	noPass bool
 }
 
 // registerURLs adds the flags of the new CA's publication URLs.
 func (c *caFlags) registerURLs(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&c.urls.CRL, "crl-url", "", "URL of its CRL, put in every certificate it signs ({issuer}: its name; see docs/publication.md)")
-	f.StringVar(&c.urls.OCSP, "ocsp-url", "", "URL of its OCSP responder, put in every certificate it signs")
-	f.StringVar(&c.urls.CAIssuers, "ca-issuers-url", "", "URL of its certificate, put in every certificate it signs")
+	f.StringVar(&c.URLs.CRL, "crl-url", "", "URL of its CRL, put in every certificate it signs ({issuer}: its name; see docs/publication.md)")
+	f.StringVar(&c.URLs.OCSP, "ocsp-url", "", "URL of its OCSP responder, put in every certificate it signs")
+	f.StringVar(&c.URLs.CAIssuers, "ca-issuers-url", "", "URL of its certificate, put in every certificate it signs")
 }
 
-// check parses the flags; policy is nil when --policy was not given.
-func (c *caFlags) check() (pem.KeyType, time.Duration, *csr.Policy, error) {
-	kt, err := pem.ParseKeyType(c.keyType)
-	if err != nil {
-		return "", 0, nil, err
-	}
-	validity, err := parseDuration("validity", c.validity)
-	if err != nil {
-		return "", 0, nil, err
-	}
-	if err := ca.CheckIssuerName(c.name); err != nil {
-		return "", 0, nil, err
-	}
+// newCA checks the subject flags, then the rest (home.CARequest.NewCA).
+func (c *caFlags) newCA() (home.NewCA, error) {
 	if err := c.dn.check(); err != nil {
-		return "", 0, nil, err
+		return home.NewCA{}, err
 	}
-	if err := c.urls.Check(); err != nil {
-		return "", 0, nil, err
-	}
-	if c.policyFile == "" {
-		return kt, validity, nil, nil
-	}
-	policy, err := home.ReadPolicyFile(c.policyFile)
-	return kt, validity, policy, err
+	c.Subject = c.dn.name()
+	return c.NewCA()
 }

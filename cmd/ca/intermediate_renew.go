@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/home"
 )
 
 type intermediateRenewOptions struct {
@@ -46,43 +43,13 @@ recorded certificate's files in place and signs nothing ("finished": true).`,
 }
 
 func runIntermediateRenew(ctx context.Context, g *globals, o *intermediateRenewOptions) error {
-	var validity time.Duration
-	if o.validity != "" {
-		var err error
-		if validity, err = parseDuration("validity", o.validity); err != nil {
-			return err
-		}
+	validity, err := home.DurationFlag("validity", o.validity)
+	if err != nil {
+		return err
 	}
 	r, err := g.h().RenewIntermediate(ctx, o.name, validity)
 	if err != nil {
 		return err
 	}
-	c := r.Issued.Cert
-	return g.render(intermediateRenewResult{
-		Issuer: r.Name, Parent: r.Parent, Old: ca.FormatSerial(r.Old.SerialNumber), Serial: ca.FormatSerial(c.SerialNumber),
-		Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC(), Files: orEmpty(r.Files), Finished: r.Finished,
-	})
-}
-
-type intermediateRenewResult struct {
-	Issuer   string    `json:"issuer"`
-	Parent   string    `json:"parent"`
-	Old      string    `json:"old"`
-	Serial   string    `json:"serial"`
-	Subject  string    `json:"subject"`
-	NotAfter time.Time `json:"notAfter"`
-	Files    []string  `json:"files"`
-	Finished bool      `json:"finished"` // an interrupted renewal's files were put in place; nothing was signed
-}
-
-func (r intermediateRenewResult) text(w io.Writer) {
-	verb := "renewed intermediate"
-	if r.Finished {
-		verb = "finished the interrupted renewal of intermediate"
-	}
-	fmt.Fprintf(w, "%s %q, signed by %q\n  subject  %s\n  serial   %s (was %s)\n  notAfter %s\n",
-		verb, r.Issuer, r.Parent, printable(r.Subject), r.Serial, r.Old, r.NotAfter.Format(time.RFC3339))
-	for _, f := range r.Files {
-		fmt.Fprintf(w, "  wrote    %s\n", f)
-	}
+	return g.renderText(r.Report())
 }

@@ -167,15 +167,6 @@ func (l logLines) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// encryptedText says whether a new key was written encrypted, after its
-// type in init's and intermediate create's reports.
-func encryptedText(encrypted bool) string {
-	if encrypted {
-		return ", encrypted"
-	}
-	return ", not encrypted (--no-passphrase)"
-}
-
 // spoolTable writes the table of the rows fill adds (cells cut at
 // maxCell), like table but without holding them: the rows go to an
 // unlinked temporary file, with the width of each column, and are then

@@ -1,110 +1,51 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"sync"
+	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/ca-toolkit/ca/internal/progress"
 )
 
-// progressRefresh is how often a batch's bar is redrawn at most, and at
-// least while the batch runs (results of a group commit arrive together).
-const progressRefresh = 100 * time.Millisecond
+// batchProgress is the progress bar of a batch on a terminal
+// (progress.Bar); a nil one does nothing.
+type batchProgress = progress.Bar
 
-// batchProgress is the progress bar of a batch (sign csr, issue --manifest,
-// renew) on a terminal. It is drawn at 0 when the batch starts, so its clock
-// is the batch's; it is redrawn every progressRefresh whether results come
-// or not; the rate it shows is the items done over the time since the
-// batch began, its real rate, never a burst's; its last frame (every
-// item, the rate and time of the whole batch) stays on the terminal. A nil
-// *batchProgress does nothing.
-type batchProgress struct {
-	bar        *progressbar.ProgressBar
-	what, unit string
-	start      time.Time
-
-	mu   sync.Mutex
-	done int64
-	stop chan struct{}
-	wg   sync.WaitGroup
+// progressBar returns the progress bar (batchProgress) of total items (-1:
+// not known) on stderr when it is a terminal; nil otherwise. Commands make
+// it at their first result, so that it never draws over a passphrase
+// prompt; its clock starts when the batch did (batchStart).
+func (g *globals) progressBar(total int64, what string) *batchProgress {
+	f, ok := g.stderrTerminal()
+	if !ok {
+		return nil
+	}
+	return progress.New(f, total, what, "certs", g.batchStart())
 }
 
-// newBatchProgress draws a bar for total items (-1: unknown, a spinner) on
-// w, described as what, counting unit ("certs"), for a batch that began at
-// start.
-func newBatchProgress(w io.Writer, total int64, what, unit string, start time.Time) *batchProgress {
-	p := &batchProgress{what: what, unit: unit, start: start, stop: make(chan struct{})}
-	p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionSetRenderBlankState(true), progressbar.OptionThrottle(progressRefresh),
-		progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(false),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
-	p.wg.Add(1)
-	go p.tick()
-	return p
+// batchStart is when the command's work began: its start, or the end of the
+// last passphrase prompt, whichever came last (the time a person spent typing
+// is not the batch's).
+func (g *globals) batchStart() time.Time {
+	if g.prompted.After(g.started) {
+		return g.prompted
+	}
+	return g.started
 }
 
-// tick redraws the bar until Finish.
-func (p *batchProgress) tick() {
-	defer p.wg.Done()
-	t := time.NewTicker(progressRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-			p.mu.Lock()
-			p.bar.Describe(p.description())
-			p.mu.Unlock()
-		}
+// progress is the bar of a run of n items ("ca sign csr", "ca renew"):
+// none for fewer than two.
+func (g *globals) progress(n int, what string) *batchProgress {
+	if n < 2 {
+		return nil
 	}
+	return g.progressBar(int64(n), what)
 }
 
-// description is what, with the rate since the start once there is one.
-func (p *batchProgress) description() string {
-	if p.done == 0 {
-		return p.what
-	}
-	return fmt.Sprintf("%s (%s)", p.what, rateText(p.done, time.Since(p.start), p.unit))
-}
-
-// rateText is n items over d, per second (per minute when under one a second).
-func rateText(n int64, d time.Duration, unit string) string {
-	perSec := float64(n) / max(d.Seconds(), 1e-3)
-	if perSec < 1 {
-		return fmt.Sprintf("%.1f %s/min", perSec*60, unit)
-	}
-	return fmt.Sprintf("%.0f %s/s", perSec, unit)
-}
-
-// Add counts n more items done.
-func (p *batchProgress) Add(n int) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	// The description first: the Add that completes the bar draws its last
-	// frame, with the rate of every item.
-	p.done += int64(n)
-	p.bar.Describe(p.description())
-	p.bar.Add(n)
-}
-
-// Finish stops the redraws and draws the last frame, every item done.
-func (p *batchProgress) Finish() {
-	if p == nil {
-		return
-	}
-	close(p.stop)
-	p.wg.Wait()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar.IsFinished() {
-		return // the last Add drew the last frame
-	}
-	p.bar.Describe(p.description())
-	p.bar.Finish()
+// stderrTerminal returns stderr when it is a terminal.
+func (g *globals) stderrTerminal() (*os.File, bool) {
+	f, ok := g.stderr.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }

@@ -3,25 +3,21 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/progress"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // preReadBudget is how many bytes of requests "ca sign csr" reads and
 // parses before it opens the store; the rest are read in the workers.
 var preReadBudget = home.DefaultPreRead
 
+// signOptions are the flags of "ca sign csr" (home.SignFlags checks them).
 type signOptions struct {
 	issuer   string
 	profile  string
@@ -75,113 +71,54 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 }
 
 func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) error {
-	opts, err := o.check(g, args)
+	cfg, err := o.flags().Config(args, g.stdin, g.checkOut)
 	if err != nil {
 		return err
 	}
-	var bar *batchProgress
-	rep, err := g.h().SignCSRs(ctx, home.SignConfig{
-		Issuer: o.issuer, Options: opts, Inputs: args, Stdin: g.stdin, Out: o.out, OutDir: o.outDir,
-		Chain: o.chain, PreRead: preReadBudget,
-		OnResult: func(*home.Signed) {
-			if bar == nil {
-				bar = g.progress(len(args), "signing")
-			}
-			bar.Add(1)
-		},
-	})
+	bar := progress.NewLazy(func() *batchProgress { return g.progress(len(args), "signing") })
+	cfg.PreRead, cfg.OnResult = preReadBudget, func(*home.Signed) { bar.Add(1) }
+	rep, err := g.h().SignCSRs(ctx, cfg)
 	bar.Finish()
 	if err != nil {
 		return err
 	}
 	items := make([]*signItem, len(rep.Results))
 	for i, s := range rep.Results {
-		items[i] = newSignItem(s, rep.Issuer, opts.Profile.Name())
+		items[i] = newSignItem(s, rep.Issuer, cfg.Options.Profile.Name())
 	}
 	return reportSigned(g, items)
 }
 
-// check validates the flags against the arguments and returns the sign options.
+// flags are the options as home.SignFlags.
+func (o *signOptions) flags() home.SignFlags {
+	return home.SignFlags{Issuer: o.issuer, Profile: o.profile, Validity: o.validity, Out: o.out, OutDir: o.outDir, Chain: o.chain}
+}
+
+// check validates the flags against the arguments and returns the sign
+// options (home.SignFlags.Config; policy check).
 func (o *signOptions) check(g *globals, args []string) (ca.SignOptions, error) {
-	var so ca.SignOptions
-	profile, err := ca.LookupProfile(o.profile)
-	if err != nil {
-		return so, err
-	}
-	validity, err := parseDuration("validity", o.validity)
-	if err != nil {
-		return so, err
-	}
-	if o.out == "-" {
-		o.out = ""
-	}
-	if err := o.checkOutputs(args); err != nil {
-		return so, err
-	}
-	if o.out != "" {
-		if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
-			return so, err
-		}
-	}
-	return ca.SignOptions{Profile: profile, Validity: validity}, nil
+	cfg, err := o.flags().Config(args, nil, g.checkOut)
+	return cfg.Options, err
 }
 
-// checkOutputs refuses --out and --out-dir that do not fit the arguments.
-func (o *signOptions) checkOutputs(args []string) error {
-	switch {
-	case o.out != "" && o.outDir != "":
-		return usageError{errors.New("--out and --out-dir exclude each other")}
-	case len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })) > 1:
-		return usageError{errors.New(`"-" (stdin) may be given once`)}
-	case len(args) > 1 && o.out != "":
-		return usageError{errors.New("--out takes the certificate of one request; use --out-dir DIR for several")}
-	case len(args) > 1 && o.outDir == "":
-		return usageError{fmt.Errorf("%d requests need --out-dir DIR for their certificates", len(args))}
-	}
-	if fi, err := os.Stat(o.outDir); o.outDir != "" && err == nil && !fi.IsDir() {
-		return usageError{fmt.Errorf("--out-dir %s is not a directory", o.outDir)}
-	}
-	return nil
-}
-
-// signItem is the outcome of one request, for the table and for JSON.
+// signItem is the outcome of one request, for the table and for JSON
+// (home.SignRow), with its error.
 type signItem struct {
-	Input       string        `json:"input"`
-	Status      string        `json:"status"`
-	Serial      string        `json:"serial"`
-	Subject     string        `json:"subject"`
-	Issuer      string        `json:"issuer"`
-	Profile     string        `json:"profile"`
-	NotBefore   *time.Time    `json:"notBefore"`
-	NotAfter    *time.Time    `json:"notAfter"`
-	SANs        []string      `json:"sans"`
-	File        string        `json:"file"`
-	Certificate string        `json:"certificate,omitempty"`
-	ExitCode    int           `json:"exitCode"`
-	Error       string        `json:"error,omitempty"`
-	Failures    []ruleFailure `json:"failures"`
+	home.SignRow
 
 	err error
-	pem []byte
 }
 
-// newSignItem is the row of one request; issuer and profile name it when
-// it was not signed.
+// newSignItem is the row of one request, its failure in the command's
+// words; issuer and profile name it when it was not signed.
 func newSignItem(s *home.Signed, issuer, profile string) *signItem {
+	it := &signItem{SignRow: s.Row(issuer, profile), err: s.Err}
+	if s.Err != nil {
+		it.ExitCode, it.Error = exitCode(s.Err), message(s.Err)
+		it.Status = cmp.Or(it.Status, statusOf(it.ExitCode))
+	}
 	if s.Issued == nil {
-		code := exitCode(s.Err)
-		return &signItem{Input: s.Input, Status: statusOf(code), Issuer: issuer, Profile: profile, SANs: []string{},
-			ExitCode: code, Error: message(s.Err), Failures: ruleFailures(s.Err), err: s.Err}
-	}
-	rec := s.Issued.Record
-	nb, na := rec.NotBefore, rec.NotAfter
-	it := &signItem{
-		Input: s.Input, Status: "signed", Serial: ca.FormatSerial(rec.Serial), Subject: rec.Subject,
-		Issuer: rec.Issuer, Profile: rec.Profile, NotBefore: &nb, NotAfter: &na, SANs: orEmpty(rec.SANs),
-		File: s.File, Failures: []ruleFailure{}, pem: s.PEM,
-	}
-	if s.Err != nil { // recorded, but its file was not written
-		it.Status, it.err, it.ExitCode, it.Error = "failed", s.Err, exitCode(s.Err), message(s.Err)
+		it.Failures = ruleFailures(s.Err)
 	}
 	return it
 }
@@ -226,20 +163,15 @@ func writeSigned(g *globals, items []*signItem) error {
 	one := len(items) == 1
 	switch {
 	case g.json() && one:
-		it := items[0]
-		if it.err == nil && it.File == "" {
-			it.Certificate = string(it.pem)
-		}
-		return writeJSON(g.stdout, it)
+		return writeJSON(g.stdout, items[0])
 	case g.json():
 		return writeJSON(g.stdout, items)
 	case one && items[0].err == nil && items[0].File == "":
-		_, err := g.stdout.Write(items[0].pem)
+		_, err := io.WriteString(g.stdout, items[0].Certificate)
 		return err
 	case one:
 		if it := items[0]; it.err == nil {
-			fmt.Fprintf(g.stdout, "signed %s (%s, serial %s, until %s) -> %s\n",
-				it.Subject, it.Profile, it.Serial, it.NotAfter.Format(time.RFC3339), it.File)
+			it.WriteText(g.stdout)
 		}
 		return nil
 	}
@@ -256,41 +188,4 @@ func signTable(w io.Writer, items []*signItem) error {
 		rows[i] = []string{it.Input, it.Status, it.Serial, it.Subject, detail}
 	}
 	return table(w, []string{"input", "status", "serial", "subject", "file or reason"}, rows)
-}
-
-// progressBar returns the progress bar (batchProgress) of total items (-1:
-// not known) on stderr when it is a terminal; nil otherwise. Commands make
-// it at their first result, so that it never draws over a passphrase
-// prompt; its clock starts when the batch did (batchStart).
-func (g *globals) progressBar(total int64, what string) *batchProgress {
-	f, ok := g.stderrTerminal()
-	if !ok {
-		return nil
-	}
-	return newBatchProgress(f, total, what, "certs", g.batchStart())
-}
-
-// batchStart is when the command's work began: its start, or the end of the
-// last passphrase prompt, whichever came last (the time a person spent typing
-// is not the batch's).
-func (g *globals) batchStart() time.Time {
-	if g.prompted.After(g.started) {
-		return g.prompted
-	}
-	return g.started
-}
-
-// progress is the bar of a run of n items ("ca sign csr", "ca renew"):
-// none for fewer than two.
-func (g *globals) progress(n int, what string) *batchProgress {
-	if n < 2 {
-		return nil
-	}
-	return g.progressBar(int64(n), what)
-}
-
-// stderrTerminal returns stderr when it is a terminal.
-func (g *globals) stderrTerminal() (*os.File, bool) {
-	f, ok := g.stderr.(*os.File)
-	return f, ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,192 @@
+package home
+
+import (
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// CARequest is a new CA as "ca init" and "ca intermediate create" are
+// given it, before it is checked.
+type CARequest struct {
+	Name       string // its name in the home (ca.CheckIssuerName)
+	KeyType    string // pem.ParseKeyType
+	Validity   string // a duration (csr.ParseDuration)
+	PathLen    int    // -1: none
+	PolicyFile string // "": the default policy of its subject
+	Subject    pkix.Name
+	URLs       ca.IssuerURLs
+	KeyURI     string // the key is on a PKCS#11 token (NewCA.KeyURI)
+	Constraints
+}
+
+// NewCA checks r into the NewCA it asks for, in this order: key type,
+// validity, name, URLs, policy file, name constraints. Bad input is
+// ca.ErrUsage (or pem.ErrUnknownKeyType, csr.ErrBadDuration, or what
+// ReadPolicyFile returns). Passphrase and KDFCost are left for the caller.
+func (r CARequest) NewCA() (NewCA, error) {
+	kt, err := pem.ParseKeyType(r.KeyType)
+	if err != nil {
+		return NewCA{}, err
+	}
+	validity, err := requiredDuration("validity", r.Validity)
+	if err != nil {
+		return NewCA{}, err
+	}
+	if err := ca.CheckIssuerName(r.Name); err != nil {
+		return NewCA{}, err
+	}
+	if err := r.URLs.Check(); err != nil {
+		return NewCA{}, err
+	}
+	req := NewCA{Name: r.Name, KeyType: kt, KeyURI: r.KeyURI,
+		Template: ca.Template{Subject: r.Subject, Validity: validity, MaxPathLen: r.PathLen, URLs: r.URLs}}
+	if r.PolicyFile != "" {
+		if req.Policy, err = ReadPolicyFile(r.PolicyFile); err != nil {
+			return NewCA{}, err
+		}
+	}
+	return req, r.Constraints.apply(&req.Template)
+}
+
+// Constraints are the name constraints of a new CA certificate as given,
+// before they are checked: DNS subtrees (a leading "." means subdomains
+// only, RFC 5280, 4.2.1.10), IP ranges in CIDR form, email domains or
+// addresses.
+type Constraints struct {
+	PermitDNS, ExcludeDNS []string
+	PermitIP, ExcludeIP   []string
+	PermitEmail           []string
+}
+
+// apply checks c and sets its constraints on t. A DNS subtree that is not
+// a DNS name (a wildcard, a misspelt domain would make a CA that signs
+// nothing or that verifiers reject) and an IP range that is not CIDR are
+// ca.ErrUsage.
+func (c Constraints) apply(t *ca.Template) error {
+	for _, flag := range []struct {
+		name string
+		list []string
+	}{{"permit-dns", c.PermitDNS}, {"exclude-dns", c.ExcludeDNS}} {
+		for _, v := range flag.list {
+			if p := csr.DNSNameProblem(strings.TrimPrefix(v, "."), false); p != "" {
+				return usageErr{fmt.Errorf("--%s %q %s", flag.name, v, p)}
+			}
+		}
+	}
+	var err error
+	if t.PermittedIPRanges, err = parseCIDRs("permit-ip", c.PermitIP); err != nil {
+		return err
+	}
+	if t.ExcludedIPRanges, err = parseCIDRs("exclude-ip", c.ExcludeIP); err != nil {
+		return err
+	}
+	t.PermittedDNSDomains, t.ExcludedDNSDomains, t.PermittedEmailAddresses = c.PermitDNS, c.ExcludeDNS, c.PermitEmail
+	return nil
+}
+
+// parseCIDRs parses the IP ranges of --flag (ca.ErrUsage).
+func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range list {
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, usageErr{fmt.Errorf("--%s %q is not a CIDR range such as 10.0.0.0/8", flag, s)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// CreatedReport is what "ca init" (c.Parent "") and "ca intermediate
+// create" report about c, created from req: a *RootReport, an
+// *IntermediateReport, or a *TokenCAReport when its key is on a token.
+func (h *Home) CreatedReport(req NewCA, c *Created) TextReport {
+	root := RootReport{Home: h.Dir(), Issuer: req.Name, Serial: ca.FormatSerial(c.Cert.SerialNumber), Subject: c.Cert.Subject.String(),
+		NotAfter: c.Cert.NotAfter.UTC(), KeyType: string(req.KeyType), Encrypted: c.Encrypted, Cert: h.IssuerFile(req.Name, FileCert)}
+	switch {
+	case c.Token != nil:
+		root.KeyType, root.Encrypted = string(c.Token.Type), false
+		return &TokenCAReport{RootReport: root, Parent: c.Parent, KeyURI: c.Token.URI, KeyCreated: c.Token.Created}
+	case c.Parent == "":
+		return &root
+	}
+	return &IntermediateReport{Issuer: req.Name, Parent: c.Parent, Serial: root.Serial, Subject: root.Subject, NotAfter: root.NotAfter,
+		PathLen: req.Template.MaxPathLen, KeyType: root.KeyType, Encrypted: c.Encrypted, Chain: h.IssuerFile(req.Name, FileChain)}
+}
+
+// RootReport is what "ca init" reports.
+type RootReport struct {
+	Home      string    `json:"home"`
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"`
+	Subject   string    `json:"subject"`
+	NotAfter  time.Time `json:"notAfter"`
+	KeyType   string    `json:"keyType"`
+	Encrypted bool      `json:"encrypted"`
+	Cert      string    `json:"cert"`
+}
+
+// WriteText writes the report for people.
+func (r *RootReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
+		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Cert)
+	return err
+}
+
+// IntermediateReport is what "ca intermediate create" reports.
+type IntermediateReport struct {
+	Issuer    string    `json:"issuer"`
+	Parent    string    `json:"parent"`
+	Serial    string    `json:"serial"`
+	Subject   string    `json:"subject"`
+	NotAfter  time.Time `json:"notAfter"`
+	PathLen   int       `json:"pathLen"`
+	KeyType   string    `json:"keyType"`
+	Encrypted bool      `json:"encrypted"`
+	Chain     string    `json:"chain"`
+}
+
+// WriteText writes the report for people.
+func (r *IntermediateReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  chain    %s\n",
+		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Chain)
+	return err
+}
+
+// encryptedText says whether a new key was written encrypted, after its
+// type in the reports of init and intermediate create.
+func encryptedText(encrypted bool) string {
+	if encrypted {
+		return ", encrypted"
+	}
+	return ", not encrypted (--no-passphrase)"
+}
+
+// TokenCAReport is what init and intermediate create report for a CA
+// whose key is on a token.
+type TokenCAReport struct {
+	RootReport
+	Parent     string `json:"parent,omitempty"`
+	KeyURI     string `json:"keyURI"`
+	KeyCreated bool   `json:"keyCreated"`
+}
+
+// WriteText writes the report for people.
+func (r *TokenCAReport) WriteText(w io.Writer) error {
+	what := fmt.Sprintf("created home %s with root %q", r.Home, r.Issuer)
+	if r.Parent != "" {
+		what = fmt.Sprintf("created intermediate %q signed by %q", r.Issuer, r.Parent)
+	}
+	made := map[bool]string{true: "made on the token", false: "found on the token"}[r.KeyCreated]
+	_, err := fmt.Fprintf(w, "%s (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s, %s\n  key uri  %s\n  cert     %s\n",
+		what, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, made, r.KeyURI, r.Cert)
+	return err
+}

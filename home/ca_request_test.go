@@ -1,0 +1,123 @@
+package home_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/pem"
+)
+
+// caRequest is a request that checks clean, changed by change.
+func caRequest(change func(*home.CARequest)) home.CARequest {
+	r := home.CARequest{Name: "issuing", KeyType: "ecdsa-p384", Validity: "1d", PathLen: 0, Subject: pkix.Name{CommonName: "Issuing"}}
+	if change != nil {
+		change(&r)
+	}
+	return r
+}
+
+func TestCARequestNewCA(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(policy, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*home.CARequest)
+		want   string
+		is     error
+	}{
+		{"bad key type", func(r *home.CARequest) { r.KeyType = "dsa" }, "dsa", pem.ErrUnknownKeyType},
+		{"empty validity", func(r *home.CARequest) { r.Validity = "" }, "--validity: ", csr.ErrBadDuration},
+		{"bad name", func(r *home.CARequest) { r.Name = ".hidden" }, "issuer name", ca.ErrUsage},
+		{"bad URL", func(r *home.CARequest) { r.URLs.CRL = "ftp://x/crl" }, "", ca.ErrUsage},
+		{"missing policy", func(r *home.CARequest) { r.PolicyFile = filepath.Join(t.TempDir(), "none.json") }, "none.json", nil},
+		{"bad policy", func(r *home.CARequest) { r.PolicyFile = policy }, "", nil},
+		{"wildcard subtree", func(r *home.CARequest) { r.PermitDNS = []string{"*.example.com"} }, `--permit-dns "*.example.com"`, ca.ErrUsage},
+		{"bad excluded subtree", func(r *home.CARequest) { r.ExcludeDNS = []string{"a..b"} }, `--exclude-dns "a..b"`, ca.ErrUsage},
+		{"bad range", func(r *home.CARequest) { r.ExcludeIP = []string{"10.0.0.0"} }, `--exclude-ip "10.0.0.0" is not a CIDR range such as 10.0.0.0/8`, ca.ErrUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := caRequest(tc.change).NewCA()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || tc.is != nil && !errors.Is(err, tc.is) {
+				t.Fatalf("%v; want an error saying %q matching %v", err, tc.want, tc.is)
+			}
+		})
+	}
+	req, err := caRequest(func(r *home.CARequest) {
+		r.PermitDNS, r.PermitIP, r.PermitEmail = []string{".example.com"}, []string{"10.0.0.0/8"}, []string{"example.com"}
+		r.URLs.CRL = "http://pki.example.com/{issuer}.crl"
+	}).NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := req.Template
+	if req.Name != "issuing" || req.KeyType != pem.ECDSAP384 || tm.Validity != 24*time.Hour || tm.MaxPathLen != 0 || req.Policy != nil ||
+		len(tm.PermittedDNSDomains) != 1 || tm.PermittedIPRanges[0].String() != "10.0.0.0/8" || tm.PermittedEmailAddresses[0] != "example.com" ||
+		tm.URLs.CRL == "" || tm.Subject.CommonName != "Issuing" {
+		t.Errorf("NewCA: %+v", req)
+	}
+}
+
+// TestCreatedReport: what init and intermediate create report, in text
+// and JSON, for CAs made from requests.
+func TestCreatedReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	root, err := caRequest(func(r *home.CARequest) { r.Name, r.PathLen, r.Subject = "root", -1, subject }).NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := home.New(home.Config{Dir: dir, LockTimeout: time.Second})
+	c, err := home.Create(context.Background(), h.Config(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, ok := h.CreatedReport(root, c).(*home.RootReport)
+	if !ok || rr.Home != dir || rr.Issuer != "root" || rr.KeyType != "ecdsa-p384" || rr.Encrypted || rr.Cert != h.IssuerFile("root", home.FileCert) {
+		t.Fatalf("root report %#v", h.CreatedReport(root, c))
+	}
+	var text bytes.Buffer
+	if err := rr.WriteText(&text); err != nil || !strings.HasPrefix(text.String(), `created home `+dir+` with root "root" (ecdsa-p384)`) ||
+		!strings.Contains(text.String(), "  key      ecdsa-p384, not encrypted (--no-passphrase)\n  trust    "+rr.Cert+"\n") {
+		t.Errorf("root text %v:\n%s", err, text.String())
+	}
+	inter, err := caRequest(nil).NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := h.CreateIntermediate(context.Background(), "", inter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir, ok := h.CreatedReport(inter, ic).(*home.IntermediateReport)
+	if !ok || ir.Parent != "root" || ir.PathLen != 0 || ir.Chain != h.IssuerFile("issuing", home.FileChain) {
+		t.Fatalf("intermediate report %#v", h.CreatedReport(inter, ic))
+	}
+	data, err := json.Marshal(ir)
+	if err != nil || !strings.Contains(string(data), `"issuer":"issuing","parent":"root","serial":"`) || !strings.Contains(string(data), `"pathLen":0,"keyType":"ecdsa-p384","encrypted":false,"chain":`) {
+		t.Errorf("intermediate JSON %s, %v", data, err)
+	}
+	// A key on a token: its type and URI, never "encrypted".
+	ic.Token = &home.TokenKeyInfo{URI: "pkcs11:token=T;object=issuing", Created: true, Type: pem.ECDSAP256}
+	tr := h.CreatedReport(inter, ic).(*home.TokenCAReport)
+	text.Reset()
+	if err := tr.WriteText(&text); err != nil || !strings.HasPrefix(text.String(), `created intermediate "issuing" signed by "root" (ecdsa-p256)`) ||
+		!strings.Contains(text.String(), "  key      ecdsa-p256, made on the token\n  key uri  pkcs11:token=T;object=issuing\n") {
+		t.Errorf("token text %v:\n%s", err, text.String())
+	}
+	if data, _ := json.Marshal(tr); !strings.Contains(string(data), `"parent":"root","keyURI":"pkcs11:token=T;object=issuing","keyCreated":true`) {
+		t.Errorf("token JSON %s", data)
+	}
+	checkStore(t, h)
+}

@@ -1,0 +1,69 @@
+package home_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/pkg/ca"
+)
+
+// TestProvisionedReport: the report of "ca issue" has the certificate's
+// fields and the three files, and its text lists them.
+func TestProvisionedReport(t *testing.T) {
+	h := newHome(t)
+	dir := t.TempDir()
+	p, err := h.Provision(context.Background(), home.ProvisionConfig{Dir: dir}, ca.KeyRequest{
+		Subject: subject, Profile: ca.ProfileClient, Validity: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.Report()
+	if r.Serial != ca.FormatSerial(p.Issued.Cert.SerialNumber) || r.Issuer != "root" || r.Profile != "client" ||
+		r.SANs == nil || r.Key != p.Key || r.Cert != p.Cert || r.Chain != p.Chain || r.NotAfter.Location() != time.UTC {
+		t.Errorf("report %+v", r)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("issued %s\n  serial   %s\n  notAfter %s\n  key      %s\n  cert     %s\n  chain    %s\n",
+		r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), p.Key, p.Cert, p.Chain)
+	if b.String() != want {
+		t.Errorf("text %q, want %q", b.String(), want)
+	}
+}
+
+// TestManifestSummary: failures keep their lines, a bad cell is worded
+// without its line (the summary has it), the worst exit code wins, and the
+// text quotes a CN with control characters and joins a reason's lines.
+func TestManifestSummary(t *testing.T) {
+	rep := &home.ManifestReport{Issued: 3, Skipped: 1, Failures: []home.RowResult{
+		{Line: 2, CN: "a\x1b[2J", Err: &ca.ManifestError{Line: 2, Err: errors.New("bad cell")}},
+		{Line: 5, CN: "b", Err: fmt.Errorf("%w: two\nlines", ca.ErrExists)},
+	}}
+	codes := map[string]int{"bad cell": 2}
+	sum := rep.Summary(func(err error) (string, int) { return err.Error(), max(codes[err.Error()], 5) })
+	if sum.Issued != 3 || sum.Skipped != 1 || sum.Failed != 2 || sum.Rows() != 6 || sum.Worst() != 5 {
+		t.Errorf("summary %+v, rows %d, worst %d", sum, sum.Rows(), sum.Worst())
+	}
+	if f := sum.Failures[0]; f.Line != 2 || f.Error != "bad cell" || f.ExitCode != 5 {
+		t.Errorf("first failure %+v, want line 2, the cell's error without its line", f)
+	}
+	var b strings.Builder
+	if err := sum.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "issued 3, skipped 1, failed 2\n  line 2 (\"a\\x1b[2J\"): exit 5: bad cell\n  line 5 (b): exit 5: ca: already exists: two; lines\n"
+	if b.String() != want {
+		t.Errorf("text\n%q, want\n%q", b.String(), want)
+	}
+	if empty := (&home.ManifestReport{}).Summary(nil); empty.Failures == nil || empty.Worst() != 0 {
+		t.Errorf("empty summary %+v", empty)
+	}
+}
