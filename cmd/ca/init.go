@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 type initOptions struct {
@@ -46,10 +45,10 @@ func runInit(ctx context.Context, g *globals, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.KeyURI != "" {
-		req.Template.URLs = ca.IssuerURLs{} // init --key-uri has never put URLs in the root
-	} else if err := g.rootPassphrase(&req, o.noPass); err != nil {
-		return err
+	if o.KeyURI == "" {
+		if err := g.rootPassphrase(&req, o.noPass); err != nil {
+			return err
+		}
 	}
 	root, err := home.Create(ctx, g.h().Config(), req)
 	if err != nil {
