@@ -1,19 +1,30 @@
 package home
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/ca-toolkit/ca/pkg/place"
 	"github.com/ca-toolkit/ca/store"
 )
 
-// BackupSummary describes a backup written to a file.
+// BackupSummary describes a backup written to a file, in the JSON shape
+// of "ca store backup".
 type BackupSummary struct {
-	Bytes        int64
-	Certificates int
-	AuditRecords int
-	AuditHead    string
+	File         string `json:"file"`
+	Bytes        int64  `json:"bytes"`
+	Certificates int    `json:"certificates"`
+	AuditRecords int    `json:"auditRecords"`
+	AuditHead    string `json:"auditHead"`
+}
+
+// WriteText writes the summary for people, on one line.
+func (s *BackupSummary) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "backup written to %s: %d bytes, %d certificates, %d audit records, audit head %s\n",
+		s.File, s.Bytes, s.Certificates, s.AuditRecords, s.AuditHead)
+	return err
 }
 
 // BackupTo writes a consistent copy of the home's store to w, from one read
@@ -31,8 +42,15 @@ func (h *Home) BackupTo(w io.Writer) error {
 // Backup writes a consistent copy of the home's store to the new file path
 // (mode 0600, never replacing anything), then opens the copy and checks it
 // (store check, audit chain): a copy that fails is removed, for it is no
-// backup.
+// backup. Like every file a command writes, path must not exist (an
+// existing file matches place.ErrExists) and a directory, device or
+// symlink there is refused as bad input (ca.ErrUsage).
 func (h *Home) Backup(path string) (*BackupSummary, error) {
+	if err := place.CheckWritable(path, true); errors.Is(err, place.ErrNotRegular) {
+		return nil, usageErr{err}
+	} else if err != nil {
+		return nil, err
+	}
 	st, err := h.OpenStoreRead()
 	if err != nil {
 		return nil, err
@@ -60,5 +78,5 @@ func (h *Home) Backup(path string) (*BackupSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BackupSummary{Bytes: n, Certificates: counts.Certificates, AuditRecords: sum.Records, AuditHead: sum.Head}, nil
+	return &BackupSummary{File: path, Bytes: n, Certificates: counts.Certificates, AuditRecords: sum.Records, AuditHead: sum.Head}, nil
 }

@@ -36,7 +36,7 @@ func (r CARequest) NewCA() (NewCA, error) {
 	if err != nil {
 		return NewCA{}, err
 	}
-	validity, err := requiredDuration("validity", r.Validity)
+	validity, err := ca.ParseFlagDuration("validity", r.Validity)
 	if err != nil {
 		return NewCA{}, err
 	}

@@ -80,3 +80,14 @@ func (h *Home) List(ctx context.Context, q ca.ListQuery, fn func(*ca.ListEntry) 
 	}
 	return lost, st.Close()
 }
+
+// DescribeSerial describes the certificate whose serial is arg, a
+// command's FILE|SERIAL argument that named no file ("ca show"): an arg
+// that is no serial either is ca.ErrNotFound.
+func (h *Home) DescribeSerial(ctx context.Context, arg string) (*ca.CertificateInfo, error) {
+	serial, err := ca.ParseSerial(arg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is neither a file nor a serial", ca.ErrNotFound, arg)
+	}
+	return h.DescribeCertificate(ctx, serial)
+}

@@ -267,15 +267,5 @@ func DurationFlag(flag, v string) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
-	return requiredDuration(flag, v)
-}
-
-// requiredDuration is DurationFlag of a flag that has a value: "" is
-// refused as empty.
-func requiredDuration(flag, v string) (time.Duration, error) {
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("--%s: %w", flag, err)
-	}
-	return d, nil
+	return ca.ParseFlagDuration(flag, v)
 }

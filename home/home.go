@@ -7,7 +7,9 @@
 // CheckRequest; "ca issue": Provision, ProvisionManifest), the servers
 // and checks that read it ("ca serve": StartServe; "ca publish":
 // StartPublish; "ca probe": Probe, Scan; "ca trust": TrustStatus,
-// TrustChange, each with its flags checked), and the warnings "ca store
+// TrustChange, each with its flags checked), the files and arguments
+// commands read and the exports they write (ReadFile, DescribeFile,
+// RevokeInput, PKCS12Export, ExportChain), and the warnings "ca store
 // check" gives about files the store does not explain.
 //
 // It does not print, prompt or read flags: the passphrase comes from a

@@ -42,7 +42,7 @@ func (f IssueFlags) Defaults() (ca.KeyRequest, error) {
 	if err != nil {
 		return ca.KeyRequest{}, err
 	}
-	v, err := parseFlagDuration("validity", f.Validity)
+	v, err := ca.ParseFlagDuration("validity", f.Validity)
 	if err != nil {
 		return ca.KeyRequest{}, err
 	}

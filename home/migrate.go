@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -12,11 +13,33 @@ import (
 	"github.com/ca-toolkit/ca/store"
 )
 
-// MigrateSummary is what Migrate copied.
+// MigrateSummary is what Migrate copied, in the JSON shape of "ca store
+// migrate".
 type MigrateSummary struct {
-	From, To  string // where, without passwords
-	Counts    store.Counts
-	AuditHead string
+	From string `json:"from"` // where, without passwords
+	To   string `json:"to"`
+	store.Counts
+	AuditHead string `json:"auditHead"`
+}
+
+// WriteText writes the summary for people, on one line.
+func (s *MigrateSummary) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "copied %s to %s: %d issuers, %d certificates, %d revocations, %d CRLs, %d audit records; audit head %s\n",
+		s.From, s.To, s.Issuers, s.Certificates, s.Revocations, s.CRLs, s.AuditRecords, s.AuditHead)
+	return err
+}
+
+// UpgradeSummary is where UpgradeStore left the store, in the JSON shape
+// of "ca store upgrade".
+type UpgradeSummary struct {
+	Store         string `json:"store"`
+	SchemaVersion int    `json:"schemaVersion"`
+}
+
+// WriteText writes the summary for people, on one line.
+func (s *UpgradeSummary) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "store %s is at schema version %d\n", s.Store, s.SchemaVersion)
+	return err
 }
 
 // Migrate copies every record of the home's store, the audit chain byte for
@@ -67,13 +90,14 @@ func (h *Home) Migrate(ctx context.Context, to string) (*MigrateSummary, error) 
 }
 
 // UpgradeStore applies the migrations a PostgreSQL store lacks (a bbolt
-// store has one layout) and returns where the store is.
-func (h *Home) UpgradeStore() (string, error) {
+// store has one layout, ca.ErrUsage) and says where the store is and its
+// schema version now.
+func (h *Home) UpgradeStore() (*UpgradeSummary, error) {
 	if !h.Shared() {
-		return "", fmt.Errorf("%w: the home's store is a bbolt file (%s), which has no migrations; upgrade applies to a postgres:// --store", ca.ErrUsage, h.StorePath())
+		return nil, fmt.Errorf("%w: the home's store is a bbolt file (%s), which has no migrations; upgrade applies to a postgres:// --store", ca.ErrUsage, h.StorePath())
 	}
 	if err := store.UpgradePostgres(h.cfg.Store, store.Options{Timeout: h.timeout(), Actor: h.cfg.Actor}); err != nil {
-		return "", err
+		return nil, err
 	}
-	return h.StoreName(), nil
+	return &UpgradeSummary{Store: h.StoreName(), SchemaVersion: store.PostgresSchemaVersion}, nil
 }

@@ -108,68 +108,70 @@ func (h *Home) recordedPolicy(ctx context.Context, name string) ([]byte, error) 
 // SetPolicy makes the policy file at path the policy of the issuer name
 // (resolved as LoadIssuer does): it is parsed and checked, recorded in the
 // store with an audit record ("policy-set"), then written to the issuer's
-// policy.json. It returns the issuer's name and the policy.
-func (h *Home) SetPolicy(ctx context.Context, name, path string) (string, *csr.Policy, error) {
+// policy.json. It returns the report of the policy, Set.
+func (h *Home) SetPolicy(ctx context.Context, name, path string) (*PolicyReport, error) {
 	p, err := ReadPolicyFile(path)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	canon, err := CanonicalPolicy(p)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	pretty, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return "", nil, fmt.Errorf("encode policy: %w", err)
+		return nil, fmt.Errorf("encode policy: %w", err)
 	}
 	st, err := h.OpenStore()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	defer st.Close()
 	hier, err := ca.LoadHierarchy(ctx, st)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	rec, err := hier.Resolve(name)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if err := st.SetPolicy(ctx, rec.Name, canon, false); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	file := place.File{Path: h.IssuerFile(rec.Name, FilePolicy), Data: append(pretty, '\n')}
 	if err := place.WriteFiles(file); err != nil {
-		return "", nil, fmt.Errorf("the policy of issuer %s is recorded, but writing %s failed (run \"ca policy set\" again): %w", rec.Name, file.Path, err)
+		return nil, fmt.Errorf("the policy of issuer %s is recorded, but writing %s failed (run \"ca policy set\" again): %w", rec.Name, file.Path, err)
 	}
-	return rec.Name, p, nil
+	return newPolicyReport(rec.Name, p, true), nil
 }
 
 // ShowPolicy resolves name as LoadIssuer does and returns the issuer's
 // policy as signing judges by it: the recorded one, whatever policy.json
-// holds (policy.json when nothing is recorded yet). Only reads.
-func (h *Home) ShowPolicy(ctx context.Context, name string) (string, *csr.Policy, error) {
+// holds (policy.json when nothing is recorded yet), as a report. Only
+// reads.
+func (h *Home) ShowPolicy(ctx context.Context, name string) (*PolicyReport, error) {
 	hier, err := h.Hierarchy(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	rec, err := hier.Resolve(name)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	recorded, err := h.recordedPolicy(ctx, rec.Name)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
+	var p *csr.Policy
 	if recorded == nil {
-		p, err := h.ReadPolicy(rec.Name)
-		return rec.Name, p, err
+		p, err = h.ReadPolicy(rec.Name)
+	} else {
+		p, err = parseRecorded(rec.Name, recorded)
 	}
-	p, err := parseRecorded(rec.Name, recorded)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return rec.Name, p, nil
+	return newPolicyReport(rec.Name, p, false), nil
 }
 
 // parseRecorded parses the issuer's recorded policy. Only damage makes one

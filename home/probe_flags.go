@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
 
@@ -87,7 +88,7 @@ func (f ProbeFlags) checkVersions(cfg *tlsendpoint.ProbeConfig) error {
 
 // timeout parses --timeout, which must be positive.
 func (f ProbeFlags) timeout() (time.Duration, error) {
-	timeout, err := parseFlagDuration("timeout", f.Timeout)
+	timeout, err := ca.ParseFlagDuration("timeout", f.Timeout)
 	if err != nil {
 		return 0, err
 	}

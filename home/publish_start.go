@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/publish"
 )
 
@@ -41,7 +42,7 @@ func (f PublishFlags) Check() (*PublishConfig, error) {
 		return nil, usageErr{fmt.Errorf("--ocsp-signer %q: want issuer or delegated", f.OCSPSigner)}
 	}
 	if f.CRLRefresh != "" {
-		d, err := parseFlagDuration("crl-refresh", f.CRLRefresh)
+		d, err := ca.ParseFlagDuration("crl-refresh", f.CRLRefresh)
 		if err != nil {
 			return nil, err
 		}

@@ -61,7 +61,7 @@ func (r RenewRequest) Options() (RenewOptions, error) {
 // would write (CheckFiles) before anything is signed.
 func (h *Home) Renewals(ctx context.Context, r RenewRequest, cert *x509.Certificate, opts RenewOptions) ([]*ca.CertRecord, error) {
 	if r.Expiring != "" {
-		d, err := requiredDuration("expiring-within", r.Expiring)
+		d, err := ca.ParseFlagDuration("expiring-within", r.Expiring)
 		if err != nil {
 			return nil, err
 		}

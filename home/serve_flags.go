@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
-	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
@@ -74,7 +73,7 @@ func (f ServeFlags) checkValues(c *EndpointConfig) error {
 		return usageErr{fmt.Errorf("--tls-min %q: use 1.2 or 1.3", f.TLSMin)}
 	}
 	c.Issuer, c.DNSNames = f.Issuer, f.DNS
-	if c.Validity, err = parseFlagDuration("validity", f.Validity); err != nil {
+	if c.Validity, err = ca.ParseFlagDuration("validity", f.Validity); err != nil {
 		return err
 	}
 	if c.KeyType, err = pem.ParseKeyType(f.KeyType); err != nil {
@@ -97,14 +96,4 @@ func (f ServeFlags) checkValues(c *EndpointConfig) error {
 		return usageErr{fmt.Errorf("--addr %q: want HOST:PORT, such as 127.0.0.1:8443", f.Addr)}
 	}
 	return nil
-}
-
-// parseFlagDuration reads the value of a duration flag (csr.ParseDuration:
-// units s, m, h, d, y); its error names the flag and is also ca.ErrUsage.
-func parseFlagDuration(flag, v string) (time.Duration, error) {
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return 0, usageErr{fmt.Errorf("--%s: %w", flag, err)}
-	}
-	return d, nil
 }

@@ -32,7 +32,7 @@ func (f SignFlags) Config(inputs []string, stdin io.Reader, checkOut func(flag, 
 	if err != nil {
 		return SignConfig{}, err
 	}
-	validity, err := parseFlagDuration("validity", f.Validity)
+	validity, err := ca.ParseFlagDuration("validity", f.Validity)
 	if err != nil {
 		return SignConfig{}, err
 	}

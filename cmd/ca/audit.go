@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -32,14 +29,8 @@ with --anchor to find a chain rewritten from the start.`,
 	return cmd
 }
 
-type auditListOptions struct {
-	since  string
-	action string
-	serial string
-}
-
 func newAuditListCmd(g *globals) *cobra.Command {
-	o := &auditListOptions{}
+	o := &ca.AuditQuery{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List audit records (a table, or JSON with -o json)",
@@ -50,29 +41,14 @@ func newAuditListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditList(g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)"+durationUnits)
-	f.StringVar(&o.action, "action", "", "only records of this action: add-issuer, renew-issuer, issue, revoke or crl")
-	f.StringVar(&o.serial, "serial", "", "only records that touched this serial (hex, any form)")
+	f.StringVar(&o.Since, "since", "", "only records from this time on: RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration back from now (24h, 7d)"+durationUnits)
+	f.StringVar(&o.Action, "action", "", "only records of this action: add-issuer, renew-issuer, issue, revoke or crl")
+	f.StringVar(&o.Serial, "serial", "", "only records that touched this serial (hex, any form)")
 	return cmd
 }
 
-// parseSince reads --since: RFC 3339, a date, or a duration back from now.
-func parseSince(v string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
-	}
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return time.Time{}, usageError{fmt.Errorf("--since %q: use RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration such as 24h or 7d", v)}
-	}
-	return now.Add(-d), nil
-}
-
-func runAuditList(g *globals, o *auditListOptions) error {
-	f, err := o.filter(g.now())
+func runAuditList(g *globals, q *ca.AuditQuery) error {
+	f, err := q.Filter(g.now())
 	if err != nil {
 		return err
 	}
@@ -81,29 +57,6 @@ func runAuditList(g *globals, o *auditListOptions) error {
 		return err
 	}
 	return g.render(auditRecords(records))
-}
-
-// filter checks the flags and makes the library's filter of them.
-func (o *auditListOptions) filter(now time.Time) (ca.AuditFilter, error) {
-	var f ca.AuditFilter
-	var err error
-	if o.since != "" {
-		if f.Since, err = parseSince(o.since, now); err != nil {
-			return f, err
-		}
-	}
-	if o.action != "" && !slices.Contains(ca.AuditActions, o.action) {
-		return f, usageError{fmt.Errorf("--action %q: use add-issuer, renew-issuer, issue, revoke or crl", o.action)}
-	}
-	f.Action = o.action
-	if o.serial != "" {
-		s, err := ca.ParseSerial(o.serial)
-		if err != nil {
-			return f, err
-		}
-		f.Serial = ca.FormatSerial(s)
-	}
-	return f, nil
 }
 
 type auditRecords []ca.AuditRecord
@@ -146,24 +99,16 @@ that hash must still be in the chain. Exit 6 when any of this fails.`,
 	return cmd
 }
 
-type auditVerifyView struct{ *ca.AuditVerification }
-
-func (r auditVerifyView) text(w io.Writer) {
-	if r.OK {
-		fmt.Fprintf(w, "audit chain OK: %d records, head %s\n", r.Records, r.Head)
-	}
-}
-
 func runAuditVerify(g *globals, o *auditVerifyOptions) error {
-	anchor := strings.ToLower(strings.TrimSpace(o.anchor))
-	if b, err := hex.DecodeString(anchor); o.anchor != "" && (err != nil || len(b) != 32) {
-		return usageError{fmt.Errorf("--anchor %q is not a head hash (64 hex digits, as \"ca audit head\" prints it)", o.anchor)}
+	anchor, err := ca.ParseAuditAnchor(o.anchor)
+	if err != nil {
+		return err
 	}
 	v, err := g.h().VerifyAudit(anchor)
 	if v == nil {
 		return err
 	}
-	if rerr := g.render(auditVerifyView{v}); rerr != nil {
+	if rerr := g.render(report{v}); rerr != nil {
 		return rerr
 	}
 	return err
@@ -182,14 +127,10 @@ is already broken.`,
 	}
 }
 
-type auditHeadView struct{ *ca.AuditHead }
-
-func (r auditHeadView) text(w io.Writer) { fmt.Fprintln(w, r.Head) }
-
 func runAuditHead(g *globals) error {
 	head, err := g.h().AuditHead()
 	if err != nil {
 		return err
 	}
-	return g.render(auditHeadView{head})
+	return g.render(report{head})
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"io/fs"
-	"strings"
 
+	"github.com/ca-toolkit/ca/internal/cmdtree"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
@@ -59,14 +59,14 @@ func exitCode(err error) int {
 		// say (an unparsable serial is not the user's bad input).
 		return exitFailed
 	case errors.As(err, &ue), errors.Is(err, ca.ErrUsage), errors.Is(err, ca.ErrBadSerial),
-		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType), errors.Is(err, errNoPassphrase),
+		errors.Is(err, pem.ErrMalformed), errors.Is(err, verify.ErrMalformed), errors.Is(err, pem.ErrUnknownKeyType),
 		errors.Is(err, passphrase.ErrUsage), errors.Is(err, pem.ErrNotRegularInput), errors.Is(err, store.ErrNotRegular), errors.Is(err, pkcs11.ErrUsage),
-		isMalformed(err), isCobraUsage(err):
+		csr.IsMalformed(err), cmdtree.IsUsage(err):
 		return exitUsage
 	case errors.Is(err, ca.ErrVerify):
 		return exitVerify
 	case errors.Is(err, ca.ErrRefused), errors.Is(err, pem.ErrTooLarge), errors.Is(err, pem.ErrKeyPermissions),
-		isRefusal(err):
+		csr.IsRefusal(err):
 		return exitRefused
 	case errors.Is(err, ca.ErrExists), errors.Is(err, place.ErrExists), errors.Is(err, pem.ErrOtherKind), errors.Is(err, fs.ErrExist):
 		return exitConflict
@@ -74,27 +74,4 @@ func exitCode(err error) int {
 		return exitNotFound
 	}
 	return exitFailed
-}
-
-func isMalformed(err error) bool {
-	return errors.Is(err, csr.ErrMalformed) || errors.Is(err, csr.ErrBadPolicy) || errors.Is(err, csr.ErrBadDuration)
-}
-
-func isRefusal(err error) bool {
-	var re *csr.RefusalError
-	var pe *csr.PolicyError
-	return errors.As(err, &re) || errors.As(err, &pe) ||
-		errors.Is(err, csr.ErrBadSignature) || errors.Is(err, csr.ErrWeakSignature)
-}
-
-// isCobraUsage recognises the usage errors cobra returns as plain strings:
-// an unknown command, missing required flags, flag groups, argument counts.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command ", "required flag(s) ", "if any flags in the group ", "at least one of the flags in the group ", "unknown flag: ", "unknown shorthand flag: ", "accepts ", "requires at least ", "invalid argument "} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
 }

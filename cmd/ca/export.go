@@ -4,14 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/pkg/place"
+	"github.com/ca-toolkit/ca/home"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -24,15 +20,8 @@ func newExportCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-type exportPKCS12Options struct {
-	certFile string
-	keyFile  string
-	chain    bool
-	out      string
-}
-
 func newExportPKCS12Cmd(g *globals) *cobra.Command {
-	o := &exportPKCS12Options{}
+	o := &home.PKCS12Export{}
 	cmd := &cobra.Command{
 		Use:   "pkcs12 (SERIAL | --cert FILE) --key FILE --out FILE",
 		Short: "Bundle a certificate and its key into a password-protected PKCS#12 file",
@@ -55,87 +44,39 @@ $CA_PASSPHRASE or a prompt on a terminal; an encrypted --key is opened with
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.certFile, "cert", "", "the certificate file (PEM or DER) instead of a SERIAL")
-	f.StringVar(&o.keyFile, "key", "", "the certificate's private key, PKCS#8 PEM (required)")
-	f.BoolVar(&o.chain, "chain", false, "include the intermediates (not the root)")
-	f.StringVar(&o.out, "out", "", "the PKCS#12 file to write, - for stdout (required)")
+	f.StringVar(&o.CertFile, "cert", "", "the certificate file (PEM or DER) instead of a SERIAL")
+	f.StringVar(&o.KeyFile, "key", "", "the certificate's private key, PKCS#8 PEM (required)")
+	f.BoolVar(&o.Chain, "chain", false, "include the intermediates (not the root)")
+	f.StringVar(&o.Out, "out", "", "the PKCS#12 file to write, - for stdout (required)")
 	cmd.MarkFlagRequired("key")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
-func runExportPKCS12(ctx context.Context, g *globals, o *exportPKCS12Options, args []string) error {
-	if (len(args) == 1) == (o.certFile != "") {
+func runExportPKCS12(ctx context.Context, g *globals, o *home.PKCS12Export, args []string) error {
+	if (len(args) == 1) == (o.CertFile != "") {
 		return usageError{errors.New("name the certificate by SERIAL or by --cert FILE (one of them)")}
 	}
-	if o.out != "-" {
-		if err := place.CheckWritable(o.out, true); err != nil {
-			return err
-		}
+	x := *o
+	x.Stdin, x.Home, x.OpenKey = g.stdin, g.h, g.secrets().OpenKey
+	x.Password = func() ([]byte, error) { return g.secrets().New("password for the PKCS#12 file: ", "passwords", "") }
+	if len(args) == 1 {
+		x.Serial = args[0]
 	}
-	cert, chain, err := g.exportSubject(ctx, args, o.certFile, o.chain)
+	rep, pfx, err := x.Write(ctx)
 	if err != nil {
 		return err
 	}
-	key, err := g.secrets().OpenKey(o.keyFile)
-	if err != nil {
-		return err
-	}
-	pfx, err := ca.PKCS12{Cert: cert, Chain: chain, Key: key, KeyName: o.keyFile}.Encode(func() ([]byte, error) {
-		return g.secrets().New("password for the PKCS#12 file: ", "passwords", "")
-	})
-	if err != nil {
-		return err
-	}
-	if o.out == "-" {
+	if rep == nil {
 		_, err := g.stdout.Write(pfx)
 		return err
 	}
-	if err := place.WriteFiles(place.File{Path: o.out, Data: pfx, Mode: 0o600, NoReplace: true}); err != nil {
-		return err
-	}
-	return g.render(exportResult{File: o.out, Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(),
-		Chain: len(chain), Encryption: ca.PKCS12Encryption})
-}
-
-type exportResult struct {
-	File       string `json:"file"`
-	Serial     string `json:"serial"`
-	Subject    string `json:"subject"`
-	Chain      int    `json:"chain"`
-	Encryption string `json:"encryption"`
-}
-
-func (r exportResult) text(w io.Writer) {
-	fmt.Fprintf(w, "wrote %s\n  serial     %s\n  subject    %s\n  chain      %d intermediate(s)\n  encryption %s\n",
-		r.File, r.Serial, r.Subject, r.Chain, r.Encryption)
-}
-
-// exportSubject returns the certificate named by a SERIAL argument or by
-// certFile and, when withChain, its intermediates from the home (not the root).
-func (g *globals) exportSubject(ctx context.Context, args []string, certFile string, withChain bool) (*x509.Certificate, []*x509.Certificate, error) {
-	if certFile == "" {
-		serial, err := ca.ParseSerial(args[0])
-		if err != nil {
-			return nil, nil, err
-		}
-		return g.h().CertificateChain(ctx, serial, withChain)
-	}
-	cert, err := readCertFile(g, certFile)
-	if err != nil || !withChain {
-		return cert, nil, err
-	}
-	chain, err := g.h().IntermediatesOf(ctx, cert, certFile)
-	return cert, chain, err
+	return g.render(report{rep})
 }
 
 // readCertFile reads one certificate, PEM or DER ("-" is stdin).
 func readCertFile(g *globals, path string) (*x509.Certificate, error) {
-	data, err := readInput(g, path, pem.MaxSize)
-	if err != nil {
-		return nil, err
-	}
-	return ca.ParseCertificateFile(path, data)
+	return home.ReadCertificateFile(g.stdin, path)
 }
 
 type exportChainOptions struct {
@@ -162,37 +103,13 @@ NAME.chain.pem that "ca issue" writes. With -o json: {serial, subject, pem}.`,
 }
 
 func runExportChain(ctx context.Context, g *globals, o *exportChainOptions, args []string) error {
-	if err := g.checkOut("--out", o.out, pem.KindCertificate); err != nil {
-		return err
-	}
-	cert, chain, err := g.exportSubject(ctx, args, "", true)
+	x, err := home.ExportChain(ctx, g.h, args[0], o.out)
 	if err != nil {
 		return err
 	}
-	data := ca.EncodeChain(append([]*x509.Certificate{cert}, chain...))
-	if o.out != "-" {
-		if err := place.WriteFiles(place.File{Path: o.out, Data: data, Check: pem.KindCertificate.Check}); err != nil {
-			return err
-		}
-		data = nil
-	}
 	if g.json() {
-		return writeJSON(g.stdout, chainResult{Serial: ca.FormatSerial(cert.SerialNumber), Subject: cert.Subject.String(), PEM: string(data), File: fileOrEmpty(o.out)})
+		return writeJSON(g.stdout, x)
 	}
-	_, err = g.stdout.Write(data)
+	_, err = g.stdout.Write([]byte(x.PEM))
 	return err
-}
-
-type chainResult struct {
-	Serial  string `json:"serial"`
-	Subject string `json:"subject"`
-	PEM     string `json:"pem,omitempty"`
-	File    string `json:"file,omitempty"`
-}
-
-func fileOrEmpty(out string) string {
-	if out == "-" {
-		return ""
-	}
-	return out
 }

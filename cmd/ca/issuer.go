@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -54,24 +52,7 @@ See docs/publication.md and docs/revocation.md.`,
   ca issuer urls --issuer issuing`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := cmd.Flags()
-			var ch home.URLsChange
-			if f.Changed("crl-url") {
-				ch.CRL = &o.urls.CRL
-			}
-			if f.Changed("delta-crl-url") {
-				ch.DeltaCRL = &o.urls.DeltaCRL
-			}
-			if f.Changed("crl-shards") {
-				ch.CRLShards = &o.urls.CRLShards
-			}
-			if f.Changed("ocsp-url") {
-				ch.OCSP = &o.urls.OCSP
-			}
-			if f.Changed("ca-issuers-url") {
-				ch.CAIssuers = &o.urls.CAIssuers
-			}
-			return runIssuerURLs(cmd.Context(), g, o.issuer, ch)
+			return runIssuerURLs(cmd.Context(), g, o.issuer, home.URLsChangeFrom(&o.urls, cmd.Flags().Changed))
 		},
 	}
 	f := cmd.Flags()
@@ -85,47 +66,9 @@ See docs/publication.md and docs/revocation.md.`,
 }
 
 func runIssuerURLs(ctx context.Context, g *globals, issuer string, ch home.URLsChange) error {
-	var (
-		name string
-		urls ca.IssuerURLs
-		err  error
-	)
-	changed := ch != home.URLsChange{}
-	if changed {
-		name, urls, err = g.h().SetIssuerURLs(ctx, issuer, ch)
-	} else {
-		name, urls, err = g.h().IssuerURLs(ctx, issuer)
-	}
+	r, err := g.h().ReportIssuerURLs(ctx, issuer, ch)
 	if err != nil {
 		return err
 	}
-	return g.render(issuerURLsResult{Issuer: name, Changed: changed, URLs: urls, Expanded: urls.Expand(name)})
-}
-
-type issuerURLsResult struct {
-	Issuer   string        `json:"issuer"`
-	Changed  bool          `json:"changed"`
-	URLs     ca.IssuerURLs `json:"urls"`
-	Expanded ca.IssuerURLs `json:"expanded"`
-}
-
-func (r issuerURLsResult) text(w io.Writer) {
-	if r.Changed {
-		fmt.Fprintf(w, "recorded the URLs of issuer %s; certificates it signs from now on carry them\n", r.Issuer)
-	} else {
-		fmt.Fprintf(w, "issuer %s\n", r.Issuer)
-	}
-	none := func(s string) string {
-		if s == "" {
-			return "(none)"
-		}
-		return s
-	}
-	if r.Expanded.CRLShards > 0 {
-		fmt.Fprintf(w, "  crl shards %d (shard = serial mod %d)\n", r.Expanded.CRLShards, r.Expanded.CRLShards)
-	}
-	if r.Expanded.DeltaCRL != "" {
-		fmt.Fprintf(w, "  delta crl  %s\n", r.Expanded.DeltaCRL)
-	}
-	fmt.Fprintf(w, "  crl        %s\n  ocsp       %s\n  caIssuers  %s\n", none(r.Expanded.CRL), none(r.Expanded.OCSP), none(r.Expanded.CAIssuers))
+	return g.render(report{r})
 }

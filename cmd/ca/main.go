@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ca-toolkit/ca/internal/harden"
 )
 
 func main() {
-	hardenProcess()
+	harden.Process()
 	// SIGHUP (a closed terminal, or a supervisor's "stop") stops a command
 	// as SIGINT and SIGTERM do: serve removes its ready file and exits 0.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -25,9 +27,9 @@ func main() {
 		stop()
 	}()
 	g := newGlobals(os.Stdin, os.Stdout, os.Stderr, os.Environ())
-	// CA_TEST_PROCESS_STATE: the tests see what hardenProcess did; never set it in production.
+	// CA_TEST_PROCESS_STATE: the tests see what harden.Process did; never set it in production.
 	if g.env["CA_TEST_PROCESS_STATE"] != "" {
-		fmt.Fprintf(os.Stderr, "ca: test: %s\n", processState())
+		fmt.Fprintf(os.Stderr, "ca: test: %s\n", harden.State())
 	}
 	err := run(ctx, g)
 	if err != nil {

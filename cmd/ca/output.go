@@ -90,15 +90,6 @@ func (g *globals) checkFiles(flag string, files ...place.File) error {
 // manifest cell could otherwise clear the screen or forge output lines.
 func printable(s string) string { return ca.Printable(s) }
 
-// printables is printable of each of list.
-func printables(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = printable(s)
-	}
-	return out
-}
-
 // logLines is the writer of a log.Logger (one Write per entry) that
 // escapes the control characters of each entry, keeping its final newline:
 // a client certificate's subject in a handshake error cannot forge or

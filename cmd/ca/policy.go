@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
 type policyOptions struct {
@@ -88,41 +86,23 @@ recorded with this command.`,
 }
 
 func runPolicySet(ctx context.Context, g *globals, o *policyOptions, path string) error {
-	name, p, err := g.h().SetPolicy(ctx, o.issuer, path)
+	r, err := g.h().SetPolicy(ctx, o.issuer, path)
 	if err != nil {
 		return err
 	}
-	res := policyShowResult{Issuer: name, Rules: []policyRule{}, Policy: p, Set: true}
-	for _, r := range p.Rules() {
-		res.Rules = append(res.Rules, policyRule{Field: r.Field, Rule: r.Rule, Detail: r.Detail})
-	}
-	return g.render(res)
+	return g.render(policyShowResult{r})
 }
 
 func runPolicyShow(ctx context.Context, g *globals, o *policyOptions) error {
-	name, p, err := g.h().ShowPolicy(ctx, o.issuer)
+	r, err := g.h().ShowPolicy(ctx, o.issuer)
 	if err != nil {
 		return err
 	}
-	res := policyShowResult{Issuer: name, Rules: []policyRule{}, Policy: p}
-	for _, r := range p.Rules() {
-		res.Rules = append(res.Rules, policyRule{Field: r.Field, Rule: r.Rule, Detail: r.Detail})
-	}
-	return g.render(res)
+	return g.render(policyShowResult{r})
 }
 
-type policyRule struct {
-	Field  string `json:"field"`
-	Rule   string `json:"rule"`
-	Detail string `json:"detail"`
-}
-
-type policyShowResult struct {
-	Issuer string       `json:"issuer"`
-	Rules  []policyRule `json:"rules"`
-	Policy *csr.Policy  `json:"policy"`
-	Set    bool         `json:"-"` // written by policy set
-}
+// policyShowResult is a policy as a table; its JSON is the report's.
+type policyShowResult struct{ *home.PolicyReport }
 
 func (r policyShowResult) text(w io.Writer) {
 	if r.Set {
@@ -142,47 +122,25 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 	if err != nil {
 		return err
 	}
-	in := home.ReadCSR(arg, g.stdin)
-	issuer, checks, err := g.h().CheckCSR(ctx, o.issuer, in, so)
+	j, err := g.h().JudgeCSR(ctx, o.issuer, home.ReadCSR(arg, g.stdin), so)
 	if err != nil {
 		return err
 	}
-	res := policyCheckResult{Input: in.Label(), Issuer: issuer, Profile: so.Profile.Name(),
-		Validity: ca.FormatDuration(so.Validity), Pass: true, Checks: make([]policyCheck, len(checks))}
-	failed := 0
-	for i, c := range checks {
-		res.Checks[i] = policyCheck(c)
-		res.Checks[i].Reason = render(c.Reason)
-		if !c.Pass {
-			failed++
-			res.Pass = false
-		}
+	for i := range j.Checks {
+		j.Checks[i].Reason = render(j.Checks[i].Reason)
 	}
-	if err := g.render(res); err != nil {
+	if err := g.render(policyCheckResult{j}); err != nil {
 		return err
 	}
-	if failed > 0 {
-		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", in.Label(), failed, len(checks))}
+	if n := j.Failed(); n > 0 {
+		return &exitError{code: exitRefused, msg: fmt.Sprintf("%s: %d of %d rules fail; ca sign csr would refuse it", j.Input, n, len(j.Checks))}
 	}
 	return nil
 }
 
-type policyCheck struct {
-	Field  string `json:"field"`
-	Rule   string `json:"rule"`
-	Value  string `json:"value"`
-	Pass   bool   `json:"pass"`
-	Reason string `json:"reason"`
-}
-
-type policyCheckResult struct {
-	Input    string        `json:"input"`
-	Issuer   string        `json:"issuer"`
-	Profile  string        `json:"profile"`
-	Validity string        `json:"validity"`
-	Pass     bool          `json:"pass"`
-	Checks   []policyCheck `json:"checks"`
-}
+// policyCheckResult is a judgement as a table and a verdict; its JSON is
+// the judgement's.
+type policyCheckResult struct{ *home.CSRJudgement }
 
 func (r policyCheckResult) text(w io.Writer) {
 	rows := make([][]string, len(r.Checks))

@@ -2,97 +2,21 @@ package main
 
 import (
 	"errors"
-	"regexp"
-	"sync"
 
-	"github.com/ca-toolkit/ca/pkg/csr"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
 // message is an error as a person reads it after "ca: ": in the command's
-// own words, whatever library said it (render), with a hint of what to
-// do next where one helps (hint). This is the one place that words
-// library errors for people.
-func message(err error) string {
-	return render(err.Error()) + hint(err)
-}
-
-// renderRules rewrite a library error's text for people. They are
-// compiled on first use, on an error path: a ca process that succeeds
-// never pays for them at start (TestStartupInitAllocations).
-var renderRules = sync.OnceValue(func() rules {
-	return rules{
-		// The package prefixes of library errors ("csr: ", "pem: ", ...),
-		// wherever they stand in a chain of wrapped errors: they are for
-		// developers (STYLE.md, "Errors"). A prefix starts the message or
-		// follows another error's ": ", an opening parenthesis, "; " or ",
-		// and " (errors.Join-like lists).
-		libraryPrefix: regexp.MustCompile(`(^|: |\(|; |, and )(?:ca|csr|pem|place|crl|tlsendpoint|home|store|verify|passphrase|trust|x509|tls): `),
-		// encoding/asn1's errors, which name Go's parser.
-		derText: []rewrite{
-			{regexp.MustCompile(`and not DER: not ASN\.1 DER: asn1: (?:syntax|structure) error: ([^;]*)`), "and it does not parse as DER either ($1)"},
-			{regexp.MustCompile(`(?:not ASN\.1 DER: )?asn1: (?:syntax|structure) error: `), "does not parse as DER: "},
-			{regexp.MustCompile(`asn1: `), "DER: "},
-		},
-		// The words of library sentinels that say nothing once the prefix
-		// is gone and the detail follows, where a prefix would stand.
-		sentinelText: regexp.MustCompile(`(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `),
-	}
-})
-
-type rewrite struct {
-	re   *regexp.Regexp
-	with string
-}
-
-type rules struct {
-	libraryPrefix, sentinelText *regexp.Regexp
-	derText                     []rewrite
-}
+// own words, with a hint of what to do next where one helps
+// (internal/errtext words library errors for people).
+func message(err error) string { return errtext.Message(err) }
 
 // render rewrites msg, an error's text, in the command's own words.
-func render(msg string) string {
-	r := renderRules()
-	for _, d := range r.derText {
-		msg = d.re.ReplaceAllString(msg, d.with)
-	}
-	for prev := ""; prev != msg; {
-		prev = msg
-		msg = r.libraryPrefix.ReplaceAllString(msg, "$1")
-	}
-	return r.sentinelText.ReplaceAllString(msg, "$1")
-}
-
-// policyRules are the rules a policy.json sets; a refusal by one of them
-// can be changed there (the others are SPEC's fixed rules).
-var policyRules = map[string]bool{
-	"match": true, "supplied": true, "optional": true, "forbidden": true, "allow": true, "deny": true,
-	"pattern": true, "maxLength": true, "unlisted": true, "sanType": true, "keyTypes": true,
-	"maxValidity": true, "profiles": true,
-}
+func render(msg string) string { return errtext.Render(msg) }
 
 // hint is what to do next for err, "" when the message says enough.
-func hint(err error) string {
-	var pe *csr.PolicyError
-	if isPolicyRefusal(err) || errors.As(err, &pe) && policyRules[pe.Rule] {
-		return ` (to change the rule, edit the issuer's policy.json, HOME/issuers/NAME/policy.json, and record it with "ca policy set FILE"; "ca policy show" lists the rules)`
-	}
-	return ""
-}
-
-// isPolicyRefusal reports whether a refusal breaks a rule of policy.json.
-func isPolicyRefusal(err error) bool {
-	var re *csr.RefusalError
-	if !errors.As(err, &re) {
-		return false
-	}
-	for _, pe := range re.Errors {
-		if policyRules[pe.Rule] {
-			return true
-		}
-	}
-	return false
-}
+func hint(err error) string { return errtext.Hint(err) }
 
 // explain is message with what only the globals know: where a passphrase
 // that does not open an issuer key came from.

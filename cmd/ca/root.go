@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,11 +13,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/cmdtree"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/csr"
 	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
-	"github.com/ca-toolkit/ca/store"
 )
 
 // version is set by the linker (-X main.version=...).
@@ -124,15 +121,10 @@ Start with "ca init --cn 'Example Root CA'"; see docs/quickstart.md.`,
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		if a := c.Flags().Args(); c.Annotations[annotationGroup] != "" && len(a) > 0 {
-			return unknownCommand(c, a[0]) // "ca inti --cn x": the command is what's wrong
-		}
-		return usageError{fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")}
-	})
+	root.SetFlagErrorFunc(cmdtree.FlagError)
 	g.register(root.PersistentFlags())
 	addCommands(root, g, args)
-	suggestCommands(root)
+	cmdtree.Groups(root)
 	return root
 }
 
@@ -165,65 +157,27 @@ func addCommands(root *cobra.Command, g *globals, args []string) {
 			root.AddCommand(c.build(g))
 		}
 		root.AddCommand(newGenDocsCmd(g))
-		root.InitDefaultCompletionCmd() // now, so that suggestCommands sees it
+		root.InitDefaultCompletionCmd() // now, so that cmdtree.Groups sees it
 	}
 }
 
-// annotationGroup marks a command that only groups others.
-const annotationGroup = "ca/group"
-
-// suggestCommands makes every command that only groups others (ca, ca
-// intermediate, ...) print its help when called alone and refuse an unknown
-// subcommand as a usage error (exit 2) that names the nearest ones; cobra
-// would print the help and exit 0, or return a plain error (exit 1).
-func suggestCommands(cmd *cobra.Command) {
-	for _, c := range cmd.Commands() {
-		suggestCommands(c)
+// newGenDocsCmd is the hidden command of make docs: writeDocs writes the
+// reference when ca is built with -tags gendocs (gendocs.go).
+func newGenDocsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:    "gen-docs DIR",
+		Short:  genDocsShort,
+		Hidden: true,
+		Args:   usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			md, man, err := writeDocs(cmd.Root(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "wrote %s and %s\n", md, man)
+			return nil
+		},
 	}
-	if !cmd.HasSubCommands() || cmd.Runnable() {
-		return
-	}
-	if cmd.Annotations == nil {
-		cmd.Annotations = map[string]string{}
-	}
-	cmd.Annotations[annotationGroup] = "true"
-	cmd.SuggestionsMinimumDistance = 2
-	cmd.Args = cobra.ArbitraryArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if len(args) == 0 {
-			return cmd.Help()
-		}
-		return unknownCommand(cmd, args[0])
-	}
-}
-
-// unknownCommand is the usage error for "ca NAME" where NAME is no
-// subcommand of cmd, naming the nearest ones.
-func unknownCommand(cmd *cobra.Command, name string) error {
-	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
-	if sub := fileCommand(cmd, name); sub != "" {
-		msg += fmt.Sprintf("; to give it the file %s, run %q", name, sub+" "+name)
-	} else if s := cmd.SuggestionsFor(name); len(s) > 0 {
-		for i := range s {
-			s[i] = strconv.Quote(s[i])
-		}
-		msg += "; did you mean " + strings.Join(s, " or ") + "?"
-	}
-	return usageError{fmt.Errorf("%s (see %q)", msg, cmd.CommandPath()+" --help")}
-}
-
-// fileCommand is the subcommand of cmd that takes a FILE, when name looks
-// like a file ("ca sign web.csr" means "ca sign csr web.csr"), else "".
-func fileCommand(cmd *cobra.Command, name string) string {
-	if _, err := os.Stat(name); err != nil && !strings.ContainsAny(name, "./") {
-		return ""
-	}
-	for _, c := range cmd.Commands() {
-		if strings.Contains(c.Use, "FILE") {
-			return c.CommandPath()
-		}
-	}
-	return ""
 }
 
 // setup checks the global flags once for every command.
@@ -231,33 +185,19 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	if g.output != "text" && g.output != "json" {
 		return usageError{fmt.Errorf("--output %q: use text or json", g.output)}
 	}
-	if g.home == "" {
-		g.home = g.env["CA_HOME"]
-	}
-	if g.home == "" {
-		g.home = "pki"
-	}
-	if g.store == "" {
-		g.store = g.env["CA_STORE"]
-	}
+	g.home, g.store = home.Locate(g.home, g.store, g.env)
 	if err := checkIssuerNames(cmd); err != nil {
 		return err
 	}
-	if err := g.setKDFCost(cmd); err != nil {
+	cost, err := passphrase.KDFCost(g.kdfCost, cmd.Flags().Changed("kdf-cost"), g.env)
+	if err != nil {
 		return err
 	}
+	g.kdfCost = cost
 	g.command = cmd.CommandPath()
-	// The audit log keeps the flags but where a passphrase comes from
-	// (--no-passphrase stays: it says a key was left unencrypted).
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		switch {
-		case f.Name == "store":
-			g.args = append(g.args, "--store="+store.Redact(f.Value.String()))
-		case !strings.Contains(f.Name, "passphrase") || f.Name == "no-passphrase":
-			g.args = append(g.args, "--"+f.Name+"="+f.Value.String())
-		}
-	})
-	g.args = append(g.args, cmd.Flags().Args()...)
+	var flags []home.AuditFlag
+	cmd.Flags().Visit(func(f *pflag.Flag) { flags = append(flags, home.AuditFlag{Name: f.Name, Value: f.Value.String()}) })
+	g.args = home.AuditArgs(flags, cmd.Flags().Args())
 	return nil
 }
 
@@ -278,39 +218,10 @@ func checkIssuerNames(cmd *cobra.Command) error {
 	return nil
 }
 
-// setKDFCost takes the KDF cost of new keys from --kdf-cost, else
-// $CA_KDF_COST, else pem.DefaultKDFCost; one out of range is a usage error.
-func (g *globals) setKDFCost(cmd *cobra.Command) error {
-	from := "--kdf-cost"
-	switch v := g.env["CA_KDF_COST"]; {
-	case cmd.Flags().Changed("kdf-cost"):
-	case v != "":
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return usageError{fmt.Errorf("CA_KDF_COST=%q: give log2 of scrypt's N, %d to %d", v, pem.MinKDFCost, pem.MaxKDFCost)}
-		}
-		g.kdfCost, from = n, "CA_KDF_COST"
-	default:
-		g.kdfCost = pem.DefaultKDFCost
-	}
-	if g.kdfCost < pem.MinKDFCost || g.kdfCost > pem.MaxKDFCost {
-		return usageError{fmt.Errorf("%s %d: give log2 of scrypt's N, %d to %d (default %d)", from, g.kdfCost, pem.MinKDFCost, pem.MaxKDFCost, pem.DefaultKDFCost)}
-	}
-	return nil
-}
-
 func (g *globals) json() bool { return g.output == "json" }
 
-func (g *globals) actor() ca.Actor {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	return ca.Actor{Command: g.command, Args: g.args, User: name}
-}
-
-// errNoPassphrase: a passphrase is needed and there is no way to get one.
-var errNoPassphrase = errors.New("a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)")
+// actor is who runs the command, for the audit log.
+func (g *globals) actor() ca.Actor { return home.NewActor(g.command, g.args) }
 
 // secrets are the passphrase sources of the global flags, the environment
 // and the terminal.
@@ -330,7 +241,7 @@ func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, errNoPassphrase
+		return nil, passphrase.ErrNoPassphrase
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
@@ -347,39 +258,16 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 
 // newPassphrase returns the passphrase for a new key of ca init or ca csr
 // create: the passphrase sources, or a prompt asked twice; nil with noPass.
-func (g *globals) newPassphrase(noPass bool) ([]byte, error) {
-	if noPass && g.passphraseFile != "" {
-		return nil, usageError{errors.New("--passphrase-file and --no-passphrase contradict each other: encrypt the new key, or not")}
-	}
-	if noPass {
-		return nil, nil
-	}
-	p, err := g.secrets().New("passphrase for the new key: ", "passphrases", "or --no-passphrase for an unencrypted key")
-	if err != nil {
-		return nil, err
-	}
-	return p, checkNewPassphrase(p)
-}
+func (g *globals) newPassphrase(noPass bool) ([]byte, error) { return g.secrets().NewKey(noPass) }
 
 // checkNewPassphrase refuses (exit 2) a passphrase too short for a new key,
 // clearing it.
-func checkNewPassphrase(p []byte) error {
-	if err := pem.CheckNewPassphrase(p); err != nil {
-		clear(p)
-		return usageError{fmt.Errorf("%w; choose a longer one (keys made before with a shorter one still open)", err)}
-	}
-	return nil
-}
+func checkNewPassphrase(p []byte) error { return passphrase.CheckNew(p) }
 
 // durationUnits ends the help of every flag that takes a duration: "1m" is
 // a minute, which someone thinking of months would not guess.
 const durationUnits = "; units s, m (minutes, not months), h, d, y"
 
-// parseDuration reads a --validity-like flag value.
-func parseDuration(flag, v string) (time.Duration, error) {
-	d, err := csr.ParseDuration(v)
-	if err != nil {
-		return 0, usageError{fmt.Errorf("--%s: %w", flag, err)}
-	}
-	return d, nil
-}
+// parseDuration reads a --validity-like flag value (exit 2 when it does
+// not parse).
+func parseDuration(flag, v string) (time.Duration, error) { return ca.ParseFlagDuration(flag, v) }

@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/place"
-	"github.com/ca-toolkit/ca/store"
 )
 
 func newStoreCmd(g *globals) *cobra.Command {
@@ -42,35 +37,15 @@ restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 	}
 }
 
-type backupResult struct {
-	File         string `json:"file"`
-	Bytes        int64  `json:"bytes"`
-	Certificates int    `json:"certificates"`
-	AuditRecords int    `json:"auditRecords"`
-	AuditHead    string `json:"auditHead"`
-}
-
-func (r backupResult) text(w io.Writer) {
-	fmt.Fprintf(w, "backup written to %s: %d bytes, %d certificates, %d audit records, audit head %s\n",
-		r.File, r.Bytes, r.Certificates, r.AuditRecords, r.AuditHead)
-}
-
 func runStoreBackup(g *globals, file string) error {
 	if file == "-" {
 		return g.h().BackupTo(g.stdout)
-	}
-	// Like every --out of the CLI: a directory, device or symlink is a bad
-	// argument (exit 2), an existing file a conflict (exit 5).
-	if err := place.CheckWritable(file, true); errors.Is(err, place.ErrNotRegular) {
-		return usageError{err}
-	} else if err != nil {
-		return err
 	}
 	sum, err := g.h().Backup(file)
 	if err != nil {
 		return err
 	}
-	return g.render(backupResult{File: file, Bytes: sum.Bytes, Certificates: sum.Certificates, AuditRecords: sum.AuditRecords, AuditHead: sum.AuditHead})
+	return g.render(report{sum})
 }
 
 func newStoreCheckCmd(g *globals) *cobra.Command {
@@ -93,58 +68,13 @@ issuer directories the store does not know (after restoring an older backup).`,
 	}
 }
 
-type checkResult struct {
-	OK   bool   `json:"ok"`
-	Path string `json:"path"`
-	store.Counts
-	Problems []string `json:"problems"`
-	Warnings []string `json:"warnings"`
-}
-
-func (r checkResult) text(w io.Writer) {
-	if r.OK {
-		fmt.Fprintf(w, "store OK: %d certificates, %d revocations, %d CRLs, %d audit records\n",
-			r.Certificates, r.Revocations, r.CRLs, r.AuditRecords)
-	} else {
-		fmt.Fprintf(w, "store %s has %d problems:\n", r.Path, len(r.Problems))
-		for _, p := range r.Problems {
-			fmt.Fprintf(w, "  - %s\n", p)
-		}
-	}
-	for _, p := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", p)
-	}
-}
-
 func runStoreCheck(ctx context.Context, g *globals) error {
 	g.warnedWritable = true // its report lists them
-	st, err := g.h().OpenStoreRead()
+	r, err := g.h().CheckStore(ctx, message)
 	if err != nil {
 		return err
 	}
-	r := checkResult{Path: st.Path(), Problems: []string{}, Warnings: []string{}}
-	for _, p := range st.Check() {
-		r.Problems = append(r.Problems, p.Error())
-	}
-	r.Problems = append(r.Problems, lostRevocationProblems(ctx, st)...)
-	var names []string
-	if counts, err := st.Counts(); err == nil {
-		r.Counts = counts
-		issuers, err := st.Issuers(ctx)
-		if err != nil {
-			r.Problems = append(r.Problems, err.Error())
-		}
-		for _, iss := range issuers {
-			names = append(names, iss.Name)
-			if err := g.h().CheckIssuerCert(&iss); err != nil {
-				r.Problems = append(r.Problems, message(err))
-			}
-		}
-	}
-	st.Close()
-	r.Warnings = g.h().Warnings(names)
-	r.OK = len(r.Problems) == 0
-	if err := g.render(r); err != nil {
+	if err := g.render(report{r}); err != nil {
 		return err
 	}
 	if !r.OK {
@@ -153,30 +83,5 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	return nil
 }
 
-// lostRevocationProblems checks the store's revocations against the last
-// CRL each issuer signed: a CRL that does not verify, and every entry of
-// one whose revocation record is gone, is a problem.
-func lostRevocationProblems(ctx context.Context, st ca.Store) []string {
-	var problems []string
-	missing, err := ca.MissingRevocations(ctx, st)
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			problems = append(problems, message(e))
-		}
-	} else if err != nil {
-		problems = append(problems, message(err))
-	}
-	for _, m := range missing {
-		problems = append(problems, lostRevocation(&m)+"; "+restoreHint)
-	}
-	return problems
-}
-
 // lostRevocation says that a certificate is revoked on a CRL but not in the store.
-func lostRevocation(m *ca.CRLRevocation) string {
-	return fmt.Sprintf("serial %s is revoked on %s (at %s, reason %s), but the store has no record of the revocation: it was lost to damage or deleted behind the toolkit's back",
-		ca.FormatSerial(m.Serial), m.Source(), m.RevokedAt.UTC().Format(time.RFC3339), m.Reason)
-}
-
-// restoreHint is what a problem of a damaged store tells the user to do.
-const restoreHint = "restore the store from a backup (see docs/operations.md)"
+func lostRevocation(m *ca.CRLRevocation) string { return m.Lost() }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ca-toolkit/ca/store"
 )
 
 func newStoreMigrateCmd(g *globals) *cobra.Command {
@@ -33,23 +30,11 @@ stop the ca processes that write to it first, then point them at the copy
 			if err != nil {
 				return err
 			}
-			return g.render(migrateResult{From: sum.From, To: sum.To, Counts: sum.Counts, AuditHead: sum.AuditHead})
+			return g.render(report{sum})
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the empty target store: postgres://... or bbolt:PATH")
 	return cmd
-}
-
-type migrateResult struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	store.Counts
-	AuditHead string `json:"auditHead"`
-}
-
-func (r migrateResult) text(w io.Writer) {
-	fmt.Fprintf(w, "copied %s to %s: %d issuers, %d certificates, %d revocations, %d CRLs, %d audit records; audit head %s\n",
-		r.From, r.To, r.Issuers, r.Certificates, r.Revocations, r.CRLs, r.AuditRecords, r.AuditHead)
 }
 
 func newStoreUpgradeCmd(g *globals) *cobra.Command {
@@ -62,20 +47,11 @@ schema is older and never migrate it themselves. Back the store up first
 ("ca store backup FILE").`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			where, err := g.h().UpgradeStore()
+			sum, err := g.h().UpgradeStore()
 			if err != nil {
 				return err
 			}
-			return g.render(upgradeResult{Store: where, SchemaVersion: store.PostgresSchemaVersion})
+			return g.render(report{sum})
 		},
 	}
-}
-
-type upgradeResult struct {
-	Store         string `json:"store"`
-	SchemaVersion int    `json:"schemaVersion"`
-}
-
-func (r upgradeResult) text(w io.Writer) {
-	fmt.Fprintf(w, "store %s is at schema version %d\n", r.Store, r.SchemaVersion)
 }

@@ -2,31 +2,19 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
-	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/verify"
 )
 
 type verifyOptions struct {
-	issuer    string
-	roots     string
-	untrusted string
-	dns       string
-	ip        string
-	email     string
-	purpose   string
-	at        string
-	crls      []string
+	issuer string
+	strict verify.Input
 }
 
 // strictFlags are the flags that only make sense with --roots.
@@ -70,8 +58,8 @@ certificate, which rule); exit 2 for input that cannot be used.`,
   ca verify --roots root.pem --crl issuing.crl --crl root.crl --at 2027-01-01T00:00:00Z leaf.pem`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.roots != "" {
-				return runVerifyRoots(g, o, args[0])
+			if o.strict.Roots != "" {
+				return runVerifyRoots(g, o.strict, args[0])
 			}
 			for _, f := range strictFlags {
 				if cmd.Flags().Changed(f) {
@@ -87,37 +75,28 @@ certificate, which rule); exit 2 for input that cannot be used.`,
 
 // register adds verify's flags to cmd.
 func (o *verifyOptions) register(cmd *cobra.Command) {
-	f := cmd.Flags()
+	f, in := cmd.Flags(), &o.strict
 	f.StringVar(&o.issuer, "issuer", "", "the issuer of the home that must have signed it directly")
-	f.StringVar(&o.roots, "roots", "", "verify against the root certificates in `FILE`, not the home")
-	f.StringVar(&o.untrusted, "untrusted", "", "intermediate certificates in `FILE` that may help build the chain")
-	f.StringVar(&o.dns, "dns", "", "the DNS `NAME` the leaf must hold")
-	f.StringVar(&o.ip, "ip", "", "the IP `ADDR` the leaf must hold")
-	f.StringVar(&o.email, "email", "", "the email `ADDR` the leaf must hold")
-	f.StringVar(&o.purpose, "purpose", "any", "what the leaf must be good for: server, client or any")
-	f.StringVar(&o.at, "at", "", "verify at `TIME` (RFC 3339 or @UNIX seconds) instead of now")
-	f.StringArrayVar(&o.crls, "crl", nil, "a CRL `FILE` (PEM or DER) to check the chain against; repeatable")
+	f.StringVar(&in.Roots, "roots", "", "verify against the root certificates in `FILE`, not the home")
+	f.StringVar(&in.Untrusted, "untrusted", "", "intermediate certificates in `FILE` that may help build the chain")
+	f.StringVar(&in.DNS, "dns", "", "the DNS `NAME` the leaf must hold")
+	f.StringVar(&in.IP, "ip", "", "the IP `ADDR` the leaf must hold")
+	f.StringVar(&in.Email, "email", "", "the email `ADDR` the leaf must hold")
+	f.StringVar(&in.Purpose, "purpose", "any", "what the leaf must be good for: server, client or any")
+	f.StringVar(&in.At, "at", "", "verify at `TIME` (RFC 3339 or @UNIX seconds) instead of now")
+	f.StringArrayVar(&in.CRLs, "crl", nil, "a CRL `FILE` (PEM or DER) to check the chain against; repeatable")
 	cmd.MarkFlagsMutuallyExclusive("dns", "ip", "email")
 	cmd.MarkFlagsMutuallyExclusive("issuer", "roots")
 }
 
 // runVerifyRoots verifies against --roots, without a home.
-func runVerifyRoots(g *globals, o *verifyOptions, file string) error {
-	data, err := readVerifyFile(g.stdin, file, "certificate")
+func runVerifyRoots(g *globals, in verify.Input, file string) error {
+	res, err := verify.VerifyPath(g.stdin, file, in, g.now())
 	if err != nil {
 		return err
 	}
-	opts, err := o.strictOptions(g)
-	if err != nil {
-		return err
-	}
-	res, err := verify.VerifyFile(data, opts)
-	if err != nil {
-		return verifyInputError("certificate "+file, err)
-	}
-	out := newStrictVerifyResult(file, res)
 	if g.json() || res.Good() {
-		if err := g.render(out); err != nil {
+		if err := g.render(strictView{res.Report(file)}); err != nil {
 			return err
 		}
 	}
@@ -132,118 +111,10 @@ func runVerifyRoots(g *globals, o *verifyOptions, file string) error {
 	return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: not good: %s", file, printable(res.Reasons[last].String()))}
 }
 
-// strictOptions reads the files and values of the --roots mode.
-func (o *verifyOptions) strictOptions(g *globals) (verify.Options, error) {
-	opts := verify.Options{DNSName: o.dns, Email: o.email, At: g.now()}
-	var err error
-	if opts.Roots, err = readCertsFlag("--roots", o.roots); err != nil {
-		return opts, err
-	}
-	if len(opts.Roots) == 0 {
-		return opts, usageError{fmt.Errorf("--roots %s holds no certificate", o.roots)}
-	}
-	if o.untrusted != "" {
-		if opts.Intermediates, err = readCertsFlag("--untrusted", o.untrusted); err != nil {
-			return opts, err
-		}
-	}
-	if o.ip != "" {
-		if opts.IP = net.ParseIP(strings.Trim(o.ip, "[]")); opts.IP == nil {
-			return opts, usageError{fmt.Errorf("--ip %q is not an IP address", o.ip)}
-		}
-	}
-	if opts.Purpose, err = verify.ParsePurpose(o.purpose); err != nil {
-		return opts, verifyInputError("--purpose", err)
-	}
-	if o.at != "" {
-		if opts.At, err = verify.ParseTime(o.at); err != nil {
-			return opts, verifyInputError("--at", err)
-		}
-	}
-	for _, f := range o.crls {
-		data, err := readVerifyFile(nil, f, "CRL")
-		if err != nil {
-			return opts, err
-		}
-		crls, err := verify.ParseCRLs(f, data)
-		if err != nil {
-			return opts, verifyInputError("--crl "+f, err)
-		}
-		opts.CRLs = append(opts.CRLs, crls...)
-	}
-	return opts, nil
-}
+// strictView writes what ca verify --roots says of a good certificate.
+type strictView struct{ *verify.Report }
 
-func readCertsFlag(flag, path string) ([]*x509.Certificate, error) {
-	data, err := readVerifyFile(nil, path, "certificate")
-	if err != nil {
-		return nil, err
-	}
-	certs, err := verify.ParseCertificates(data)
-	if err != nil {
-		return nil, verifyInputError(flag+" "+path, err)
-	}
-	return certs, nil
-}
-
-// verifyInputError words an error of pkg/verify about what, for people:
-// without the library's prefixes, exit 2 when the input is unusable.
-func verifyInputError(what string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), verify.ErrMalformed.Error()+": ")
-	msg = strings.ReplaceAll(strings.TrimPrefix(msg, "verify: "), "x509: ", "")
-	if errors.Is(err, verify.ErrMalformed) {
-		return usageError{fmt.Errorf("%s: %s", what, msg)}
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// readVerifyFile reads a file of verify ("-" is stdin when stdin is not nil).
-func readVerifyFile(stdin io.Reader, path, what string) ([]byte, error) {
-	limit := pem.MaxSize
-	if what == "CRL" {
-		limit = pem.MaxCRLSize
-	}
-	if path == "-" && stdin != nil {
-		return pem.ReadAll(stdin, limit)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, usageError{fmt.Errorf("%s %s is not a regular file", what, path)}
-	}
-	data, err := pem.ReadAll(f, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read %s %s: %w", what, path, err)
-	}
-	return data, nil
-}
-
-// strictVerifyResult is what ca verify --roots reports, for text and JSON.
-type strictVerifyResult struct {
-	File    string          `json:"file"`
-	Status  string          `json:"status"`
-	Chain   []verify.Link   `json:"chain"`
-	Reasons []verify.Reason `json:"reasons"`
-}
-
-func newStrictVerifyResult(file string, r *verify.Result) *strictVerifyResult {
-	out := &strictVerifyResult{File: file, Status: "good", Chain: r.Chain, Reasons: r.Reasons}
-	if !r.Good() {
-		out.Status = "bad"
-	}
-	if out.Chain == nil {
-		out.Chain = []verify.Link{}
-	}
-	if out.Reasons == nil {
-		out.Reasons = []verify.Reason{}
-	}
-	return out
-}
-
-func (r *strictVerifyResult) text(w io.Writer) {
+func (r strictView) text(w io.Writer) {
 	fmt.Fprintf(w, "%s: OK\n", r.File)
 	for i, l := range r.Chain {
 		fmt.Fprintf(w, "%*s%s (serial %s)\n", 2*i+2, "", printable(l.Subject), l.Serial)
@@ -251,28 +122,16 @@ func (r *strictVerifyResult) text(w io.Writer) {
 }
 
 func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) error {
-	cert, err := readLeafArg(g.stdin, file)
+	cert, err := home.ReadLeafFile(g.stdin, file)
 	if err != nil {
 		return err
 	}
-	st, err := g.h().OpenStoreRead()
+	v, err := g.h().Verify(ctx, cert, o.issuer)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if o.issuer != "" {
-		if _, err := st.Issuer(ctx, o.issuer); err != nil {
-			return err
-		}
-	}
-	v, err := ca.Verify(ctx, st, cert, ca.VerifyOptions{Issuer: o.issuer, Now: g.now()})
-	if err != nil {
-		return err
-	}
-	st.Close()
-	res := newVerifyResult(file, v)
 	if g.json() || v.Status == ca.VerifyGood {
-		if err := g.render(res); err != nil {
+		if err := g.render(report{v.Report(file)}); err != nil {
 			return err
 		}
 	}
@@ -280,58 +139,4 @@ func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) e
 		return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: %s: %s", file, v.Status, v.Detail)}
 	}
 	return nil
-}
-
-// readLeafArg reads the certificate of FILE, which may hold its chain after
-// it (ca.ParseLeafFile).
-func readLeafArg(stdin io.Reader, file string) (*x509.Certificate, error) {
-	data, err := readVerifyFile(stdin, file, "certificate")
-	if err != nil {
-		return nil, err
-	}
-	return ca.ParseCertificateFile(file, data)
-}
-
-// verifyResult is what ca verify reports, for text and JSON.
-type verifyResult struct {
-	File       string         `json:"file"`
-	Status     string         `json:"status"`
-	Detail     string         `json:"detail"`
-	Chain      []ca.ChainLink `json:"chain"`
-	Revocation *revokeRow     `json:"revocation"`
-	// RevokedOnCRL names the CRL that lists the certificate when the store
-	// has lost its revocation record (null otherwise).
-	RevokedOnCRL *crlRef `json:"revokedOnCRL"`
-}
-
-// crlRef names one CRL of the home.
-type crlRef struct {
-	Issuer string `json:"issuer"`
-	Number uint64 `json:"number"`
-}
-
-func newVerifyResult(file string, v *ca.Verification) *verifyResult {
-	r := &verifyResult{File: file, Status: v.Status, Detail: v.Detail, Chain: v.Chain}
-	if r.Chain == nil {
-		r.Chain = []ca.ChainLink{}
-	}
-	if v.Revoked != nil {
-		row := newRevokeResult([]ca.Revocation{*v.Revoked})[0]
-		r.Revocation = &row
-	}
-	if on := v.RevokedOn; on != nil {
-		r.RevokedOnCRL = &crlRef{Issuer: on.Issuer, Number: on.CRLNumber.Uint64()}
-	}
-	return r
-}
-
-func (r *verifyResult) text(w io.Writer) {
-	fmt.Fprintf(w, "%s: OK\n", r.File)
-	for i, l := range r.Chain {
-		by := ""
-		if l.Issuer != "" {
-			by = ", issued by " + l.Issuer
-		}
-		fmt.Fprintf(w, "%*s%s (serial %s%s)\n", 2*i+2, "", printable(l.Subject), l.Serial, by)
-	}
 }

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"cmp"
-	"fmt"
-	"io"
-	"runtime"
-	"runtime/debug"
-
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/store"
+	"github.com/ca-toolkit/ca/internal/buildinfo"
 )
 
 // commit is the commit the binary was built from, set by the linker for a
@@ -17,18 +11,8 @@ import (
 // recorded, if any.
 var commit = ""
 
-type versionResult struct {
-	Version     string `json:"version"`
-	Commit      string `json:"commit"`
-	GoVersion   string `json:"goVersion"`
-	Platform    string `json:"platform"`
-	StoreSchema int    `json:"storeSchema"`
-	VCSRevision string `json:"vcsRevision,omitempty"`
-}
-
-func (r versionResult) text(w io.Writer) {
-	fmt.Fprintf(w, "ca %s (commit %s, %s, %s, store schema %d)\n", r.Version, r.Commit, r.GoVersion, r.Platform, r.StoreSchema)
-}
+// versionResult is what "ca version" reports.
+type versionResult = buildinfo.Info
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
@@ -36,16 +20,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Short: "Print the version of ca",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r := versionResult{Version: version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, StoreSchema: store.SchemaVersion}
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" {
-						r.VCSRevision = s.Value
-					}
-				}
-			}
-			r.Commit = cmp.Or(commit, r.VCSRevision, "unknown")
-			return g.render(r)
+			return g.render(report{buildinfo.Read(version, commit)})
 		},
 	}
 }

@@ -56,11 +56,11 @@ type Env struct {
 // Rule its name, Value the value judged, Reason the explanation (on a
 // failure, what to change).
 type Check struct {
-	Field  string
-	Rule   string
-	Value  string
-	Pass   bool
-	Reason string
+	Field  string `json:"field"`
+	Rule   string `json:"rule"`
+	Value  string `json:"value"`
+	Pass   bool   `json:"pass"`
+	Reason string `json:"reason"`
 }
 
 // Judgement lists every rule Judge checked, passing and failing, in a

@@ -177,9 +177,9 @@ func (p *Policy) field(name string) *fieldPolicy {
 // "unlisted", "san dns", "keyTypes", "maxValidity", "profiles"), the rule,
 // and its detail (allow lists, pattern, limits).
 type Rule struct {
-	Field  string
-	Rule   string
-	Detail string
+	Field  string `json:"field"`
+	Rule   string `json:"rule"`
+	Detail string `json:"detail"`
 }
 
 // Rules lists the policy for people: one Rule per subject field in the

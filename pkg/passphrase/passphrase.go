@@ -22,13 +22,23 @@ import (
 // answers that differ, an encrypted key without a passphrase source.
 var ErrUsage = errors.New("passphrase: unusable")
 
-// usageErr is an error whose message is its own and that is ErrUsage.
-type usageErr struct{ msg string }
+// ErrNoPassphrase is what a Prompt returns when there is no terminal to
+// ask on: a passphrase is needed and there is no way to get one. It
+// matches ErrUsage.
+var ErrNoPassphrase error = &usageErr{msg: "a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)"}
+
+// usageErr is an error whose message is its own and that is ErrUsage
+// (and err, when set).
+type usageErr struct {
+	msg string
+	err error
+}
 
 func (e *usageErr) Error() string        { return e.msg }
 func (e *usageErr) Is(target error) bool { return target == ErrUsage }
+func (e *usageErr) Unwrap() error        { return e.err }
 
-func usage(format string, args ...any) error { return &usageErr{fmt.Sprintf(format, args...)} }
+func usage(format string, args ...any) error { return &usageErr{msg: fmt.Sprintf(format, args...)} }
 
 // Environment variables the sources read from Env.
 const (

@@ -7,7 +7,8 @@
 // RFC section.
 //
 // It knows nothing of a CA home or a store (pkg/ca verifies against those)
-// and fetches nothing: roots, intermediates and CRLs are all given.
+// and fetches nothing: roots, intermediates and CRLs are all given, as
+// values or as the files an Input names (ReadFile, VerifyPath).
 package verify
 
 import (
