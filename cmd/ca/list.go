@@ -102,7 +102,11 @@ func listRows(w io.Writer, json bool) (add func(*ca.ListEntry) error, end func()
 	}
 	t := spool.NewTable(w, []string{"serial", "subject", "issuer", "profile", "notAfter", "status"})
 	return func(e *ca.ListEntry) error {
-		return t.Add(printables([]string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status}))
+		row := []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status}
+		for i, cell := range row {
+			row[i] = printable(cell)
+		}
+		return t.Add(row)
 	}, t.Close
 }
 
