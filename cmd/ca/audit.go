@@ -108,7 +108,7 @@ func runAuditVerify(g *globals, o *auditVerifyOptions) error {
 	if v == nil {
 		return err
 	}
-	if rerr := g.render(report{v}); rerr != nil {
+	if rerr := g.renderText(v); rerr != nil {
 		return rerr
 	}
 	return err
@@ -132,5 +132,5 @@ func runAuditHead(g *globals) error {
 	if err != nil {
 		return err
 	}
-	return g.render(report{head})
+	return g.renderText(head)
 }

@@ -76,14 +76,6 @@ func runCRLExport(ctx context.Context, g *globals, o *home.CRLExportRequest) err
 	return g.renderText(report)
 }
 
-// renderText is render of a library result that writes its own text.
-func (g *globals) renderText(v home.TextReport) error {
-	if g.json() {
-		return writeJSON(g.stdout, v)
-	}
-	return v.WriteText(g.stdout)
-}
-
 func newCRLStatusCmd(g *globals) *cobra.Command {
 	o := &home.CRLStatusRequest{}
 	cmd := &cobra.Command{

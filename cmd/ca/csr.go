@@ -75,5 +75,5 @@ func runCSRCreate(g *globals, o *csrCreateOptions) error {
 		_, err := g.stdout.Write(res.PEM)
 		return err
 	}
-	return g.render(report{res})
+	return g.renderText(res)
 }

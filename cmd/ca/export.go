@@ -71,7 +71,7 @@ func runExportPKCS12(ctx context.Context, g *globals, o *home.PKCS12Export, args
 		_, err := g.stdout.Write(pfx)
 		return err
 	}
-	return g.render(report{rep})
+	return g.renderText(rep)
 }
 
 // readCertFile reads one certificate, PEM or DER ("-" is stdin).

@@ -2,9 +2,7 @@ package main
 
 import (
 	"crypto/x509/pkix"
-	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -63,13 +61,3 @@ func (s *sanFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&s.Emails, "email", nil, "email address SAN (repeatable)")
 	f.StringArrayVar(&s.URIs, "uri", nil, "URI SAN, e.g. spiffe://example.com/svc (repeatable)")
 }
-
-// report renders a home report that writes its own text and whose JSON
-// comes from its struct tags (home.CSRCreated, home.IssueReport,
-// home.ManifestSummary): both from one value.
-type report struct {
-	v interface{ WriteText(w io.Writer) error }
-}
-
-func (r report) text(w io.Writer)             { r.v.WriteText(w) }
-func (r report) MarshalJSON() ([]byte, error) { return json.Marshal(r.v) }

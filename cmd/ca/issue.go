@@ -91,5 +91,5 @@ func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
 	if err != nil {
 		return err
 	}
-	return g.render(report{p.Report()})
+	return g.renderText(p.Report())
 }

@@ -29,7 +29,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 		return err
 	}
 	sum := rep.Summary(func(err error) (string, int) { return message(err), exitCode(err) })
-	if rerr := g.render(report{sum}); rerr != nil {
+	if rerr := g.renderText(sum); rerr != nil {
 		return rerr
 	}
 	if err == nil && sum.Worst() != exitOK {

@@ -70,5 +70,5 @@ func runIssuerURLs(ctx context.Context, g *globals, issuer string, ch home.URLsC
 	if err != nil {
 		return err
 	}
-	return g.render(report{r})
+	return g.renderText(r)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/internal/spool"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -26,6 +27,15 @@ func (g *globals) render(v texter) error {
 	}
 	v.text(g.stdout)
 	return nil
+}
+
+// renderText writes a library report to stdout: its own text or, with
+// -o json, its JSON (struct tags; SPEC.md fixes the field names).
+func (g *globals) renderText(v home.TextReport) error {
+	if g.json() {
+		return writeJSON(g.stdout, v)
+	}
+	return v.WriteText(g.stdout)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -77,20 +75,11 @@ func runProbe(ctx context.Context, g *globals, o *home.ProbeFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := g.render(libText{rep}); err != nil {
+	if err := g.renderText(rep); err != nil {
 		return err
 	}
 	return rep.Unexpected()
 }
-
-// libText is a library report that writes its own text, rendered as any
-// other: its text, or its JSON.
-type libText struct {
-	report interface{ WriteText(io.Writer) error }
-}
-
-func (r libText) text(w io.Writer)             { _ = r.report.WriteText(w) }
-func (r libText) MarshalJSON() ([]byte, error) { return json.Marshal(r.report) }
 
 func yesNo(b bool) string {
 	if b {

@@ -62,7 +62,7 @@ func runRevoke(ctx context.Context, g *globals, o *home.RevokeInput, args []stri
 	if err != nil {
 		return err
 	}
-	return g.render(report{ca.NewRevocationReports(revs)})
+	return g.renderText(ca.NewRevocationReports(revs))
 }
 
 // readCertArg reads one certificate file in PEM or DER; "-" is stdin

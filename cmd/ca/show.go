@@ -29,20 +29,16 @@ func runShow(ctx context.Context, g *globals, arg string) error {
 		if err != nil {
 			return err
 		}
-		return g.render(v)
+		return g.renderText(v)
 	}
 	info, err := g.h().DescribeSerial(ctx, arg)
 	if err != nil {
 		return err
 	}
-	return g.render(report{info})
+	return g.renderText(info)
 }
 
 // decodeFile reads a certificate, CSR or CRL, PEM or DER (home.DescribeFile).
-func decodeFile(g *globals, path string) (texter, error) {
-	v, err := home.DescribeFile(g.stdin, path)
-	if err != nil {
-		return nil, err
-	}
-	return report{v}, nil
+func decodeFile(g *globals, path string) (home.TextReport, error) {
+	return home.DescribeFile(g.stdin, path)
 }

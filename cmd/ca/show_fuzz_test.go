@@ -62,7 +62,7 @@ func FuzzShowDecode(f *testing.F) {
 				}
 				return
 			}
-			if err := g.render(v); err != nil {
+			if err := g.renderText(v); err != nil {
 				t.Fatalf("render %s: %v", output, err)
 			}
 		}

@@ -45,7 +45,7 @@ func runStoreBackup(g *globals, file string) error {
 	if err != nil {
 		return err
 	}
-	return g.render(report{sum})
+	return g.renderText(sum)
 }
 
 func newStoreCheckCmd(g *globals) *cobra.Command {
@@ -74,7 +74,7 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	if err := g.render(report{r}); err != nil {
+	if err := g.renderText(r); err != nil {
 		return err
 	}
 	if !r.OK {

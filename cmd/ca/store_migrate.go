@@ -30,7 +30,7 @@ stop the ca processes that write to it first, then point them at the copy
 			if err != nil {
 				return err
 			}
-			return g.render(report{sum})
+			return g.renderText(sum)
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the empty target store: postgres://... or bbolt:PATH")
@@ -51,7 +51,7 @@ schema is older and never migrate it themselves. Back the store up first
 			if err != nil {
 				return err
 			}
-			return g.render(report{sum})
+			return g.renderText(sum)
 		},
 	}
 }

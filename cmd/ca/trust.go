@@ -86,7 +86,7 @@ func runTrust(ctx context.Context, g *globals, o *home.TrustRequest, action stri
 	if err != nil {
 		return err
 	}
-	return g.render(libText{rep})
+	return g.renderText(rep)
 }
 
 // trustStatusReport is what trust status prints: a table of the stores,

@@ -131,7 +131,7 @@ func runVerify(ctx context.Context, g *globals, o *verifyOptions, file string) e
 		return err
 	}
 	if g.json() || v.Status == ca.VerifyGood {
-		if err := g.render(report{v.Report(file)}); err != nil {
+		if err := g.renderText(v.Report(file)); err != nil {
 			return err
 		}
 	}

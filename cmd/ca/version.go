@@ -20,7 +20,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Short: "Print the version of ca",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.render(report{buildinfo.Read(version, commit)})
+			return g.renderText(buildinfo.Read(version, commit))
 		},
 	}
 }
