@@ -83,11 +83,12 @@ func (h *Home) List(ctx context.Context, q ca.ListQuery, fn func(*ca.ListEntry) 
 
 // DescribeSerial describes the certificate whose serial is arg, a
 // command's FILE|SERIAL argument that named no file ("ca show"): an arg
-// that is no serial either is ca.ErrNotFound.
-func (h *Home) DescribeSerial(ctx context.Context, arg string) (*ca.CertificateInfo, error) {
+// that is no serial either is ca.ErrNotFound, said before home, which
+// gives the home, is asked for.
+func DescribeSerial(ctx context.Context, home func() *Home, arg string) (*ca.CertificateInfo, error) {
 	serial, err := ca.ParseSerial(arg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q is neither a file nor a serial", ca.ErrNotFound, arg)
 	}
-	return h.DescribeCertificate(ctx, serial)
+	return home().DescribeCertificate(ctx, serial)
 }

@@ -95,7 +95,8 @@ func TestReadFiles(t *testing.T) {
 }
 
 // TestDescribe: "ca show" of a file (or stdin) and of a serial; an
-// argument that is neither a file nor a serial is ca.ErrNotFound.
+// argument that is neither a file nor a serial is ca.ErrNotFound, said
+// without asking for the home (whose warnings would come first).
 func TestDescribe(t *testing.T) {
 	h := newHome(t)
 	ctx := context.Background()
@@ -116,11 +117,13 @@ func TestDescribe(t *testing.T) {
 	if _, err := home.DescribeFile(nil, filepath.Join(t.TempDir(), "missing")); !errors.Is(err, ca.ErrNotFound) {
 		t.Errorf("missing file: %v, want ErrNotFound", err)
 	}
-	info, err := h.DescribeSerial(ctx, ca.FormatSerial(cert.SerialNumber))
+	asked := false
+	homeOf := func() *home.Home { asked = true; return h }
+	if _, err := home.DescribeSerial(ctx, homeOf, "web.crt"); !errors.Is(err, ca.ErrNotFound) || !strings.Contains(err.Error(), `"web.crt" is neither a file nor a serial`) || asked {
+		t.Errorf("neither: %v (home asked for: %v)", err, asked)
+	}
+	info, err := home.DescribeSerial(ctx, homeOf, ca.FormatSerial(cert.SerialNumber))
 	if err != nil || info.Status != "valid" || info.IssuerName != "root" {
 		t.Fatalf("DescribeSerial: %+v, %v", info, err)
-	}
-	if _, err := h.DescribeSerial(ctx, "web.crt"); !errors.Is(err, ca.ErrNotFound) || !strings.Contains(err.Error(), `"web.crt" is neither a file nor a serial`) {
-		t.Errorf("neither: %v", err)
 	}
 }

@@ -23,14 +23,22 @@ type Listening struct {
 	serve func(context.Context, net.Listener) error
 }
 
-// listen binds addr for the command what ("serve", "publish"): first, so
-// that a busy port fails before anything is recorded.
-func listen(what, addr string) (*Listening, error) {
+// listenThen binds addr for the command what ("serve", "publish"), first,
+// so that a busy port fails before anything is recorded, then starts the
+// server with begin; when begin fails, the listener is closed.
+func listenThen[S any](what, addr string, begin func(*Listening) (S, error)) (*Listening, S, error) {
+	var none S
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+		return nil, none, fmt.Errorf("%s: listen on %s: %w", what, addr, err)
 	}
-	return &Listening{ln: ln}, nil
+	l := &Listening{ln: ln}
+	s, err := begin(l)
+	if err != nil {
+		l.Close()
+		return nil, none, err
+	}
+	return l, s, nil
 }
 
 // Addr is the address the server listens on (its real port for port 0).

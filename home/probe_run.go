@@ -15,16 +15,17 @@ import (
 
 // Probe runs "ca probe": it verifies the server with r.CAFile's
 // certificates, else the home's (ProbeRoots), offers r.CertFile and
-// r.KeyFile (the key opened with openKey), checks revocation with
-// ProbeRevocation (r.CRL a URL or a file read here) and probes the
-// server. An address or request that tlsendpoint.Probe refuses is
-// ca.ErrUsage; a server that fails the probe is no error: the report says
-// so, and its Unexpected says whether that was expected.
-func (h *Home) Probe(ctx context.Context, r *ProbeRequest, openKey OpenKeyFunc) (*ProbeReport, error) {
+// r.KeyFile (the key opened with openKey), checks revocation with the
+// home's ProbeRevocation (r.CRL a URL or a file read here) and probes the
+// server. home gives the home, asked for only once --ca and the client
+// certificate have been read. An address or request that
+// tlsendpoint.Probe refuses is ca.ErrUsage; a server that fails the probe
+// is no error: the report says so, and its Unexpected says whether that
+// was expected.
+func Probe(ctx context.Context, home func() *Home, r *ProbeRequest, openKey OpenKeyFunc) (*ProbeReport, error) {
 	cfg := r.ProbeConfig
-	cfg.Now = h.cfg.Now
 	var err error
-	if cfg.RootCAs, err = h.probeRoots(ctx, r); err != nil {
+	if cfg.RootCAs, err = probeRoots(ctx, home, r); err != nil {
 		return nil, err
 	}
 	if r.CertFile != "" {
@@ -34,6 +35,8 @@ func (h *Home) Probe(ctx context.Context, r *ProbeRequest, openKey OpenKeyFunc) 
 		}
 		cfg.Certificates = []tls.Certificate{kp}
 	}
+	h := home()
+	cfg.Now = h.cfg.Now
 	rc, err := h.probeRevocation(r.CRL)
 	if err != nil {
 		return nil, err
@@ -49,9 +52,9 @@ func (h *Home) Probe(ctx context.Context, r *ProbeRequest, openKey OpenKeyFunc) 
 
 // probeRoots returns the roots to verify the server with: r.CAFile's
 // certificates, else the home's (ProbeRoots).
-func (h *Home) probeRoots(ctx context.Context, r *ProbeRequest) (*x509.CertPool, error) {
+func probeRoots(ctx context.Context, home func() *Home, r *ProbeRequest) (*x509.CertPool, error) {
 	if r.CAFile == "" {
-		return h.ProbeRoots(ctx, r.Issuer)
+		return home().ProbeRoots(ctx, r.Issuer)
 	}
 	return ReadCertPool(r.CAFile)
 }

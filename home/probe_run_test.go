@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,7 @@ func TestProbeWithoutHome(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := none.Probe(context.Background(), req, openKey)
+			rep, err := home.Probe(context.Background(), homeOf(none), req, openKey)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,10 +124,30 @@ func TestProbeWithoutHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := none.Probe(context.Background(), req, openKey); !errors.Is(err, ca.ErrUsage) {
+	if _, err := home.Probe(context.Background(), homeOf(none), req, openKey); !errors.Is(err, ca.ErrUsage) {
 		t.Errorf("probe of an ftp URL: %v, want bad input", err)
 	}
+	// --ca and --cert are read before the home is asked for (whose
+	// warnings "ca probe" would print first).
+	asked := func() *home.Home { t.Error("the home was asked for before --ca and --cert were read"); return none }
+	for _, f := range []home.ProbeFlags{
+		{CAFile: filepath.Join(t.TempDir(), "missing.pem")},
+		{CAFile: start.CAFile, CertFile: filepath.Join(t.TempDir(), "missing.crt"), KeyFile: "k"},
+	} {
+		f.Address, f.Timeout = start.URL, "1s"
+		req, err := f.Check()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := home.Probe(context.Background(), asked, req, openKey); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("probe with %+v: %v, want a missing file", f, err)
+		}
+	}
 }
+
+// homeOf is h as the commands give it: a function asked only when the
+// home is needed.
+func homeOf(h *home.Home) func() *home.Home { return func() *home.Home { return h } }
 
 // TestScan lists what the endpoint accepts.
 func TestScan(t *testing.T) {

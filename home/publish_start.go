@@ -67,20 +67,12 @@ func (s PublishStart) WriteText(w io.Writer) error {
 }
 
 // StartPublish starts "ca publish": it listens on c.Addr (a busy port
-// fails before any key is opened), makes the server of the home
-// (Publisher, logging to errLog) and writes the URL to c.ReadyFile. The
-// caller prints the start, then calls Serve and Close.
-func (h *Home) StartPublish(ctx context.Context, c *PublishConfig, errLog *log.Logger) (*Listening, *PublishStart, error) {
-	l, err := listen("publish", c.Addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	start, err := h.startPublish(ctx, c, errLog, l)
-	if err != nil {
-		l.Close()
-		return nil, nil, err
-	}
-	return l, start, nil
+// fails before the home is asked for and any key is opened), makes the
+// server of the home (Publisher, logging to errLog) and writes the URL to
+// c.ReadyFile. home gives the home once the port is bound. The caller
+// prints the start, then calls Serve and Close.
+func StartPublish(ctx context.Context, home func() *Home, c *PublishConfig, errLog *log.Logger) (*Listening, *PublishStart, error) {
+	return listenThen("publish", c.Addr, func(l *Listening) (*PublishStart, error) { return home().startPublish(ctx, c, errLog, l) })
 }
 
 // startPublish is StartPublish once l listens.

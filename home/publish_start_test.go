@@ -58,7 +58,7 @@ func TestStartPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, start, err := h.StartPublish(context.Background(), c, log.New(io.Discard, "", 0))
+	l, start, err := home.StartPublish(context.Background(), homeOf(h), c, log.New(io.Discard, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}

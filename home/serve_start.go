@@ -34,22 +34,14 @@ func (s ServeStart) WriteText(w io.Writer) error {
 }
 
 // StartServe starts the TLS test endpoint of "ca serve": it listens on
-// c.Addr (a busy port fails before anything is recorded), prepares the
-// home (PrepareServe), makes the server (with an OCSP stapler for
-// c.OCSPStaple), warns on errLog when the certificate does not name the
-// URL's host, and writes the URL to c.ReadyFile. The caller prints the
-// start, then calls Serve and Close.
-func (h *Home) StartServe(ctx context.Context, c *EndpointConfig, errLog *log.Logger) (*Listening, *ServeStart, error) {
-	l, err := listen("serve", c.Addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	start, err := h.startServe(ctx, c, errLog, l)
-	if err != nil {
-		l.Close()
-		return nil, nil, err
-	}
-	return l, start, nil
+// c.Addr (a busy port fails before the home is asked for and anything is
+// recorded), prepares the home (PrepareServe), makes the server (with an
+// OCSP stapler for c.OCSPStaple), warns on errLog when the certificate
+// does not name the URL's host, and writes the URL to c.ReadyFile. home
+// gives the home once the port is bound. The caller prints the start,
+// then calls Serve and Close.
+func StartServe(ctx context.Context, home func() *Home, c *EndpointConfig, errLog *log.Logger) (*Listening, *ServeStart, error) {
+	return listenThen("serve", c.Addr, func(l *Listening) (*ServeStart, error) { return home().startServe(ctx, c, errLog, l) })
 }
 
 // startServe is StartServe once l listens.

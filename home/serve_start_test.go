@@ -26,7 +26,7 @@ func startServe(t *testing.T, h *home.Home, f home.ServeFlags) (*home.ServeStart
 		t.Fatal(err)
 	}
 	var logged bytes.Buffer
-	l, start, err := h.StartServe(context.Background(), c, log.New(&logged, "", 0))
+	l, start, err := home.StartServe(context.Background(), homeOf(h), c, log.New(&logged, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestStartServe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := h.Probe(context.Background(), req, openKey)
+		rep, err := home.Probe(context.Background(), homeOf(h), req, openKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,8 +132,9 @@ func TestStartServeNameWarning(t *testing.T) {
 	}
 }
 
-// TestStartServeBusyPort: a port in use fails before anything is
-// recorded or written.
+// TestStartServeBusyPort: a port in use fails before the home is asked
+// for (whose warnings "ca serve" would print first) and before anything
+// is recorded or written.
 func TestStartServeBusyPort(t *testing.T) {
 	h := newHome(t)
 	first, _, _ := startServe(t, h, serveDefaults())
@@ -145,8 +146,16 @@ func TestStartServeBusyPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := countCerts(t, h)
-	if _, _, err := h.StartServe(context.Background(), c, log.New(&bytes.Buffer{}, "", 0)); err == nil || !strings.HasPrefix(err.Error(), "serve: listen on "+f.Addr) {
+	asked := func() *home.Home { t.Error("the home was asked for before the port was bound"); return h }
+	if _, _, err := home.StartServe(context.Background(), asked, c, log.New(&bytes.Buffer{}, "", 0)); err == nil || !strings.HasPrefix(err.Error(), "serve: listen on "+f.Addr) {
 		t.Fatalf("second serve on %s: %v", f.Addr, err)
+	}
+	p, err := home.PublishFlags{Addr: f.Addr, OCSPSigner: "issuer"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := home.StartPublish(context.Background(), asked, p, log.New(&bytes.Buffer{}, "", 0)); err == nil || !strings.HasPrefix(err.Error(), "publish: listen on "+f.Addr) {
+		t.Fatalf("publish on %s: %v", f.Addr, err)
 	}
 	if after := countCerts(t, h); after != before {
 		t.Errorf("%d certificates recorded, want %d", after, before)

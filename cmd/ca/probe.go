@@ -71,7 +71,7 @@ func runProbe(ctx context.Context, g *globals, o *home.ProbeFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := g.h().Probe(ctx, req, g.secrets().OpenKey)
+	rep, err := home.Probe(ctx, g.h, req, g.secrets().OpenKey)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func runPublish(ctx context.Context, g *globals, o *home.PublishFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, start, err := g.h().StartPublish(ctx, cfg, log.New(logLines{g.stderr}, "ca: publish: ", 0))
+	srv, start, err := home.StartPublish(ctx, g.h, cfg, log.New(logLines{g.stderr}, "ca: publish: ", 0))
 	if err != nil {
 		return err
 	}

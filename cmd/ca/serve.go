@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -64,7 +63,7 @@ func runServe(ctx context.Context, g *globals, o *home.ServeFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, start, err := g.h().StartServe(ctx, cfg, log.New(logLines{g.stderr}, "ca: serve: ", 0))
+	srv, start, err := home.StartServe(ctx, g.h, cfg, log.New(logLines{g.stderr}, "ca: serve: ", 0))
 	if err != nil {
 		return err
 	}
@@ -88,6 +87,3 @@ func (g *globals) announce(start interface{ WriteText(io.Writer) error }) error 
 	}
 	return start.WriteText(g.stdout)
 }
-
-// readCertChainFile reads a certificate chain file (home.ReadCertChainFile).
-func readCertChainFile(path string) ([]*x509.Certificate, error) { return home.ReadCertChainFile(path) }

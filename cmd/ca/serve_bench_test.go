@@ -47,7 +47,11 @@ func BenchmarkServeHandshake(b *testing.B) {
 		b.Fatal(err)
 	}
 	roots := x509.NewCertPool()
-	rootCerts, err := readCertChainFile(filepath.Join(home, "issuers", "root", "cert.pem"))
+	rootPEM, err := os.ReadFile(filepath.Join(home, "issuers", "root", "cert.pem"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rootCerts, err := ca.ParseChainFile("root cert.pem", rootPEM)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,20 +25,15 @@ allowed), or decodes a file holding a certificate, a CSR or a CRL in PEM or DER
 
 func runShow(ctx context.Context, g *globals, arg string) error {
 	if home.IsFileArg(arg) {
-		v, err := decodeFile(g, arg)
+		v, err := home.DescribeFile(g.stdin, arg)
 		if err != nil {
 			return err
 		}
 		return g.renderText(v)
 	}
-	info, err := g.h().DescribeSerial(ctx, arg)
+	info, err := home.DescribeSerial(ctx, g.h, arg)
 	if err != nil {
 		return err
 	}
 	return g.renderText(info)
-}
-
-// decodeFile reads a certificate, CSR or CRL, PEM or DER (home.DescribeFile).
-func decodeFile(g *globals, path string) (home.TextReport, error) {
-	return home.DescribeFile(g.stdin, path)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -55,7 +56,7 @@ func FuzzShowDecode(f *testing.F) {
 			var out bytes.Buffer
 			g := newGlobals(bytes.NewReader(data), &out, io.Discard, nil)
 			g.output = output
-			v, err := decodeFile(g, "-")
+			v, err := home.DescribeFile(g.stdin, "-")
 			if err != nil {
 				if exitCode(err) == exitFailed {
 					t.Fatalf("bad input is exit 1, not a usage or refusal code: %v", err)
