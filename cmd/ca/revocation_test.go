@@ -199,7 +199,9 @@ func parseTestCRL(ts *testscript.TestScript, file string) *x509.RevocationList {
 }
 
 func readTestCert(ts *testscript.TestScript, file string) *x509.Certificate {
-	c, err := readCertArg(nil, ts.MkAbs(file))
+	data, err := os.ReadFile(ts.MkAbs(file))
+	ts.Check(err)
+	c, err := ca.ParseCertificateFile(file, data)
 	ts.Check(err)
 	return c
 }

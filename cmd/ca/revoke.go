@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,10 +61,4 @@ func runRevoke(ctx context.Context, g *globals, o *home.RevokeInput, args []stri
 		return err
 	}
 	return g.renderText(ca.NewRevocationReports(revs))
-}
-
-// readCertArg reads one certificate file in PEM or DER; "-" is stdin
-// (home.ReadCertificate).
-func readCertArg(stdin io.Reader, path string) (*x509.Certificate, error) {
-	return home.ReadCertificate(stdin, path)
 }
