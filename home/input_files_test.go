@@ -60,8 +60,14 @@ func TestReadFiles(t *testing.T) {
 	missing, dir := filepath.Join(t.TempDir(), "missing.crt"), t.TempDir()
 	readers := map[string]func(path string) (*x509.Certificate, error){
 		"ReadCertificateFile": func(p string) (*x509.Certificate, error) { return home.ReadCertificateFile(bytes.NewReader(data), p) },
-		"ReadCertificate":     func(p string) (*x509.Certificate, error) { return home.ReadCertificate(bytes.NewReader(data), p) },
-		"ReadLeafFile":        func(p string) (*x509.Certificate, error) { return home.ReadLeafFile(bytes.NewReader(data), p) },
+		"RevokeInput": func(p string) (*x509.Certificate, error) {
+			l, err := home.RevokeInput{CertFiles: []string{p}, Reason: "unspecified"}.Parse(bytes.NewReader(data))
+			if err != nil {
+				return nil, err
+			}
+			return l.Certs[0], nil
+		},
+		"ReadLeafFile": func(p string) (*x509.Certificate, error) { return home.ReadLeafFile(bytes.NewReader(data), p) },
 	}
 	for _, tc := range []struct {
 		reader, path string
@@ -71,9 +77,9 @@ func TestReadFiles(t *testing.T) {
 		{"ReadCertificateFile", file, nil, ""},
 		{"ReadCertificateFile", "-", nil, ""},
 		{"ReadCertificateFile", missing, ca.ErrNotFound, "ca: not found: " + missing},
-		{"ReadCertificate", file, nil, ""},
-		{"ReadCertificate", "-", nil, ""},
-		{"ReadCertificate", missing, fs.ErrNotExist, "read certificate: open " + missing},
+		{"RevokeInput", file, nil, ""},
+		{"RevokeInput", "-", nil, ""},
+		{"RevokeInput", missing, fs.ErrNotExist, "read certificate: open " + missing},
 		{"ReadLeafFile", file, nil, ""},
 		{"ReadLeafFile", "-", nil, ""},
 		{"ReadLeafFile", missing, fs.ErrNotExist, "read certificate: open " + missing},

@@ -54,12 +54,12 @@ func (l *Listening) Close() error {
 	return l.ln.Close()
 }
 
-// CheckReadyFile refuses, before anything else, a --ready-file that exists
+// checkReadyFile refuses, before anything else, a --ready-file that exists
 // (ca.ErrExists: a server never replaces or removes a file it did not
 // write, and a stale one would say "ready" too early) or whose directory
 // is missing (ca.ErrNotFound: serve records its certificate before it
 // writes the file). "" is no ready file.
-func CheckReadyFile(path string) error {
+func checkReadyFile(path string) error {
 	if path == "" {
 		return nil
 	}

@@ -27,10 +27,11 @@ type PublishConfig struct {
 	ReadyFile string
 }
 
-// Check refuses a --ready-file that exists (CheckReadyFile), then checks
-// the flags; bad values are ca.ErrUsage, their message naming the flag.
+// Check refuses a --ready-file that exists (ca.ErrExists) or whose
+// directory is missing (ca.ErrNotFound), then checks the flags; bad
+// values are ca.ErrUsage, their message naming the flag.
 func (f PublishFlags) Check() (*PublishConfig, error) {
-	if err := CheckReadyFile(f.ReadyFile); err != nil {
+	if err := checkReadyFile(f.ReadyFile); err != nil {
 		return nil, err
 	}
 	c := &PublishConfig{Addr: f.Addr, ReadyFile: f.ReadyFile}

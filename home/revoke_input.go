@@ -30,7 +30,9 @@ type RevokeList struct {
 
 // Parse checks in and reads its certificate files, reading "-" from
 // stdin: a bad reason, date or serial is ca.ErrUsage (or the error of
-// ca.ParseSerial), a file as ReadCertificate says.
+// ca.ParseSerial); a file that cannot be read says "read certificate"
+// (fs.ErrNotExist for a missing one), one that does not parse as
+// ca.ParseCertificateFile says.
 func (in RevokeInput) Parse(stdin io.Reader) (*RevokeList, error) {
 	reason, err := ca.ParseReason(in.Reason)
 	if err != nil {
@@ -51,7 +53,7 @@ func (in RevokeInput) Parse(stdin io.Reader) (*RevokeList, error) {
 	}
 	l.Certs = make([]*x509.Certificate, 0, len(in.CertFiles))
 	for _, p := range in.CertFiles {
-		c, err := ReadCertificate(stdin, p)
+		c, err := readCertificate(stdin, p)
 		if err != nil {
 			return nil, err
 		}
@@ -60,11 +62,11 @@ func (in RevokeInput) Parse(stdin io.Reader) (*RevokeList, error) {
 	return l, nil
 }
 
-// ReadCertificate reads one certificate, PEM or DER, of at most
+// readCertificate reads one certificate, PEM or DER, of at most
 // pem.MaxSize bytes, from path ("-" is stdin) for "ca revoke --cert":
 // errors say "read certificate" (fs.ErrNotExist for a missing file), then
 // as ca.ParseCertificateFile.
-func ReadCertificate(stdin io.Reader, path string) (*x509.Certificate, error) {
+func readCertificate(stdin io.Reader, path string) (*x509.Certificate, error) {
 	r := stdin
 	if path != "-" {
 		f, err := os.Open(path)

@@ -40,13 +40,13 @@ type EndpointConfig struct {
 	tlsMin string // as given, for the start line
 }
 
-// Check checks the flags, refuses a --ready-file that exists
-// (CheckReadyFile), then reads --cert and --key, the key opened with
-// openKey. Bad values are ca.ErrUsage (a duration or key type that does
+// Check refuses a --ready-file that exists (ca.ErrExists) or whose
+// directory is missing (ca.ErrNotFound), checks the flags, then reads
+// --cert and --key, the key opened with openKey. Bad values are ca.ErrUsage (a duration or key type that does
 // not parse: csr.ErrBadDuration, pem.ErrUnknownKeyType), their message
 // naming the flag.
 func (f ServeFlags) Check(openKey OpenKeyFunc) (*EndpointConfig, error) {
-	if err := CheckReadyFile(f.ReadyFile); err != nil {
+	if err := checkReadyFile(f.ReadyFile); err != nil {
 		return nil, err
 	}
 	c := &EndpointConfig{Addr: f.Addr, OCSPStaple: f.OCSPStaple, ReadyFile: f.ReadyFile, tlsMin: f.TLSMin}

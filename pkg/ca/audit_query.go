@@ -26,7 +26,7 @@ func (q AuditQuery) Filter(now time.Time) (AuditFilter, error) {
 	var f AuditFilter
 	var err error
 	if q.Since != "" {
-		if f.Since, err = ParseSince(q.Since, now); err != nil {
+		if f.Since, err = parseSince(q.Since, now); err != nil {
 			return f, err
 		}
 	}
@@ -44,10 +44,10 @@ func (q AuditQuery) Filter(now time.Time) (AuditFilter, error) {
 	return f, nil
 }
 
-// ParseSince reads the start of a span of time (--since): RFC 3339, a date
+// parseSince reads the start of a span of time (--since): RFC 3339, a date
 // (midnight UTC), or a duration back from now (csr.ParseDuration: 24h,
 // 7d). Anything else is ErrUsage.
-func ParseSince(v string, now time.Time) (time.Time, error) {
+func parseSince(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
