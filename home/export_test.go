@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"os"
@@ -76,25 +77,34 @@ func TestExportPKCS12(t *testing.T) {
 			if err != nil || asked != tc.wantHome {
 				t.Fatalf("%v; home asked for: %v, want %v", err, asked, tc.wantHome)
 			}
-			if x.Out != "-" {
-				if pfx != nil || report.File != x.Out || report.Chain != tc.wantChain || report.Serial != ca.FormatSerial(cert.SerialNumber) {
-					t.Fatalf("report %+v", report)
-				}
-				if pfx, err = os.ReadFile(x.Out); err != nil {
-					t.Fatal(err)
-				}
-				var b strings.Builder
-				if err := report.WriteText(&b); err != nil || !strings.HasPrefix(b.String(), "wrote "+x.Out+"\n  serial     ") {
-					t.Errorf("text %q", b.String())
-				}
-			} else if report != nil {
-				t.Fatalf("report %+v for stdout", report)
-			}
-			_, got, chain, err := gopkcs12.DecodeChain(pfx, "secret")
-			if err != nil || !got.Equal(cert) || len(chain) != tc.wantChain {
-				t.Fatalf("bundle: %v, %d in chain", err, len(chain))
-			}
+			checkPKCS12(t, x.Out, report, pfx, cert, tc.wantChain)
 		})
+	}
+}
+
+// checkPKCS12 checks what PKCS12Export.Write made for out: a report and
+// the file, or for "-" only the bundle; the bundle holds cert and
+// wantChain intermediates.
+func checkPKCS12(t *testing.T, out string, report *home.PKCS12Report, pfx []byte, cert *x509.Certificate, wantChain int) {
+	t.Helper()
+	if out != "-" {
+		if pfx != nil || report.File != out || report.Chain != wantChain || report.Serial != ca.FormatSerial(cert.SerialNumber) {
+			t.Fatalf("report %+v", report)
+		}
+		var err error
+		if pfx, err = os.ReadFile(out); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := report.WriteText(&b); err != nil || !strings.HasPrefix(b.String(), "wrote "+out+"\n  serial     ") {
+			t.Errorf("text %q", b.String())
+		}
+	} else if report != nil {
+		t.Fatalf("report %+v for stdout", report)
+	}
+	_, got, chain, err := gopkcs12.DecodeChain(pfx, "secret")
+	if err != nil || !got.Equal(cert) || len(chain) != wantChain {
+		t.Fatalf("bundle: %v, %d in chain", err, len(chain))
 	}
 }
 

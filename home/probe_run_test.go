@@ -127,14 +127,19 @@ func TestProbeWithoutHome(t *testing.T) {
 	if _, err := home.Probe(context.Background(), homeOf(none), req, openKey); !errors.Is(err, ca.ErrUsage) {
 		t.Errorf("probe of an ftp URL: %v, want bad input", err)
 	}
-	// --ca and --cert are read before the home is asked for (whose
-	// warnings "ca probe" would print first).
+}
+
+// TestProbeReadsFilesFirst: --ca and --cert are read before the home is
+// asked for (whose warnings "ca probe" would print first).
+func TestProbeReadsFilesFirst(t *testing.T) {
+	none := home.New(home.Config{Dir: filepath.Join(t.TempDir(), "none")})
+	root := newHome(t).IssuerFile("root", home.FileCert)
 	asked := func() *home.Home { t.Error("the home was asked for before --ca and --cert were read"); return none }
 	for _, f := range []home.ProbeFlags{
 		{CAFile: filepath.Join(t.TempDir(), "missing.pem")},
-		{CAFile: start.CAFile, CertFile: filepath.Join(t.TempDir(), "missing.crt"), KeyFile: "k"},
+		{CAFile: root, CertFile: filepath.Join(t.TempDir(), "missing.crt"), KeyFile: "k"},
 	} {
-		f.Address, f.Timeout = start.URL, "1s"
+		f.Address, f.Timeout = "127.0.0.1:1", "1s"
 		req, err := f.Check()
 		if err != nil {
 			t.Fatal(err)

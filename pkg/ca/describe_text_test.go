@@ -13,14 +13,40 @@ import (
 // are set, one padded "Label:" a line, with text from a certificate made
 // printable.
 func TestDescribeWriteText(t *testing.T) {
+	for _, tc := range describeTextCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := tc.v.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("no %q in:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("%q in:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
+
+// describeTextCase is a value show describes, the lines its text must
+// hold and the labels it must not.
+type describeTextCase struct {
+	name    string
+	v       interface{ WriteText(w io.Writer) error }
+	want    []string
+	wantNot []string
+}
+
+// describeTextCases are the cases of TestDescribeWriteText.
+func describeTextCases() []describeTextCase {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	zero, renewed := 0, "0b"
-	for _, tc := range []struct {
-		name    string
-		v       interface{ WriteText(w io.Writer) error }
-		want    []string
-		wantNot []string
-	}{
+	return []describeTextCase{
 		{
 			name: "certificate of the store",
 			v: &ca.CertificateInfo{Serial: "3f", Subject: "CN=a\x1b[2J", Issuer: "CN=root", IssuerName: "root", Status: "revoked",
@@ -57,22 +83,5 @@ func TestDescribeWriteText(t *testing.T) {
 				Entries: []ca.CRLEntryInfo{{Serial: "09", RevokedAt: at, Reason: "keyCompromise"}}},
 			want: []string{"CRL issuer:          CN=root\n", "Entries:             1\n", "  09  2026-01-02T03:04:05Z  keyCompromise\n"},
 		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var b strings.Builder
-			if err := tc.v.WriteText(&b); err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(b.String(), w) {
-					t.Errorf("no %q in:\n%s", w, b.String())
-				}
-			}
-			for _, w := range tc.wantNot {
-				if strings.Contains(b.String(), w) {
-					t.Errorf("%q in:\n%s", w, b.String())
-				}
-			}
-		})
 	}
 }
