@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log"
 
 	"github.com/spf13/cobra"
@@ -76,7 +75,7 @@ func runServe(ctx context.Context, g *globals, o *home.ServeFlags) error {
 
 // announce prints what serve or publish says once it accepts connections:
 // its text line or, with -o json, one JSON line.
-func (g *globals) announce(start interface{ WriteText(io.Writer) error }) error {
+func (g *globals) announce(start home.TextReport) error {
 	if g.json() {
 		b, err := json.Marshal(start)
 		if err != nil {
