@@ -45,6 +45,12 @@ func (r *ProbeReport) Unexpected() error {
 	return verifyErr{fmt.Sprintf("expected %s, got %s%s", r.Expect, got, detail)}
 }
 
+// verifyErr is an error with its own message that is also ca.ErrVerify.
+type verifyErr struct{ msg string }
+
+func (e verifyErr) Error() string        { return e.msg }
+func (e verifyErr) Is(target error) bool { return target == ca.ErrVerify }
+
 // WriteText writes the report for people: the handshake, the chain the
 // server sent (names quoted when they hold control characters), the
 // revocation state and its source, the timings and the outcome.

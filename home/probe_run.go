@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
@@ -98,9 +97,3 @@ func Scan(ctx context.Context, f ProbeFlags) (*tlsendpoint.ScanResult, error) {
 	}
 	return res, nil
 }
-
-// verifyErr is an error with its own message that is also ca.ErrVerify.
-type verifyErr struct{ msg string }
-
-func (e verifyErr) Error() string        { return e.msg }
-func (e verifyErr) Is(target error) bool { return target == ca.ErrVerify }
