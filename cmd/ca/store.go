@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
@@ -40,6 +41,10 @@ restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 func runStoreBackup(g *globals, file string) error {
 	if file == "-" {
 		return g.h().BackupTo(g.stdout)
+	}
+	// Refused before the home is looked at (its warnings).
+	if err := home.CheckBackupFile(file); err != nil {
+		return err
 	}
 	sum, err := g.h().Backup(file)
 	if err != nil {
