@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 func newStoreCmd(g *globals) *cobra.Command {
@@ -87,6 +86,3 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	}
 	return nil
 }
-
-// lostRevocation says that a certificate is revoked on a CRL but not in the store.
-func lostRevocation(m *ca.CRLRevocation) string { return m.Lost() }
