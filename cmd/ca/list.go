@@ -81,7 +81,7 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 	}
 	// Streamed: rows print as the store gives them, and the store is
 	// closed once read, however slowly stdout takes them.
-	return spool.Stream(g.stdout, "", func(w io.Writer) error {
+	return spool.Stream(g.stdout, "", "list", func(w io.Writer) error {
 		add, end := listRows(w, g.json())
 		lost, err := g.h().List(ctx, q, add)
 		g.warnLost(lost)

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,7 +96,7 @@ func TestStream(t *testing.T) {
 			w := newGateWriter(!tt.slowOut)
 			w.err = tt.outErr
 			var writeErr error
-			err := Stream(w, t.TempDir(), func(sw io.Writer) error {
+			err := Stream(w, t.TempDir(), "test", func(sw io.Writer) error {
 				for _, p := range tt.pieces {
 					if tt.slowFill {
 						time.Sleep(time.Millisecond)
@@ -131,7 +135,7 @@ func TestStream(t *testing.T) {
 // running, before it writes anything more.
 func TestStreamFirstRowAtOnce(t *testing.T) {
 	w := newGateWriter(true)
-	err := Stream(w, t.TempDir(), func(sw io.Writer) error {
+	err := Stream(w, t.TempDir(), "test", func(sw io.Writer) error {
 		if _, err := sw.Write([]byte("[\n  {\"serial\": \"01\"}")); err != nil {
 			return err
 		}
@@ -155,7 +159,7 @@ func TestStreamFirstRowAtOnce(t *testing.T) {
 // file, not memory: the writer's memory holds at most flushSize and one
 // Write.
 func TestSpoolFileHoldsBacklog(t *testing.T) {
-	s, err := New(t.TempDir())
+	s, err := New(t.TempDir(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +180,26 @@ func TestSpoolFileHoldsBacklog(t *testing.T) {
 	got, err := io.ReadAll(s)
 	if err != nil || len(got) != 10*flushSize/len(row)*len(row) {
 		t.Errorf("read back %d bytes, %v", len(got), err)
+	}
+}
+
+// TestNewNamesTheFile: the temporary file and its errors carry the name
+// given (the command's), and a directory that is not there is that error.
+func TestNewNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(dir, "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if base := filepath.Base(s.f.Name()); !strings.HasPrefix(base, "ca-list-") {
+		t.Errorf("file %s, want ca-list-*", base)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the file is not unlinked: %v", left)
+	}
+	_, err = New(filepath.Join(dir, "missing"), "list")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "spool: list: temporary file: open ") {
+		t.Errorf("New in a missing directory = %v", err)
 	}
 }
