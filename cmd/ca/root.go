@@ -241,7 +241,7 @@ func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, passphrase.ErrNoPassphrase
+		return nil, passphrase.ErrNoTerminal
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
