@@ -93,6 +93,9 @@ func mappedRSS(t *testing.T, path string) int {
 		t.Skip(err)
 	}
 	defer f.Close()
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real // smaps names the file by its real path
+	}
 	kb, in := 0, false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
