@@ -14,7 +14,10 @@ import (
 type CrossSignRequest struct {
 	Cert     string // the other CA's certificate file, read by the caller
 	Issuer   string // "": the default issuer
-	PathLen  int    // -1: none; ca.PathLenOfCert: the certificate's own
+	PathLen  int    // -1: none; 0 or more: that length
+	// OwnPathLen ignores PathLen (not given): the cross certificate has
+	// the certificate's own path length (ca.PathLenOfCert).
+	OwnPathLen bool
 	Validity string // a duration; "": until the certificate's or the issuer's notAfter
 	Out      string // the file of the cross certificate; never "-"
 	Constraints
@@ -24,10 +27,13 @@ type CrossSignRequest struct {
 // will write (CheckOut), before the other CA's certificate is read. Bad
 // input is ca.ErrUsage (or csr.ErrBadDuration).
 func (h *Home) CheckCrossSign(r CrossSignRequest) (CrossSignOptions, error) {
-	if r.PathLen < -1 && r.PathLen != ca.PathLenOfCert {
+	o := CrossSignOptions{Issuer: r.Issuer, Out: r.Out, Config: ca.Template{MaxPathLen: r.PathLen}}
+	switch {
+	case r.OwnPathLen:
+		o.Config.MaxPathLen = ca.PathLenOfCert
+	case r.PathLen < -1: // ca.PathLenOfCert too: it is not a length to give
 		return CrossSignOptions{}, usageErr{fmt.Errorf("--path-len %d: give 0 or more, or -1 for none", r.PathLen)}
 	}
-	o := CrossSignOptions{Issuer: r.Issuer, Out: r.Out, Config: ca.Template{MaxPathLen: r.PathLen}}
 	if err := r.Constraints.apply(&o.Config); err != nil {
 		return o, err
 	}

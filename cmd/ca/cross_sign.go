@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 func newCrossSignCmd(g *globals) *cobra.Command {
@@ -35,9 +34,7 @@ a CA, one that expired, and one whose key is one of this home's issuers'.`,
 			if err := checkNotEmpty(cmd, "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"); err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("path-len") {
-				o.PathLen = ca.PathLenOfCert
-			}
+			o.OwnPathLen = !cmd.Flags().Changed("path-len")
 			return runCrossSign(cmd.Context(), g, o)
 		},
 	}
