@@ -1,7 +1,6 @@
 package home
 
 import (
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	"net"
@@ -21,14 +20,14 @@ type CARequest struct {
 	Validity   string // a duration (csr.ParseDuration)
 	PathLen    int    // -1: none
 	PolicyFile string // "": the default policy of its subject
-	Subject    pkix.Name
+	DN         DN     // its subject (DN.Check)
 	URLs       ca.IssuerURLs
 	KeyURI     string // the key is on a PKCS#11 token (NewCA.KeyURI)
 	Constraints
 }
 
 // NewCA checks r into the NewCA it asks for, in this order: key type,
-// validity, name, URLs, policy file, name constraints. Bad input is
+// validity, name, subject, URLs, policy file, name constraints. Bad input is
 // ca.ErrUsage (or pem.ErrUnknownKeyType, csr.ErrBadDuration, or what
 // ReadPolicyFile returns). Passphrase and KDFCost are left for the caller.
 func (r CARequest) NewCA() (NewCA, error) {
@@ -43,11 +42,14 @@ func (r CARequest) NewCA() (NewCA, error) {
 	if err := ca.CheckIssuerName(r.Name); err != nil {
 		return NewCA{}, err
 	}
+	if err := r.DN.Check(); err != nil {
+		return NewCA{}, err
+	}
 	if err := r.URLs.Check(); err != nil {
 		return NewCA{}, err
 	}
 	req := NewCA{Name: r.Name, KeyType: kt, KeyURI: r.KeyURI,
-		Template: ca.Template{Subject: r.Subject, Validity: validity, MaxPathLen: r.PathLen, URLs: r.URLs}}
+		Template: ca.Template{Subject: r.DN.Name(), Validity: validity, MaxPathLen: r.PathLen, URLs: r.URLs}}
 	if r.PolicyFile != "" {
 		if req.Policy, err = ReadPolicyFile(r.PolicyFile); err != nil {
 			return NewCA{}, err

@@ -3,7 +3,6 @@ package home_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"os"
@@ -20,7 +19,7 @@ import (
 
 // caRequest is a request that checks clean, changed by change.
 func caRequest(change func(*home.CARequest)) home.CARequest {
-	r := home.CARequest{Name: "issuing", KeyType: "ecdsa-p384", Validity: "1d", PathLen: 0, Subject: pkix.Name{CommonName: "Issuing"}}
+	r := home.CARequest{Name: "issuing", KeyType: "ecdsa-p384", Validity: "1d", PathLen: 0, DN: home.DN{CN: "Issuing"}}
 	if change != nil {
 		change(&r)
 	}
@@ -41,6 +40,13 @@ func TestCARequestNewCA(t *testing.T) {
 		{"bad key type", func(r *home.CARequest) { r.KeyType = "dsa" }, "dsa", pem.ErrUnknownKeyType},
 		{"empty validity", func(r *home.CARequest) { r.Validity = "" }, "--validity: ", csr.ErrBadDuration},
 		{"bad name", func(r *home.CARequest) { r.Name = ".hidden" }, "issuer name", ca.ErrUsage},
+		{"control character", func(r *home.CARequest) { r.DN.CN = "a\tb" }, `--cn "a\tb" contains a control character`, ca.ErrUsage},
+		{"bad country", func(r *home.CARequest) { r.DN.Country = "Germany" }, `--country "Germany"`, ca.ErrUsage},
+		// the order of the checks: the key type, validity and name before
+		// the subject, the subject before the URLs
+		{"key type first", func(r *home.CARequest) { r.KeyType, r.DN.CN = "dsa", "a\tb" }, "dsa", pem.ErrUnknownKeyType},
+		{"name first", func(r *home.CARequest) { r.Name, r.DN.CN = ".hidden", "a\tb" }, "issuer name", ca.ErrUsage},
+		{"subject first", func(r *home.CARequest) { r.DN.CN, r.URLs.CRL = "a\tb", "ftp://x/crl" }, "--cn", ca.ErrUsage},
 		{"bad URL", func(r *home.CARequest) { r.URLs.CRL = "ftp://x/crl" }, "", ca.ErrUsage},
 		{"missing policy", func(r *home.CARequest) { r.PolicyFile = filepath.Join(t.TempDir(), "none.json") }, "none.json", nil},
 		{"bad policy", func(r *home.CARequest) { r.PolicyFile = policy }, "", nil},
@@ -74,7 +80,9 @@ func TestCARequestNewCA(t *testing.T) {
 // and JSON, for CAs made from requests.
 func TestCreatedReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
-	root, err := caRequest(func(r *home.CARequest) { r.Name, r.PathLen, r.Subject = "root", -1, subject }).NewCA()
+	root, err := caRequest(func(r *home.CARequest) {
+		r.Name, r.PathLen, r.DN = "root", -1, home.DN{CN: "Test Root", Org: "Example", Country: "DE"}
+	}).NewCA()
 	if err != nil {
 		t.Fatal(err)
 	}
