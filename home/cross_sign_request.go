@@ -12,14 +12,14 @@ import (
 
 // CrossSignRequest is "ca cross-sign" as given, before it is checked.
 type CrossSignRequest struct {
-	Cert     string // the other CA's certificate file, read by the caller
-	Issuer   string // "": the default issuer
-	PathLen  int    // -1: none; 0 or more: that length
+	Cert    string // the other CA's certificate file, read by the caller
+	Issuer  string // "": the default issuer
+	PathLen int    // -1: none; 0 or more: that length
 	// OwnPathLen ignores PathLen (not given): the cross certificate has
 	// the certificate's own path length (ca.PathLenOfCert).
 	OwnPathLen bool
-	Validity string // a duration; "": until the certificate's or the issuer's notAfter
-	Out      string // the file of the cross certificate; never "-"
+	Validity   string // a duration; "": until the certificate's or the issuer's notAfter
+	Out        string // the file of the cross certificate; never "-"
 	Constraints
 }
 
