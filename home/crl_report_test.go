@@ -51,6 +51,12 @@ func TestExportCRLsRefusals(t *testing.T) {
 			if tc.name != "out is the store" && !errors.Is(err, ca.ErrUsage) {
 				t.Errorf("%v is not ca.ErrUsage", err)
 			}
+			// Check, without the home, refuses the same, but what only the
+			// home can tell (its shards, its files)
+			cerr := tc.req.Check()
+			if needsHome := tc.name == "no shards" || tc.name == "out is the store"; needsHome != (cerr == nil) || cerr != nil && cerr.Error() != err.Error() {
+				t.Errorf("Check: %v; ExportCRLs: %v", cerr, err)
+			}
 		})
 	}
 	if _, err := h.CRLStatus(ctx, home.CRLStatusRequest{}); !errors.Is(err, ca.ErrNotFound) {
@@ -107,8 +113,16 @@ func TestExportCRLsAndStatus(t *testing.T) {
 			}
 		}
 	}
-	if _, err := h.CRLStatus(ctx, home.CRLStatusRequest{FailWithin: "soon"}); !errors.Is(err, csr.ErrBadDuration) || !strings.HasPrefix(err.Error(), "--fail-within: ") {
-		t.Errorf("bad --fail-within: %v", err)
+	for _, err := range []error{
+		func() error { _, err := h.CRLStatus(ctx, home.CRLStatusRequest{FailWithin: "soon"}); return err }(),
+		home.CRLStatusRequest{FailWithin: "soon"}.Check(),
+	} {
+		if !errors.Is(err, csr.ErrBadDuration) || !strings.HasPrefix(err.Error(), "--fail-within: ") {
+			t.Errorf("bad --fail-within: %v", err)
+		}
+	}
+	if err := (home.CRLStatusRequest{FailWithin: "1d"}).Check(); err != nil {
+		t.Errorf("Check --fail-within 1d: %v", err)
 	}
 	later := atTime(h, now.Add(3*time.Hour))
 	st, err := later.CRLStatus(ctx, home.CRLStatusRequest{})

@@ -23,10 +23,26 @@ type CrossSignRequest struct {
 	Constraints
 }
 
-// CheckCrossSign checks r into the options of CrossSign, and the file it
-// will write (CheckOut), before the other CA's certificate is read. Bad
-// input is ca.ErrUsage (or csr.ErrBadDuration).
+// CheckCrossSign checks r into the options of CrossSign (Check), then the
+// file it will write (CheckOut), before the other CA's certificate is read.
 func (h *Home) CheckCrossSign(r CrossSignRequest) (CrossSignOptions, error) {
+	o, err := r.options()
+	if err != nil {
+		return o, err
+	}
+	return o, h.CheckOut("--out", r.Out, pem.KindCertificate)
+}
+
+// Check checks what needs no home, as CheckCrossSign does first: the path
+// length, the name constraints, the validity and that Out is a file. Bad
+// input is ca.ErrUsage (or csr.ErrBadDuration).
+func (r CrossSignRequest) Check() error {
+	_, err := r.options()
+	return err
+}
+
+// options is Check, and the options of CrossSign.
+func (r CrossSignRequest) options() (CrossSignOptions, error) {
 	o := CrossSignOptions{Issuer: r.Issuer, Out: r.Out, Config: ca.Template{MaxPathLen: r.PathLen}}
 	switch {
 	case r.OwnPathLen:
@@ -44,7 +60,7 @@ func (h *Home) CheckCrossSign(r CrossSignRequest) (CrossSignOptions, error) {
 	if r.Out == "-" {
 		return o, usageErr{errors.New("--out -: cross-sign writes a file; name one")}
 	}
-	return o, h.CheckOut("--out", r.Out, pem.KindCertificate)
+	return o, nil
 }
 
 // CrossSignReport is what "ca cross-sign" reports.

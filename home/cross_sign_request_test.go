@@ -40,6 +40,10 @@ func TestCheckCrossSign(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || tc.is != nil && !errors.Is(err, tc.is) {
 				t.Fatalf("%v; want an error saying %q matching %v", err, tc.want, tc.is)
 			}
+			// Check, without the home, refuses the same but the home's file
+			if cerr := tc.req.Check(); (tc.name == "the store") != (cerr == nil) || cerr != nil && cerr.Error() != err.Error() {
+				t.Errorf("Check: %v; CheckCrossSign: %v", cerr, err)
+			}
 		})
 	}
 	o, err := h.CheckCrossSign(home.CrossSignRequest{Issuer: "root", PathLen: 3, OwnPathLen: true, Validity: "1d", Out: out,

@@ -55,6 +55,9 @@ a CA, one that expired, and one whose key is one of this home's issuers'.`,
 }
 
 func runCrossSign(ctx context.Context, g *globals, o *home.CrossSignRequest) error {
+	if err := o.Check(); err != nil { // before the home, and its warnings
+		return err
+	}
 	opts, err := g.h().CheckCrossSign(*o)
 	if err != nil {
 		return err
