@@ -76,6 +76,9 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 			return err
 		}
 	}
+	if err := o.CheckNamed(); err != nil { // before the home, and its warnings
+		return err
+	}
 	olds, err := g.h().Renewals(ctx, o.RenewRequest, cert, opts)
 	if err != nil {
 		return err
