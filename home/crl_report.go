@@ -280,13 +280,3 @@ func (c CRLReports) WriteText(w io.Writer) error {
 	}
 	return nil
 }
-
-// DurationFlag parses the value v of the duration flag --flag, one that
-// may be left out: "" is 0, anything else csr.ParseDuration. An error names
-// the flag and matches csr.ErrBadDuration.
-func DurationFlag(flag, v string) (time.Duration, error) {
-	if v == "" {
-		return 0, nil
-	}
-	return ca.ParseFlagDuration(flag, v)
-}

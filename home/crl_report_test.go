@@ -169,26 +169,4 @@ func TestCRLReportJSON(t *testing.T) {
 	}
 }
 
-func TestDurationFlag(t *testing.T) {
-	for _, tc := range []struct {
-		v    string
-		want time.Duration
-		err  string
-	}{
-		{"", 0, ""},
-		{"90d", 90 * 24 * time.Hour, ""},
-		{"1m", time.Minute, ""},
-		{"1 month", 0, `--validity: csr: bad duration "1 month"`},
-		{"-1d", 0, "--validity: csr: bad duration"},
-	} {
-		d, err := home.DurationFlag("validity", tc.v)
-		if tc.err == "" && (err != nil || d != tc.want) {
-			t.Errorf("%q: %v, %v; want %v", tc.v, d, err, tc.want)
-		}
-		if tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err) || !errors.Is(err, csr.ErrBadDuration)) {
-			t.Errorf("%q: %v; want an error starting %q", tc.v, err, tc.err)
-		}
-	}
-}
-
 func bigInt(n int64) *big.Int { return big.NewInt(n) }
