@@ -39,16 +39,25 @@ func (h *Home) BackupTo(w io.Writer) error {
 	return err
 }
 
-// Backup writes a consistent copy of the home's store to the new file path
-// (mode 0600, never replacing anything), then opens the copy and checks it
-// (store check, audit chain): a copy that fails is removed, for it is no
-// backup. Like every file a command writes, path must not exist (an
-// existing file matches place.ErrExists) and a directory, device or
+// CheckBackupFile refuses path as the file of a backup, as Backup does,
+// without a home: like every file a command writes, path must not exist
+// (an existing file matches place.ErrExists) and a directory, device or
 // symlink there is refused as bad input (ca.ErrUsage).
-func (h *Home) Backup(path string) (*BackupSummary, error) {
+func CheckBackupFile(path string) error {
 	if err := place.CheckWritable(path, true); errors.Is(err, place.ErrNotRegular) {
-		return nil, usageErr{err}
+		return usageErr{err}
 	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the home's store to the new file path
+// (mode 0600, never replacing anything; CheckBackupFile first), then opens
+// the copy and checks it (store check, audit chain): a copy that fails is
+// removed, for it is no backup.
+func (h *Home) Backup(path string) (*BackupSummary, error) {
+	if err := CheckBackupFile(path); err != nil {
 		return nil, err
 	}
 	st, err := h.OpenStoreRead()

@@ -89,6 +89,9 @@ func TestBackup(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name)
+			if err := home.CheckBackupFile(path); !errors.Is(err, tc.want) {
+				t.Errorf("CheckBackupFile(%s) = %v, want %v", tc.name, err, tc.want)
+			}
 			sum, err := h.Backup(path)
 			if tc.want != nil {
 				if !errors.Is(err, tc.want) {

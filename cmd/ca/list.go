@@ -81,7 +81,7 @@ func runList(ctx context.Context, g *globals, o *listOptions) error {
 	}
 	// Streamed: rows print as the store gives them, and the store is
 	// closed once read, however slowly stdout takes them.
-	return spool.Stream(g.stdout, "", func(w io.Writer) error {
+	return spool.Stream(g.stdout, "", "list", func(w io.Writer) error {
 		add, end := listRows(w, g.json())
 		lost, err := g.h().List(ctx, q, add)
 		g.warnLost(lost)
@@ -114,7 +114,7 @@ func listRows(w io.Writer, json bool) (add func(*ca.ListEntry) error, end func()
 // revocation the store lost.
 func (g *globals) warnLost(lost []ca.CRLRevocation) {
 	for _, m := range lost {
-		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", lostRevocation(&m))
+		fmt.Fprintf(g.stderr, "ca: warning: %s; run \"ca store check\"\n", m.Lost())
 	}
 }
 
@@ -129,7 +129,7 @@ func (o *listOptions) query(now time.Time) (ca.ListQuery, error) {
 	}
 	q := ca.ListQuery{Query: ca.Query{Issuer: o.issuer, Subject: o.subject}, Status: o.status, Profile: o.profile, Sort: sort, Now: now}
 	if o.expiring != "" {
-		d, err := parseDuration("expiring-within", o.expiring)
+		d, err := ca.ParseFlagDuration("expiring-within", o.expiring)
 		if err != nil {
 			return q, err
 		}

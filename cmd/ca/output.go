@@ -47,13 +47,10 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// maxCell is the widest cell of a table, in runes (spool.MaxCell): one
-// hostile value (a 200,000-character attribute in a CSR under "ca policy
-// check") would otherwise widen every row. JSON output carries the whole
-// value.
-const maxCell = spool.MaxCell
-
-// table writes a tablewriter table of rows under header.
+// table writes a tablewriter table of rows under header, each cell cut at
+// spool.MaxCell runes: one hostile value (a 200,000-character attribute in
+// a CSR under "ca policy check") would otherwise widen every row. JSON
+// output carries the whole value.
 func table(w io.Writer, header []string, rows [][]string) error {
 	t := tablewriter.NewTable(w)
 	t.Header(header)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/ca-toolkit/ca/internal/spool"
 )
 
 // TestTableCellsBounded: one huge value does not widen every row of a
@@ -18,10 +20,10 @@ func TestTableCellsBounded(t *testing.T) {
 	if err := table(&out, []string{"RESULT", "FIELD", "VALUE"}, rows); err != nil {
 		t.Fatal(err)
 	}
-	if limit := len(rows) * (maxCell + 100) * 3; out.Len() > limit { // box characters are 3 bytes
+	if limit := len(rows) * (spool.MaxCell + 100) * 3; out.Len() > limit { // box characters are 3 bytes
 		t.Errorf("%d bytes of table for %d rows, want at most %d", out.Len(), len(rows), limit)
 	}
-	if !strings.Contains(out.String(), strings.Repeat("A", maxCell-1)+"…") {
+	if !strings.Contains(out.String(), strings.Repeat("A", spool.MaxCell-1)+"…") {
 		t.Error("the long cell is not cut with …")
 	}
 }

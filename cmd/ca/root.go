@@ -241,7 +241,7 @@ func (g *globals) keyPassphrase() ([]byte, bool, error) { return g.secrets().Key
 func (g *globals) prompt(prompt string) ([]byte, error) {
 	f, ok := g.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, passphrase.ErrNoPassphrase
+		return nil, passphrase.ErrNoTerminal
 	}
 	fmt.Fprint(g.stderr, prompt)
 	p, err := term.ReadPassword(int(f.Fd()))
@@ -267,7 +267,3 @@ func checkNewPassphrase(p []byte) error { return passphrase.CheckNew(p) }
 // durationUnits ends the help of every flag that takes a duration: "1m" is
 // a minute, which someone thinking of months would not guess.
 const durationUnits = "; units s, m (minutes, not months), h, d, y"
-
-// parseDuration reads a --validity-like flag value (exit 2 when it does
-// not parse).
-func parseDuration(flag, v string) (time.Duration, error) { return ca.ParseFlagDuration(flag, v) }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/home"
 )
 
 func newStoreCmd(g *globals) *cobra.Command {
@@ -40,6 +40,10 @@ restore: stop every ca process, copy FILE to HOME/ca.db, run "ca store check"
 func runStoreBackup(g *globals, file string) error {
 	if file == "-" {
 		return g.h().BackupTo(g.stdout)
+	}
+	// Refused before the home is looked at (its warnings).
+	if err := home.CheckBackupFile(file); err != nil {
+		return err
 	}
 	sum, err := g.h().Backup(file)
 	if err != nil {
@@ -82,6 +86,3 @@ func runStoreCheck(ctx context.Context, g *globals) error {
 	}
 	return nil
 }
-
-// lostRevocation says that a certificate is revoked on a CRL but not in the store.
-func lostRevocation(m *ca.CRLRevocation) string { return m.Lost() }

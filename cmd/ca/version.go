@@ -11,9 +11,6 @@ import (
 // recorded, if any.
 var commit = ""
 
-// versionResult is what "ca version" reports.
-type versionResult = buildinfo.Info
-
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ca-toolkit/ca/internal/buildinfo"
 )
 
 // TestReleaseBuild builds ca as make dist does (scripts/dist.sh): "ca
@@ -47,7 +49,7 @@ func TestReleaseBuild(t *testing.T) {
 		t.Errorf("ca version = %q, %v; want the version and the commit", out, err)
 	}
 	out, err = exec.Command(filepath.Join(dir, "ca"), "version", "-o", "json").Output()
-	var r versionResult
+	var r buildinfo.Info
 	if err != nil || json.Unmarshal(out, &r) != nil || r.Version != ver || r.Commit != commit {
 		t.Errorf("ca version -o json = %s, %v; want version %s, commit %s", out, err, ver, commit)
 	}

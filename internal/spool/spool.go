@@ -28,6 +28,7 @@ const flushSize = 64 << 10
 // read, and a slow reader costs file space, not memory.
 type Spool struct {
 	f     *os.File
+	name  string // the command's, in the file's name and in errors
 	spare []byte // the writer's next pending buffer
 
 	mu      sync.Mutex
@@ -41,15 +42,16 @@ type Spool struct {
 }
 
 // New makes a Spool over an unlinked temporary file in dir ("" is
-// os.TempDir): the file is gone when the Spool is closed, whatever
-// happens. The caller closes it.
-func New(dir string) (*Spool, error) {
-	f, err := os.CreateTemp(dir, "ca-spool-*")
+// os.TempDir), named ca-NAME-*: the file is gone when the Spool is
+// closed, whatever happens. The caller closes it. Errors about the file
+// name it as "spool: NAME: temporary file: ".
+func New(dir, name string) (*Spool, error) {
+	f, err := os.CreateTemp(dir, "ca-"+name+"-*")
 	if err != nil {
-		return nil, fmt.Errorf("spool: temporary file: %w", err)
+		return nil, fmt.Errorf("spool: %s: temporary file: %w", name, err)
 	}
 	os.Remove(f.Name()) // unlinked: gone when closed
-	s := &Spool{f: f}
+	s := &Spool{f: f, name: name}
 	s.cond = sync.NewCond(&s.mu)
 	return s, nil
 }
@@ -91,7 +93,7 @@ func (s *Spool) flush() error {
 	defer s.mu.Unlock()
 	if err != nil {
 		s.pending = buf // still readable from memory
-		return fmt.Errorf("spool: temporary file: %w", err)
+		return fmt.Errorf("spool: %s: temporary file: %w", s.name, err)
 	}
 	s.size += int64(len(buf))
 	s.spare = buf
@@ -134,7 +136,7 @@ func (s *Spool) Read(p []byte) (int, error) {
 			s.off += int64(m)
 			s.mu.Unlock()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return m, fmt.Errorf("spool: temporary file: %w", err)
+				return m, fmt.Errorf("spool: %s: temporary file: %w", s.name, err)
 			}
 			return m, nil
 		}
@@ -159,12 +161,12 @@ func (s *Spool) Read(p []byte) (int, error) {
 func (s *Spool) Close() error { return s.f.Close() }
 
 // Stream copies what fill writes to w as it comes, through a Spool in dir
-// ("" is os.TempDir): fill runs in the caller's goroutine and never waits
+// ("" is os.TempDir) named for name (New): fill runs in the caller's goroutine and never waits
 // for w beyond the spool's write to its file. It returns fill's error
 // (after w got everything fill wrote before it), else the error of
 // writing to w, which also makes fill's next write fail.
-func Stream(w io.Writer, dir string, fill func(io.Writer) error) error {
-	s, err := New(dir)
+func Stream(w io.Writer, dir, name string, fill func(io.Writer) error) error {
+	s, err := New(dir, name)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +62,46 @@ func chunks(rng *rand.Rand, n int) ([]byte, [][]byte) {
 	return data, out
 }
 
+// streamCase is a case of TestStream.
+type streamCase struct {
+	name     string
+	pieces   [][]byte
+	fillErr  error // fill returns it after writing pieces
+	outErr   error // w fails every write with it
+	slowOut  bool  // w takes nothing until fill has returned
+	want     []byte
+	wantErr  error
+	slowFill bool // fill writes each piece after a pause
+}
+
+// fill is the case's fill function for Stream to w: it writes the pieces,
+// then rows until a failing w's error reaches it, and sets *writeErr to
+// the error of its failed write.
+func (tt streamCase) fill(w *gateWriter, writeErr *error) func(io.Writer) error {
+	return func(sw io.Writer) error {
+		for _, p := range tt.pieces {
+			if tt.slowFill {
+				time.Sleep(time.Millisecond)
+			}
+			if _, err := sw.Write(p); err != nil {
+				*writeErr = err
+				return err
+			}
+		}
+		for deadline := time.Now().Add(10 * time.Second); tt.outErr != nil && time.Now().Before(deadline); {
+			// Until the reader's failure reaches the writer.
+			if _, err := sw.Write([]byte("row\n")); err != nil {
+				*writeErr = err
+				return err
+			}
+		}
+		if tt.slowOut {
+			close(w.open) // fill ends before w took a byte
+		}
+		return tt.fillErr
+	}
+}
+
 // TestStream: what fill writes reaches w whole and in order, whether w
 // takes it faster or slower than fill writes it, and an error on either
 // side ends both with that error.
@@ -65,16 +109,7 @@ func TestStream(t *testing.T) {
 	errFill, errOut := errors.New("store read failed"), errors.New("broken pipe")
 	rng := rand.New(rand.NewPCG(7, 8))
 	data, pieces := chunks(rng, 1<<20)
-	tests := []struct {
-		name     string
-		pieces   [][]byte
-		fillErr  error // fill returns it after writing pieces
-		outErr   error // w fails every write with it
-		slowOut  bool  // w takes nothing until fill has returned
-		want     []byte
-		wantErr  error
-		slowFill bool // fill writes each piece after a pause
-	}{
+	tests := []streamCase{
 		{name: "empty", want: []byte{}},
 		{name: "one row", pieces: [][]byte{[]byte("row\n")}, want: []byte("row\n")},
 		{name: "reader faster", pieces: pieces, slowFill: true, want: data},
@@ -92,28 +127,7 @@ func TestStream(t *testing.T) {
 			w := newGateWriter(!tt.slowOut)
 			w.err = tt.outErr
 			var writeErr error
-			err := Stream(w, t.TempDir(), func(sw io.Writer) error {
-				for _, p := range tt.pieces {
-					if tt.slowFill {
-						time.Sleep(time.Millisecond)
-					}
-					if _, err := sw.Write(p); err != nil {
-						writeErr = err
-						return err
-					}
-				}
-				for deadline := time.Now().Add(10 * time.Second); tt.outErr != nil && time.Now().Before(deadline); {
-					// Until the reader's failure reaches the writer.
-					if _, err := sw.Write([]byte("row\n")); err != nil {
-						writeErr = err
-						return err
-					}
-				}
-				if tt.slowOut {
-					close(w.open) // fill ends before w took a byte
-				}
-				return tt.fillErr
-			})
+			err := Stream(w, t.TempDir(), "test", tt.fill(w, &writeErr))
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Stream: %v, want %v", err, tt.wantErr)
 			}
@@ -131,7 +145,7 @@ func TestStream(t *testing.T) {
 // running, before it writes anything more.
 func TestStreamFirstRowAtOnce(t *testing.T) {
 	w := newGateWriter(true)
-	err := Stream(w, t.TempDir(), func(sw io.Writer) error {
+	err := Stream(w, t.TempDir(), "test", func(sw io.Writer) error {
 		if _, err := sw.Write([]byte("[\n  {\"serial\": \"01\"}")); err != nil {
 			return err
 		}
@@ -155,7 +169,7 @@ func TestStreamFirstRowAtOnce(t *testing.T) {
 // file, not memory: the writer's memory holds at most flushSize and one
 // Write.
 func TestSpoolFileHoldsBacklog(t *testing.T) {
-	s, err := New(t.TempDir())
+	s, err := New(t.TempDir(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +190,26 @@ func TestSpoolFileHoldsBacklog(t *testing.T) {
 	got, err := io.ReadAll(s)
 	if err != nil || len(got) != 10*flushSize/len(row)*len(row) {
 		t.Errorf("read back %d bytes, %v", len(got), err)
+	}
+}
+
+// TestNewNamesTheFile: the temporary file and its errors carry the name
+// given (the command's), and a directory that is not there is that error.
+func TestNewNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(dir, "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if base := filepath.Base(s.f.Name()); !strings.HasPrefix(base, "ca-list-") {
+		t.Errorf("file %s, want ca-list-*", base)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the file is not unlinked: %v", left)
+	}
+	_, err = New(filepath.Join(dir, "missing"), "list")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "spool: list: temporary file: open ") {
+		t.Errorf("New in a missing directory = %v", err)
 	}
 }

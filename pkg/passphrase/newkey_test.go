@@ -94,14 +94,14 @@ func TestKDFCost(t *testing.T) {
 	}
 }
 
-// TestNoPassphrase: a Prompt without a terminal fails every source with
-// ErrNoPassphrase, a usage error.
-func TestNoPassphrase(t *testing.T) {
-	s := passphrase.Sources{Prompt: func(string) ([]byte, error) { return nil, passphrase.ErrNoPassphrase }}
-	if _, err := s.Issuer("passphrase: "); !errors.Is(err, passphrase.ErrNoPassphrase) || !errors.Is(err, passphrase.ErrUsage) {
+// TestNoTerminal: a Prompt without a terminal fails every source with
+// ErrNoTerminal, a usage error.
+func TestNoTerminal(t *testing.T) {
+	s := passphrase.Sources{Prompt: func(string) ([]byte, error) { return nil, passphrase.ErrNoTerminal }}
+	if _, err := s.Issuer("passphrase: "); !errors.Is(err, passphrase.ErrNoTerminal) || !errors.Is(err, passphrase.ErrUsage) {
 		t.Errorf("Issuer = %v", err)
 	}
-	if _, err := s.NewKey(false); !errors.Is(err, passphrase.ErrNoPassphrase) || !strings.HasSuffix(err.Error(), "(no prompt without a terminal), or --no-passphrase for an unencrypted key") {
+	if _, err := s.NewKey(false); !errors.Is(err, passphrase.ErrNoTerminal) || !strings.HasSuffix(err.Error(), "(no prompt without a terminal), or --no-passphrase for an unencrypted key") {
 		t.Errorf("NewKey = %v", err)
 	}
 }

@@ -22,10 +22,10 @@ import (
 // answers that differ, an encrypted key without a passphrase source.
 var ErrUsage = errors.New("passphrase: unusable")
 
-// ErrNoPassphrase is what a Prompt returns when there is no terminal to
+// ErrNoTerminal is what a Prompt returns when there is no terminal to
 // ask on: a passphrase is needed and there is no way to get one. It
 // matches ErrUsage.
-var ErrNoPassphrase error = &usageErr{msg: "a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)"}
+var ErrNoTerminal error = &usageErr{msg: "a passphrase is needed: give --passphrase-file FILE, or set CA_PASSPHRASE_FILE or CA_PASSPHRASE (no prompt without a terminal)"}
 
 // usageErr is an error whose message is its own and that is ErrUsage
 // (and err, when set).
