@@ -84,7 +84,7 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 		return err
 	}
 	report := home.NewRenewReport(func(err error) (string, int) { return message(err), exitCode(err) })
-	bar := progress.NewLazy(func() *batchProgress { return g.progress(len(olds), "renewing") })
+	bar := progress.NewLazy(func() *progress.Bar { return g.progress(len(olds), "renewing") })
 	opts.OnResult = func(r home.RenewResult) { report.Add(r); bar.Add(1) }
 	err = g.h().Renew(ctx, olds, opts)
 	bar.Finish()
