@@ -1,12 +1,9 @@
 package home
 
 import (
-	"crypto/x509/pkix"
 	"fmt"
-	"io"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
@@ -21,14 +18,14 @@ type CARequest struct {
 	Validity   string // a duration (csr.ParseDuration)
 	PathLen    int    // -1: none
 	PolicyFile string // "": the default policy of its subject
-	Subject    pkix.Name
+	DN         DN     // its subject (DN.Check)
 	URLs       ca.IssuerURLs
 	KeyURI     string // the key is on a PKCS#11 token (NewCA.KeyURI)
 	Constraints
 }
 
 // NewCA checks r into the NewCA it asks for, in this order: key type,
-// validity, name, URLs, policy file, name constraints. Bad input is
+// validity, name, subject, URLs, policy file, name constraints. Bad input is
 // ca.ErrUsage (or pem.ErrUnknownKeyType, csr.ErrBadDuration, or what
 // ReadPolicyFile returns). Passphrase and KDFCost are left for the caller.
 func (r CARequest) NewCA() (NewCA, error) {
@@ -43,11 +40,14 @@ func (r CARequest) NewCA() (NewCA, error) {
 	if err := ca.CheckIssuerName(r.Name); err != nil {
 		return NewCA{}, err
 	}
+	if err := r.DN.Check(); err != nil {
+		return NewCA{}, err
+	}
 	if err := r.URLs.Check(); err != nil {
 		return NewCA{}, err
 	}
 	req := NewCA{Name: r.Name, KeyType: kt, KeyURI: r.KeyURI,
-		Template: ca.Template{Subject: r.Subject, Validity: validity, MaxPathLen: r.PathLen, URLs: r.URLs}}
+		Template: ca.Template{Subject: r.DN.Name(), Validity: validity, MaxPathLen: r.PathLen, URLs: r.URLs}}
 	if r.PolicyFile != "" {
 		if req.Policy, err = ReadPolicyFile(r.PolicyFile); err != nil {
 			return NewCA{}, err
@@ -103,90 +103,4 @@ func parseCIDRs(flag string, list []string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// CreatedReport is what "ca init" (c.Parent "") and "ca intermediate
-// create" report about c, created from req: a *RootReport, an
-// *IntermediateReport, or a *TokenCAReport when its key is on a token.
-func (h *Home) CreatedReport(req NewCA, c *Created) TextReport {
-	root := RootReport{Home: h.Dir(), Issuer: req.Name, Serial: ca.FormatSerial(c.Cert.SerialNumber), Subject: c.Cert.Subject.String(),
-		NotAfter: c.Cert.NotAfter.UTC(), KeyType: string(req.KeyType), Encrypted: c.Encrypted, Cert: h.IssuerFile(req.Name, FileCert)}
-	switch {
-	case c.Token != nil:
-		root.KeyType, root.Encrypted = string(c.Token.Type), false
-		return &TokenCAReport{RootReport: root, Parent: c.Parent, KeyURI: c.Token.URI, KeyCreated: c.Token.Created}
-	case c.Parent == "":
-		return &root
-	}
-	return &IntermediateReport{Issuer: req.Name, Parent: c.Parent, Serial: root.Serial, Subject: root.Subject, NotAfter: root.NotAfter,
-		PathLen: req.Template.MaxPathLen, KeyType: root.KeyType, Encrypted: c.Encrypted, Chain: h.IssuerFile(req.Name, FileChain)}
-}
-
-// RootReport is what "ca init" reports.
-type RootReport struct {
-	Home      string    `json:"home"`
-	Issuer    string    `json:"issuer"`
-	Serial    string    `json:"serial"`
-	Subject   string    `json:"subject"`
-	NotAfter  time.Time `json:"notAfter"`
-	KeyType   string    `json:"keyType"`
-	Encrypted bool      `json:"encrypted"`
-	Cert      string    `json:"cert"`
-}
-
-// WriteText writes the report for people.
-func (r *RootReport) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "created home %s with root %q (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  trust    %s\n",
-		r.Home, r.Issuer, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Cert)
-	return err
-}
-
-// IntermediateReport is what "ca intermediate create" reports.
-type IntermediateReport struct {
-	Issuer    string    `json:"issuer"`
-	Parent    string    `json:"parent"`
-	Serial    string    `json:"serial"`
-	Subject   string    `json:"subject"`
-	NotAfter  time.Time `json:"notAfter"`
-	PathLen   int       `json:"pathLen"`
-	KeyType   string    `json:"keyType"`
-	Encrypted bool      `json:"encrypted"`
-	Chain     string    `json:"chain"`
-}
-
-// WriteText writes the report for people.
-func (r *IntermediateReport) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "created intermediate %q signed by %q\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s%s\n  chain    %s\n",
-		r.Issuer, r.Parent, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, encryptedText(r.Encrypted), r.Chain)
-	return err
-}
-
-// encryptedText says whether a new key was written encrypted, after its
-// type in the reports of init and intermediate create.
-func encryptedText(encrypted bool) string {
-	if encrypted {
-		return ", encrypted"
-	}
-	return ", not encrypted (--no-passphrase)"
-}
-
-// TokenCAReport is what init and intermediate create report for a CA
-// whose key is on a token.
-type TokenCAReport struct {
-	RootReport
-	Parent     string `json:"parent,omitempty"`
-	KeyURI     string `json:"keyURI"`
-	KeyCreated bool   `json:"keyCreated"`
-}
-
-// WriteText writes the report for people.
-func (r *TokenCAReport) WriteText(w io.Writer) error {
-	what := fmt.Sprintf("created home %s with root %q", r.Home, r.Issuer)
-	if r.Parent != "" {
-		what = fmt.Sprintf("created intermediate %q signed by %q", r.Issuer, r.Parent)
-	}
-	made := map[bool]string{true: "made on the token", false: "found on the token"}[r.KeyCreated]
-	_, err := fmt.Fprintf(w, "%s (%s)\n  subject  %s\n  serial   %s\n  notAfter %s\n  key      %s, %s\n  key uri  %s\n  cert     %s\n",
-		what, r.KeyType, r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), r.KeyType, made, r.KeyURI, r.Cert)
-	return err
 }

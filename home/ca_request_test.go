@@ -1,10 +1,6 @@
 package home_test
 
 import (
-	"bytes"
-	"context"
-	"crypto/x509/pkix"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,7 +16,7 @@ import (
 
 // caRequest is a request that checks clean, changed by change.
 func caRequest(change func(*home.CARequest)) home.CARequest {
-	r := home.CARequest{Name: "issuing", KeyType: "ecdsa-p384", Validity: "1d", PathLen: 0, Subject: pkix.Name{CommonName: "Issuing"}}
+	r := home.CARequest{Name: "issuing", KeyType: "ecdsa-p384", Validity: "1d", PathLen: 0, DN: home.DN{CN: "Issuing"}}
 	if change != nil {
 		change(&r)
 	}
@@ -41,6 +37,13 @@ func TestCARequestNewCA(t *testing.T) {
 		{"bad key type", func(r *home.CARequest) { r.KeyType = "dsa" }, "dsa", pem.ErrUnknownKeyType},
 		{"empty validity", func(r *home.CARequest) { r.Validity = "" }, "--validity: ", csr.ErrBadDuration},
 		{"bad name", func(r *home.CARequest) { r.Name = ".hidden" }, "issuer name", ca.ErrUsage},
+		{"control character", func(r *home.CARequest) { r.DN.CN = "a\tb" }, `--cn "a\tb" contains a control character`, ca.ErrUsage},
+		{"bad country", func(r *home.CARequest) { r.DN.Country = "Germany" }, `--country "Germany"`, ca.ErrUsage},
+		// the order of the checks: the key type, validity and name before
+		// the subject, the subject before the URLs
+		{"key type first", func(r *home.CARequest) { r.KeyType, r.DN.CN = "dsa", "a\tb" }, "dsa", pem.ErrUnknownKeyType},
+		{"name first", func(r *home.CARequest) { r.Name, r.DN.CN = ".hidden", "a\tb" }, "issuer name", ca.ErrUsage},
+		{"subject first", func(r *home.CARequest) { r.DN.CN, r.URLs.CRL = "a\tb", "ftp://x/crl" }, "--cn", ca.ErrUsage},
 		{"bad URL", func(r *home.CARequest) { r.URLs.CRL = "ftp://x/crl" }, "", ca.ErrUsage},
 		{"missing policy", func(r *home.CARequest) { r.PolicyFile = filepath.Join(t.TempDir(), "none.json") }, "none.json", nil},
 		{"bad policy", func(r *home.CARequest) { r.PolicyFile = policy }, "", nil},
@@ -68,56 +71,4 @@ func TestCARequestNewCA(t *testing.T) {
 		tm.URLs.CRL == "" || tm.Subject.CommonName != "Issuing" {
 		t.Errorf("NewCA: %+v", req)
 	}
-}
-
-// TestCreatedReport: what init and intermediate create report, in text
-// and JSON, for CAs made from requests.
-func TestCreatedReport(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "pki")
-	root, err := caRequest(func(r *home.CARequest) { r.Name, r.PathLen, r.Subject = "root", -1, subject }).NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := home.New(home.Config{Dir: dir, LockTimeout: time.Second})
-	c, err := home.Create(context.Background(), h.Config(), root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, ok := h.CreatedReport(root, c).(*home.RootReport)
-	if !ok || rr.Home != dir || rr.Issuer != "root" || rr.KeyType != "ecdsa-p384" || rr.Encrypted || rr.Cert != h.IssuerFile("root", home.FileCert) {
-		t.Fatalf("root report %#v", h.CreatedReport(root, c))
-	}
-	var text bytes.Buffer
-	if err := rr.WriteText(&text); err != nil || !strings.HasPrefix(text.String(), `created home `+dir+` with root "root" (ecdsa-p384)`) ||
-		!strings.Contains(text.String(), "  key      ecdsa-p384, not encrypted (--no-passphrase)\n  trust    "+rr.Cert+"\n") {
-		t.Errorf("root text %v:\n%s", err, text.String())
-	}
-	inter, err := caRequest(nil).NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ic, err := h.CreateIntermediate(context.Background(), "", inter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ir, ok := h.CreatedReport(inter, ic).(*home.IntermediateReport)
-	if !ok || ir.Parent != "root" || ir.PathLen != 0 || ir.Chain != h.IssuerFile("issuing", home.FileChain) {
-		t.Fatalf("intermediate report %#v", h.CreatedReport(inter, ic))
-	}
-	data, err := json.Marshal(ir)
-	if err != nil || !strings.Contains(string(data), `"issuer":"issuing","parent":"root","serial":"`) || !strings.Contains(string(data), `"pathLen":0,"keyType":"ecdsa-p384","encrypted":false,"chain":`) {
-		t.Errorf("intermediate JSON %s, %v", data, err)
-	}
-	// A key on a token: its type and URI, never "encrypted".
-	ic.Token = &home.TokenKeyInfo{URI: "pkcs11:token=T;object=issuing", Created: true, Type: pem.ECDSAP256}
-	tr := h.CreatedReport(inter, ic).(*home.TokenCAReport)
-	text.Reset()
-	if err := tr.WriteText(&text); err != nil || !strings.HasPrefix(text.String(), `created intermediate "issuing" signed by "root" (ecdsa-p256)`) ||
-		!strings.Contains(text.String(), "  key      ecdsa-p256, made on the token\n  key uri  pkcs11:token=T;object=issuing\n") {
-		t.Errorf("token text %v:\n%s", err, text.String())
-	}
-	if data, _ := json.Marshal(tr); !strings.Contains(string(data), `"parent":"root","keyURI":"pkcs11:token=T;object=issuing","keyCreated":true`) {
-		t.Errorf("token JSON %s", data)
-	}
-	checkStore(t, h)
 }

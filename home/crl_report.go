@@ -25,7 +25,16 @@ type CRLExportRequest struct {
 	OutDir         string // with AllShards: the directory of the shards' CRLs
 }
 
-// options checks NextUpdate into the CRL's options (ca.ErrUsage).
+// Check checks what needs no home, as ExportCRLs does first: NextUpdate,
+// then that AllShards and OutDir go together, without Out (ca.ErrUsage).
+// A caller that checks before it builds the Home refuses such flags
+// without the home's warnings.
+func (r CRLExportRequest) Check() error {
+	_, err := r.options()
+	return err
+}
+
+// options is Check, and the CRL's options.
 func (r CRLExportRequest) options() (ca.CRLOptions, error) {
 	next, err := csr.ParseDuration(r.NextUpdate)
 	if err != nil || next <= 0 {
@@ -35,21 +44,27 @@ func (r CRLExportRequest) options() (ca.CRLOptions, error) {
 		}
 		return ca.CRLOptions{}, usageErr{errors.New(msg)}
 	}
+	switch {
+	case !r.AllShards && r.OutDir == "": // one CRL
+	case !r.AllShards || r.OutDir == "":
+		return ca.CRLOptions{}, usageErr{errors.New("--all-shards and --out-dir go together: ca crl export --all-shards --out-dir DIR")}
+	case r.Out != "-":
+		return ca.CRLOptions{}, usageErr{errors.New("--out with --all-shards: the shards' CRLs go to --out-dir")}
+	}
 	return ca.CRLOptions{NextUpdate: next, IncludeExpired: r.IncludeExpired, Delta: r.Delta}, nil
 }
 
-// ExportCRLs checks r and exports what it asks for. With AllShards or
-// OutDir (which go together, without Out) it exports the CRL of every
-// shard into OutDir (ExportShardCRLs) and reports them as CRLReports;
-// else one CRL (ExportCRL) to the file Out, checked before anything is
-// signed (CheckOut), reported as a *CRLReport, or for "-" to w, reported
-// as nil. A request that does not hold together is ca.ErrUsage.
+// ExportCRLs checks r (Check) and exports what it asks for. With AllShards
+// and OutDir it exports the CRL of every shard into OutDir
+// (ExportShardCRLs) and reports them as CRLReports; else one CRL
+// (ExportCRL) to the file Out, checked before anything is signed
+// (CheckOut), reported as a *CRLReport, or for "-" to w, reported as nil.
 func (h *Home) ExportCRLs(ctx context.Context, r CRLExportRequest, w io.Writer) (TextReport, error) {
 	opts, err := r.options()
 	if err != nil {
 		return nil, err
 	}
-	if r.AllShards || r.OutDir != "" {
+	if r.AllShards {
 		return h.exportShards(ctx, r, opts)
 	}
 	if r.Out != "-" {
@@ -66,12 +81,6 @@ func (h *Home) ExportCRLs(ctx context.Context, r CRLExportRequest, w io.Writer) 
 
 // exportShards is ExportCRLs of every shard.
 func (h *Home) exportShards(ctx context.Context, r CRLExportRequest, opts ca.CRLOptions) (TextReport, error) {
-	switch {
-	case !r.AllShards || r.OutDir == "":
-		return nil, usageErr{errors.New("--all-shards and --out-dir go together: ca crl export --all-shards --out-dir DIR")}
-	case r.Out != "-":
-		return nil, usageErr{errors.New("--out with --all-shards: the shards' CRLs go to --out-dir")}
-	}
 	recs, err := h.ExportShardCRLs(ctx, CRLShardsExport{Issuer: r.Issuer, OutDir: r.OutDir, DER: r.DER, CRLOptions: opts})
 	if err != nil {
 		return nil, err
@@ -101,11 +110,23 @@ type CRLStatus struct {
 	within  time.Duration
 }
 
-// CRLStatus checks r and reads the issuer's last CRL (ca.ErrNotFound when
-// it has exported none) or, with AllShards, the last CRL of each of its
-// shards (ShardCRLs).
+// Check checks FailWithin (csr.ErrBadDuration), as CRLStatus does first;
+// it needs no home (CRLExportRequest.Check).
+func (r CRLStatusRequest) Check() error {
+	_, err := r.failWithin()
+	return err
+}
+
+// failWithin is FailWithin parsed.
+func (r CRLStatusRequest) failWithin() (time.Duration, error) {
+	return DurationFlag("fail-within", r.FailWithin)
+}
+
+// CRLStatus checks r (Check) and reads the issuer's last CRL
+// (ca.ErrNotFound when it has exported none) or, with AllShards, the last
+// CRL of each of its shards (ShardCRLs).
 func (h *Home) CRLStatus(ctx context.Context, r CRLStatusRequest) (*CRLStatus, error) {
-	within, err := DurationFlag("fail-within", r.FailWithin)
+	within, err := r.failWithin()
 	if err != nil {
 		return nil, err
 	}
@@ -258,14 +279,4 @@ func (c CRLReports) WriteText(w io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// DurationFlag parses the value v of the duration flag --flag, one that
-// may be left out: "" is 0, anything else csr.ParseDuration. An error names
-// the flag and matches csr.ErrBadDuration.
-func DurationFlag(flag, v string) (time.Duration, error) {
-	if v == "" {
-		return 0, nil
-	}
-	return ca.ParseFlagDuration(flag, v)
 }

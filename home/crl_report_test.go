@@ -51,6 +51,12 @@ func TestExportCRLsRefusals(t *testing.T) {
 			if tc.name != "out is the store" && !errors.Is(err, ca.ErrUsage) {
 				t.Errorf("%v is not ca.ErrUsage", err)
 			}
+			// Check, without the home, refuses the same, but what only the
+			// home can tell (its shards, its files)
+			cerr := tc.req.Check()
+			if needsHome := tc.name == "no shards" || tc.name == "out is the store"; needsHome != (cerr == nil) || cerr != nil && cerr.Error() != err.Error() {
+				t.Errorf("Check: %v; ExportCRLs: %v", cerr, err)
+			}
 		})
 	}
 	if _, err := h.CRLStatus(ctx, home.CRLStatusRequest{}); !errors.Is(err, ca.ErrNotFound) {
@@ -107,8 +113,16 @@ func TestExportCRLsAndStatus(t *testing.T) {
 			}
 		}
 	}
-	if _, err := h.CRLStatus(ctx, home.CRLStatusRequest{FailWithin: "soon"}); !errors.Is(err, csr.ErrBadDuration) || !strings.HasPrefix(err.Error(), "--fail-within: ") {
-		t.Errorf("bad --fail-within: %v", err)
+	for _, err := range []error{
+		func() error { _, err := h.CRLStatus(ctx, home.CRLStatusRequest{FailWithin: "soon"}); return err }(),
+		home.CRLStatusRequest{FailWithin: "soon"}.Check(),
+	} {
+		if !errors.Is(err, csr.ErrBadDuration) || !strings.HasPrefix(err.Error(), "--fail-within: ") {
+			t.Errorf("bad --fail-within: %v", err)
+		}
+	}
+	if err := (home.CRLStatusRequest{FailWithin: "1d"}).Check(); err != nil {
+		t.Errorf("Check --fail-within 1d: %v", err)
 	}
 	later := atTime(h, now.Add(3*time.Hour))
 	st, err := later.CRLStatus(ctx, home.CRLStatusRequest{})
@@ -152,28 +166,6 @@ func TestCRLReportJSON(t *testing.T) {
 	text.Reset()
 	if err := home.NewCRLReport(rec, "r-3.crl", now).WriteText(&text); err != nil || text.String() != "wrote CRL 7 of issuer root, shard 3 (2 entries), to r-3.crl\n" {
 		t.Errorf("shard written: %v, %q", err, text.String())
-	}
-}
-
-func TestDurationFlag(t *testing.T) {
-	for _, tc := range []struct {
-		v    string
-		want time.Duration
-		err  string
-	}{
-		{"", 0, ""},
-		{"90d", 90 * 24 * time.Hour, ""},
-		{"1m", time.Minute, ""},
-		{"1 month", 0, `--validity: csr: bad duration "1 month"`},
-		{"-1d", 0, "--validity: csr: bad duration"},
-	} {
-		d, err := home.DurationFlag("validity", tc.v)
-		if tc.err == "" && (err != nil || d != tc.want) {
-			t.Errorf("%q: %v, %v; want %v", tc.v, d, err, tc.want)
-		}
-		if tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err) || !errors.Is(err, csr.ErrBadDuration)) {
-			t.Errorf("%q: %v; want an error starting %q", tc.v, err, tc.err)
-		}
 	}
 }
 

@@ -12,22 +12,44 @@ import (
 
 // CrossSignRequest is "ca cross-sign" as given, before it is checked.
 type CrossSignRequest struct {
-	Cert     string // the other CA's certificate file, read by the caller
-	Issuer   string // "": the default issuer
-	PathLen  int    // -1: none; ca.PathLenOfCert: the certificate's own
-	Validity string // a duration; "": until the certificate's or the issuer's notAfter
-	Out      string // the file of the cross certificate; never "-"
+	Cert    string // the other CA's certificate file, read by the caller
+	Issuer  string // "": the default issuer
+	PathLen int    // -1: none; 0 or more: that length
+	// OwnPathLen ignores PathLen (not given): the cross certificate has
+	// the certificate's own path length (ca.PathLenOfCert).
+	OwnPathLen bool
+	Validity   string // a duration; "": until the certificate's or the issuer's notAfter
+	Out        string // the file of the cross certificate; never "-"
 	Constraints
 }
 
-// CheckCrossSign checks r into the options of CrossSign, and the file it
-// will write (CheckOut), before the other CA's certificate is read. Bad
-// input is ca.ErrUsage (or csr.ErrBadDuration).
+// CheckCrossSign checks r into the options of CrossSign (Check), then the
+// file it will write (CheckOut), before the other CA's certificate is read.
 func (h *Home) CheckCrossSign(r CrossSignRequest) (CrossSignOptions, error) {
-	if r.PathLen < -1 && r.PathLen != ca.PathLenOfCert {
+	o, err := r.options()
+	if err != nil {
+		return o, err
+	}
+	return o, h.CheckOut("--out", r.Out, pem.KindCertificate)
+}
+
+// Check checks what needs no home, as CheckCrossSign does first: the path
+// length, the name constraints, the validity and that Out is a file. Bad
+// input is ca.ErrUsage (or csr.ErrBadDuration).
+func (r CrossSignRequest) Check() error {
+	_, err := r.options()
+	return err
+}
+
+// options is Check, and the options of CrossSign.
+func (r CrossSignRequest) options() (CrossSignOptions, error) {
+	o := CrossSignOptions{Issuer: r.Issuer, Out: r.Out, Config: ca.Template{MaxPathLen: r.PathLen}}
+	switch {
+	case r.OwnPathLen:
+		o.Config.MaxPathLen = ca.PathLenOfCert
+	case r.PathLen < -1: // ca.PathLenOfCert too: it is not a length to give
 		return CrossSignOptions{}, usageErr{fmt.Errorf("--path-len %d: give 0 or more, or -1 for none", r.PathLen)}
 	}
-	o := CrossSignOptions{Issuer: r.Issuer, Out: r.Out, Config: ca.Template{MaxPathLen: r.PathLen}}
 	if err := r.Constraints.apply(&o.Config); err != nil {
 		return o, err
 	}
@@ -38,7 +60,7 @@ func (h *Home) CheckCrossSign(r CrossSignRequest) (CrossSignOptions, error) {
 	if r.Out == "-" {
 		return o, usageErr{errors.New("--out -: cross-sign writes a file; name one")}
 	}
-	return o, h.CheckOut("--out", r.Out, pem.KindCertificate)
+	return o, nil
 }
 
 // CrossSignReport is what "ca cross-sign" reports.

@@ -27,7 +27,9 @@ func TestCheckCrossSign(t *testing.T) {
 		is   error
 	}{
 		{"path length", home.CrossSignRequest{PathLen: -3, Out: out}, "--path-len -3: give 0 or more, or -1 for none", ca.ErrUsage},
-		{"bad subtree", home.CrossSignRequest{PathLen: ca.PathLenOfCert, Out: out, Constraints: home.Constraints{PermitDNS: []string{"a b"}}}, `--permit-dns "a b"`, ca.ErrUsage},
+		// -2 is ca.PathLenOfCert inside, but given, it is a length like -3
+		{"path length -2", home.CrossSignRequest{PathLen: -2, Out: out}, "--path-len -2: give 0 or more, or -1 for none", ca.ErrUsage},
+		{"bad subtree", home.CrossSignRequest{OwnPathLen: true, Out: out, Constraints: home.Constraints{PermitDNS: []string{"a b"}}}, `--permit-dns "a b"`, ca.ErrUsage},
 		{"bad range", home.CrossSignRequest{Out: out, Constraints: home.Constraints{PermitIP: []string{"::1"}}}, `--permit-ip "::1" is not a CIDR range`, ca.ErrUsage},
 		{"bad validity", home.CrossSignRequest{Out: out, Validity: "forever"}, "--validity: ", csr.ErrBadDuration},
 		{"stdout", home.CrossSignRequest{Out: "-"}, "--out -: cross-sign writes a file; name one", ca.ErrUsage},
@@ -38,9 +40,13 @@ func TestCheckCrossSign(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || tc.is != nil && !errors.Is(err, tc.is) {
 				t.Fatalf("%v; want an error saying %q matching %v", err, tc.want, tc.is)
 			}
+			// Check, without the home, refuses the same but the home's file
+			if cerr := tc.req.Check(); (tc.name == "the store") != (cerr == nil) || cerr != nil && cerr.Error() != err.Error() {
+				t.Errorf("Check: %v; CheckCrossSign: %v", cerr, err)
+			}
 		})
 	}
-	o, err := h.CheckCrossSign(home.CrossSignRequest{Issuer: "root", PathLen: ca.PathLenOfCert, Validity: "1d", Out: out,
+	o, err := h.CheckCrossSign(home.CrossSignRequest{Issuer: "root", PathLen: 3, OwnPathLen: true, Validity: "1d", Out: out,
 		Constraints: home.Constraints{PermitDNS: []string{"partner.example"}, ExcludeIP: []string{"10.0.0.0/8"}}})
 	if err != nil || o.Issuer != "root" || o.Out != out || o.Config.MaxPathLen != ca.PathLenOfCert || o.Config.Validity != 24*time.Hour ||
 		o.Config.PermittedDNSDomains[0] != "partner.example" || o.Config.ExcludedIPRanges[0].String() != "10.0.0.0/8" {
@@ -66,10 +72,11 @@ func TestCrossSignReport(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		pathLen int
+		own     bool
 		want    string
-	}{{ca.PathLenOfCert, `"pathLen":null`}, {1, `"pathLen":1`}} {
+	}{{0, true, `"pathLen":null`}, {1, false, `"pathLen":1`}} {
 		out := filepath.Join(t.TempDir(), "cross.pem")
-		o, err := h.CheckCrossSign(home.CrossSignRequest{PathLen: tc.pathLen, Out: out})
+		o, err := h.CheckCrossSign(home.CrossSignRequest{PathLen: tc.pathLen, OwnPathLen: tc.own, Out: out})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"time"
 
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
@@ -114,4 +116,14 @@ func (s SANs) CheckNames() error {
 // never nil.
 func (s SANs) All() []string {
 	return append([]string{}, slices.Concat(s.DNS, s.IPs, s.Emails, s.URIs)...)
+}
+
+// DurationFlag parses the value v of the duration flag --flag, one that
+// may be left out: "" is 0, anything else csr.ParseDuration. An error names
+// the flag and matches csr.ErrBadDuration.
+func DurationFlag(flag, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	return ca.ParseFlagDuration(flag, v)
 }

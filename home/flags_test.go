@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/pkg/ca"
+	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
 // TestDNCheck: printable values pass; a control character in any field
@@ -118,5 +120,27 @@ func TestSANsAll(t *testing.T) {
 	all := home.SANs{DNS: []string{"a"}, IPs: []string{"192.0.2.1"}, Emails: []string{"e@x"}, URIs: []string{"u:x"}}.All()
 	if want := []string{"a", "192.0.2.1", "e@x", "u:x"}; !slices.Equal(all, want) {
 		t.Errorf("All = %v, want %v", all, want)
+	}
+}
+
+func TestDurationFlag(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		err  string
+	}{
+		{"", 0, ""},
+		{"90d", 90 * 24 * time.Hour, ""},
+		{"1m", time.Minute, ""},
+		{"1 month", 0, `--validity: csr: bad duration "1 month"`},
+		{"-1d", 0, "--validity: csr: bad duration"},
+	} {
+		d, err := home.DurationFlag("validity", tc.v)
+		if tc.err == "" && (err != nil || d != tc.want) {
+			t.Errorf("%q: %v, %v; want %v", tc.v, d, err, tc.want)
+		}
+		if tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err) || !errors.Is(err, csr.ErrBadDuration)) {
+			t.Errorf("%q: %v; want an error starting %q", tc.v, err, tc.err)
+		}
 	}
 }

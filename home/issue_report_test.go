@@ -32,8 +32,8 @@ func TestProvisionedReport(t *testing.T) {
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("issued %s\n  serial   %s\n  notAfter %s\n  key      %s\n  cert     %s\n  chain    %s\n",
-		r.Subject, r.Serial, r.NotAfter.Format(time.RFC3339), p.Key, p.Cert, p.Chain)
+	want := "issued CN=Test Root,O=Example,C=DE\n  serial   " + r.Serial + "\n  notAfter " + p.Issued.Cert.NotAfter.UTC().Format(time.RFC3339) +
+		"\n  key      " + p.Key + "\n  cert     " + p.Cert + "\n  chain    " + p.Chain + "\n"
 	if b.String() != want {
 		t.Errorf("text %q, want %q", b.String(), want)
 	}
@@ -47,19 +47,30 @@ func TestManifestSummary(t *testing.T) {
 		{Line: 2, CN: "a\x1b[2J", Err: &ca.ManifestError{Line: 2, Err: errors.New("bad cell")}},
 		{Line: 5, CN: "b", Err: fmt.Errorf("%w: two\nlines", ca.ErrExists)},
 	}}
-	codes := map[string]int{"bad cell": 2}
-	sum := rep.Summary(func(err error) (string, int) { return err.Error(), max(codes[err.Error()], 5) })
+	// The exit code is the whole error's (a bad cell: 2), the words the
+	// reason's without its line; an error of no known kind would be 9.
+	word := func(err error) (string, int) {
+		var me *ca.ManifestError
+		switch {
+		case errors.As(err, &me):
+			return err.Error(), 2
+		case errors.Is(err, ca.ErrExists):
+			return err.Error(), 5
+		}
+		return err.Error(), 9
+	}
+	sum := rep.Summary(word)
 	if sum.Issued != 3 || sum.Skipped != 1 || sum.Failed != 2 || sum.Rows() != 6 || sum.Worst() != 5 {
 		t.Errorf("summary %+v, rows %d, worst %d", sum, sum.Rows(), sum.Worst())
 	}
-	if f := sum.Failures[0]; f.Line != 2 || f.Error != "bad cell" || f.ExitCode != 5 {
-		t.Errorf("first failure %+v, want line 2, the cell's error without its line", f)
+	if f := sum.Failures[0]; f.Line != 2 || f.Error != "bad cell" || f.ExitCode != 2 {
+		t.Errorf("first failure %+v, want line 2, exit 2, the cell's error without its line", f)
 	}
 	var b strings.Builder
 	if err := sum.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "issued 3, skipped 1, failed 2\n  line 2 (\"a\\x1b[2J\"): exit 5: bad cell\n  line 5 (b): exit 5: ca: already exists: two; lines\n"
+	want := "issued 3, skipped 1, failed 2\n  line 2 (\"a\\x1b[2J\"): exit 2: bad cell\n  line 5 (b): exit 5: ca: already exists: two; lines\n"
 	if b.String() != want {
 		t.Errorf("text\n%q, want\n%q", b.String(), want)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -60,26 +61,16 @@ func (r RenewRequest) Options() (RenewOptions, error) {
 // (else ca.ErrNotFound). For a single certificate it checks the files opts
 // would write (CheckFiles) before anything is signed.
 func (h *Home) Renewals(ctx context.Context, r RenewRequest, cert *x509.Certificate, opts RenewOptions) ([]*ca.CertRecord, error) {
-	if r.Expiring != "" {
-		d, err := ca.ParseFlagDuration("expiring-within", r.Expiring)
-		if err != nil {
-			return nil, err
-		}
-		return h.Expiring(ctx, r.Issuer, d)
-	}
-	serialArg := ""
-	if len(r.Args) == 1 {
-		serialArg = r.Args[0]
-	} else {
-		serialArg = ca.FormatSerial(cert.SerialNumber)
-	}
-	serial, err := ca.ParseSerial(serialArg)
+	serial, within, err := r.named(cert)
 	if err != nil {
 		return nil, err
 	}
+	if r.Expiring != "" {
+		return h.Expiring(ctx, r.Issuer, within)
+	}
 	rec, err := h.Record(ctx, serial)
 	if err == nil && cert != nil && string(rec.DER) != string(cert.Raw) {
-		err = fmt.Errorf("%w: %s is not the certificate this home recorded under serial %s", ca.ErrNotFound, r.Cert, serialArg)
+		err = fmt.Errorf("%w: %s is not the certificate this home recorded under serial %s", ca.ErrNotFound, r.Cert, ca.FormatSerial(serial))
 	}
 	if err != nil {
 		return nil, err
@@ -90,6 +81,38 @@ func (h *Home) Renewals(ctx context.Context, r RenewRequest, cert *x509.Certific
 		}
 	}
 	return []*ca.CertRecord{rec}, nil
+}
+
+// CheckNamed checks, as Renewals does first and without the home, how r
+// names what to renew: the Expiring duration (csr.ErrBadDuration) or the
+// SERIAL argument (ca.ErrBadSerial); a Cert file names a serial by its
+// certificate, which the caller reads.
+func (r RenewRequest) CheckNamed() error {
+	if r.Cert != "" && r.Expiring == "" {
+		return nil
+	}
+	_, _, err := r.named(nil)
+	return err
+}
+
+// named is the serial r names, that of the SERIAL argument or else of cert,
+// or with Expiring its duration.
+func (r RenewRequest) named(cert *x509.Certificate) (*big.Int, time.Duration, error) {
+	if r.Expiring != "" {
+		d, err := ca.ParseFlagDuration("expiring-within", r.Expiring)
+		return nil, d, err
+	}
+	arg := ""
+	switch {
+	case len(r.Args) == 1:
+		arg = r.Args[0]
+	case cert != nil: // as if given as SERIAL: a serial ca cannot record is refused alike
+		arg = ca.FormatSerial(cert.SerialNumber)
+	default:
+		return nil, 0, usageErr{errors.New("give one of SERIAL, --cert FILE or --expiring-within D")}
+	}
+	serial, err := ca.ParseSerial(arg)
+	return serial, 0, err
 }
 
 // RenewReport gathers the outcome of renewals as they come (Add is safe

@@ -53,6 +53,29 @@ func TestRenewRequestOptions(t *testing.T) {
 	}
 }
 
+// TestRenewRequestCheckNamed: a SERIAL that is not one and an
+// --expiring-within that is not a duration are refused without a home; a
+// --cert file is the caller's to read.
+func TestRenewRequestCheckNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  home.RenewRequest
+		is   error
+	}{
+		{"serial", home.RenewRequest{Args: []string{"0a1f"}}, nil},
+		{"bad serial", home.RenewRequest{Args: []string{"xyz"}}, ca.ErrBadSerial},
+		{"expiring", home.RenewRequest{Expiring: "30d", OutDir: "out"}, nil},
+		{"bad expiring", home.RenewRequest{Expiring: "soon", OutDir: "out"}, csr.ErrBadDuration},
+		{"cert file", home.RenewRequest{Cert: "missing.crt"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.req.CheckNamed(); !errors.Is(err, tc.is) || (err == nil) != (tc.is == nil) {
+				t.Fatalf("%v, want %v", err, tc.is)
+			}
+		})
+	}
+}
+
 // issueOne signs a request for cn in h and returns its certificate.
 func issueOne(t *testing.T, h *home.Home, cn string) *x509.Certificate {
 	t.Helper()
@@ -94,6 +117,7 @@ func TestRenewals(t *testing.T) {
 		{"bad serial", home.RenewRequest{Args: []string{"xyz"}}, nil, home.RenewOptions{}, 0, ca.ErrBadSerial},
 		{"unknown serial", home.RenewRequest{Args: []string{"0abc"}}, nil, home.RenewOptions{}, 0, ca.ErrNotFound},
 		{"file not recorded", home.RenewRequest{Cert: "forged.crt"}, &forged, home.RenewOptions{}, 0, ca.ErrNotFound},
+		{"no certificate read", home.RenewRequest{Cert: "web.crt"}, nil, home.RenewOptions{}, 0, ca.ErrUsage},
 		{"out not a certificate", home.RenewRequest{Args: []string{serial}}, nil, home.RenewOptions{Out: notCert}, 0, pem.ErrOtherKind},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,9 @@ the issuer's revocations, with no issuing distribution point.`,
 }
 
 func runCRLExport(ctx context.Context, g *globals, o *home.CRLExportRequest) error {
+	if err := o.Check(); err != nil { // before the home, and its warnings
+		return err
+	}
 	report, err := g.h().ExportCRLs(ctx, *o, g.stdout)
 	if err != nil || report == nil {
 		return err
@@ -101,6 +104,9 @@ no CRL yet. Made for cron and CI:
 }
 
 func runCRLStatus(ctx context.Context, g *globals, o *home.CRLStatusRequest) error {
+	if err := o.Check(); err != nil { // before the home, and its warnings
+		return err
+	}
 	status, err := g.h().CRLStatus(ctx, *o)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
-	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 func newCrossSignCmd(g *globals) *cobra.Command {
@@ -35,9 +34,7 @@ a CA, one that expired, and one whose key is one of this home's issuers'.`,
 			if err := checkNotEmpty(cmd, "permit-dns", "exclude-dns", "permit-ip", "exclude-ip", "permit-email"); err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("path-len") {
-				o.PathLen = ca.PathLenOfCert
-			}
+			o.OwnPathLen = !cmd.Flags().Changed("path-len")
 			return runCrossSign(cmd.Context(), g, o)
 		},
 	}
@@ -58,6 +55,9 @@ a CA, one that expired, and one whose key is one of this home's issuers'.`,
 }
 
 func runCrossSign(ctx context.Context, g *globals, o *home.CrossSignRequest) error {
+	if err := o.Check(); err != nil { // before the home, and its warnings
+		return err
+	}
 	opts, err := g.h().CheckCrossSign(*o)
 	if err != nil {
 		return err

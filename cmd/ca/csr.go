@@ -7,8 +7,8 @@ import (
 )
 
 type csrCreateOptions struct {
-	dn      dnFlags
-	sans    sanFlags
+	dn      home.DN
+	sans    home.SANs
 	keyType string
 	keyOut  string
 	out     string
@@ -43,9 +43,9 @@ to stdout.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCSRCreate(g, o) },
 	}
-	o.dn.register(cmd, "common name (required)")
+	registerDN(cmd, &o.dn, "common name (required)")
 	f := cmd.Flags()
-	o.sans.register(cmd)
+	registerSANs(cmd, &o.sans)
 	f.StringVar(&o.keyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
 	f.StringVar(&o.keyOut, "key-out", "", "file for the new private key (required; never overwritten)")
 	f.StringVar(&o.out, "out", "", `file for the request (required; "-": stdout; never overwritten)`)
@@ -58,7 +58,7 @@ to stdout.`,
 
 func runCSRCreate(g *globals, o *csrCreateOptions) error {
 	plan, err := home.NewCSRPlan(home.CSRConfig{
-		DN: o.dn.DN, SANs: o.sans.SANs, KeyType: o.keyType, KeyOut: o.keyOut, Out: o.out, KDFCost: g.kdfCost,
+		DN: o.dn, SANs: o.sans, KeyType: o.keyType, KeyOut: o.keyOut, Out: o.out, KDFCost: g.kdfCost,
 	})
 	if err != nil {
 		return err

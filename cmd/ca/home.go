@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509/pkix"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -29,11 +28,9 @@ func (g *globals) h() *home.Home {
 	return g.homeLib
 }
 
-// dnFlags are the distinguished-name flags shared by init, intermediate
-// create, csr create and issue; home.DN checks them.
-type dnFlags struct{ home.DN }
-
-func (d *dnFlags) register(cmd *cobra.Command, cnUsage string) {
+// registerDN adds the distinguished-name flags of init, intermediate
+// create, csr create and issue, into d (home.DN checks them).
+func registerDN(cmd *cobra.Command, d *home.DN, cnUsage string) {
 	f := cmd.Flags()
 	f.StringVar(&d.CN, "cn", "", cnUsage)
 	f.StringVar(&d.Org, "org", "", "organization (O)")
@@ -43,18 +40,9 @@ func (d *dnFlags) register(cmd *cobra.Command, cnUsage string) {
 	f.StringVar(&d.Locality, "locality", "", "locality (L)")
 }
 
-// check refuses (exit 2) a value with control characters, and a --country
-// that is not two upper-case letters (home.DN.Check).
-func (d *dnFlags) check() error { return d.Check() }
-
-// name is the subject of the flags (home.DN.Name).
-func (d *dnFlags) name() pkix.Name { return d.Name() }
-
-// sanFlags are the subject alternative name flags of csr create and issue;
-// home.SANs parses them.
-type sanFlags struct{ home.SANs }
-
-func (s *sanFlags) register(cmd *cobra.Command) {
+// registerSANs adds the subject alternative name flags of csr create and
+// issue, into s (home.SANs parses them).
+func registerSANs(cmd *cobra.Command, s *home.SANs) {
 	f := cmd.Flags()
 	f.StringArrayVar(&s.DNS, "dns", nil, "DNS name SAN (repeatable)")
 	f.StringArrayVar(&s.IPs, "ip", nil, "IP address SAN (repeatable)")

@@ -26,7 +26,7 @@ and a failure half-way leaves no home behind.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runInit(cmd.Context(), g, o) },
 	}
-	o.dn.register(cmd, "common name of the root (required)")
+	registerDN(cmd, &o.DN, "common name of the root (required)")
 	f := cmd.Flags()
 	f.StringVar(&o.Name, "name", "root", "the root's name in the home")
 	f.StringVar(&o.KeyType, "key-type", "ecdsa-p256", "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519")
@@ -41,7 +41,7 @@ and a failure half-way leaves no home behind.`,
 }
 
 func runInit(ctx context.Context, g *globals, o *initOptions) error {
-	req, err := o.newCA()
+	req, err := o.NewCA()
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,6 @@ func (g *globals) rootPassphrase(req *home.NewCA, noPass bool) error {
 // caFlags are the flags ca init and ca intermediate create share.
 type caFlags struct {
 	home.CARequest
-	dn     dnFlags
 	noPass bool
 }
 
@@ -84,13 +83,4 @@ func (c *caFlags) registerURLs(cmd *cobra.Command) {
 	f.StringVar(&c.URLs.CRL, "crl-url", "", "URL of its CRL, put in every certificate it signs ({issuer}: its name; see docs/publication.md)")
 	f.StringVar(&c.URLs.OCSP, "ocsp-url", "", "URL of its OCSP responder, put in every certificate it signs")
 	f.StringVar(&c.URLs.CAIssuers, "ca-issuers-url", "", "URL of its certificate, put in every certificate it signs")
-}
-
-// newCA checks the subject flags, then the rest (home.CARequest.NewCA).
-func (c *caFlags) newCA() (home.NewCA, error) {
-	if err := c.dn.check(); err != nil {
-		return home.NewCA{}, err
-	}
-	c.Subject = c.dn.name()
-	return c.NewCA()
 }

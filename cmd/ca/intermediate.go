@@ -45,7 +45,7 @@ Its validity never passes the parent's (exit 3).`,
 			return runIntermediateCreate(cmd.Context(), g, o)
 		},
 	}
-	o.dn.register(cmd, "common name of the intermediate (required)")
+	registerDN(cmd, &o.DN, "common name of the intermediate (required)")
 	f := cmd.Flags()
 	f.StringVar(&o.Name, "name", "", "the intermediate's name in the home (required)")
 	f.StringVar(&o.parent, "parent", "", "the issuer that signs it (default: the root)")
@@ -78,7 +78,7 @@ func checkNotEmpty(cmd *cobra.Command, names ...string) error {
 }
 
 func runIntermediateCreate(ctx context.Context, g *globals, o *intermediateOptions) error {
-	req, err := o.newCA()
+	req, err := o.NewCA()
 	if err != nil {
 		return err
 	}

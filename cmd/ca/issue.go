@@ -9,12 +9,10 @@ import (
 	"github.com/ca-toolkit/ca/pkg/place"
 )
 
-// issueOptions are the flags of "ca issue": the DN and SAN flags, the
-// others in home.IssueFlags, which checks them all.
+// issueOptions are the flags of "ca issue": home.IssueFlags, which checks
+// them, and --no-passphrase.
 type issueOptions struct {
 	home.IssueFlags
-	dn     dnFlags
-	sans   sanFlags
 	noPass bool
 }
 
@@ -49,9 +47,9 @@ row with its line; the exit code is the worst row's. See docs/provisioning.md.`,
 
 // register adds the flags of "ca issue" to cmd.
 func (o *issueOptions) register(cmd *cobra.Command) {
-	o.dn.register(cmd, "common name of the certificate (with --manifest: the cn column)")
+	registerDN(cmd, &o.DN, "common name of the certificate (with --manifest: the cn column)")
 	f := cmd.Flags()
-	o.sans.register(cmd)
+	registerSANs(cmd, &o.SANs)
 	f.StringVar(&o.Profile, "profile", "server", "server, client or device (with --manifest: for rows without a profile)")
 	f.StringVar(&o.Validity, "validity", "90d", "how long the certificate is valid (with --manifest: for rows without a validity)"+durationUnits)
 	f.StringVar(&o.Issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
@@ -68,7 +66,6 @@ func (o *issueOptions) register(cmd *cobra.Command) {
 }
 
 func runIssue(ctx context.Context, g *globals, o *issueOptions) error {
-	o.DN, o.SANs = o.dn.DN, o.sans.SANs
 	def, err := o.Defaults()
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	// A batch makes much short-lived garbage (keys, templates, DER) and
 	// little that lives: collect less often, at the cost of some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	bar := progress.NewLazy(func() *batchProgress { return g.progressBar(m.Rows, "issuing") })
+	bar := progress.NewLazy(func() *progress.Bar { return g.progressBar(m.Rows, "issuing") })
 	rep, err := g.h().ProvisionManifest(ctx, cfg, m.ManifestReader, def, func(home.RowResult) { bar.Add(1) })
 	bar.Finish()
 	if rep == nil {

@@ -9,15 +9,11 @@ import (
 	"github.com/ca-toolkit/ca/internal/progress"
 )
 
-// batchProgress is the progress bar of a batch on a terminal
-// (progress.Bar); a nil one does nothing.
-type batchProgress = progress.Bar
-
-// progressBar returns the progress bar (batchProgress) of total items (-1:
+// progressBar returns the progress bar (progress.Bar) of total items (-1:
 // not known) on stderr when it is a terminal; nil otherwise. Commands make
 // it at their first result, so that it never draws over a passphrase
 // prompt; its clock starts when the batch did (batchStart).
-func (g *globals) progressBar(total int64, what string) *batchProgress {
+func (g *globals) progressBar(total int64, what string) *progress.Bar {
 	f, ok := g.stderrTerminal()
 	if !ok {
 		return nil
@@ -37,7 +33,7 @@ func (g *globals) batchStart() time.Time {
 
 // progress is the bar of a run of n items ("ca sign csr", "ca renew"):
 // none for fewer than two.
-func (g *globals) progress(n int, what string) *batchProgress {
+func (g *globals) progress(n int, what string) *progress.Bar {
 	if n < 2 {
 		return nil
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/progress"
 )
 
 type renewOptions struct {
@@ -76,18 +76,16 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 			return err
 		}
 	}
+	if err := o.CheckNamed(); err != nil { // before the home, and its warnings
+		return err
+	}
 	olds, err := g.h().Renewals(ctx, o.RenewRequest, cert, opts)
 	if err != nil {
 		return err
 	}
 	report := home.NewRenewReport(func(err error) (string, int) { return message(err), exitCode(err) })
-	var bar *batchProgress
-	var first sync.Once
-	opts.OnResult = func(r home.RenewResult) {
-		report.Add(r)
-		first.Do(func() { bar = g.progress(len(olds), "renewing") }) // at the first result: never over a prompt
-		bar.Add(1)
-	}
+	bar := progress.NewLazy(func() *progress.Bar { return g.progress(len(olds), "renewing") })
+	opts.OnResult = func(r home.RenewResult) { report.Add(r); bar.Add(1) }
 	err = g.h().Renew(ctx, olds, opts)
 	bar.Finish()
 	if err != nil {

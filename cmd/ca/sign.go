@@ -75,7 +75,7 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	bar := progress.NewLazy(func() *batchProgress { return g.progress(len(args), "signing") })
+	bar := progress.NewLazy(func() *progress.Bar { return g.progress(len(args), "signing") })
 	cfg.PreRead, cfg.OnResult = preReadBudget, func(*home.Signed) { bar.Add(1) }
 	rep, err := g.h().SignCSRs(ctx, cfg)
 	bar.Finish()
