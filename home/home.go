@@ -8,7 +8,7 @@
 // and checks that read it ("ca serve": StartServe; "ca publish":
 // StartPublish; "ca probe": Probe, Scan; "ca trust": TrustStatus,
 // TrustChange, each with its flags checked), the files and arguments
-// commands read and the exports they write (ReadFile, DescribeFile,
+// commands read and the exports they write (ReadCertificateFile, DescribeFile,
 // RevokeInput, PKCS12Export, ExportChain), and the warnings "ca store
 // check" gives about files the store does not explain.
 //

@@ -22,10 +22,10 @@ func IsFileArg(arg string) bool {
 	return err == nil
 }
 
-// ReadFile reads a file a command names ("-" is stdin) up to limit bytes:
+// readFile reads a file a command names ("-" is stdin) up to limit bytes:
 // ca.ErrNotFound when it does not exist; pem.ReadAll's errors, after the
 // path, when it cannot be read whole.
-func ReadFile(stdin io.Reader, path string, limit int) ([]byte, error) {
+func readFile(stdin io.Reader, path string, limit int) ([]byte, error) {
 	if path == "-" {
 		return pem.ReadAll(stdin, limit)
 	}
@@ -45,9 +45,11 @@ func ReadFile(stdin io.Reader, path string, limit int) ([]byte, error) {
 }
 
 // ReadCertificateFile reads one certificate, PEM or DER, from path ("-" is
-// stdin); see ReadFile and ca.ParseCertificateFile for the errors.
+// stdin): ca.ErrNotFound when the file does not exist, the path before
+// the error when it cannot be read whole, then ca.ParseCertificateFile's
+// errors.
 func ReadCertificateFile(stdin io.Reader, path string) (*x509.Certificate, error) {
-	data, err := ReadFile(stdin, path, pem.MaxSize)
+	data, err := readFile(stdin, path, pem.MaxSize)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +60,7 @@ func ReadCertificateFile(stdin io.Reader, path string) (*x509.Certificate, error
 // is stdin) and describes it ("ca show FILE", ca.Describe): a
 // *ca.CertificateInfo, *ca.RequestInfo or *ca.CRLInfo.
 func DescribeFile(stdin io.Reader, path string) (TextReport, error) {
-	data, err := ReadFile(stdin, path, pem.MaxCRLSize)
+	data, err := readFile(stdin, path, pem.MaxCRLSize)
 	if err != nil {
 		return nil, err
 	}

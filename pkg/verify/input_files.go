@@ -34,7 +34,7 @@ func VerifyPath(stdin io.Reader, path string, in Input, now time.Time) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	opts, err := in.Options(now)
+	opts, err := in.options(now)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +45,10 @@ func VerifyPath(stdin io.Reader, path string, in Input, now time.Time) (*Result,
 	return res, nil
 }
 
-// Options reads the files of in and parses its values, verifying at now
+// options reads the files of in and parses its values, verifying at now
 // when in.At is "". Errors name the flag; they wrap ErrMalformed when a
 // value or file cannot be used.
-func (in Input) Options(now time.Time) (Options, error) {
+func (in Input) options(now time.Time) (Options, error) {
 	opts := Options{DNSName: in.DNS, Email: in.Email, At: now}
 	var err error
 	if opts.Roots, err = readCertificates("--roots", in.Roots); err != nil {

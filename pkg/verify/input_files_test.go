@@ -60,7 +60,7 @@ func TestInputOptions(t *testing.T) {
 		{name: "CRL a directory", in: Input{Roots: roots, CRLs: []string{dir}}, wantErr: ErrMalformed, wantMsg: "CRL " + dir + " is not a regular file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := tc.in.Options(now)
+			o, err := tc.in.options(now)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantMsg) {
 					t.Fatalf("error %v, want %v saying %q", err, tc.wantErr, tc.wantMsg)
