@@ -35,6 +35,7 @@ func TestPublishFlagsCheck(t *testing.T) {
 		{"refresh", home.PublishFlags{Addr: "127.0.0.1:0", OCSPSigner: "issuer", CRLRefresh: "hourly"}, csr.ErrBadDuration, "--crl-refresh: "},
 		{"addr", home.PublishFlags{Addr: "localhost", OCSPSigner: "issuer"}, ca.ErrUsage, `--addr "localhost": want HOST:PORT, such as 127.0.0.1:8080`},
 		{"ready", home.PublishFlags{Addr: "127.0.0.1:0", OCSPSigner: "issuer", ReadyFile: taken}, ca.ErrExists, "--ready-file " + taken + " exists"},
+		{"ready before the flags", home.PublishFlags{Addr: "localhost", OCSPSigner: "root", ReadyFile: taken}, ca.ErrExists, "--ready-file " + taken + " exists"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.f.Check()

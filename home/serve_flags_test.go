@@ -49,6 +49,7 @@ func TestServeFlagsCheck(t *testing.T) {
 		{"addr", func(f *home.ServeFlags) { f.Addr = "8443" }, ca.ErrUsage, `--addr "8443": want HOST:PORT`},
 		{"ready exists", func(f *home.ServeFlags) { f.ReadyFile = taken }, ca.ErrExists, "--ready-file " + taken + " exists"},
 		{"ready dir", func(f *home.ServeFlags) { f.ReadyFile = filepath.Join(dir, "no", "ready") }, ca.ErrNotFound, "does not exist; create it first"},
+		{"ready before the flags", func(f *home.ServeFlags) { f.ReadyFile, f.ClientAuth = taken, "maybe" }, ca.ErrExists, "--ready-file " + taken + " exists"},
 		{"good", func(f *home.ServeFlags) {
 			f.ClientAuth, f.TLSMin, f.ReadyFile = "require", "1.3", filepath.Join(dir, "ready")
 		}, nil, ""},
