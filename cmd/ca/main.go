@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/ca-toolkit/ca/internal/harden"
@@ -33,7 +34,10 @@ func main() {
 	}
 	err := run(ctx, g)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ca: %s\n", g.explain(err))
+		// One line a reason (errors.Join), each "ca: " as every diagnostic.
+		for line := range strings.Lines(g.explain(err)) {
+			fmt.Fprintf(os.Stderr, "ca: %s\n", strings.TrimSuffix(line, "\n"))
+		}
 	}
 	stop()
 	os.Exit(exitCode(err))

@@ -28,7 +28,7 @@ var renderRules = sync.OnceValue(func() rules {
 		// developers (STYLE.md, "Errors"). A prefix starts the message or
 		// follows another error's ": ", an opening parenthesis, "; " or ",
 		// and " (errors.Join-like lists).
-		libraryPrefix: regexp.MustCompile(`(^|: |\(|; |, and )(?:ca|csr|pem|place|crl|tlsendpoint|home|store|verify|passphrase|trust|spool|x509|tls): `),
+		libraryPrefix: regexp.MustCompile(`(?m)(^|: |\(|; |, and )(?:ca|csr|pem|place|crl|tlsendpoint|home|store|verify|passphrase|trust|spool|x509|tls): `),
 		// encoding/asn1's errors, which name Go's parser.
 		derText: []rewrite{
 			{regexp.MustCompile(`and not DER: not ASN\.1 DER: asn1: (?:syntax|structure) error: ([^;]*)`), "and it does not parse as DER either ($1)"},
@@ -37,7 +37,7 @@ var renderRules = sync.OnceValue(func() rules {
 		},
 		// The words of library sentinels that say nothing once the prefix
 		// is gone and the detail follows, where a prefix would stand.
-		sentinelText: regexp.MustCompile(`(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `),
+		sentinelText: regexp.MustCompile(`(?m)(^|: |\(|; |, and )(?:malformed input|unusable input|locked|inconsistent): `),
 	}
 })
 

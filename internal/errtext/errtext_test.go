@@ -20,6 +20,7 @@ func TestRender(t *testing.T) {
 		{"after a parenthesis", "the DER does not parse (x509: malformed tbs certificate)", "the DER does not parse (malformed tbs certificate)"},
 		{"in a list", "a: store: one; ca: two, and home: three", "a: one; two, and three"},
 		{"a word ending in a prefix stays", "bca: x", "bca: x"},
+		{"a prefix on a later line goes (errors.Join)", "csr: san dns \"x y\" breaks rule \"hostname\"\ncsr: subject CN \"a\" breaks rule \"cnInSAN\"", "san dns \"x y\" breaks rule \"hostname\"\nsubject CN \"a\" breaks rule \"cnInSAN\""},
 		{"the spool's prefix goes", "spool: list: temporary file: open /tmp/ca-list-1: no space left on device", "list: temporary file: open /tmp/ca-list-1: no space left on device"},
 		{"asn1 syntax errors", "web.csr: asn1: syntax error: data truncated", "web.csr: does not parse as DER: data truncated"},
 		{"not PEM and not DER", "web.csr: not PEM and not DER: not ASN.1 DER: asn1: structure error: tags don't match; give a CSR",
