@@ -44,6 +44,7 @@ func (b *Bolt) Check() []error {
 			checkCRLNumbers(tx, add)
 			checkIssuers(tx, add)
 			checkPolicies(tx, add)
+			checkURLs(tx, add)
 			for _, p := range auditChain(tx, "").Problems {
 				add("%s", p)
 			}

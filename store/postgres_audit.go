@@ -234,7 +234,7 @@ func pgStrings(ctx context.Context, tx pgx.Tx, query string) ([]string, error) {
 
 // Check checks the store: the audit chain and its agreement with the tables
 // (VerifyAudit), that every issuer's certificate is recorded and every
-// recorded policy parses; the
+// recorded policy and set of issuer URLs parses; the
 // schema's constraints keep the rest (unique serials, revocations of
 // recorded certificates, one CRL per number). It returns every problem
 // found; none means consistent.
@@ -255,7 +255,7 @@ func (p *Postgres) Check() []error {
 		if err != nil {
 			return err
 		}
-		bad, err := pgPolicyProblems(tx)
+		bad, err := pgRecordProblems(tx)
 		problems = append(problems, bad...)
 		return err
 	})

@@ -37,12 +37,9 @@ func (p *Postgres) Dump(ctx context.Context, fn func(Record) error) error {
 			if err := r.Scan(&name, &v); err != nil {
 				return err
 			}
-			var u ca.IssuerURLs
-			if err := json.Unmarshal(v, &u); err != nil {
-				return fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
-			}
+			u, err := decodeURLs(name, v)
 			urls[name] = u
-			return nil
+			return err
 		})
 		policies := map[string][]byte{}
 		if err == nil {

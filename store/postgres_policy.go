@@ -59,21 +59,32 @@ func (p *Postgres) Policy(ctx context.Context, name string) ([]byte, error) {
 	return v, nil
 }
 
-// pgPolicyProblems returns the problem of each recorded policy that is no
-// policy (policyProblem).
-func pgPolicyProblems(tx pgx.Tx) ([]error, error) {
-	rows, err := tx.Query(context.Background(), "SELECT issuer, policy FROM issuer_policies ORDER BY issuer")
-	if err != nil {
-		return nil, err
-	}
+// pgRecordProblems returns the problem of each recorded policy that is no
+// policy (policyProblem) and each set of issuer URLs that is damaged
+// (urlsProblem).
+func pgRecordProblems(tx pgx.Tx) ([]error, error) {
 	var problems []error
-	var name string
-	var policy []byte
-	_, err = pgx.ForEachRow(rows, []any{&name, &policy}, func() error {
-		if err := policyProblem(name, policy); err != nil {
-			problems = append(problems, err)
+	for _, q := range []struct {
+		sql   string
+		check func(name string, v []byte) error
+	}{
+		{"SELECT issuer, policy FROM issuer_policies ORDER BY issuer", policyProblem},
+		{"SELECT issuer, urls FROM issuer_urls ORDER BY issuer", func(name string, v []byte) error { _, err := urlsProblem(name, v); return err }},
+	} {
+		rows, err := tx.Query(context.Background(), q.sql)
+		if err != nil {
+			return problems, err
 		}
-		return nil
-	})
-	return problems, err
+		var name string
+		var v []byte
+		if _, err := pgx.ForEachRow(rows, []any{&name, &v}, func() error {
+			if err := q.check(name, v); err != nil {
+				problems = append(problems, err)
+			}
+			return nil
+		}); err != nil {
+			return problems, err
+		}
+	}
+	return problems, nil
 }

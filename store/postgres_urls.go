@@ -54,9 +54,7 @@ func (p *Postgres) IssuerURLs(ctx context.Context, name string) (ca.IssuerURLs, 
 		return urls, p.fail("read issuer URLs", err)
 	}
 	if v != nil {
-		if err := json.Unmarshal(v, &urls); err != nil {
-			return urls, fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
-		}
+		return decodeURLs(name, v)
 	}
 	return urls, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -68,8 +69,50 @@ func boltURLs(tx *bolt.Tx, name string) (ca.IssuerURLs, error) {
 	if v == nil {
 		return urls, nil
 	}
-	if err := json.Unmarshal(v, &urls); err != nil {
-		return urls, fmt.Errorf("%w: URLs of issuer %s: %v", ErrCorrupt, name, err)
+	return decodeURLs(name, v)
+}
+
+// decodeURLs decodes the recorded URLs of the issuer name. URLs that do
+// not decode, or that SetIssuerURLs's callers would never record, are
+// damage (urlsProblem): ErrCorrupt, saying to restore the store.
+func decodeURLs(name string, v []byte) (ca.IssuerURLs, error) {
+	urls, err := urlsProblem(name, v)
+	if err != nil {
+		return ca.IssuerURLs{}, fmt.Errorf("%w: %v; %s", ErrCorrupt, err, restore)
 	}
 	return urls, nil
+}
+
+// urlsProblem decodes the recorded URLs of the issuer name and checks them
+// as "ca issuer urls" did before recording them (ca.IssuerURLs.Check).
+func urlsProblem(name string, v []byte) (ca.IssuerURLs, error) {
+	var urls ca.IssuerURLs
+	err := json.Unmarshal(v, &urls)
+	if err == nil {
+		err = urls.Check()
+	}
+	if err != nil {
+		// The check words a flag's value: the usage sentinel says nothing here.
+		return urls, fmt.Errorf("issuer %s: the recorded URLs are damaged: %s", name, strings.TrimPrefix(err.Error(), ca.ErrUsage.Error()+": "))
+	}
+	return urls, nil
+}
+
+// checkURLs checks that the recorded URLs of every issuer decode and are
+// URLs an issuer may have, and that they belong to an issuer.
+func checkURLs(tx *bolt.Tx, add addFunc) {
+	ub := tx.Bucket(bucketURLs)
+	if ub == nil {
+		return
+	}
+	issuers := tx.Bucket(bucketIssuers)
+	_ = ub.ForEach(func(k, v []byte) error {
+		if issuers.Get(k) == nil {
+			add("URLs are recorded for %q, which is no issuer", k)
+		}
+		if _, err := urlsProblem(string(k), v); err != nil {
+			add("%v", err)
+		}
+		return nil
+	})
 }

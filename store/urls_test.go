@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,20 @@ func testIssuerURLs(t *testing.T, s *suite) {
 	}
 	if got, err := s.st.IssuerURLs(s.ctx, "root"); err != nil || !got.IsZero() {
 		t.Errorf("root's URLs after removing them: %+v, %v", got, err)
+	}
+	// only damage records URLs "ca issuer urls" refuses: reading them is
+	// ErrCorrupt, and the check names them
+	if err := s.st.SetIssuerURLs(s.ctx, "sub", ca.IssuerURLs{OCSP: "xttp://pki.example.com/ocsp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.st.IssuerURLs(s.ctx, "sub"); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "restore the store from a backup") {
+		t.Errorf("damaged URLs: %v, want ErrCorrupt saying to restore", err)
+	}
+	if p := s.st.(checker).Check(); len(p) != 1 || !strings.Contains(p[0].Error(), `issuer sub: the recorded URLs are damaged: --ocsp-url "xttp://pki.example.com/ocsp" is not an http:// or https:// URL`) {
+		t.Errorf("check of a store holding damaged URLs: %v", p)
+	}
+	if err := s.st.SetIssuerURLs(s.ctx, "sub", changed); err != nil {
+		t.Fatal(err)
 	}
 }
 

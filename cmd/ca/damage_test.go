@@ -51,6 +51,8 @@ func newDamageFixture(t *testing.T) *damageFixture {
 	f.home, f.out = filepath.Join(f.dir, "pki"), filepath.Join(f.dir, "out")
 	mustCA(t, f.home, nil, "init", "--cn", "Test Root", "--org", "Example", "--country", "DE", "--no-passphrase")
 	mustCA(t, f.home, nil, "intermediate", "create", "--name", "sub", "--cn", "Test Sub", "--no-passphrase")
+	mustCA(t, f.home, nil, "issuer", "urls", "--issuer", "sub", "--crl-url", "http://pki.example.com/{issuer}-{shard}.crl", "--crl-shards", "4",
+		"--ocsp-url", "http://pki.example.com/ocsp")
 	for i := range 3 {
 		cn := fmt.Sprintf("h%d.example.com", i)
 		mustCA(t, f.home, nil, "issue", "--issuer", "sub", "--cn", cn, "--dns", cn, "--no-passphrase", "--out-dir", f.out)
@@ -448,6 +450,10 @@ func TestDamageRegressions(t *testing.T) {
 		{damageCase{cmd: cmds["issue"], what: "a recorded policy's key flipped", edit: editInUse(`"maxValidity"`, 6, ')')}, `issuer sub: the policy recorded in the store is damaged (policy.json line 1: unknown key "maxVa)idity"`},
 		{damageCase{cmd: cmds["crl export"], what: "a recorded policy's value flipped", edit: editInUse(`"reject"`, 4, ';')}, `issuer sub: the policy recorded in the store is damaged (policy.json line 1: unlisted "rej;ct" is not one of reject, drop); restore the store from a backup`},
 		{damageCase{cmd: cmds["store check"], what: "a recorded policy's value flipped", edit: editInUse(`"reject"`, 4, ';')}, `issuer sub: the recorded policy is damaged: csr: policy.json line 1: unlisted "rej;ct"`},
+		// recorded URLs that decode but no write records
+		{damageCase{cmd: cmds["issue"], what: "the recorded shard placeholder flipped", edit: editInUse(`{shard}`, 1, 'z')}, `issuer sub: the recorded URLs are damaged: --crl-url "http://pki.example.com/{issuer}-{zhard}.crl" has a placeholder other than {issuer} and {shard}; restore the store from a backup`},
+		{damageCase{cmd: cmds["crl export"], what: "the recorded shard count flipped to 0", edit: editInUse(`"crlShards":4`, 12, '0')}, `issuer sub: the recorded URLs are damaged: --crl-url "http://pki.example.com/{issuer}-{shard}.crl" has {shard}`},
+		{damageCase{cmd: cmds["store check"], what: "the recorded OCSP URL's scheme flipped", edit: editInUse(`"http://pki.example.com/ocsp"`, 1, 'x')}, `  - issuer sub: the recorded URLs are damaged: --ocsp-url "xttp://pki.example.com/ocsp" is not an http:// or https:// URL`},
 	}
 	for _, tc := range records {
 		t.Run(tc.c.String(), func(t *testing.T) {

@@ -60,7 +60,7 @@ func newStoreCheckCmd(g *globals) *cobra.Command {
 every record decodes and every certificate's DER parses and matches its
 record, the indexes agree with the records, every revocation refers to a
 certificate of its issuer, CRL numbers only grow, every issuer's certificate is
-recorded, every recorded policy parses, the audit chain holds, every change has its audit record and every
+recorded, every recorded policy and issuer's URLs parse, the audit chain holds, every change has its audit record and every
 audited certificate, revocation, issuer and CRL is still in the store, and
 each issuer's last CRL verifies under its key and every certificate it lists
 has its revocation record. It exits 1 with the list of
