@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 // The corruption sweep flips one byte of a small real store at offsets
@@ -382,6 +384,22 @@ func setChild(to int) func(t *testing.T, db []byte) []byte {
 	}
 }
 
+// flipSerial flips the last byte of the serial of the certificate in file
+// wherever it stands on a page in use: its record's key, the indexes, the
+// DER.
+func flipSerial(t *testing.T, file string) func(t *testing.T, db []byte) []byte {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.ParseCertificateFile(file, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := cert.SerialNumber.Bytes()
+	return editInUse(string(serial), len(serial)-1, serial[len(serial)-1]^0x01)
+}
+
 // editInUse sets the byte at offset at of every needle on a page in use
 // to b.
 func editInUse(needle string, at int, b byte) func(t *testing.T, db []byte) []byte {
@@ -450,6 +468,10 @@ func TestDamageRegressions(t *testing.T) {
 		{damageCase{cmd: cmds["issue"], what: "a recorded policy's key flipped", edit: editInUse(`"maxValidity"`, 6, ')')}, `issuer sub: the policy recorded in the store is damaged (policy.json line 1: unknown key "maxVa)idity"`},
 		{damageCase{cmd: cmds["crl export"], what: "a recorded policy's value flipped", edit: editInUse(`"reject"`, 4, ';')}, `issuer sub: the policy recorded in the store is damaged (policy.json line 1: unlisted "rej;ct" is not one of reject, drop); restore the store from a backup`},
 		{damageCase{cmd: cmds["store check"], what: "a recorded policy's value flipped", edit: editInUse(`"reject"`, 4, ';')}, `issuer sub: the recorded policy is damaged: csr: policy.json line 1: unlisted "rej;ct"`},
+		// the issuer's own certificate record lost (its serial flipped
+		// wherever it stands; found by the sweep: exit 1 without the hint)
+		{damageCase{cmd: cmds["issue"], what: "the serial of sub's certificate flipped", edit: flipSerial(t, filepath.Join(f.home, "issuers", "sub", "cert.pem"))},
+			`issuer sub's own certificate (serial`},
 		// recorded URLs that decode but no write records
 		{damageCase{cmd: cmds["issue"], what: "the recorded shard placeholder flipped", edit: editInUse(`{shard}`, 1, 'z')}, `issuer sub: the recorded URLs are damaged: --crl-url "http://pki.example.com/{issuer}-{zhard}.crl" has a placeholder other than {issuer} and {shard}; restore the store from a backup`},
 		{damageCase{cmd: cmds["crl export"], what: "the recorded shard count flipped to 0", edit: editInUse(`"crlShards":4`, 12, '0')}, `issuer sub: the recorded URLs are damaged: --crl-url "http://pki.example.com/{issuer}-{shard}.crl" has {shard}`},
@@ -462,7 +484,7 @@ func TestDamageRegressions(t *testing.T) {
 			}
 			home, out := f.damaged(t, tc.c)
 			r := runDamaged(t, home, tc.c.cmd.args(f, out)...)
-			if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, tc.want) {
+			if r.code != exitFailed || !strings.Contains(r.stdout+r.stderr, tc.want) || !strings.Contains(r.stderr, "from a backup") {
 				t.Fatalf("exit %d, want 1 and %q:\n%s%s", r.code, tc.want, r.stdout, tail(r.stderr))
 			}
 		})

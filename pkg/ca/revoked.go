@@ -71,7 +71,7 @@ func CheckNotRevoked(ctx context.Context, st Store, issuer string, chain []*x509
 			continue // a parent the store does not hold (an outside root) cannot be revoked in it
 		}
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("ca: issuer %s's own certificate (serial %s) is not recorded in the store, so its revocation cannot be known; run \"ca store check\"",
+			return fmt.Errorf("ca: issuer %s's own certificate (serial %s) is not recorded in the store, so its revocation cannot be known; run \"ca store check\": a store that lost the record is damaged (restore it from a backup, see docs/operations.md), a home whose issuers/ came from another store needs that store",
 				issuer, FormatSerial(c.SerialNumber))
 		}
 		if err != nil {
