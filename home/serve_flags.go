@@ -42,9 +42,10 @@ type EndpointConfig struct {
 
 // Check refuses a --ready-file that exists (ca.ErrExists) or whose
 // directory is missing (ca.ErrNotFound), checks the flags, then reads
-// --cert and --key, the key opened with openKey. Bad values are ca.ErrUsage (a duration or key type that does
-// not parse: csr.ErrBadDuration, pem.ErrUnknownKeyType), their message
-// naming the flag.
+// --cert and --key, the key opened with openKey. Bad values are
+// ca.ErrUsage (a duration or key type that does not parse:
+// csr.ErrBadDuration, pem.ErrUnknownKeyType), their message naming the
+// flag.
 func (f ServeFlags) Check(openKey OpenKeyFunc) (*EndpointConfig, error) {
 	if err := checkReadyFile(f.ReadyFile); err != nil {
 		return nil, err
