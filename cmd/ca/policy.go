@@ -118,10 +118,11 @@ func (r policyShowResult) text(w io.Writer) {
 }
 
 func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg string) error {
-	so, err := (&signOptions{profile: o.profile, validity: o.validity}).check(g, []string{arg})
+	cfg, err := home.SignFlags{Profile: o.profile, Validity: o.validity}.Config([]string{arg}, nil, g.checkOut)
 	if err != nil {
 		return err
 	}
+	so := cfg.Options
 	j, err := g.h().JudgeCSR(ctx, o.issuer, home.ReadCSR(arg, g.stdin), so)
 	if err != nil {
 		return err

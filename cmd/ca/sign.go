@@ -10,22 +10,11 @@ import (
 
 	"github.com/ca-toolkit/ca/home"
 	"github.com/ca-toolkit/ca/internal/progress"
-	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 // preReadBudget is how many bytes of requests "ca sign csr" reads and
 // parses before it opens the store; the rest are read in the workers.
 var preReadBudget = home.DefaultPreRead
-
-// signOptions are the flags of "ca sign csr" (home.SignFlags checks them).
-type signOptions struct {
-	issuer   string
-	profile  string
-	validity string
-	out      string
-	outDir   string
-	chain    bool
-}
 
 func newSignCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -38,7 +27,7 @@ func newSignCmd(g *globals) *cobra.Command {
 }
 
 func newSignCSRCmd(g *globals) *cobra.Command {
-	o := &signOptions{}
+	o := &home.SignFlags{}
 	cmd := &cobra.Command{
 		Use:   "csr FILE|- ...",
 		Short: "Sign CSRs under the issuer's policy and a profile, and record them",
@@ -60,18 +49,18 @@ the worst of the results. --chain adds the issuer's intermediates after the leaf
 		RunE: func(cmd *cobra.Command, args []string) error { return runSignCSR(cmd.Context(), g, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
-	f.StringVar(&o.profile, "profile", "server", "server, client or device")
-	f.StringVar(&o.validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)"+durationUnits)
-	f.StringVar(&o.out, "out", "", `file for the certificate of one request (replaces only a certificate; "-": stdout, the default)`)
-	f.StringVar(&o.outDir, "out-dir", "", "directory for the certificates, as NAME.crt (needed for several requests)")
-	f.BoolVar(&o.chain, "chain", false, "write the issuer's intermediates after the leaf")
+	f.StringVar(&o.Issuer, "issuer", "", "the issuer that signs (default: the only intermediate, else the root)")
+	f.StringVar(&o.Profile, "profile", "server", "server, client or device")
+	f.StringVar(&o.Validity, "validity", "90d", "how long the certificates are valid (at most the policy's maxValidity)"+durationUnits)
+	f.StringVar(&o.Out, "out", "", `file for the certificate of one request (replaces only a certificate; "-": stdout, the default)`)
+	f.StringVar(&o.OutDir, "out-dir", "", "directory for the certificates, as NAME.crt (needed for several requests)")
+	f.BoolVar(&o.Chain, "chain", false, "write the issuer's intermediates after the leaf")
 	cmd.MarkFlagsMutuallyExclusive("out", "out-dir")
 	return cmd
 }
 
-func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) error {
-	cfg, err := o.flags().Config(args, g.stdin, g.checkOut)
+func runSignCSR(ctx context.Context, g *globals, o *home.SignFlags, args []string) error {
+	cfg, err := o.Config(args, g.stdin, g.checkOut)
 	if err != nil {
 		return err
 	}
@@ -87,18 +76,6 @@ func runSignCSR(ctx context.Context, g *globals, o *signOptions, args []string) 
 		items[i] = newSignItem(s, rep.Issuer, cfg.Options.Profile.Name())
 	}
 	return reportSigned(g, items)
-}
-
-// flags are the options as home.SignFlags.
-func (o *signOptions) flags() home.SignFlags {
-	return home.SignFlags{Issuer: o.issuer, Profile: o.profile, Validity: o.validity, Out: o.out, OutDir: o.outDir, Chain: o.chain}
-}
-
-// check validates the flags against the arguments and returns the sign
-// options (home.SignFlags.Config; policy check).
-func (o *signOptions) check(g *globals, args []string) (ca.SignOptions, error) {
-	cfg, err := o.flags().Config(args, nil, g.checkOut)
-	return cfg.Options, err
 }
 
 // signItem is the outcome of one request, for the table and for JSON
