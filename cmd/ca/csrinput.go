@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/pkg/csr"
 )
 
@@ -14,12 +15,12 @@ func failureLines(label string, err error) []string {
 	if errors.As(err, &re) && len(re.Errors) > 0 {
 		out := make([]string, len(re.Errors))
 		for i, pe := range re.Errors {
-			out[i] = label + ": " + render(pe.Error())
+			out[i] = label + ": " + errtext.Render(pe.Error())
 		}
-		out[len(out)-1] += hint(err) // once, after every broken rule
+		out[len(out)-1] += errtext.Hint(err) // once, after every broken rule
 		return out
 	}
-	return []string{label + ": " + message(err)}
+	return []string{label + ": " + errtext.Message(err)}
 }
 
 // ruleFailures lists the broken rules of a refusal (home.RuleFailures),
@@ -27,7 +28,7 @@ func failureLines(label string, err error) []string {
 func ruleFailures(err error) []home.RuleFailure {
 	out := home.RuleFailures(err)
 	for i := range out {
-		out[i].Reason = render(out[i].Reason)
+		out[i].Reason = errtext.Render(out[i].Reason)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ca-toolkit/ca/pkg/passphrase"
 	"github.com/ca-toolkit/ca/pkg/pem"
 )
 
@@ -109,7 +110,7 @@ func (g *globals) newKeyPassphrase(noPass bool, issuerPass []byte, fallback bool
 		return nil, err
 	}
 	if ok {
-		return p, checkNewPassphrase(p)
+		return p, passphrase.CheckNew(p)
 	}
 	if fallback && issuerPass != nil {
 		if pem.CheckNewPassphrase(issuerPass) != nil {

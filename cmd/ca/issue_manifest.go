@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/internal/progress"
 	"github.com/ca-toolkit/ca/pkg/ca"
 )
@@ -28,7 +29,7 @@ func runIssueManifest(ctx context.Context, g *globals, o *issueOptions, cfg home
 	if rep == nil {
 		return err
 	}
-	sum := rep.Summary(func(err error) (string, int) { return message(err), exitCode(err) })
+	sum := rep.Summary(func(err error) (string, int) { return errtext.Message(err), exitCode(err) })
 	if rerr := g.renderText(sum); rerr != nil {
 		return rerr
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
 	"github.com/ca-toolkit/ca/store"
@@ -111,7 +112,7 @@ func runIssueCA(t *testing.T, home string, env []string, args ...string) (int, s
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	if err != nil {
-		fmt.Fprintf(&stderr, "ca: %s\n", message(err))
+		fmt.Fprintf(&stderr, "ca: %s\n", errtext.Message(err))
 	}
 	return exitCode(err), stdout.String(), stderr.String()
 }

@@ -104,7 +104,7 @@ func listRows(w io.Writer, json bool) (add func(*ca.ListEntry) error, end func()
 	return func(e *ca.ListEntry) error {
 		row := []string{e.Serial, e.Subject, e.Issuer, e.Profile, e.NotAfter.Format(time.RFC3339), e.Status}
 		for i, cell := range row {
-			row[i] = printable(cell)
+			row[i] = ca.Printable(cell)
 		}
 		return t.Add(row)
 	}, t.Close

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/internal/spool"
 	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -92,11 +93,6 @@ func (g *globals) checkFiles(flag string, files ...place.File) error {
 	return g.h().CheckFiles(flag, files...)
 }
 
-// printable returns s as it is, or quoted (strconv.Quote) when it holds a
-// control or other non-printable character: text from a certificate or a
-// manifest cell could otherwise clear the screen or forge output lines.
-func printable(s string) string { return ca.Printable(s) }
-
 // logLines is the writer of a log.Logger (one Write per entry) that
 // escapes the control characters of each entry, keeping its final newline:
 // a client certificate's subject in a handshake error cannot forge or
@@ -106,9 +102,9 @@ type logLines struct{ w io.Writer }
 func (l logLines) Write(p []byte) (int, error) {
 	body := strings.TrimSuffix(string(p), "\n")
 	if rest, ok := strings.CutPrefix(body, "ca: "); ok {
-		body = "ca: " + render(rest) // the command's own words (message)
+		body = "ca: " + errtext.Render(rest) // the command's own words (message)
 	}
-	if q := printable(body); q != body {
+	if q := ca.Printable(body); q != body {
 		body = q[1 : len(q)-1] // the escapes, without the quotes
 	}
 	if _, err := io.WriteString(l.w, body+"\n"); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 )
 
 type policyOptions struct {
@@ -128,7 +129,7 @@ func runPolicyCheck(ctx context.Context, g *globals, o *policyOptions, arg strin
 		return err
 	}
 	for i := range j.Checks {
-		j.Checks[i].Reason = render(j.Checks[i].Reason)
+		j.Checks[i].Reason = errtext.Render(j.Checks[i].Reason)
 	}
 	if err := g.render(policyCheckResult{j}); err != nil {
 		return err

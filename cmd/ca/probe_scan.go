@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/pkg/ca"
 	"github.com/ca-toolkit/ca/pkg/tlsendpoint"
 )
 
@@ -21,7 +22,7 @@ func runProbeScan(ctx context.Context, g *globals, o *home.ProbeFlags) error {
 		return err
 	}
 	if len(res.Versions) == 0 {
-		return &exitError{code: exitVerify, msg: fmt.Sprintf("scan %s: the server accepted no handshake (%s)", res.Address, printable(res.Error))}
+		return &exitError{code: exitVerify, msg: fmt.Sprintf("scan %s: the server accepted no handshake (%s)", res.Address, ca.Printable(res.Error))}
 	}
 	return nil
 }
@@ -31,7 +32,7 @@ func runProbeScan(ctx context.Context, g *globals, o *home.ProbeFlags) error {
 type scanReport struct{ *tlsendpoint.ScanResult }
 
 func (r scanReport) text(w io.Writer) {
-	fmt.Fprintf(w, "scan %s (server name %s): %d handshakes\n", r.Address, printable(r.ServerName), r.Handshakes)
+	fmt.Fprintf(w, "scan %s (server name %s): %d handshakes\n", r.Address, ca.Printable(r.ServerName), r.Handshakes)
 	fmt.Fprintf(w, "  versions     %s\n", orNone(r.Versions))
 	fmt.Fprintf(w, "  groups       %s\n", orNone(r.Groups))
 	if r.PublicKey != "" {

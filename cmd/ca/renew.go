@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/internal/progress"
 )
 
@@ -83,7 +84,7 @@ func runRenew(ctx context.Context, g *globals, o *renewOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	report := home.NewRenewReport(func(err error) (string, int) { return message(err), exitCode(err) })
+	report := home.NewRenewReport(func(err error) (string, int) { return errtext.Message(err), exitCode(err) })
 	bar := progress.NewLazy(func() *progress.Bar { return g.progress(len(olds), "renewing") })
 	opts.OnResult = func(r home.RenewResult) { report.Add(r); bar.Add(1) }
 	err = g.h().Renew(ctx, olds, opts)

@@ -260,10 +260,6 @@ func (g *globals) prompt(prompt string) ([]byte, error) {
 // create: the passphrase sources, or a prompt asked twice; nil with noPass.
 func (g *globals) newPassphrase(noPass bool) ([]byte, error) { return g.secrets().NewKey(noPass) }
 
-// checkNewPassphrase refuses (exit 2) a passphrase too short for a new key,
-// clearing it.
-func checkNewPassphrase(p []byte) error { return passphrase.CheckNew(p) }
-
 // durationUnits ends the help of every flag that takes a duration: "1m" is
 // a minute, which someone thinking of months would not guess.
 const durationUnits = "; units s, m (minutes, not months), h, d, y"

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/internal/progress"
 )
 
@@ -91,7 +92,7 @@ type signItem struct {
 func newSignItem(s *home.Signed, issuer, profile string) *signItem {
 	it := &signItem{SignRow: s.Row(issuer, profile), err: s.Err}
 	if s.Err != nil {
-		it.ExitCode, it.Error = exitCode(s.Err), message(s.Err)
+		it.ExitCode, it.Error = exitCode(s.Err), errtext.Message(s.Err)
 		it.Status = cmp.Or(it.Status, statusOf(it.ExitCode))
 	}
 	if s.Issued == nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ca-toolkit/ca/internal/errtext"
 	"github.com/ca-toolkit/ca/internal/linttest"
 	capem "github.com/ca-toolkit/ca/pkg/pem"
 )
@@ -28,7 +29,7 @@ func signRunCA(t testing.TB, home string, args ...string) (stdout, stderr string
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
 	if err != nil {
-		errb.WriteString("ca: " + message(err) + "\n")
+		errb.WriteString("ca: " + errtext.Message(err) + "\n")
 	}
 	return out.String(), errb.String(), exitCode(err)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/internal/errtext"
 )
 
 func newStoreCmd(g *globals) *cobra.Command {
@@ -74,7 +75,7 @@ issuer directories the store does not know (after restoring an older backup).`,
 
 func runStoreCheck(ctx context.Context, g *globals) error {
 	g.warnedWritable = true // its report lists them
-	r, err := g.h().CheckStore(ctx, message)
+	r, err := g.h().CheckStore(ctx, errtext.Message)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ca-toolkit/ca/home"
+	"github.com/ca-toolkit/ca/pkg/ca"
 )
 
 func newTrustCmd(g *globals) *cobra.Command {
@@ -94,7 +95,7 @@ func runTrust(ctx context.Context, g *globals, o *home.TrustRequest, action stri
 type trustStatusReport struct{ *home.TrustStatusReport }
 
 func (r trustStatusReport) text(w io.Writer) {
-	fmt.Fprintf(w, "root %s (%s)\n", printable(r.Root.Subject), r.Root.Nickname)
+	fmt.Fprintf(w, "root %s (%s)\n", ca.Printable(r.Root.Subject), r.Root.Nickname)
 	rows := [][]string{}
 	for _, s := range r.Stores {
 		state := yesNo(s.Trusted)

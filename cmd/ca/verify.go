@@ -106,9 +106,9 @@ func runVerifyRoots(g *globals, in verify.Input, file string) error {
 	// One line a reason, each starting "ca: " as every diagnostic does.
 	last := len(res.Reasons) - 1
 	for _, r := range res.Reasons[:last] {
-		fmt.Fprintf(g.stderr, "ca: %s: not good: %s\n", file, printable(r.String()))
+		fmt.Fprintf(g.stderr, "ca: %s: not good: %s\n", file, ca.Printable(r.String()))
 	}
-	return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: not good: %s", file, printable(res.Reasons[last].String()))}
+	return &exitError{code: exitVerify, msg: fmt.Sprintf("%s: not good: %s", file, ca.Printable(res.Reasons[last].String()))}
 }
 
 // strictView writes what ca verify --roots says of a good certificate.
@@ -117,7 +117,7 @@ type strictView struct{ *verify.Report }
 func (r strictView) text(w io.Writer) {
 	fmt.Fprintf(w, "%s: OK\n", r.File)
 	for i, l := range r.Chain {
-		fmt.Fprintf(w, "%*s%s (serial %s)\n", 2*i+2, "", printable(l.Subject), l.Serial)
+		fmt.Fprintf(w, "%*s%s (serial %s)\n", 2*i+2, "", ca.Printable(l.Subject), l.Serial)
 	}
 }
 
