@@ -18,7 +18,8 @@ import (
 func TestCreatedReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	root, err := caRequest(func(r *home.CARequest) {
-		r.Name, r.PathLen, r.DN = "root", -1, home.DN{CN: "Test Root", Org: "Example", Country: "DE"}
+		// longer than the intermediate's day, which must end before it
+		r.Name, r.PathLen, r.Validity, r.DN = "root", -1, "30d", home.DN{CN: "Test Root", Org: "Example", Country: "DE"}
 	}).NewCA()
 	if err != nil {
 		t.Fatal(err)
