@@ -151,13 +151,7 @@ func (b *Bolt) VerifyAudit(anchor string) (AuditSummary, error) {
 	}); err != nil {
 		return s, fmt.Errorf("store: verify audit: %w", err)
 	}
-	if len(s.Problems) > 0 {
-		return s, fmt.Errorf("%w: the audit chain is broken: %s", ca.ErrVerify, strings.Join(s.Problems, "; "))
-	}
-	if anchor != "" && !s.AnchorFound {
-		return s, fmt.Errorf("%w: the anchor %s is not in the audit chain: the chain was rewritten or cut since that head was recorded", ca.ErrVerify, anchor)
-	}
-	return s, nil
+	return auditVerdict(s, anchor)
 }
 
 // safely runs fn in recoverDamage: a panic or fault of bbolt on a damaged
@@ -348,4 +342,33 @@ func (r *coverageReport) crls(tx *bolt.Tx, log *auditLog) {
 	for _, name := range names {
 		r.problems = append(r.problems, fmt.Sprintf("issuer %s has 0 CRLs but %d crl audit records: they were deleted behind the toolkit's back; %s", name, log.crls[name], restore))
 	}
+}
+
+// issuedAudit is what the "issue" audit record of a batch names: the
+// serials recorded (errs[i] nil) and their issuer, "*" when several.
+func issuedAudit(certs []*ca.CertRecord, errs []error) (issuer string, serials []string) {
+	for i, c := range certs {
+		if errs[i] != nil {
+			continue
+		}
+		serials = append(serials, ca.FormatSerial(c.Serial))
+		if issuer == "" || issuer == c.Issuer {
+			issuer = c.Issuer
+		} else {
+			issuer = "*"
+		}
+	}
+	return issuer, serials
+}
+
+// auditVerdict is VerifyAudit's result of the summary s: ca.ErrVerify
+// naming the problems, or the anchor that is not in the chain.
+func auditVerdict(s AuditSummary, anchor string) (AuditSummary, error) {
+	if len(s.Problems) > 0 {
+		return s, fmt.Errorf("%w: the audit chain is broken: %s", ca.ErrVerify, strings.Join(s.Problems, "; "))
+	}
+	if anchor != "" && !s.AnchorFound {
+		return s, fmt.Errorf("%w: the anchor %s is not in the audit chain: the chain was rewritten or cut since that head was recorded", ca.ErrVerify, anchor)
+	}
+	return s, nil
 }

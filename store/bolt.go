@@ -393,8 +393,7 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 		}
 	}
 	err := b.update(ctx, encodedSize(encoded), func(tx *bolt.Tx) error {
-		var serials, superseded []string
-		issuer := ""
+		var superseded []string
 		for i, c := range certs {
 			old, err := checkRenewal(tx, c)
 			if err != nil {
@@ -413,15 +412,8 @@ func (b *Bolt) AddCertificates(ctx context.Context, certs []*ca.CertRecord) ([]e
 					superseded = append(superseded, ca.FormatSerial(c.RenewalOf))
 				}
 			}
-			if errs[i] == nil {
-				serials = append(serials, ca.FormatSerial(c.Serial))
-				if issuer == "" || issuer == c.Issuer {
-					issuer = c.Issuer
-				} else {
-					issuer = "*"
-				}
-			}
 		}
+		issuer, serials := issuedAudit(certs, errs)
 		if len(serials) == 0 {
 			return nil
 		}

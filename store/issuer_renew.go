@@ -29,14 +29,8 @@ func (b *Bolt) ReplaceIssuerCert(ctx context.Context, name string, cert *ca.Cert
 		if err != nil {
 			return err
 		}
-		switch {
-		case rec.Parent == "":
-			return fmt.Errorf("%w: issuer %s is a root; its certificate is not renewed in place", ca.ErrUsage, name)
-		case cert.RenewalOf == nil || cert.RenewalOf.Cmp(rec.Serial) != 0:
-			return fmt.Errorf("%w: issuer %s's certificate is now %s, not the one renewed (another ca process renewed it?); nothing was recorded",
-				ca.ErrExists, name, ca.FormatSerial(rec.Serial))
-		case cert.Issuer != rec.Parent:
-			return fmt.Errorf("ca: issuer %s is signed by %s, not %s", name, rec.Parent, cert.Issuer)
+		if err := checkIssuerRenewal(rec, cert); err != nil {
+			return err
 		}
 		old, err := checkRenewal(tx, cert)
 		if err != nil {
@@ -57,4 +51,21 @@ func (b *Bolt) ReplaceIssuerCert(ctx context.Context, name string, cert *ca.Cert
 		}
 		return b.audit(tx, "renew-issuer", name, []string{ca.FormatSerial(cert.Serial)})
 	})
+}
+
+// checkIssuerRenewal refuses cert as the new certificate of the issuer
+// rec: a root (ca.ErrUsage), a certificate that renews another than the
+// issuer's current one (ca.ErrExists: another process renewed it first),
+// or one its parent did not sign.
+func checkIssuerRenewal(rec *ca.IssuerRecord, cert *ca.CertRecord) error {
+	switch {
+	case rec.Parent == "":
+		return fmt.Errorf("%w: issuer %s is a root; its certificate is not renewed in place", ca.ErrUsage, rec.Name)
+	case cert.RenewalOf == nil || cert.RenewalOf.Cmp(rec.Serial) != 0:
+		return fmt.Errorf("%w: issuer %s's certificate is now %s, not the one renewed (another ca process renewed it?); nothing was recorded",
+			ca.ErrExists, rec.Name, ca.FormatSerial(rec.Serial))
+	case cert.Issuer != rec.Parent:
+		return fmt.Errorf("ca: issuer %s is signed by %s, not %s", rec.Name, rec.Parent, cert.Issuer)
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,13 +51,7 @@ func (p *Postgres) VerifyAudit(anchor string) (AuditSummary, error) {
 	if err != nil {
 		return s, fmt.Errorf("store: verify audit: %w", err)
 	}
-	if len(s.Problems) > 0 {
-		return s, fmt.Errorf("%w: the audit chain is broken: %s", ca.ErrVerify, strings.Join(s.Problems, "; "))
-	}
-	if anchor != "" && !s.AnchorFound {
-		return s, fmt.Errorf("%w: the anchor %s is not in the audit chain: the chain was rewritten or cut since that head was recorded", ca.ErrVerify, anchor)
-	}
-	return s, nil
+	return auditVerdict(s, anchor)
 }
 
 // verifyIn walks the chain and checks coverage within tx.

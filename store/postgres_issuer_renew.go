@@ -21,13 +21,9 @@ func (p *Postgres) ReplaceIssuerCert(ctx context.Context, name string, cert *ca.
 			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
 		case err != nil:
 			return err
-		case rec.Parent == "":
-			return fmt.Errorf("%w: issuer %s is a root; its certificate is not renewed in place", ca.ErrUsage, name)
-		case cert.RenewalOf == nil || cert.RenewalOf.Cmp(rec.Serial) != 0:
-			return fmt.Errorf("%w: issuer %s's certificate is now %s, not the one renewed (another ca process renewed it?); nothing was recorded",
-				ca.ErrExists, name, ca.FormatSerial(rec.Serial))
-		case cert.Issuer != rec.Parent:
-			return fmt.Errorf("ca: issuer %s is signed by %s, not %s", name, rec.Parent, cert.Issuer)
+		}
+		if err := checkIssuerRenewal(rec, cert); err != nil {
+			return err
 		}
 		old, err := w.checkRenewal(cert)
 		if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,19 +77,12 @@ func (w *pgWriter) audit(action, issuer string, serials []string) error {
 // AddIssuer implements ca.Store.
 func (p *Postgres) AddIssuer(ctx context.Context, iss ca.IssuerRecord, cert *ca.CertRecord) error {
 	return p.write(ctx, func(w *pgWriter) error {
-		var n int
-		if err := w.tx.QueryRow(ctx, "SELECT count(*) FROM issuers WHERE name = $1", iss.Name).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%w: issuer %q", ca.ErrExists, iss.Name)
+		if ok, err := w.issuerExists(iss.Name); err != nil || ok {
+			return cmp.Or(err, fmt.Errorf("%w: issuer %q", ca.ErrExists, iss.Name))
 		}
 		if iss.Parent != "" {
-			if err := w.tx.QueryRow(ctx, "SELECT count(*) FROM issuers WHERE name = $1", iss.Parent).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return fmt.Errorf("%w: parent issuer %q", ca.ErrNotFound, iss.Parent)
+			if ok, err := w.issuerExists(iss.Parent); err != nil || !ok {
+				return cmp.Or(err, fmt.Errorf("%w: parent issuer %q", ca.ErrNotFound, iss.Parent))
 			}
 		}
 		serial, err := serialKey(iss.Serial)
@@ -330,4 +324,11 @@ func (p *Postgres) each(ctx context.Context, what, query string, args []any, fn 
 		return p.fail(what, err)
 	}
 	return nil
+}
+
+// issuerExists says whether the store holds an issuer called name.
+func (w *pgWriter) issuerExists(name string) (bool, error) {
+	var n int
+	err := w.tx.QueryRow(w.ctx, "SELECT count(*) FROM issuers WHERE name = $1", name).Scan(&n)
+	return n > 0, err
 }

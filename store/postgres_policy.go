@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,16 +23,13 @@ func (p *Postgres) SetPolicy(ctx context.Context, name string, policy []byte, ad
 		return fmt.Errorf("%w: an empty policy for issuer %q", ca.ErrUsage, name)
 	}
 	return p.write(ctx, func(w *pgWriter) error {
-		var n int
-		if err := w.tx.QueryRow(ctx, "SELECT count(*) FROM issuers WHERE name = $1", name).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
+		if ok, err := w.issuerExists(name); err != nil || !ok {
+			return cmp.Or(err, fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name))
 		}
 		if adopt {
 			// The transaction holds the audit head: no other writer records
 			// one between this check and the insert.
+			var n int
 			if err := w.tx.QueryRow(ctx, "SELECT count(*) FROM issuer_policies WHERE issuer = $1", name).Scan(&n); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,12 +29,8 @@ func (w *pgWriter) putURLs(name string, urls ca.IssuerURLs) error {
 // SetIssuerURLs implements ca.Store.
 func (p *Postgres) SetIssuerURLs(ctx context.Context, name string, urls ca.IssuerURLs) error {
 	return p.write(ctx, func(w *pgWriter) error {
-		var n int
-		if err := w.tx.QueryRow(ctx, "SELECT count(*) FROM issuers WHERE name = $1", name).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name)
+		if ok, err := w.issuerExists(name); err != nil || !ok {
+			return cmp.Or(err, fmt.Errorf("%w: issuer %q", ca.ErrNotFound, name))
 		}
 		if err := w.putURLs(name, urls); err != nil {
 			return err

@@ -49,19 +49,7 @@ func (p *Postgres) AddCertificates(ctx context.Context, certs []*ca.CertRecord) 
 // auditAdded appends the issue record of the certificates recorded and the
 // revoke record of those their renewals superseded.
 func (w *pgWriter) auditAdded(certs []*ca.CertRecord, errs []error, superseded []string) error {
-	var serials []string
-	issuer := ""
-	for i, c := range certs {
-		if errs[i] != nil {
-			continue
-		}
-		serials = append(serials, ca.FormatSerial(c.Serial))
-		if issuer == "" || issuer == c.Issuer {
-			issuer = c.Issuer
-		} else {
-			issuer = "*"
-		}
-	}
+	issuer, serials := issuedAudit(certs, errs)
 	if len(serials) == 0 {
 		return nil
 	}
