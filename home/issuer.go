@@ -251,15 +251,7 @@ func (i *Issuer) bindStore(st store.Handle) error {
 // judge requests by its policy (the recorded one, see effectivePolicy),
 // without its key; the store is opened for reading and closed again.
 func (h *Home) Judge(ctx context.Context, name string) (*ca.Issuer, error) {
-	hier, err := h.Hierarchy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := hier.Resolve(name)
-	if err != nil {
-		return nil, err
-	}
-	recorded, err := h.recordedPolicy(ctx, rec.Name)
+	hier, rec, recorded, err := h.resolvePolicy(ctx, name)
 	if err != nil {
 		return nil, err
 	}

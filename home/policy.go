@@ -94,15 +94,25 @@ func (h *Home) adoptPolicy(ctx context.Context, st ca.Store, name string, policy
 	return checkSamePolicy(h, name, file, recorded)
 }
 
-// recordedPolicy returns the issuer's recorded policy, read from the store
-// opened for reading (nil when none is recorded).
-func (h *Home) recordedPolicy(ctx context.Context, name string) ([]byte, error) {
+// resolvePolicy resolves name as LoadIssuer does and reads the issuer's
+// recorded policy (nil when none is recorded), in one read of the store
+// opened for reading.
+func (h *Home) resolvePolicy(ctx context.Context, name string) (*ca.Hierarchy, *ca.IssuerRecord, []byte, error) {
 	st, err := h.OpenStoreRead()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	defer st.Close()
-	return st.Policy(ctx, name)
+	hier, err := ca.LoadHierarchy(ctx, st)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec, err := hier.Resolve(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	recorded, err := st.Policy(ctx, rec.Name)
+	return hier, rec, recorded, err
 }
 
 // SetPolicy makes the policy file at path the policy of the issuer name
@@ -150,15 +160,7 @@ func (h *Home) SetPolicy(ctx context.Context, name, path string) (*PolicyReport,
 // holds (policy.json when nothing is recorded yet), as a report. Only
 // reads.
 func (h *Home) ShowPolicy(ctx context.Context, name string) (*PolicyReport, error) {
-	hier, err := h.Hierarchy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := hier.Resolve(name)
-	if err != nil {
-		return nil, err
-	}
-	recorded, err := h.recordedPolicy(ctx, rec.Name)
+	_, rec, recorded, err := h.resolvePolicy(ctx, name)
 	if err != nil {
 		return nil, err
 	}
