@@ -2,7 +2,6 @@ package ca
 
 import (
 	"crypto/x509"
-	stdpem "encoding/pem"
 	"fmt"
 
 	"github.com/ca-toolkit/ca/pkg/pem"
@@ -57,17 +56,9 @@ func ParseChainFile(name string, data []byte) ([]*x509.Certificate, error) {
 func chainDERs(name string, data []byte) ([][]byte, error) {
 	var ders [][]byte
 	if pem.IsPEM(data) {
-		rest := data
-		for {
-			var b *stdpem.Block
-			b, rest = stdpem.Decode(rest)
-			if b == nil {
-				break
-			}
-			if b.Type != pem.TypeCertificate {
-				return nil, fmt.Errorf("%w: %s holds a %q block; want only CERTIFICATE blocks (leaf first)", pem.ErrMalformed, name, b.Type)
-			}
-			ders = append(ders, b.Bytes)
+		var other string
+		if ders, other = pem.Blocks(data, pem.TypeCertificate); other != "" {
+			return nil, fmt.Errorf("%w: %s holds a %q block; want only CERTIFICATE blocks (leaf first)", pem.ErrMalformed, name, other)
 		}
 	} else {
 		der, _, err := pem.Decode(data, pem.MaxSize, pem.TypeCertificate)

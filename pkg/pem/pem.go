@@ -76,6 +76,23 @@ func ReadAll(r io.Reader, limit int) ([]byte, error) {
 	return data, nil
 }
 
+// Blocks returns the DER of each PEM block of data, in order, while the
+// blocks are of type want; at a block of another type it stops and names
+// that type in other ("" when every block was of type want). Text around
+// the blocks is skipped; data that holds no PEM block gives none.
+func Blocks(data []byte, want string) (ders [][]byte, other string) {
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return ders, ""
+		}
+		if b.Type != want {
+			return ders, b.Type
+		}
+		ders = append(ders, b.Bytes)
+	}
+}
+
 // IsPEM reports whether data holds a PEM begin line.
 func IsPEM(data []byte) bool {
 	return bytes.Contains(data, []byte("-----BEGIN "))

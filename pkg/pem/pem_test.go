@@ -239,3 +239,30 @@ func BenchmarkKeyKDF(b *testing.B) {
 		}
 	})
 }
+
+func TestBlocks(t *testing.T) {
+	cert, crl := Encode(TypeCertificate, []byte{1}), Encode(TypeCRL, []byte{2})
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		ders  int
+		other string
+	}{
+		{"two certificates, text around", append(append([]byte("leaf\n"), cert...), append([]byte("chain\n"), cert...)...), 2, ""},
+		{"a CRL after a certificate", append(append([]byte{}, cert...), crl...), 1, TypeCRL},
+		{"a CRL first", append(append([]byte{}, crl...), cert...), 0, TypeCRL},
+		{"no PEM block", []byte("text"), 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ders, other := Blocks(tc.data, TypeCertificate)
+			if len(ders) != tc.ders || other != tc.other {
+				t.Fatalf("%d blocks, other %q; want %d, %q", len(ders), other, tc.ders, tc.other)
+			}
+			for _, d := range ders {
+				if len(d) != 1 || d[0] != 1 {
+					t.Errorf("block %x, want the certificate's 01", d)
+				}
+			}
+		})
+	}
+}

@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"crypto/x509"
-	stdpem "encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,18 +53,9 @@ func blocks(data []byte, want string, limit int) ([][]byte, error) {
 		}
 		return [][]byte{der}, nil
 	}
-	var out [][]byte
-	rest := data
-	for {
-		var b *stdpem.Block
-		b, rest = stdpem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != want {
-			return nil, fmt.Errorf("%w: a %s block where only %s blocks belong", ErrMalformed, b.Type, want)
-		}
-		out = append(out, b.Bytes)
+	out, other := pem.Blocks(data, want)
+	if other != "" {
+		return nil, fmt.Errorf("%w: a %s block where only %s blocks belong", ErrMalformed, other, want)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: a broken PEM block", ErrMalformed)
