@@ -36,8 +36,6 @@ type EndpointConfig struct {
 	TLSMin     uint16
 	OCSPStaple bool
 	ReadyFile  string
-
-	tlsMin string // as given, for the start line
 }
 
 // Check refuses a --ready-file that exists (ca.ErrExists) or whose
@@ -50,7 +48,7 @@ func (f ServeFlags) Check(openKey OpenKeyFunc) (*EndpointConfig, error) {
 	if err := checkReadyFile(f.ReadyFile); err != nil {
 		return nil, err
 	}
-	c := &EndpointConfig{Addr: f.Addr, OCSPStaple: f.OCSPStaple, ReadyFile: f.ReadyFile, tlsMin: f.TLSMin}
+	c := &EndpointConfig{Addr: f.Addr, OCSPStaple: f.OCSPStaple, ReadyFile: f.ReadyFile}
 	if err := f.checkValues(c); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package home
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ca-toolkit/ca/pkg/ca"
@@ -61,7 +63,7 @@ func (h *Home) startServe(ctx context.Context, c *EndpointConfig, errLog *log.Lo
 	leaf := setup.Certificate.Leaf
 	start := &ServeStart{
 		URL: serveURL(l.Addr(), c.Addr, leaf), CAFile: setup.CAFile, Serial: ca.FormatSerial(leaf.SerialNumber),
-		ClientAuth: c.ClientAuth.String(), TLSMin: c.tlsMin, Issuer: setup.Issuer, NotAfter: leaf.NotAfter.UTC(),
+		ClientAuth: c.ClientAuth.String(), TLSMin: strings.TrimPrefix(tls.VersionName(c.TLSMin), "TLS "), Issuer: setup.Issuer, NotAfter: leaf.NotAfter.UTC(),
 	}
 	if w := nameWarning(leaf, start.URL); w != "" {
 		errLog.Print(w)
