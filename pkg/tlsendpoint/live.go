@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // A revocation reaches open connections too, not only new handshakes: a
@@ -71,7 +72,7 @@ func (l *liveConns) closeRevoked(set map[string]bool, errorLog *log.Logger) {
 	var victims []victim
 	l.mu.Lock()
 	for c, v := range l.m {
-		if sn := v.revokedIn(set); sn != "" {
+		if sn := v.revokedIn(set, time.Time{}); sn != "" {
 			victims = append(victims, victim{c, v, sn})
 			delete(l.m, c)
 		}
@@ -94,11 +95,15 @@ func closeNow(c net.Conn) {
 }
 
 // revokedIn returns the serial that revokes v in set: one of the revoked
-// serials when every chain of v holds one, "" when some chain holds none.
-// Validity is not looked at (the handshake checked it).
-func (v *verification) revokedIn(set map[string]bool) string {
+// serials when every chain of v valid at now holds one, "" when some such
+// chain holds none. A zero now looks at every chain (the handshake
+// checked their validity).
+func (v *verification) revokedIn(set map[string]bool, now time.Time) string {
 	bad := ""
 	for _, c := range v.chains {
+		if !now.IsZero() && (now.Before(c.notBefore) || now.After(c.notAfter)) {
+			continue
+		}
 		found := ""
 		for _, sn := range c.serials {
 			if set[sn] {
@@ -114,7 +119,7 @@ func (v *verification) revokedIn(set map[string]bool) string {
 	return bad
 }
 
-// revokedError words a revocation found by revokedIn as checkRevoked does.
+// revokedError words a revocation found by revokedIn.
 func (v *verification) revokedError(bad string) error {
 	if bad == v.serial {
 		return fmt.Errorf("%w: client certificate %q, serial %s", ErrRevoked, v.subject, v.serial)
@@ -172,7 +177,7 @@ func (s *Server) checkRequest(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if sn := v.revokedIn(set); sn != "" {
+	if sn := v.revokedIn(set, time.Time{}); sn != "" {
 		return v.revokedError(sn)
 	}
 	return nil

@@ -71,29 +71,12 @@ func (v *verification) validAt(now time.Time) bool {
 }
 
 // checkRevoked accepts the client when one chain valid at now has no
-// revoked certificate.
+// revoked certificate (verify returns v only with one valid at now).
 func (v *verification) checkRevoked(revoked map[string]bool, now time.Time) error {
-	var bad string
-	for _, c := range v.chains {
-		if now.Before(c.notBefore) || now.After(c.notAfter) {
-			continue
-		}
-		found := ""
-		for _, sn := range c.serials {
-			if revoked[sn] {
-				found = sn
-				break
-			}
-		}
-		if found == "" {
-			return nil
-		}
-		bad = found
+	if bad := v.revokedIn(revoked, now); bad != "" {
+		return v.revokedError(bad)
 	}
-	if bad == v.serial {
-		return fmt.Errorf("%w: client certificate %q, serial %s", ErrRevoked, v.subject, v.serial)
-	}
-	return fmt.Errorf("%w: serial %s in the chain of client certificate %q, serial %s", ErrRevoked, bad, v.subject, v.serial)
+	return nil
 }
 
 // maxVerifyCache bounds the verification cache; when full it is emptied.
