@@ -297,9 +297,9 @@ func (r *coverageReport) unlogged(tx *bolt.Tx, log *auditLog) {
 	}
 }
 
-// deleted reports the audited certificates, revocations and issuers the
-// store no longer holds (after unlogged has noted which it holds).
-func (r *coverageReport) deleted(tx *bolt.Tx, log *auditLog) {
+// deletedSerials reports the audited certificates and revocations the
+// store no longer holds (both stores: the part of deleted they share).
+func (r *coverageReport) deletedSerials(log *auditLog) {
 	for _, s := range log.order {
 		a := log.serials[s]
 		if a.issueSeq != 0 && !a.haveCert {
@@ -309,6 +309,12 @@ func (r *coverageReport) deleted(tx *bolt.Tx, log *auditLog) {
 			r.report(&r.deletedN, "the revocation of %s (audit record %d) is missing from the store, so the certificate passes as not revoked: it was deleted behind the toolkit's back; %s", s, a.revokeSeq, restore)
 		}
 	}
+}
+
+// deleted reports the audited certificates, revocations and issuers the
+// store no longer holds (after unlogged has noted which it holds).
+func (r *coverageReport) deleted(tx *bolt.Tx, log *auditLog) {
+	r.deletedSerials(log)
 	names := make([]string, 0, len(log.issuers))
 	for name := range log.issuers {
 		names = append(names, name)

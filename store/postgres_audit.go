@@ -173,19 +173,6 @@ func (r *coverageReport) markSerial(log *auditLog, s string, revoked bool) {
 	}
 }
 
-// deletedSerials is the serial part of deleted.
-func (r *coverageReport) deletedSerials(log *auditLog) {
-	for _, s := range log.order {
-		a := log.serials[s]
-		if a.issueSeq != 0 && !a.haveCert {
-			r.report(&r.deletedN, "certificate %s (audit record %d) is missing from the store: it was deleted behind the toolkit's back; %s", s, a.issueSeq, restore)
-		}
-		if a.revokeSeq != 0 && !a.haveRevoked {
-			r.report(&r.deletedN, "the revocation of %s (audit record %d) is missing from the store, so the certificate passes as not revoked: it was deleted behind the toolkit's back; %s", s, a.revokeSeq, restore)
-		}
-	}
-}
-
 // pgCRLCoverage reports issuers whose CRLs and crl audit records differ in
 // number, and CRL numbers that do not run 1, 2, 3 ...
 func pgCRLCoverage(ctx context.Context, tx pgx.Tx, log *auditLog, r *coverageReport) error {
