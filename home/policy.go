@@ -137,11 +137,7 @@ func (h *Home) SetPolicy(ctx context.Context, name, path string) (*PolicyReport,
 		return nil, err
 	}
 	defer st.Close()
-	hier, err := ca.LoadHierarchy(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := hier.Resolve(name)
+	rec, err := resolve(ctx, st, name)
 	if err != nil {
 		return nil, err
 	}
